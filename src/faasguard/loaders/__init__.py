@@ -1,0 +1,56 @@
+"""Loaders turn each source format into the one model (:class:`faasguard.model.App`).
+
+Each loader module exposes ``load(path: str, options: LoadOptions) -> App``. A loader never
+raises for bad input: what it cannot read becomes an error :class:`Diagnostic` with the
+file and line, and whatever it could read is still returned.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from faasguard.model import App
+
+#: candidate format → loader module
+LOADER_MODULES: Mapping[str, str] = {
+    "cloudformation": "faasguard.loaders.cloudformation",
+    "cdk": "faasguard.loaders.cloudformation",
+    "serverless": "faasguard.loaders.serverless",
+    "terraform": "faasguard.loaders.terraform",
+    "terraform-plan": "faasguard.loaders.terraform",
+}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LoadOptions:
+    """User-supplied values for resolving templates.
+
+    ``stage`` and ``variables`` serve Serverless Framework (``--stage``, ``--var``) and
+    Terraform (``-var`` style ``--var NAME=VALUE``); ``parameters`` are CloudFormation
+    parameter overrides (``--param NAME=VALUE``).
+    """
+
+    stage: str | None = None
+    variables: Mapping[str, str] = field(default_factory=dict)
+    parameters: Mapping[str, str] = field(default_factory=dict)
+
+    def cache_key(self) -> str:
+        """A string that changes whenever an option that affects loading changes."""
+        return repr((self.stage, sorted(self.variables.items()), sorted(self.parameters.items())))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Candidate:
+    """Something discovery believes is a serverless app: a file, or a Terraform directory."""
+
+    format: str
+    path: str
+
+
+def load(candidate: Candidate, options: LoadOptions) -> App:
+    """Load one candidate with the loader for its format."""
+    module = importlib.import_module(LOADER_MODULES[candidate.format])
+    app: App = module.load(candidate.path, options, fmt=candidate.format)
+    return app
