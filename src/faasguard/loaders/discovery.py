@@ -86,10 +86,7 @@ def _walk(root: Path) -> Iterator[Candidate]:
     for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
         current = Path(dirpath)
         dirnames[:] = sorted(
-            d
-            for d in dirnames
-            if d not in SKIP_DIRS
-            and not (current / d / "pyvenv.cfg").exists()
+            d for d in dirnames if d not in SKIP_DIRS and not (current / d / "pyvenv.cfg").exists()
         )
         in_cdk_out = current.name == "cdk.out"
         if in_cdk_out:
@@ -134,9 +131,12 @@ def classify_file(path: Path, *, explicit: bool = False) -> Candidate | None:
         return None
     if _CFN_MARKERS.search(head) and _RESOURCES.search(head):
         return Candidate(format="cloudformation", path=str(path))
-    if path.suffix.lower() == ".json" and _PLAN_MARKERS.search(head[:4096]):
-        if _PLAN_VALUES.search(head[:65536]):
-            return Candidate(format="terraform-plan", path=str(path))
+    if (
+        path.suffix.lower() == ".json"
+        and _PLAN_MARKERS.search(head[:4096])
+        and _PLAN_VALUES.search(head[:65536])
+    ):
+        return Candidate(format="terraform-plan", path=str(path))
     if explicit and path.suffix.lower() in (".yaml", ".yml", ".json", ".template"):
         # A file named on the command line is loaded even when it does not look like a
         # template, so the user gets a diagnostic instead of silence.

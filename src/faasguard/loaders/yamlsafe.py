@@ -24,10 +24,8 @@ import yaml
 
 from faasguard.errors import LoadError
 
-try:  # libyaml is bundled with PyYAML wheels; fall back to the pure-Python loader.
-    _Loader: type[yaml.SafeLoader] = yaml.CSafeLoader
-except AttributeError:  # pragma: no cover - depends on the PyYAML build
-    _Loader = yaml.SafeLoader
+# libyaml is bundled with PyYAML wheels; fall back to the pure-Python loader without it.
+_Loader: type[yaml.CSafeLoader | yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_DEPTH = 256
@@ -58,6 +56,10 @@ _CFN_FUNCTIONS = {
 }
 
 _STR = "tag:yaml.org,2002:str"
+_SAFE_TAGS = frozenset(
+    f"tag:yaml.org,2002:{name}"
+    for name in ("str", "int", "float", "bool", "null", "timestamp", "binary", "map", "seq")
+)
 _SCALAR_CONSTRUCTOR = yaml.constructor.SafeConstructor()
 
 
@@ -134,9 +136,7 @@ class _Builder:
         for key_node, value_node in node.value:
             if key_node.tag == "tag:yaml.org,2002:merge":
                 sources = (
-                    value_node.value
-                    if isinstance(value_node, yaml.SequenceNode)
-                    else [value_node]
+                    value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
                 )
                 for source in sources:
                     built = self.build(source, pointer, depth + 1)
@@ -154,7 +154,9 @@ class _Builder:
                 key = key_node.value
             child = pointer_join(pointer, key)
             if key in result:
-                self.warnings.append((f"duplicate key '{key}'; the last one wins", key_node.start_mark.line + 1))
+                self.warnings.append(
+                    (f"duplicate key '{key}'; the last one wins", key_node.start_mark.line + 1)
+                )
             self.lines[child] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
             result[key] = self.build(value_node, child, depth + 1)
         for key, val in merged.items():
@@ -182,7 +184,7 @@ class _Builder:
 
     def apply_tag(self, node: yaml.Node, value: Any) -> Any:
         tag = node.tag
-        if tag.startswith("tag:yaml.org,2002:") or tag in ("!", "?"):
+        if tag in _SAFE_TAGS or tag in ("!", "?"):
             return value
         if tag.startswith("!") and not tag.startswith("!!"):
             name = tag[1:]
@@ -235,9 +237,7 @@ def load_yaml(
     _check_expanded_size(node, file)
     builder.lines[""] = (node.start_mark.line + 1, node.start_mark.column + 1)
     data = builder.build(node, "", 0)
-    return Document(
-        file=file, data=data, lines=builder.lines, warnings=builder.warnings, text=text
-    )
+    return Document(file=file, data=data, lines=builder.lines, warnings=builder.warnings, text=text)
 
 
 def _first_document(
@@ -257,28 +257,28 @@ def _first_document(
     _check_expanded_size(node, file)
     data = builder.build(node, "", 0)
     builder.warnings.append(("more than one YAML document; only the first is read", 1))
-    return Document(
-        file=file, data=data, lines=builder.lines, warnings=builder.warnings, text=text
-    )
+    return Document(file=file, data=data, lines=builder.lines, warnings=builder.warnings, text=text)
 
 
 def load_json(text: str, file: str) -> Document:
     """Parse JSON into a :class:`Document` with line numbers.
 
-    JSON is (almost) YAML, so the YAML path gives us line numbers; when libyaml rejects
-    valid JSON (tabs, some escapes) we fall back to :mod:`json` and lose only the lines.
+    :mod:`json` decides validity (YAML would accept invalid JSON such as a missing value);
+    JSON is (almost) YAML, so the YAML path then gives us line numbers. When libyaml rejects
+    valid JSON (tabs, some escapes) we keep the :mod:`json` result and lose only the lines.
     """
-    try:
-        return load_yaml(text, file, tag_handler=None)
-    except LoadError:
-        pass
+    if len(text) > MAX_FILE_BYTES:
+        raise LoadError(f"file larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB; skipped", file)
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise LoadError(f"invalid JSON: {exc.msg}", file, exc.lineno, exc.colno) from None
     except RecursionError:
         raise LoadError("JSON nested too deeply; refusing", file) from None
-    return Document(file=file, data=data, lines={"": (1, 1)}, text=text)
+    try:
+        return load_yaml(text, file, tag_handler=None)
+    except LoadError:
+        return Document(file=file, data=data, lines={"": (1, 1)}, text=text)
 
 
 def _check_expanded_size(root: yaml.Node, file: str) -> None:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from faasguard.model.iam import MaybeStr, Role
-from faasguard.model.location import Location, Unknown
+from faasguard.model.location import Location
 from faasguard.model.resources import MaybeBool, MaybeInt, Resource, Throttling
 
 R = TypeVar("R", bound=Resource)

@@ -70,7 +70,7 @@ class Rule:
 
 def rule(
     *,
-    id: str,  # noqa: A002 - "id" is the natural name of a rule's identifier
+    id: str,
     name: str,
     severity: Severity,
     practice: Practice,

@@ -1,0 +1,16 @@
+"""Process queued orders (SQS)."""
+
+import json
+import pickle
+import base64
+import sqlite3
+
+DB = sqlite3.connect("/tmp/orders.db")
+
+
+def handler(event, context):
+    for record in event["Records"]:
+        message = json.loads(record["body"])
+        cart = pickle.loads(base64.b64decode(message["cart"]))  # P7: insecure deserialization
+        DB.execute("UPDATE orders SET status = 'paid' WHERE id = '%s'" % message["id"])  # SQLi
+        print("processed", message["id"], cart)

@@ -1,0 +1,205 @@
+"""Scan configuration: command-line options merged over ``faasguard.toml`` /
+``[tool.faasguard]`` in ``pyproject.toml``.
+
+Example ``faasguard.toml``::
+
+    fail-on = "medium"              # info | low | medium | high | critical
+    select = ["TRIG", "TIME001"]    # rule ids or family prefixes; default: every rule
+    ignore-rules = ["LOG002"]       # rule ids or prefixes never run
+
+    [severity]                      # per-rule severity overrides
+    TIME002 = "low"
+
+    [[ignore]]                      # targeted ignores: a reason is mandatory
+    rule = "TRIG001"
+    reason = "public read-only catalogue endpoint, reviewed 2026-10"
+    paths = ["services/catalog/**"] # optional glob(s) on the file, relative to the root
+    functions = ["ListProducts"]    # optional function refs or names
+    expires = 2027-03-31            # optional: after this date the ignore stops applying
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from faasguard.errors import UsageError
+from faasguard.findings import Severity
+from faasguard.loaders import LoadOptions
+
+CONFIG_FILE_NAMES = ("faasguard.toml", ".faasguard.toml")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class IgnoreEntry:
+    """A configured ignore: which rule, why, where, and until when."""
+
+    rule: str
+    reason: str
+    paths: tuple[str, ...] = ()
+    functions: tuple[str, ...] = ()
+    expires: dt.date | None = None
+    source: str = ""
+
+    def expired(self, today: dt.date) -> bool:
+        """True when the ignore has an expiry date in the past."""
+        return self.expires is not None and self.expires < today
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ScanConfig:
+    """Everything that shapes a scan. The defaults mean: every rule, no baseline, no cache."""
+
+    fail_on: Severity = Severity.LOW
+    select: tuple[str, ...] = ()
+    ignore_rules: tuple[str, ...] = ()
+    severity_overrides: Mapping[str, Severity] = field(default_factory=dict)
+    ignores: tuple[IgnoreEntry, ...] = ()
+    baseline: str | None = None
+    load: LoadOptions = field(default_factory=LoadOptions)
+    strict: bool = False
+    cache_dir: str | None = None
+    jobs: int = 0
+    today: dt.date | None = None
+
+    def rule_enabled(self, rule_id: str) -> bool:
+        """Whether ``rule_id`` passes ``select`` and ``ignore_rules`` (ids or prefixes)."""
+        if self.select and not any(rule_id.startswith(s) for s in self.select):
+            return False
+        return not any(rule_id.startswith(s) for s in self.ignore_rules)
+
+
+def find_config_file(start: Path) -> Path | None:
+    """The nearest ``faasguard.toml`` or ``pyproject.toml`` with ``[tool.faasguard]``.
+
+    Searched from ``start`` upwards to the filesystem root (like ruff and pytest do).
+    """
+    directory = start if start.is_dir() else start.parent
+    for candidate_dir in (directory, *directory.parents):
+        for name in CONFIG_FILE_NAMES:
+            path = candidate_dir / name
+            if path.is_file():
+                return path
+        pyproject = candidate_dir / "pyproject.toml"
+        if pyproject.is_file() and "[tool.faasguard" in pyproject.read_text(
+            encoding="utf-8", errors="replace"
+        ):
+            return pyproject
+    return None
+
+
+def read_config_file(path: Path) -> dict[str, Any]:
+    """The faasguard table of a config file; :class:`UsageError` naming the file on errors."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot read configuration: {exc.strerror}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise UsageError(f"{path}: invalid TOML: {exc}") from None
+    if path.name == "pyproject.toml":
+        table = data.get("tool", {}).get("faasguard", {})
+        return table if isinstance(table, dict) else {}
+    return data
+
+
+def apply_config_file(config: ScanConfig, table: Mapping[str, Any], source: str) -> ScanConfig:
+    """``config`` updated with the settings of a config-file table (file values first;
+    command-line values are applied afterwards by the CLI and win)."""
+    known = {"fail-on", "select", "ignore-rules", "severity", "ignore", "baseline", "cache-dir"}
+    unknown = sorted(set(table) - known)
+    if unknown:
+        raise UsageError(f"{source}: unknown setting(s): {', '.join(unknown)}")
+    updates: dict[str, Any] = {}
+    if "fail-on" in table:
+        updates["fail_on"] = _severity(table["fail-on"], f"{source}: fail-on")
+    if "select" in table:
+        updates["select"] = _ids(table["select"], f"{source}: select")
+    if "ignore-rules" in table:
+        updates["ignore_rules"] = _ids(table["ignore-rules"], f"{source}: ignore-rules")
+    if "severity" in table:
+        severity = table["severity"]
+        if not isinstance(severity, dict):
+            raise UsageError(f'{source}: [severity] must be a table of RULE = "level"')
+        updates["severity_overrides"] = {
+            str(k).upper(): _severity(v, f"{source}: severity.{k}") for k, v in severity.items()
+        }
+    if "ignore" in table:
+        updates["ignores"] = tuple(_ignores(table["ignore"], source))
+    if "baseline" in table:
+        updates["baseline"] = str(table["baseline"])
+    if "cache-dir" in table:
+        updates["cache_dir"] = str(table["cache-dir"])
+    return replace(config, **updates)
+
+
+def _severity(value: object, where: str) -> Severity:
+    try:
+        return Severity.parse(str(value))
+    except ValueError as exc:
+        raise UsageError(f"{where}: {exc}") from None
+
+
+def _ids(value: object, where: str) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise UsageError(f"{where}: expected a list of rule ids")
+    return tuple(v.strip().upper() for v in value if v.strip())
+
+
+def _ignores(value: object, source: str) -> list[IgnoreEntry]:
+    if not isinstance(value, list):
+        raise UsageError(f"{source}: [[ignore]] entries must be an array of tables")
+    entries = []
+    for index, item in enumerate(value, 1):
+        where = f"{source}: ignore #{index}"
+        if not isinstance(item, dict):
+            raise UsageError(f"{where}: must be a table")
+        rule_id = str(item.get("rule", "")).strip().upper()
+        reason = str(item.get("reason", "")).strip()
+        if not rule_id:
+            raise UsageError(f"{where}: 'rule' is required")
+        if not reason:
+            raise UsageError(f"{where}: 'reason' is required (say why {rule_id} is ignored)")
+        expires = item.get("expires")
+        if isinstance(expires, str):
+            try:
+                expires = dt.date.fromisoformat(expires)
+            except ValueError:
+                raise UsageError(f"{where}: expires must be a date (YYYY-MM-DD)") from None
+        if expires is not None and not isinstance(expires, dt.date):
+            raise UsageError(f"{where}: expires must be a date (YYYY-MM-DD)")
+        entries.append(
+            IgnoreEntry(
+                rule=rule_id,
+                reason=reason,
+                paths=tuple(_strings(item.get("paths", ()), where)),
+                functions=tuple(_strings(item.get("functions", ()), where)),
+                expires=expires,
+                source=source,
+            )
+        )
+    return entries
+
+
+def _strings(value: object, where: str) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list | tuple) and all(isinstance(v, str) for v in value):
+        return list(value)
+    raise UsageError(f"{where}: expected a string or a list of strings")
+
+
+def parse_assignments(values: list[str] | None, option: str) -> dict[str, str]:
+    """``["A=1", "B=x=y"]`` → ``{"A": "1", "B": "x=y"}``; :class:`UsageError` otherwise."""
+    result: dict[str, str] = {}
+    for value in values or []:
+        name, sep, text = value.partition("=")
+        if not sep or not name.strip():
+            raise UsageError(f"{option} expects NAME=VALUE, got {value!r}")
+        result[name.strip()] = text
+    return result

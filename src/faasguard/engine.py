@@ -1,0 +1,384 @@
+"""The scan engine: discover → load (in parallel, cached) → run rules → suppress → report.
+
+Analysis is isolated: a loader or rule that raises becomes an error diagnostic in the report
+and the rest of the scan goes on.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import fnmatch
+import json
+import multiprocessing
+import os
+import re
+import time
+import traceback
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from faasguard.config import ScanConfig
+from faasguard.errors import UsageError
+from faasguard.findings import AppSummary, Finding, Hit, Report, fingerprint
+from faasguard.loaders import Candidate, LoadOptions, load
+from faasguard.loaders.discovery import discover
+from faasguard.model import App, Diagnostic, DiagnosticLevel, Location, Suppression
+from faasguard.rules import all_rules
+from faasguard.rules.base import Rule
+
+#: Diagnostic codes the CLI uses to pick exit codes.
+LOAD_ERROR = "load-error"
+RULE_ERROR = "rule-error"
+
+_SUPPRESS_COMMENT = re.compile(
+    r"(?:#|//)\s*faasguard:\s*ignore\[(?P<ids>[^\]]*)\](?P<reason>[^\n]*)", re.IGNORECASE
+)
+_PARALLEL_THRESHOLD = 6
+
+ProgressCallback = Callable[[int, int], None]
+
+
+@dataclass(frozen=True, slots=True)
+class _Job:
+    candidate: Candidate
+    options: LoadOptions
+
+
+def scan_root(paths: Sequence[str]) -> str:
+    """The directory report paths are relative to: the scanned directory, or the common one."""
+    dirs = [os.path.abspath(p if os.path.isdir(p) else os.path.dirname(p) or ".") for p in paths]
+    if not dirs:
+        return os.getcwd()
+    return os.path.commonpath(dirs)
+
+
+def scan(
+    paths: Sequence[str],
+    config: ScanConfig | None = None,
+    *,
+    progress: ProgressCallback | None = None,
+) -> Report:
+    """Scan every serverless app below ``paths`` and return the report."""
+    config = config or ScanConfig()
+    started = time.perf_counter()
+    missing = [p for p in paths if not os.path.exists(p)]
+    if missing:
+        raise UsageError(f"path not found: {', '.join(missing)}")
+    root = scan_root(paths)
+    report = Report(root=root)
+    candidates = discover(paths)
+    apps = load_all(candidates, config, root=root, progress=progress)
+    rules = [r for r in all_rules() if config.rule_enabled(r.id)]
+    report.rules_run = len(rules)
+    baseline = read_baseline(config.baseline) if config.baseline else frozenset()
+    today = config.today or _today()
+    for ignore in config.ignores:
+        if ignore.expired(today):
+            report.diagnostics.append(
+                Diagnostic(
+                    level=DiagnosticLevel.WARNING,
+                    message=(
+                        f"ignore of {ignore.rule} in {ignore.source} expired on "
+                        f"{ignore.expires}; it no longer applies"
+                    ),
+                )
+            )
+    for app in apps:
+        report.apps.append(
+            AppSummary(
+                name=app.name,
+                format=app.format,
+                root_file=app.root_file,
+                functions=len(app.functions),
+            )
+        )
+        report.diagnostics.extend(app.diagnostics)
+        suppressions = list(app.suppressions) + list(_comment_suppressions(app, report.diagnostics))
+        for finding in run_rules(app, rules, config, root, report.diagnostics):
+            if _suppressed(finding, app, suppressions, config, root, today):
+                report.suppressed += 1
+            elif finding.fingerprint in baseline:
+                report.baselined += 1
+            else:
+                report.findings.append(finding)
+    report.findings.sort(key=lambda f: (f.location.file, f.location.line, f.rule_id, f.fingerprint))
+    report.duration_seconds = time.perf_counter() - started
+    return report
+
+
+def _today() -> dt.date:
+    return dt.date.today()
+
+
+def load_all(
+    candidates: Sequence[Candidate],
+    config: ScanConfig,
+    *,
+    root: str,
+    progress: ProgressCallback | None = None,
+) -> list[App]:
+    """Load every candidate, from the cache when unchanged, using all cores for the rest."""
+    from faasguard.cache import ModelCache  # noqa: PLC0415 - only when caching is on
+
+    cache = ModelCache(config.cache_dir) if config.cache_dir else None
+    results: list[App | None] = [None] * len(candidates)
+    pending: list[int] = []
+    for index, candidate in enumerate(candidates):
+        cached = cache.get(candidate, config.load) if cache else None
+        if cached is not None:
+            results[index] = cached
+        else:
+            pending.append(index)
+    done = len(candidates) - len(pending)
+    if progress:
+        progress(done, len(candidates))
+    jobs = config.jobs or (os.cpu_count() or 1)
+    if len(pending) >= _PARALLEL_THRESHOLD and jobs > 1:
+        context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
+        chunk = max(1, len(pending) // (jobs * 8))
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+            loaded: Iterable[App] = pool.map(
+                _load_one, [_Job(candidates[i], config.load) for i in pending], chunksize=chunk
+            )
+            for index, app in zip(pending, loaded, strict=True):
+                results[index] = app
+                done += 1
+                if progress:
+                    progress(done, len(candidates))
+    else:
+        for index in pending:
+            results[index] = _load_one(_Job(candidates[index], config.load))
+            done += 1
+            if progress:
+                progress(done, len(candidates))
+    if cache:
+        for index in pending:
+            result = results[index]
+            if result is not None and not any(
+                d.level is DiagnosticLevel.ERROR and d.code == LOAD_ERROR
+                for d in result.diagnostics
+            ):
+                cache.put(candidates[index], config.load, result)
+    return [app for app in results if app is not None]
+
+
+def _load_one(job: _Job) -> App:
+    """Load one candidate; a loader crash becomes an error diagnostic, never an exception."""
+    try:
+        return load(job.candidate, job.options)
+    except Exception as exc:
+        return App(
+            name=Path(job.candidate.path).name,
+            format=job.candidate.format,
+            root_file=job.candidate.path,
+            files=(job.candidate.path,),
+            diagnostics=(
+                Diagnostic(
+                    level=DiagnosticLevel.ERROR,
+                    message=(
+                        f"internal error while loading ({type(exc).__name__}: {exc}); "
+                        "please report it with this file"
+                    ),
+                    location=Location(file=job.candidate.path),
+                    code=LOAD_ERROR,
+                ),
+            ),
+        )
+
+
+def run_rules(
+    app: App,
+    rules: Sequence[Rule],
+    config: ScanConfig,
+    root: str,
+    diagnostics: list[Diagnostic],
+) -> list[Finding]:
+    """Every finding of ``rules`` on ``app``; a rule that raises becomes a diagnostic."""
+    findings: list[Finding] = []
+    app_file = _relative(app.root_file, root)
+    for registered in rules:
+        try:
+            hits = list(registered.check(app))
+        except Exception as exc:
+            frame = traceback.extract_tb(exc.__traceback__)[-1]
+            diagnostics.append(
+                Diagnostic(
+                    level=DiagnosticLevel.ERROR,
+                    message=(
+                        f"rule {registered.id} failed on app {app.name}: "
+                        f"{type(exc).__name__}: {exc} ({Path(frame.filename).name}:"
+                        f"{frame.lineno}); its findings are missing"
+                    ),
+                    location=Location(file=app.root_file),
+                    code=RULE_ERROR,
+                )
+            )
+            continue
+        for hit in hits:
+            findings.append(_finding(registered, hit, app, app_file, config))
+    return findings
+
+
+def _finding(registered: Rule, hit: Hit, app: App, app_file: str, config: ScanConfig) -> Finding:
+    severity = config.severity_overrides.get(
+        registered.id, hit.severity if hit.severity is not None else registered.severity
+    )
+    subject = hit.function or hit.resource or ""
+    return Finding(
+        rule_id=registered.id,
+        title=registered.title,
+        severity=severity,
+        practice=registered.practice,
+        message=hit.message,
+        app=app.name,
+        location=hit.location,
+        function=hit.function,
+        resource=hit.resource,
+        fingerprint=fingerprint(registered.id, app_file, subject, hit.key),
+        flow=hit.flow,
+        properties=hit.properties,
+    )
+
+
+def _relative(path: str, root: str) -> str:
+    try:
+        return Path(os.path.relpath(os.path.abspath(path), root)).as_posix()
+    except ValueError:  # another drive on Windows
+        return Path(path).as_posix()
+
+
+def _comment_suppressions(app: App, diagnostics: list[Diagnostic]) -> Iterable[Suppression]:
+    """``# faasguard: ignore[ID, ID] reason`` comments in every file the app was read from.
+
+    A trailing comment applies to its own line; a comment alone on a line applies to the
+    next line that is not blank or a comment (and so to the function or resource declared
+    there, with all its findings).
+    """
+    for file in app.files:
+        try:
+            text = Path(file).read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        if "faasguard" not in text:
+            continue
+        lines = text.splitlines()
+        for number, line in enumerate(lines, 1):
+            match = _SUPPRESS_COMMENT.search(line)
+            if not match:
+                continue
+            target = number
+            if not line[: match.start()].strip():
+                for following in range(number, len(lines)):
+                    stripped = lines[following].strip()
+                    if stripped and not stripped.startswith(("#", "//")):
+                        target = following + 1
+                        break
+            reason = match.group("reason").strip().lstrip("-—:").strip()
+            ids = [i.strip().upper() for i in match.group("ids").split(",") if i.strip()]
+            if not reason:
+                diagnostics.append(
+                    Diagnostic(
+                        level=DiagnosticLevel.WARNING,
+                        message=(
+                            "suppression without a reason is not applied; write "
+                            "'# faasguard: ignore[ID] why this is acceptable'"
+                        ),
+                        location=Location(file=file, line=number, column=match.start() + 1),
+                    )
+                )
+                continue
+            for rule_id in ids:
+                yield Suppression(
+                    rule_id=rule_id, reason=reason, location=Location(file=file, line=target)
+                )
+
+
+def _suppressed(
+    finding: Finding,
+    app: App,
+    suppressions: Sequence[Suppression],
+    config: ScanConfig,
+    root: str,
+    today: dt.date,
+) -> bool:
+    subject = finding.function or finding.resource
+    for suppression in suppressions:
+        if suppression.rule_id not in (finding.rule_id, "*"):
+            continue
+        if suppression.target is not None:
+            if suppression.target == subject:
+                return True
+            continue
+        if _same_file(suppression.location.file, finding.location.file) and (
+            suppression.location.line == finding.location.line
+        ):
+            return True
+        declared = _declaration(app, subject)
+        if (
+            declared is not None
+            and _same_file(declared.file, suppression.location.file)
+            and declared.line == suppression.location.line
+        ):
+            return True
+    relative = _relative(finding.location.file, root)
+    for ignore in config.ignores:
+        if ignore.rule != finding.rule_id and not finding.rule_id.startswith(ignore.rule):
+            continue
+        if ignore.expired(today):
+            continue
+        if ignore.paths and not any(fnmatch.fnmatch(relative, p) for p in ignore.paths):
+            continue
+        function = app.function(finding.function) if finding.function else None
+        names = {finding.function, function.name if function else None}
+        if ignore.functions and not names.intersection(ignore.functions):
+            continue
+        return True
+    return False
+
+
+def _declaration(app: App, ref: str | None) -> Location | None:
+    if ref is None:
+        return None
+    function = app.function(ref)
+    if function is not None:
+        return function.location
+    resource = app.resource(ref)
+    return resource.location if resource is not None else None
+
+
+def _same_file(a: str, b: str) -> bool:
+    return a == b or os.path.abspath(a) == os.path.abspath(b)
+
+
+def read_baseline(path: str) -> frozenset[str]:
+    """Fingerprints recorded by ``--write-baseline``; :class:`UsageError` when unreadable."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot read baseline: {exc.strerror}") from None
+    except json.JSONDecodeError as exc:
+        raise UsageError(f"{path}:{exc.lineno}: invalid baseline JSON: {exc.msg}") from None
+    entries = data.get("findings") if isinstance(data, dict) else None
+    if not isinstance(entries, list):
+        raise UsageError(f"{path}: not a faasguard baseline (no 'findings' list)")
+    return frozenset(
+        str(e["fingerprint"]) for e in entries if isinstance(e, dict) and "fingerprint" in e
+    )
+
+
+def write_baseline(report: Report, path: str) -> None:
+    """Record the fingerprints of every current finding, with enough context to review."""
+    entries = [
+        {
+            "fingerprint": f.fingerprint,
+            "rule_id": f.rule_id,
+            "file": _relative(f.location.file, report.root),
+            "function": f.function,
+            "resource": f.resource,
+        }
+        for f in report.findings
+    ]
+    document = {"tool": "faasguard", "baseline_version": 1, "findings": entries}
+    Path(path).write_text(json.dumps(document, indent=2, sort_keys=True) + "\n", encoding="utf-8")
