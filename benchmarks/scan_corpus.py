@@ -26,7 +26,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _measure import Measurement, measure  # noqa: E402 - script-local helper
+from _measure import Measurement, measure
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_CORPUS = REPO.parent / "shared" / "corpus" / "serverless-patterns"
@@ -88,8 +88,9 @@ def main() -> int:
     ]
     if checkov is not None:
         rows.append(("Checkov 3.3.30", checkov))
+    shown = corpus.relative_to(REPO.parent) if corpus.is_relative_to(REPO.parent) else corpus
     lines = [
-        f"Input: `{corpus.relative_to(REPO.parent) if corpus.is_relative_to(REPO.parent) else corpus}`"
+        f"Input: `{shown}`"
         f" ({templates} YAML/JSON/TF files; faasguard loaded {apps} apps, {findings} findings,"
         f" {errors} load-error diagnostics).",
         f"Machine: {os.cpu_count()} cores, Python {platform.python_version()},"
