@@ -1,0 +1,118 @@
+"""Secret detection for environment variables: detect-secrets plugins plus secret-like names.
+
+We use detect-secrets' detector classes directly on each value (its scanning front end works
+on files and lines of source code, which we do not have): the plugins carry well-maintained
+patterns for AWS keys, private keys, GitHub/Slack/Stripe/... tokens and JWTs.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from typing import Any
+
+#: Names that say "this holds a secret" (matched on word parts of the upper-cased name).
+SECRET_NAME = re.compile(
+    r"(^|_)(PASSWORD|PASSWD|PASS|PWD|SECRET|SECRETS|TOKEN|API_?KEY|APIKEY|PRIVATE_?KEY|"
+    r"ACCESS_?KEY|SECRET_?KEY|CLIENT_?SECRET|CREDENTIALS?|AUTH_?KEY|SIGNING_?KEY|"
+    r"ENCRYPTION_?KEY|MASTER_?KEY|WEBHOOK_?SECRET|CONNECTION_?STRING|DSN)(_|$)"
+)
+#: Suffixes that say "this names or locates a secret" rather than holding it.
+REFERENCE_NAME = re.compile(
+    r"_(ARN|NAME|ID|PATH|PARAM|PARAMETER|SSM|KEY_ID|TABLE|BUCKET|URL_PARAM|TTL|LENGTH|"
+    r"EXPIRY|EXPIRATION|HEADER|FILE|REGION|ENABLED|ENDPOINT|SECRET_ID|VERSION|TYPE)$"
+)
+_REFERENCE_VALUE = re.compile(
+    r"^(arn:aws|\{\{resolve:|\$\{(ssm|secretsmanager|aws|cf|env|self|opt|sls|file|var)\b)"
+    r"|\$\{|\{\{",
+    re.IGNORECASE,
+)
+_PLACEHOLDER = re.compile(
+    r"^(|x+|\*+|-+|\.+|<.*>|\[.*\]|changeme|change_me|change-me|replace_?me|todo|tbd|"
+    r"none|null|nil|undefined|true|false|dummy|example|placeholder|secret|password|"
+    r"your[-_].*|test|testing|local|dev|\d{1,6})$",
+    re.IGNORECASE,
+)
+_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
+_WORDLIKE = re.compile(r"[\s/]|^https?:|\.(com|net|org|io|amazonaws)\b", re.IGNORECASE)
+
+_BASE64_ENTROPY = 4.5
+_HEX_ENTROPY = 3.0
+_MIN_ENTROPY_LENGTH = 20
+
+
+def is_secret_name(name: str) -> bool:
+    """True when the variable name says it holds a secret (and not a reference to one)."""
+    upper = name.upper()
+    return SECRET_NAME.search(upper) is not None and REFERENCE_NAME.search(upper) is None
+
+
+def is_literal(value: Any) -> bool:
+    """True for a statically known string that is neither a reference nor a placeholder."""
+    if not isinstance(value, str):
+        return False
+    text = value.strip()
+    return not _REFERENCE_VALUE.search(text) and not _PLACEHOLDER.match(text)
+
+
+@cache
+def _plugins() -> tuple[Any, ...]:
+    # Imported lazily: detect-secrets loads its plugin registry on import.
+    from detect_secrets.plugins import (  # noqa: PLC0415 - lazy import keeps startup fast
+        aws,
+        github_token,
+        gitlab_token,
+        jwt,
+        npm,
+        openai,
+        private_key,
+        pypi_token,
+        sendgrid,
+        slack,
+        stripe,
+        twilio,
+    )
+
+    return (
+        aws.AWSKeyDetector(),
+        private_key.PrivateKeyDetector(),
+        github_token.GitHubTokenDetector(),
+        gitlab_token.GitLabTokenDetector(),
+        slack.SlackDetector(),
+        stripe.StripeDetector(),
+        jwt.JwtTokenDetector(),
+        npm.NpmDetector(),
+        openai.OpenAIDetector(),
+        pypi_token.PypiTokenDetector(),
+        sendgrid.SendGridDetector(),
+        twilio.TwilioKeyDetector(),
+    )
+
+
+@cache
+def _entropy_plugins() -> tuple[Any, Any]:
+    from detect_secrets.plugins.high_entropy_strings import (  # noqa: PLC0415 - lazy import
+        Base64HighEntropyString,
+        HexHighEntropyString,
+    )
+
+    return Base64HighEntropyString(), HexHighEntropyString()
+
+
+def known_secret_type(value: str) -> str | None:
+    """The detect-secrets secret type the value matches (``"AWS Access Key"``, ...), if any."""
+    for plugin in _plugins():
+        if any(True for _ in plugin.analyze_string(value)):
+            return str(plugin.secret_type)
+    return None
+
+
+def is_high_entropy(value: str) -> bool:
+    """True for a long random-looking token (not a UUID, path, URL or sentence)."""
+    text = value.strip()
+    if len(text) < _MIN_ENTROPY_LENGTH or _UUID.match(text) or _WORDLIKE.search(text):
+        return False
+    base64, hexa = _entropy_plugins()
+    if re.fullmatch(r"[0-9a-fA-F]+", text):
+        return bool(hexa.calculate_shannon_entropy(text) > _HEX_ENTROPY)
+    return bool(base64.calculate_shannon_entropy(text) > _BASE64_ENTROPY)

@@ -1,0 +1,77 @@
+"""The rule catalog: docs in sync, complete metadata, fixtures for every rule and format."""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+import pytest
+
+from faasguard.docs import REGENERATE, SECTIONS, generate, split_sections
+from faasguard.rules import all_rules
+from faasguard.rules.base import Rule
+
+sys.path.insert(0, str(Path(__file__).parents[1]))
+from fixture_annotations import FIXTURES, fixture_dirs, read_annotations
+
+DOCS = Path(__file__).parents[2] / "docs" / "rules"
+RULES = all_rules()
+_KEBAB = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)+$")
+
+
+def test_docs_are_fresh() -> None:
+    pages = generate(RULES)
+    stale = [
+        name
+        for name, content in pages.items()
+        if not (DOCS / name).is_file() or (DOCS / name).read_text(encoding="utf-8") != content
+    ]
+    extra = (
+        sorted(p.name for p in DOCS.glob("*.md") if p.name not in pages) if DOCS.is_dir() else []
+    )
+    assert not stale and not extra, (
+        f"docs/rules is out of date (stale or missing: {stale}; no longer generated: {extra}); "
+        f"run `{REGENERATE}`"
+    )
+
+
+@pytest.mark.parametrize("rule", RULES, ids=[r.id for r in RULES])
+def test_rule_metadata(rule: Rule) -> None:
+    sections = split_sections(rule.doc)
+    missing = [s for s in SECTIONS if not sections.get(s)]
+    assert not missing, f"{rule.id} docstring lacks sections {missing}"
+    package = rule.module.split(".")[2]
+    assert rule.family.lower() == package, f"{rule.id} lives in rules/{package}/"
+    assert _KEBAB.match(rule.name), f"{rule.id} name {rule.name!r} is not kebab-case"
+    assert rule.practice is not None and rule.title
+
+
+def test_ids_and_names_are_unique() -> None:
+    ids = [r.id for r in RULES]
+    names = [r.name for r in RULES]
+    assert len(ids) == len(set(ids)) and len(names) == len(set(names))
+
+
+def _coverage() -> dict[tuple[str, str], set[str]]:
+    seen: dict[tuple[str, str], set[str]] = {}
+    for directory in fixture_dirs():
+        fmt = directory.relative_to(FIXTURES).parts[0]
+        notes = read_annotations(directory)
+        for kind, table in (("expect", notes.expect), ("ok", notes.ok)):
+            for ids in table.values():
+                for rule_id in ids:
+                    seen.setdefault((rule_id, fmt), set()).add(kind)
+    return seen
+
+
+@pytest.mark.parametrize("rule", RULES, ids=[r.id for r in RULES])
+def test_rule_has_fixtures_in_every_format(rule: Rule) -> None:
+    seen = _coverage()
+    missing = [
+        f"{fmt}: {kind}"
+        for fmt in rule.formats
+        for kind in ("expect", "ok")
+        if kind not in seen.get((rule.id, fmt), set())
+    ]
+    assert not missing, f"{rule.id} lacks fixture annotations: {missing}"
