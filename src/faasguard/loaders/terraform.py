@@ -1,0 +1,625 @@
+"""Terraform loader: HCL root modules and ``terraform show -json`` plan/state files.
+
+Two front ends feed one mapping layer (:mod:`faasguard.loaders.tf_build`):
+
+- HCL (``fmt="terraform"``): every ``.tf`` file of the root directory is parsed with
+  tree-sitter (:mod:`faasguard.loaders.tf_hcl`), variables are bound from defaults,
+  ``terraform.tfvars``/``*.auto.tfvars`` and ``--var`` overrides (in Terraform's order of
+  precedence), locals and references are evaluated lazily with cycle detection, and local
+  modules (``source = "./modules/x"``) are loaded with their inputs bound and their
+  addresses prefixed ``module.x.``. Remote modules are never downloaded.
+- Plan/state JSON (``fmt="terraform-plan"``): :mod:`faasguard.loaders.tf_plan`.
+
+Both produce :class:`~faasguard.loaders.tf_build.TfResource` records (address, type,
+already-evaluated attribute dict, location) and the same model comes out.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from faasguard.loaders import LoadOptions
+from faasguard.loaders.tf_build import TfResource, build_app, policy_document_json
+from faasguard.loaders.tf_hcl import (
+    Attribute,
+    Block,
+    Body,
+    Evaluator,
+    GetAttr,
+    GetIndex,
+    HclFile,
+    LineIndex,
+    Step,
+    parse_text,
+)
+from faasguard.loaders.tf_plan import load_plan
+from faasguard.model import App, Diagnostic, DiagnosticLevel, Location, Suppression, Unknown
+
+MAX_TF_FILE_BYTES = 5 * 1024 * 1024
+#: Local modules nested deeper than this are not loaded (a module that includes itself).
+MAX_MODULE_DEPTH = 8
+
+_SUPPRESSION = re.compile(
+    r"(?:#|//)\s*faasguard:\s*ignore\[([A-Za-z0-9*,\s]+)\]\s*(.*?)\s*(?:\*/)?$", re.MULTILINE
+)
+
+
+def load(path: str, options: LoadOptions, *, fmt: str = "terraform") -> App:
+    """Load a Terraform root module directory, or a plan/state JSON file for ``terraform-plan``.
+
+    Never raises for bad input: syntax errors and unreadable files become error diagnostics
+    with file and line, and everything else is still loaded.
+    """
+    if fmt == "terraform-plan":
+        return load_plan(path, options)
+    loader = _HclLoader(options)
+    return loader.load_root(path)
+
+
+# --------------------------------------------------------------------------------------
+# HCL front end
+# --------------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _ModuleInput:
+    """A module block argument, evaluated lazily in the calling module."""
+
+    caller: _Module
+    attribute: Attribute
+
+
+@dataclass(slots=True)
+class _Module:
+    """One instance of a module: its declarations and its evaluation state."""
+
+    loader: _HclLoader
+    directory: str
+    prefix: str
+    depth: int
+    inputs: dict[str, _ModuleInput | Any] = field(default_factory=dict)
+    files: list[HclFile] = field(default_factory=list)
+    variables: dict[str, Block] = field(default_factory=dict)
+    locals: dict[str, Attribute] = field(default_factory=dict)
+    resources: dict[str, Block] = field(default_factory=dict)
+    data: dict[str, Block] = field(default_factory=dict)
+    modules: dict[str, Block] = field(default_factory=dict)
+    outputs: dict[str, Block] = field(default_factory=dict)
+    children: dict[str, _Module | None] = field(default_factory=dict)
+    memo: dict[tuple[str, str], Any] = field(default_factory=dict)
+    evaluator: Evaluator | None = None
+
+    @property
+    def ev(self) -> Evaluator:
+        """This module's evaluator (built once the module is created)."""
+        assert self.evaluator is not None
+        return self.evaluator
+
+
+class _HclLoader:
+    def __init__(self, options: LoadOptions) -> None:
+        self.options = options
+        self.lines = LineIndex()
+        self.diagnostics: list[Diagnostic] = []
+        self.files: list[str] = []
+        self.suppressions: list[Suppression] = []
+        self.active: set[tuple[int, str, str]] = set()
+        self.root_dir = ""
+
+    # Loading files ------------------------------------------------------------------------
+
+    def load_root(self, path: str) -> App:
+        directory = path if os.path.isdir(path) else os.path.dirname(path) or "."
+        self.root_dir = directory
+        name = Path(os.path.abspath(directory)).name
+        root = self._new_module(directory, "", 0, {})
+        tf_files = [f.path for f in root.files]
+        root_file = tf_files[0] if tf_files else directory
+        if not tf_files:
+            self.diagnostics.append(
+                Diagnostic(
+                    level=DiagnosticLevel.ERROR,
+                    message="no .tf file found in the Terraform directory",
+                    location=Location(file=directory),
+                    code="terraform-empty",
+                )
+            )
+        records: list[TfResource] = []
+        self._collect(root, records)
+        app = build_app(
+            name=name,
+            root_file=root_file,
+            resources=records,
+            lines=self.lines,
+            files=tuple(self.files),
+            diagnostics=self.diagnostics,
+            suppressions=tuple(self.suppressions),
+            parameters=self._parameters(root),
+        )
+        return app
+
+    def _read(self, path: str) -> HclFile | None:
+        try:
+            if os.path.getsize(path) > MAX_TF_FILE_BYTES:
+                self._diag(DiagnosticLevel.ERROR, "file too large; skipped", path, 0)
+                return None
+            with open(path, "rb") as handle:
+                source = handle.read()
+        except OSError as exc:
+            self._diag(DiagnosticLevel.ERROR, f"cannot read file: {exc.strerror}", path, 0)
+            return None
+        self.files.append(path)
+        try:
+            parsed = parse_text(source, path)
+        except RecursionError:
+            self._diag(DiagnosticLevel.ERROR, "blocks nested too deeply; skipped", path, 0)
+            return None
+        for error in parsed.errors:
+            self.diagnostics.append(
+                Diagnostic(
+                    level=DiagnosticLevel.ERROR,
+                    message=f"invalid HCL: {error.message}",
+                    location=Location(file=path, line=error.line, column=error.column),
+                    code="terraform-syntax",
+                )
+            )
+        self._scan_suppressions(source, path)
+        return parsed
+
+    def _scan_suppressions(self, source: bytes, path: str) -> None:
+        if b"faasguard" not in source:
+            return
+        text = source.decode("utf-8", errors="replace")
+        for match in _SUPPRESSION.finditer(text):
+            line = text.count("\n", 0, match.start()) + 1
+            reason = match.group(2).strip()
+            for rule_id in re.split(r"[,\s]+", match.group(1).strip()):
+                if rule_id:
+                    self.suppressions.append(
+                        Suppression(
+                            rule_id=rule_id.upper(),
+                            reason=reason,
+                            location=Location(file=path, line=line),
+                        )
+                    )
+
+    def _diag(self, level: DiagnosticLevel, message: str, file: str, line: int) -> None:
+        self.diagnostics.append(
+            Diagnostic(
+                level=level,
+                message=message,
+                location=Location(file=file, line=line),
+                code="terraform",
+            )
+        )
+
+    def _new_module(
+        self, directory: str, prefix: str, depth: int, inputs: dict[str, _ModuleInput | Any]
+    ) -> _Module:
+        module = _Module(loader=self, directory=directory, prefix=prefix, depth=depth)
+        module.inputs = inputs
+        module.evaluator = Evaluator(
+            lambda root, steps: self._resolve(module, root, steps),
+            module_dir=directory,
+            lines=self.lines,
+        )
+        try:
+            names = sorted(n for n in os.listdir(directory) if n.endswith(".tf"))
+        except OSError as exc:
+            self._diag(DiagnosticLevel.ERROR, f"cannot list module: {exc.strerror}", directory, 0)
+            names = []
+        for file_name in names:
+            path = os.path.join(directory, file_name)
+            if not os.path.isfile(path):
+                continue
+            parsed = self._read(path)
+            if parsed is not None:
+                module.files.append(parsed)
+                self._declare(module, parsed.body)
+        if depth == 0:
+            self._load_tfvars(module)
+        return module
+
+    def _declare(self, module: _Module, body: Body) -> None:
+        for block in body.blocks:
+            labels = block.labels
+            if block.type == "resource" and len(labels) >= 2:
+                module.resources.setdefault(f"{labels[0]}.{labels[1]}", block)
+            elif block.type == "data" and len(labels) >= 2:
+                module.data.setdefault(f"data.{labels[0]}.{labels[1]}", block)
+            elif block.type == "variable" and labels:
+                module.variables.setdefault(labels[0], block)
+            elif block.type == "locals":
+                module.locals.update(block.body.attributes)
+            elif block.type == "module" and labels:
+                module.modules.setdefault(labels[0], block)
+            elif block.type == "output" and labels:
+                module.outputs.setdefault(labels[0], block)
+
+    # Variables --------------------------------------------------------------------------
+
+    def _load_tfvars(self, module: _Module) -> None:
+        # Terraform's automatic files, in its order: later files override earlier ones.
+        try:
+            names = sorted(os.listdir(module.directory))
+        except OSError:
+            return
+        ordered: list[str] = [
+            n for n in ("terraform.tfvars", "terraform.tfvars.json") if n in names
+        ]
+        ordered += [n for n in names if n.endswith((".auto.tfvars", ".auto.tfvars.json"))]
+        others = [n for n in names if n.endswith(".tfvars") and n not in ordered]
+        values: dict[str, Any] = {}
+        for file_name in ordered:
+            path = os.path.join(module.directory, file_name)
+            if file_name.endswith(".json"):
+                values.update(self._tfvars_json(path))
+                continue
+            parsed = self._read(path)
+            if parsed is None:
+                continue
+            evaluator = Evaluator(
+                lambda root, steps: (Unknown(expression=root, reason="not allowed in tfvars"), 0),
+                module_dir=module.directory,
+                lines=self.lines,
+            )
+            for attribute in parsed.body.attributes.values():
+                values[attribute.name] = evaluator.evaluate(attribute.expr, attribute.file)
+        if others:
+            self._diag(
+                DiagnosticLevel.INFO,
+                "variable files not loaded automatically by Terraform were not applied: "
+                + ", ".join(others)
+                + " (pass their values with --var NAME=VALUE)",
+                os.path.join(module.directory, others[0]),
+                0,
+            )
+        for name, value in values.items():
+            module.inputs[name] = value
+        for name, text in self.options.variables.items():
+            module.inputs[name] = self._option_value(module, name, text)
+
+    def _tfvars_json(self, path: str) -> dict[str, Any]:
+        try:
+            with open(path, encoding="utf-8") as handle:
+                data = json.load(handle)
+        except (OSError, ValueError, RecursionError) as exc:
+            self._diag(DiagnosticLevel.ERROR, f"invalid tfvars JSON: {exc}", path, 0)
+            return {}
+        self.files.append(path)
+        return data if isinstance(data, dict) else {}
+
+    def _option_value(self, module: _Module, name: str, text: str) -> Any:
+        # ``--var`` values are strings, as on Terraform's command line; a typed variable
+        # gets its value parsed the way Terraform parses ``-var`` for non-string types.
+        block = module.variables.get(name)
+        declared = block.body.attributes.get("type") if block is not None else None
+        type_text = ""
+        if declared is not None and declared.expr is not None and declared.expr.text:
+            type_text = declared.expr.text.decode("utf-8", errors="replace").strip()
+        if not type_text or type_text == "string":
+            return text
+        parsed = parse_text(f"v = {text}\n".encode(), "<--var>")
+        attribute = parsed.body.attributes.get("v")
+        if parsed.errors or attribute is None:
+            return text
+        evaluator = Evaluator(
+            lambda root, steps: (Unknown(expression=root), 0),
+            module_dir=module.directory,
+            lines=self.lines,
+        )
+        return evaluator.evaluate(attribute.expr, "<--var>")
+
+    def _variable(self, module: _Module, name: str) -> Any:
+        if name in module.inputs:
+            given = module.inputs[name]
+            if isinstance(given, _ModuleInput):
+                return self._guarded(
+                    module,
+                    "input",
+                    name,
+                    lambda: given.caller.ev.evaluate(given.attribute.expr, given.attribute.file),
+                )
+            return given
+        block = module.variables.get(name)
+        if block is not None and "default" in block.body.attributes:
+            default = block.body.attributes["default"]
+            return self._guarded(
+                module, "var", name, lambda: module.ev.evaluate(default.expr, default.file)
+            )
+        return Unknown(expression=f"var.{name}", reason="variable without a value")
+
+    # References ---------------------------------------------------------------------------
+
+    def _guarded(self, module: _Module, kind: str, name: str, compute: Any) -> Any:
+        key = (kind, name)
+        if key in module.memo:
+            return module.memo[key]
+        marker = (id(module), kind, name)
+        if marker in self.active:
+            return Unknown(expression=f"{kind}.{name}", reason="reference cycle")
+        self.active.add(marker)
+        try:
+            value = compute()
+        finally:
+            self.active.discard(marker)
+        module.memo[key] = value
+        return value
+
+    def _resolve(self, module: _Module, root: str, steps: list[Step]) -> tuple[Any, int]:
+        first = steps[0] if steps else None
+        first_name = first.name if isinstance(first, GetAttr) else None
+        if root == "var" and first_name is not None:
+            return self._variable(module, first_name), 1
+        if root == "local" and first_name is not None:
+            attribute = module.locals.get(first_name)
+            if attribute is None:
+                return Unknown(expression=f"local.{first_name}", reason="undefined local"), 1
+            value = self._guarded(
+                module,
+                "local",
+                first_name,
+                lambda: module.ev.evaluate(attribute.expr, attribute.file),
+            )
+            return value, 1
+        if root == "path" and first_name is not None:
+            if first_name == "module":
+                return module.directory, 1
+            return self.root_dir, 1
+        if root == "data" and first_name is not None and len(steps) >= 2:
+            second = steps[1]
+            if isinstance(second, GetAttr):
+                return self._resource_ref(
+                    module, f"data.{first_name}.{second.name}", module.data, steps[2:], 2
+                )
+        if root == "module" and first_name is not None:
+            return self._module_ref(module, first_name, steps[1:])
+        if root in ("count", "each", "self", "terraform") or not steps:
+            text = root + "".join(_step_text(s) for s in steps)
+            return Unknown(expression=text, reason="not known before apply"), len(steps)
+        if first_name is not None and "_" in root:
+            return self._resource_ref(
+                module, f"{root}.{first_name}", module.resources, steps[1:], 1
+            )
+        text = root + "".join(_step_text(s) for s in steps)
+        return Unknown(expression=text, reason="unsupported reference"), len(steps)
+
+    def _resource_ref(
+        self,
+        module: _Module,
+        address: str,
+        table: dict[str, Block],
+        rest: list[Step],
+        consumed: int,
+    ) -> tuple[Any, int]:
+        # Skip the instance key of a count/for_each resource: we model one instance.
+        while rest and isinstance(rest[0], GetIndex):
+            rest = rest[1:]
+            consumed += 1
+        full = module.prefix + address
+        block = table.get(address)
+        if not rest:
+            return Unknown(expression=full, reason="reference to a whole resource"), consumed
+        attr = rest[0]
+        assert isinstance(attr, GetAttr)
+        consumed += 1
+        if block is None:
+            return Unknown(expression=f"{full}.{attr.name}", reason="undeclared"), consumed
+        if address.startswith("data.aws_iam_policy_document.") and attr.name in (
+            "json",
+            "minified_json",
+        ):
+            values = self._body_values(module, "res:" + address, block)
+            return self._guarded(
+                module, "policy-json", address, lambda: policy_document_json(values, self.lines)
+            ), consumed
+        if attr.name in block.body.attributes:
+            return self._attribute(module, address, block.body.attributes[attr.name]), consumed
+        nested = block.body.blocks_of(attr.name)
+        if nested:
+            return self._block_list(module, address, attr.name, nested), consumed
+        return Unknown(expression=f"{full}.{attr.name}", reason="computed attribute"), consumed
+
+    def _attribute(self, module: _Module, owner: str, attribute: Attribute) -> Any:
+        return self._guarded(
+            module,
+            f"attr:{owner}",
+            attribute.name,
+            lambda: module.ev.evaluate(attribute.expr, attribute.file),
+        )
+
+    def _block_list(
+        self, module: _Module, owner: str, block_type: str, blocks: list[Block]
+    ) -> list[Any]:
+        value: list[Any] = self._guarded(
+            module,
+            f"blocks:{owner}",
+            block_type,
+            lambda: self._evaluate_blocks(module, owner, blocks),
+        )
+        return value
+
+    def _evaluate_blocks(self, module: _Module, owner: str, blocks: list[Block]) -> list[Any]:
+        result: list[Any] = []
+        for index, block in enumerate(blocks):
+            values = self._plain_body(module, block.body)
+            self.lines.record(result, index, block.file, block.line)
+            result.append(values)
+        return result
+
+    def _plain_body(self, module: _Module, body: Body) -> dict[str, Any]:
+        values: dict[str, Any] = {}
+        for attribute in body.attributes.values():
+            values[attribute.name] = module.ev.evaluate(attribute.expr, attribute.file)
+            self.lines.record(values, attribute.name, attribute.file, attribute.line)
+        self._nested_blocks(module, body, values, owner=None)
+        return values
+
+    def _nested_blocks(
+        self, module: _Module, body: Body, values: dict[str, Any], owner: str | None
+    ) -> None:
+        grouped: dict[str, list[Block]] = {}
+        dynamic: list[str] = []
+        for block in body.blocks:
+            if block.type == "dynamic" and block.labels:
+                dynamic.append(block.labels[0])
+                continue
+            if block.type in ("lifecycle", "provisioner", "connection"):
+                continue
+            grouped.setdefault(block.type, []).append(block)
+        for block_type, blocks in grouped.items():
+            if owner is not None:
+                values[block_type] = self._block_list(module, owner, block_type, blocks)
+            else:
+                values[block_type] = self._evaluate_blocks(module, "", blocks)
+            self.lines.record(values, block_type, blocks[0].file, blocks[0].line)
+        if dynamic:
+            values["__dynamic__"] = dynamic
+
+    def _body_values(self, module: _Module, owner: str, block: Block) -> dict[str, Any]:
+        def compute() -> dict[str, Any]:
+            values: dict[str, Any] = {}
+            for attribute in block.body.attributes.values():
+                values[attribute.name] = self._attribute(module, owner[4:], attribute)
+                self.lines.record(values, attribute.name, attribute.file, attribute.line)
+            self._nested_blocks(module, block.body, values, owner=owner[4:])
+            return values
+
+        value: dict[str, Any] = self._guarded(module, "body", owner, compute)
+        return value
+
+    # Modules ----------------------------------------------------------------------------
+
+    def _child(self, module: _Module, name: str) -> _Module | None:
+        if name in module.children:
+            return module.children[name]
+        module.children[name] = None  # a module reaching itself through outputs stops here
+        block = module.modules.get(name)
+        child: _Module | None = None
+        if block is not None:
+            child = self._instantiate(module, name, block)
+        module.children[name] = child
+        return child
+
+    def _instantiate(self, module: _Module, name: str, block: Block) -> _Module | None:
+        source_attr = block.body.attributes.get("source")
+        source = module.ev.evaluate(source_attr.expr, source_attr.file) if source_attr else None
+        if not isinstance(source, str) or not source.startswith(("./", "../")):
+            self._diag(
+                DiagnosticLevel.INFO,
+                f"module {name!r} not loaded: remote module ({source})"
+                if isinstance(source, str)
+                else f"module {name!r} not loaded: source is not static",
+                block.file,
+                block.line,
+            )
+            return None
+        directory = os.path.normpath(os.path.join(module.directory, source))
+        if module.depth + 1 > MAX_MODULE_DEPTH:
+            self._diag(
+                DiagnosticLevel.WARNING,
+                f"module {name!r} not loaded: modules nested too deeply",
+                block.file,
+                block.line,
+            )
+            return None
+        if not os.path.isdir(directory):
+            self._diag(
+                DiagnosticLevel.WARNING,
+                f"module {name!r} not loaded: directory {source} not found",
+                block.file,
+                block.line,
+            )
+            return None
+        reserved = {"source", "version", "count", "for_each", "providers", "depends_on"}
+        inputs: dict[str, _ModuleInput | Any] = {
+            attr_name: _ModuleInput(caller=module, attribute=attribute)
+            for attr_name, attribute in block.body.attributes.items()
+            if attr_name not in reserved
+        }
+        return self._new_module(
+            directory, f"{module.prefix}module.{name}.", module.depth + 1, inputs
+        )
+
+    def _module_ref(self, module: _Module, name: str, rest: list[Step]) -> tuple[Any, int]:
+        consumed = 1
+        while rest and isinstance(rest[0], GetIndex):
+            rest = rest[1:]
+            consumed += 1
+        full = f"{module.prefix}module.{name}"
+        if not rest or not isinstance(rest[0], GetAttr):
+            return Unknown(expression=full, reason="whole module reference"), consumed
+        output = rest[0].name
+        consumed += 1
+        child = self._child(module, name)
+        if child is None:
+            return Unknown(expression=f"{full}.{output}", reason="module not loaded"), consumed
+        block = child.outputs.get(output)
+        value_attr = block.body.attributes.get("value") if block is not None else None
+        if value_attr is None:
+            return Unknown(expression=f"{full}.{output}", reason="no such output"), consumed
+        value = self._guarded(
+            child,
+            "output",
+            output,
+            lambda: child.ev.evaluate(value_attr.expr, value_attr.file),
+        )
+        return value, consumed
+
+    # Records ----------------------------------------------------------------------------
+
+    def _collect(self, module: _Module, records: list[TfResource]) -> None:
+        for address, block in module.resources.items():
+            records.append(self._record(module, address, block, "managed"))
+        for address, block in module.data.items():
+            records.append(self._record(module, address, block, "data"))
+        for name, block in module.modules.items():
+            child = self._child(module, name)
+            if child is None:
+                continue
+            if "count" in block.body.attributes or "for_each" in block.body.attributes:
+                self._diag(
+                    DiagnosticLevel.INFO,
+                    f"module {name!r} uses count/for_each: one instance is analysed",
+                    block.file,
+                    block.line,
+                )
+            self._collect(child, records)
+
+    def _record(self, module: _Module, address: str, block: Block, mode: str) -> TfResource:
+        values = self._body_values(module, "res:" + address, block)
+        notes: dict[str, Any] = {}
+        for meta in ("count", "for_each"):
+            if meta in block.body.attributes:
+                notes[meta] = "one instance analysed"
+        resource_type = block.labels[0]
+        return TfResource(
+            address=module.prefix + address,
+            type=resource_type,
+            name=block.labels[1],
+            mode=mode,
+            values=values,
+            location=Location(
+                file=block.file,
+                line=block.line,
+                column=block.column,
+                pointer=module.prefix + address,
+            ),
+            module_dir=module.directory,
+            notes=notes,
+        )
+
+    def _parameters(self, root: _Module) -> dict[str, Any]:
+        return {name: self._variable(root, name) for name in sorted(root.variables)}
+
+
+def _step_text(step: Step) -> str:
+    if isinstance(step, GetAttr):
+        return f".{step.name}"
+    key = step.key
+    return f"[{json.dumps(key) if isinstance(key, str) else key}]"
