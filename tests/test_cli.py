@@ -33,7 +33,7 @@ Resources:
 
 
 def _project(tmp_path: Path, text: str = TEMPLATE) -> Path:
-    (tmp_path / "src").mkdir(exist_ok=True)
+    (tmp_path / "src").mkdir(parents=True, exist_ok=True)
     (tmp_path / "template.yaml").write_text(text, encoding="utf-8")
     return tmp_path
 
