@@ -1,0 +1,272 @@
+"""IAM of a Serverless Framework service, in all its spellings.
+
+- ``provider.iam.role.statements`` (v3+) and legacy ``provider.iamRoleStatements``;
+- ``provider.iam.role.managedPolicies`` / legacy ``provider.iamManagedPolicies``;
+- ``provider.iam.role.permissionsBoundary`` / legacy ``provider.rolePermissionsBoundary``;
+- ``provider.iam.role`` or legacy ``provider.role`` as a string or ``!GetAtt``: an existing
+  role (ARN or name → ``Role(external=True)``) or a role in ``resources.Resources``;
+- function ``role:`` (same forms);
+- per-function ``iamRoleStatements`` (plugin ``serverless-iam-roles-per-function``): the
+  function gets its own role, plus the provider statements and managed policies when
+  ``iamRoleStatementsInherit: true`` (or ``custom.serverless-iam-roles-per-function.
+  defaultInherit: true``).
+
+The framework's shared role ``IamRoleLambdaExecution`` also gets what the framework adds by
+itself: log-stream permissions on the functions' log groups, the event-source permissions
+for ``sqs`` and ``stream`` events, and ``AWSLambdaVPCAccessExecutionRole`` for VPC functions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from faasguard.loaders.sls_common import Context, as_list, as_ref, as_str, mapping
+from faasguard.loaders.yamlsafe import pointer_join
+from faasguard.model import Location, Policy, Role, Statement, TriggerKind, Unknown
+from faasguard.model.iam import MaybeStr
+
+DEFAULT_ROLE = "IamRoleLambdaExecution"
+VPC_POLICY = "arn:aws:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole"
+_LAMBDA_TRUST: dict[str, Any] = {
+    "Effect": "Allow",
+    "Principal": {"Service": ["lambda.amazonaws.com"]},
+    "Action": ["sts:AssumeRole"],
+}
+_STREAM_ACTIONS = {
+    TriggerKind.DYNAMODB_STREAM: (
+        "dynamodb:GetRecords",
+        "dynamodb:GetShardIterator",
+        "dynamodb:DescribeStream",
+        "dynamodb:ListStreams",
+    ),
+    TriggerKind.KINESIS: (
+        "kinesis:GetRecords",
+        "kinesis:GetShardIterator",
+        "kinesis:DescribeStream",
+        "kinesis:DescribeStreamSummary",
+        "kinesis:ListShards",
+        "kinesis:ListStreams",
+    ),
+}
+
+
+def _values(value: Any) -> tuple[MaybeStr, ...]:
+    result: list[MaybeStr] = []
+    for item in as_list(value):
+        converted = as_str(item)
+        if converted is not None:
+            result.append(converted)
+    return tuple(result)
+
+
+def _principals(value: Any) -> dict[str, tuple[MaybeStr, ...]]:
+    if value is None:
+        return {}
+    if value == "*":
+        return {"*": ("*",)}
+    if isinstance(value, dict):
+        return {str(kind): _values(values) for kind, values in value.items()}
+    return {"*": _values(value)}
+
+
+def _conditions(value: Any) -> dict[str, dict[str, tuple[Any, ...]]]:
+    result: dict[str, dict[str, tuple[Any, ...]]] = {}
+    for operator, keys in mapping(value).items():
+        result[str(operator)] = {str(k): tuple(as_list(v)) for k, v in mapping(keys).items()}
+    return result
+
+
+def statement(raw: Any, location: Location) -> Statement | None:
+    """Normalise one IAM statement mapping; ``None`` when it is not a mapping."""
+    if not isinstance(raw, dict):
+        return None
+    sid = raw.get("Sid")
+    return Statement(
+        effect=str(raw.get("Effect", "Allow")),
+        sid=str(sid) if sid is not None else None,
+        actions=_values(raw.get("Action")),
+        not_actions=_values(raw.get("NotAction")),
+        resources=_values(raw.get("Resource")),
+        not_resources=_values(raw.get("NotResource")),
+        principals=_principals(raw.get("Principal")),
+        not_principals=_principals(raw.get("NotPrincipal")),
+        conditions=_conditions(raw.get("Condition")),
+        location=location,
+    )
+
+
+def statements(ctx: Context, raw: Any, pointer: str) -> list[Statement]:
+    """Every statement of a list at ``pointer`` (malformed entries give a warning)."""
+    result: list[Statement] = []
+    if raw is None:
+        return result
+    if not isinstance(raw, list):
+        ctx.warn("IAM statements must be a list", pointer)
+        return result
+    for index, item in enumerate(raw):
+        item_pointer = pointer_join(pointer, index)
+        converted = statement(ctx.intrinsics(item), ctx.locate(item_pointer))
+        if converted is None:
+            ctx.warn("IAM statement is not a mapping; ignored", item_pointer)
+        else:
+            result.append(converted)
+    return result
+
+
+@dataclass(slots=True)
+class ProviderIam:
+    """The provider-level IAM settings, whatever spelling the user chose."""
+
+    statements: list[Statement] = field(default_factory=list)
+    managed_policies: list[MaybeStr] = field(default_factory=list)
+    boundary: MaybeStr | None = None
+    #: an existing or resources-declared role every function uses (``provider.iam.role: X``)
+    role_reference: Any = None
+    role_pointer: str = "/provider"
+    role_name: MaybeStr | None = None
+    pointer: str = "/provider"
+
+
+def provider_iam(ctx: Context) -> ProviderIam:
+    """Read ``provider.iam`` and the legacy provider keys."""
+    provider = ctx.provider
+    result = ProviderIam()
+    iam = mapping(provider.get("iam"))
+    role = iam.get("role")
+    if isinstance(role, dict) and "Fn::GetAtt" not in role and "Ref" not in role:
+        base = "/provider/iam/role"
+        result.pointer = base
+        result.statements += statements(ctx, role.get("statements"), base + "/statements")
+        result.managed_policies += list(_values(role.get("managedPolicies")))
+        result.boundary = as_str(role.get("permissionsBoundary"))
+        result.role_name = as_str(role.get("name"))
+    elif role is not None:
+        result.role_reference = role
+        result.role_pointer = "/provider/iam/role"
+    if "iamRoleStatements" in provider:
+        result.statements += statements(
+            ctx, provider.get("iamRoleStatements"), "/provider/iamRoleStatements"
+        )
+        if result.pointer == "/provider":
+            result.pointer = "/provider/iamRoleStatements"
+    result.managed_policies += list(_values(provider.get("iamManagedPolicies")))
+    if result.boundary is None:
+        result.boundary = as_str(provider.get("rolePermissionsBoundary"))
+    if result.role_reference is None and provider.get("role") is not None:
+        result.role_reference = provider.get("role")
+        result.role_pointer = "/provider/role"
+    return result
+
+
+def referenced_role(ctx: Context, value: Any, pointer: str, roles: Mapping[str, Role]) -> Role:
+    """The role a ``role:`` value designates: one from ``resources`` or an existing one."""
+    location = ctx.locate(pointer)
+    ref = as_ref(value)
+    if isinstance(ref, str) and ref in roles:
+        return roles[ref]
+    if isinstance(ref, str):
+        raw = mapping(ctx.raw_resources.get(ref))
+        if raw.get("Type") == "AWS::IAM::Role":
+            # Declared in resources but not analysed (no CloudFormation builder result).
+            return Role(
+                ref=ref,
+                name=as_str(mapping(raw.get("Properties")).get("RoleName")),
+                location=location,
+            )
+        if ref.startswith("arn:"):
+            return Role(
+                ref=ref, arn=ref, name=ref.rsplit("/", 1)[-1], external=True, location=location
+            )
+        return Role(ref=ref, name=ref, external=True, location=location)
+    unknown = ref if isinstance(ref, Unknown) else Unknown(expression=str(value))
+    return Role(ref=unknown.expression, arn=unknown, external=True, location=location)
+
+
+@dataclass(slots=True)
+class RoleInputs:
+    """What a framework-generated role needs from the functions that use it."""
+
+    function_names: list[MaybeStr] = field(default_factory=list)
+    queues: list[MaybeStr] = field(default_factory=list)
+    streams: list[tuple[TriggerKind, MaybeStr]] = field(default_factory=list)
+    vpc: bool = False
+
+
+def generated_role(
+    ctx: Context,
+    *,
+    ref: str,
+    name: MaybeStr | None,
+    user_statements: Sequence[Statement],
+    managed_policies: Sequence[MaybeStr],
+    boundary: MaybeStr | None,
+    inputs: RoleInputs,
+    location: Location,
+) -> Role:
+    """A role the framework (or the per-function plugin) creates, with its added statements."""
+    framework: list[Statement] = []
+    region = ctx.region if isinstance(ctx.region, str) else "${AWS::Region}"
+    groups: list[MaybeStr] = []
+    for function_name in inputs.function_names:
+        if isinstance(function_name, Unknown):
+            groups.append(function_name)
+        else:
+            groups.append(
+                f"arn:aws:logs:{region}:${{AWS::AccountId}}:log-group:/aws/lambda/{function_name}:*"
+            )
+    if groups:
+        framework.append(
+            Statement(
+                actions=("logs:CreateLogStream", "logs:CreateLogGroup", "logs:TagResource"),
+                resources=tuple(groups),
+                location=location,
+            )
+        )
+        framework.append(
+            Statement(
+                actions=("logs:PutLogEvents",),
+                resources=tuple(g if isinstance(g, Unknown) else g + ":*" for g in groups),
+                location=location,
+            )
+        )
+    if inputs.queues:
+        framework.append(
+            Statement(
+                actions=("sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"),
+                resources=tuple(dict.fromkeys(inputs.queues)),
+                location=location,
+            )
+        )
+    for kind, actions in _STREAM_ACTIONS.items():
+        sources = [source for stream_kind, source in inputs.streams if stream_kind == kind]
+        if sources:
+            framework.append(
+                Statement(
+                    actions=actions, resources=tuple(dict.fromkeys(sources)), location=location
+                )
+            )
+    policies = [
+        Policy(
+            name=f"{ref}-policy",
+            statements=tuple(framework) + tuple(user_statements),
+            location=location,
+        )
+    ]
+    managed = list(managed_policies)
+    if inputs.vpc and VPC_POLICY not in managed:
+        managed.append(VPC_POLICY)
+    trust_statement = statement(_LAMBDA_TRUST, location)
+    trust = (trust_statement,) if trust_statement is not None else ()
+    return Role(
+        ref=ref,
+        name=name,
+        assume_role_policy=Policy(
+            name="AssumeRolePolicyDocument", statements=trust, location=location
+        ),
+        policies=tuple(policies),
+        managed_policy_arns=tuple(managed),
+        permissions_boundary=boundary,
+        location=location,
+    )
