@@ -8,10 +8,14 @@ Heavy modules are imported inside the commands so ``faasguard --version`` stays 
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+if TYPE_CHECKING:
+    from rich.progress import Progress
 
 from faasguard import __version__
 
@@ -112,6 +116,14 @@ def scan(
         bool, typer.Option("--no-cache", help="Do not read or write .faasguard/cache.")
     ] = False,
     jobs: Annotated[int, typer.Option(help="Parallel loader processes (0: one per core).")] = 0,
+    db: Annotated[
+        Path | None,
+        typer.Option(
+            "--db",
+            envvar="FAASGUARD_DB",
+            help="Offline vulnerability database (see 'faasguard db'); env FAASGUARD_DB.",
+        ),
+    ] = None,
     color: Annotated[
         bool | None, typer.Option("--color/--no-color", help="Force colours on or off.")
     ] = None,
@@ -162,6 +174,8 @@ def scan(
             updates["ignore_rules"] = config.ignore_rules + _split_ids(ignore)
         if baseline is not None:
             updates["baseline"] = str(baseline)
+        if db is not None:
+            updates["db_path"] = str(db)
         config = replace(config, **updates)  # type: ignore[arg-type]  # keys checked above
         progress = _progress_bar() if sys.stderr.isatty() and output_format == "text" else None
         try:
@@ -213,7 +227,7 @@ def _terminal_width() -> int:
     return max(80, min(160, shutil.get_terminal_size((100, 24)).columns))
 
 
-def _progress_bar() -> tuple[object, object] | None:
+def _progress_bar() -> tuple[Progress, Callable[[int, int], None]]:
     from rich.progress import Progress  # noqa: PLC0415
 
     bar = Progress(transient=True)

@@ -65,6 +65,7 @@ class ScanConfig:
     cache_dir: str | None = None
     jobs: int = 0
     today: dt.date | None = None
+    db_path: str | None = None
 
     def rule_enabled(self, rule_id: str) -> bool:
         """Whether ``rule_id`` passes ``select`` and ``ignore_rules`` (ids or prefixes)."""
@@ -109,7 +110,16 @@ def read_config_file(path: Path) -> dict[str, Any]:
 def apply_config_file(config: ScanConfig, table: Mapping[str, Any], source: str) -> ScanConfig:
     """``config`` updated with the settings of a config-file table (file values first;
     command-line values are applied afterwards by the CLI and win)."""
-    known = {"fail-on", "select", "ignore-rules", "severity", "ignore", "baseline", "cache-dir"}
+    known = {
+        "fail-on",
+        "select",
+        "ignore-rules",
+        "severity",
+        "ignore",
+        "baseline",
+        "cache-dir",
+        "db",
+    }
     unknown = sorted(set(table) - known)
     if unknown:
         raise UsageError(f"{source}: unknown setting(s): {', '.join(unknown)}")
@@ -133,6 +143,8 @@ def apply_config_file(config: ScanConfig, table: Mapping[str, Any], source: str)
         updates["baseline"] = str(table["baseline"])
     if "cache-dir" in table:
         updates["cache_dir"] = str(table["cache-dir"])
+    if "db" in table:
+        updates["db_path"] = str(table["db"])
     return replace(config, **updates)
 
 

@@ -16,7 +16,7 @@ import time
 import traceback
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from faasguard.config import ScanConfig
@@ -26,7 +26,7 @@ from faasguard.loaders import Candidate, LoadOptions, load
 from faasguard.loaders.discovery import discover
 from faasguard.model import App, Diagnostic, DiagnosticLevel, Location, Suppression
 from faasguard.rules import all_rules
-from faasguard.rules.base import Rule
+from faasguard.rules.base import Rule, using_config
 
 #: Diagnostic codes the CLI uses to pick exit codes.
 LOAD_ERROR = "load-error"
@@ -69,6 +69,8 @@ def scan(
     root = scan_root(paths)
     report = Report(root=root)
     candidates = discover(paths)
+    if config.load.root is None:
+        config = replace(config, load=replace(config.load, root=root))
     apps = load_all(candidates, config, root=root, progress=progress)
     rules = [r for r in all_rules() if config.rule_enabled(r.id)]
     report.rules_run = len(rules)
@@ -200,7 +202,8 @@ def run_rules(
     app_file = _relative(app.root_file, root)
     for registered in rules:
         try:
-            hits = list(registered.check(app))
+            with using_config(config):
+                hits = list(registered.check(app))
         except Exception as exc:
             frame = traceback.extract_tb(exc.__traceback__)[-1]
             diagnostics.append(

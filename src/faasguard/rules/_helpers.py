@@ -108,7 +108,8 @@ def function_log_group(app: App, function: Function) -> LogGroup | None:
     expected = expected_log_group(function)
     for group in app.of_type(LogGroup):
         name = group.log_group_name
-        if isinstance(expected, str) and name == expected:
+        # CloudFormation loaders resolve ``!Ref Group`` to the group's logical id.
+        if isinstance(expected, str) and expected in (name, group.ref):
             return group
         text = name if isinstance(name, str) else name.expression if name is not None else ""
         if isinstance(expected, Unknown) and text == expected.expression:

@@ -24,14 +24,20 @@ is rendered by ``faasguard rules ID`` and into ``docs/rules/ID.md``.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import inspect
 import re
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from faasguard.findings import Hit, Practice, Severity
 from faasguard.model import App
+
+if TYPE_CHECKING:
+    from faasguard.config import ScanConfig
 
 Check = Callable[[App], Iterable[Hit]]
 
@@ -110,3 +116,29 @@ def rule(
 
 
 _REGISTRY: dict[str, Rule] = {}
+
+
+_CURRENT_CONFIG: contextvars.ContextVar[ScanConfig | None] = contextvars.ContextVar(
+    "faasguard_scan_config", default=None
+)
+
+
+def current_config() -> ScanConfig:
+    """The configuration of the scan running the rule (defaults outside a scan).
+
+    Rules stay pure functions of the model; the few that need scan-wide settings (the date
+    for end-of-life checks, the vulnerability database path) read them here.
+    """
+    from faasguard.config import ScanConfig  # noqa: PLC0415 - avoid an import cycle
+
+    return _CURRENT_CONFIG.get() or ScanConfig()
+
+
+@contextlib.contextmanager
+def using_config(config: ScanConfig) -> Iterator[None]:
+    """Make ``config`` the :func:`current_config` for the rules run inside the block."""
+    token = _CURRENT_CONFIG.set(config)
+    try:
+        yield
+    finally:
+        _CURRENT_CONFIG.reset(token)

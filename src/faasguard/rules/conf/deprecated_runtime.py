@@ -40,7 +40,7 @@ from collections.abc import Iterator
 
 from faasguard.findings import Hit, Practice, Severity
 from faasguard.model import App
-from faasguard.rules.base import ALL_FORMATS, rule
+from faasguard.rules.base import ALL_FORMATS, current_config, rule
 from faasguard.rules.conf._runtimes import Phase, RuntimeInfo, runtime_table, successor
 
 _SEVERITY = {
@@ -77,9 +77,10 @@ def _status(info: RuntimeInfo, phase: Phase) -> str:
 def check(app: App, today: dt.date | None = None) -> Iterator[Hit]:
     """One hit per function on a deprecated or soon-deprecated runtime.
 
-    ``today`` pins the date for tests; scans use the current date.
+    ``today`` pins the date for tests; scans use the scan's date (``ScanConfig.today``,
+    else the current date).
     """
-    day = today or dt.date.today()
+    day = today or current_config().today or dt.date.today()
     table = runtime_table()
     for fn in app.functions:
         if not isinstance(fn.runtime, str) or fn.runtime not in table:

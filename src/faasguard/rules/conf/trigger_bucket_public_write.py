@@ -74,9 +74,13 @@ def _problems(app: App, bucket: Bucket) -> Iterator[tuple[str, Statement | None]
         for p in app.of_type(ResourcePolicy)
         if bucket.ref in p.targets or (bucket.name is not None and bucket.name in p.targets)
     ]
+    # Loaders may link a standalone bucket policy to ``bucket.policy`` and also keep it as a
+    # ResourcePolicy: report each statement once.
+    seen: list[Statement] = []
     for policy in policies:
         for statement in policy.statements:
-            if _public_write(statement):
+            if _public_write(statement) and statement not in seen:
+                seen.append(statement)
                 yield "its bucket policy lets anyone ('*') put objects", statement
     block = bucket.public_access_block
     if block is not None:

@@ -65,7 +65,7 @@ def check(app: App) -> Iterator[Hit]:
             continue
         setting = policy if policy is not None else "not set (defaults to Warn)"
         used_by = users.get(config.ref, [])
-        where = f", used by {join(used_by)}" if used_by else ""
+        where = f" (used by {join(used_by)})" if used_by else ""
         yield Hit(
             message=(
                 f"code-signing configuration {config.ref}{where} has "

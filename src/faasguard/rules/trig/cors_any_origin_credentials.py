@@ -36,7 +36,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from faasguard.findings import Hit, Practice, Severity
-from faasguard.model import App, Cors, Location
+from faasguard.model import App, Cors, Location, TriggerKind
 from faasguard.rules.base import ALL_FORMATS, rule
 
 
@@ -59,6 +59,8 @@ def check(app: App) -> Iterator[Hit]:
     for fn in app.functions:
         places: list[tuple[str, Location]] = []
         for trigger in fn.triggers:
+            if trigger.kind is TriggerKind.FUNCTION_URL and fn.url is not None:
+                continue  # loaders model a URL as fn.url and as a trigger: report it once
             if trigger.http is not None and _any_origin_with_credentials(trigger.http.cors):
                 places.append((trigger.name or trigger.kind.value, trigger.location))
         if fn.url is not None and _any_origin_with_credentials(fn.url.cors):
