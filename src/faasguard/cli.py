@@ -64,7 +64,7 @@ def _fail(message: str) -> typer.Exit:
 def scan(
     paths: Annotated[
         list[Path] | None, typer.Argument(help="Files or directories to scan (default: .).")
-    ] = None,  # type: ignore[assignment]  # Typer's way of saying "optional variadic"
+    ] = None,
     output_format: Annotated[
         str, typer.Option("--format", "-f", help="text, json, sarif or markdown.")
     ] = "text",
