@@ -298,6 +298,31 @@ def _rule_json(r: object) -> dict[str, object]:
     }
 
 
+#: Modules that add command groups; each exposes ``register(app: typer.Typer) -> None`` and
+#: imports its heavy dependencies inside the commands, so building the CLI stays cheap.
+SUBCOMMAND_MODULES = (
+    "faasguard.cli_iam",
+    "faasguard.cli_deps",
+    "faasguard.cli_logs",
+)
+
+
+def _register_subcommands() -> None:
+    import importlib  # noqa: PLC0415
+
+    for module_name in SUBCOMMAND_MODULES:
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name != module_name:
+                raise
+            continue
+        module.register(app)
+
+
+_register_subcommands()
+
+
 def main() -> None:
     """Console-script entry point."""
     if sys.argv[1:] in (["--version"], ["-V"]):
