@@ -1,0 +1,121 @@
+"""Coercion of resolved CloudFormation values into the model's typed fields.
+
+CloudFormation accepts ``"30"`` where it means ``30`` and ``"true"`` where it means
+``True``; anything else that is not what a field needs (a list where a string is expected,
+an unresolved intrinsic) becomes an :class:`Unknown` carrying the value's JSON.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from faasguard.loaders.cfn_intrinsics import expression_text
+from faasguard.model import MaybeStr, Unknown
+
+
+def as_str(value: Any) -> MaybeStr | None:
+    """A string field: ``None`` when absent, :class:`Unknown` when not a scalar."""
+    if value is None:
+        return None
+    if isinstance(value, str | Unknown):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return str(value)
+    return Unknown(expression_text(value), reason="not a string")
+
+
+def as_int(value: Any) -> int | Unknown | None:
+    """An integer field (``"30"`` counts as 30)."""
+    if value is None:
+        return None
+    if isinstance(value, Unknown):
+        return value
+    if isinstance(value, bool):
+        return Unknown(expression_text(value), reason="not a number")
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str):
+        try:
+            return int(value.strip())
+        except ValueError:
+            pass
+    return Unknown(expression_text(value), reason="not a number")
+
+
+def as_float(value: Any) -> float | Unknown | None:
+    """A number field that may be fractional (throttling rates)."""
+    if value is None:
+        return None
+    if isinstance(value, Unknown):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            return float(value.strip())
+        except ValueError:
+            pass
+    return Unknown(expression_text(value), reason="not a number")
+
+
+def as_bool(value: Any) -> bool | Unknown | None:
+    """A boolean field (``"true"``/``"false"`` strings count, as CloudFormation reads them)."""
+    if value is None:
+        return None
+    if isinstance(value, bool | Unknown):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"
+    return Unknown(expression_text(value), reason="not a boolean")
+
+
+def as_str_tuple(value: Any) -> tuple[MaybeStr, ...]:
+    """A list-of-strings field; a single string counts as a one-item list."""
+    if value is None:
+        return ()
+    if isinstance(value, list):
+        return tuple(item for item in (as_str(v) for v in value) if item is not None)
+    single = as_str(value)
+    return () if single is None else (single,)
+
+
+def get(value: Any, *path: str | int) -> Any:
+    """``value[path[0]][path[1]]...``, or ``None`` when any step is missing or the wrong type."""
+    for step in path:
+        if isinstance(step, int):
+            if not isinstance(value, list) or not -len(value) <= step < len(value):
+                return None
+            value = value[step]
+        else:
+            if not isinstance(value, Mapping):
+                return None
+            value = value.get(step)
+    return value
+
+
+def mapping(value: Any) -> Mapping[str, Any]:
+    """``value`` when it is a mapping, else an empty one."""
+    return value if isinstance(value, Mapping) else {}
+
+
+def items(value: Any) -> list[Any]:
+    """``value`` when it is a list, else a one-item list (or empty for ``None``)."""
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+def tags(value: Any) -> dict[str, Any]:
+    """CloudFormation ``Tags`` (a list of ``{Key, Value}``, or a SAM mapping) as a dict."""
+    if isinstance(value, Mapping):
+        return {str(k): v for k, v in value.items()}
+    result: dict[str, Any] = {}
+    for item in items(value):
+        if isinstance(item, Mapping) and isinstance(item.get("Key"), str):
+            result[item["Key"]] = item.get("Value")
+    return result

@@ -1,0 +1,188 @@
+"""CloudFormation, AWS SAM and CDK output (``cdk.out/*.template.json``) loader.
+
+The file is read safely with :mod:`faasguard.loaders.yamlsafe` (short-form tags become long
+form, every value keeps its line). A SAM template is expanded with AWS's own transform
+(:mod:`faasguard.loaders.cfn_sam`); the model is then built from the CloudFormation template
+by :func:`faasguard.loaders.cfn_build.build_parts`, which resolves intrinsics
+(:mod:`faasguard.loaders.cfn_intrinsics` documents every placeholder).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from faasguard.errors import LoadError
+from faasguard.loaders import LoadOptions
+from faasguard.loaders.cfn_build import TemplateParts, build_parts
+from faasguard.loaders.cfn_sam import expand, is_sam
+from faasguard.loaders.yamlsafe import Document, load_json, load_yaml
+from faasguard.model import App, CodeLocation, Diagnostic, DiagnosticLevel, Location
+
+__all__ = ["TemplateParts", "app_name", "build_parts", "load", "locator"]
+
+_MAX_BYTES = 20 * 1024 * 1024
+
+
+def app_name(path: str, fmt: str) -> str:
+    """A short, stable app name: ``<directory>/<stem>`` (``orders/template``)."""
+    file = Path(path)
+    stem = file.name
+    for suffix in (".template.json", ".yaml", ".yml", ".json", ".template"):
+        if stem.lower().endswith(suffix):
+            stem = stem[: -len(suffix)]
+            break
+    parent = file.parent
+    if fmt == "cdk" and parent.name == "cdk.out":
+        parent = parent.parent
+    return f"{parent.name}/{stem}" if parent.name else stem
+
+
+def locator(doc: Document, file: str) -> Callable[[str], Location]:
+    """A ``locate`` function for :func:`build_parts` over a document's own line map."""
+
+    def locate(pointer: str) -> Location:
+        line, column = doc.line_of(pointer)
+        return Location(file=file, line=line, column=column, pointer=pointer)
+
+    return locate
+
+
+def _read(path: str) -> Document:
+    try:
+        size = Path(path).stat().st_size
+        if size > _MAX_BYTES:
+            raise LoadError(f"file larger than {_MAX_BYTES // (1024 * 1024)} MiB; skipped", path)
+        raw = Path(path).read_bytes()
+    except OSError as exc:
+        raise LoadError(f"cannot read file: {exc.strerror or exc}", path) from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise LoadError("file is not valid UTF-8", path, line) from None
+    if path.lower().endswith(".json") or text.lstrip().startswith("{"):
+        return load_json(text, path)
+    return load_yaml(text, path)
+
+
+def _has_sam_resources(resources: Mapping[str, Any]) -> bool:
+    return any(
+        isinstance(resource, Mapping)
+        and str(resource.get("Type", "")).startswith("AWS::Serverless::")
+        for resource in resources.values()
+    )
+
+
+def load(path: str, options: LoadOptions, *, fmt: str = "cloudformation") -> App:
+    """Load one CloudFormation/SAM template or CDK output template into an :class:`App`.
+
+    Never raises for bad input: a file that cannot be read yields an App with an error
+    diagnostic (file and line); a SAM transform failure still yields the non-SAM resources.
+    """
+    base_format = "cdk" if fmt == "cdk" else "cloudformation"
+    name = app_name(path, base_format)
+    try:
+        doc = _read(path)
+    except LoadError as exc:
+        return App(
+            name=name,
+            format=base_format,
+            root_file=path,
+            diagnostics=(
+                Diagnostic(
+                    level=DiagnosticLevel.ERROR,
+                    message=exc.message,
+                    location=Location(file=path, line=exc.line, column=exc.column),
+                    code="load",
+                ),
+            ),
+            files=(path,),
+        )
+    diagnostics = [
+        Diagnostic(
+            level=DiagnosticLevel.WARNING,
+            message=message,
+            location=Location(file=path, line=line),
+            code="yaml",
+        )
+        for message, line in doc.warnings
+    ]
+    data = doc.data
+    if not isinstance(data, Mapping) or not isinstance(data.get("Resources"), Mapping):
+        what = "the top level is not a mapping"
+        if isinstance(data, Mapping):
+            what = (
+                "'Resources' is empty"
+                if data.get("Resources") is None
+                else ("'Resources' is not a mapping")
+            )
+        line, column = doc.line_of("/Resources" if isinstance(data, Mapping) else "")
+        diagnostics.append(
+            Diagnostic(
+                level=DiagnosticLevel.ERROR,
+                message=f"not a CloudFormation template: {what}",
+                location=Location(file=path, line=line, column=column),
+                code="load",
+            )
+        )
+        return App(
+            name=name,
+            format=base_format,
+            root_file=path,
+            diagnostics=tuple(diagnostics),
+            files=(path,),
+        )
+    files = [path]
+    template: Mapping[str, Any] = data
+    locate = locator(doc, path)
+    code_locations: dict[str, CodeLocation] = {}
+    metadata: dict[str, Any] | None = None
+    app_format = base_format
+    sam = is_sam(data)
+    if not sam and _has_sam_resources(data["Resources"]):
+        line, column = doc.line_of("")
+        diagnostics.append(
+            Diagnostic(
+                level=DiagnosticLevel.WARNING,
+                message="template uses AWS::Serverless resources but does not declare "
+                "'Transform: AWS::Serverless-2016-10-31'; CloudFormation will reject it. "
+                "Expanded as SAM anyway.",
+                location=Location(file=path, line=line, column=column),
+                code="sam-transform",
+            )
+        )
+        sam = True
+    if sam:
+        app_format = "sam"
+        expansion = expand(doc, path, options.parameters)
+        diagnostics.extend(expansion.diagnostics)
+        files.extend(expansion.files)
+        template = expansion.template or {}
+        locate = expansion.locate
+        code_locations = expansion.code_locations
+        metadata = expansion.metadata
+    parts = build_parts(
+        template,
+        file=path,
+        locate=locate,
+        parameters=options.parameters,
+        code_locations=code_locations,
+        metadata=metadata,
+    )
+    diagnostics.extend(parts.diagnostics)
+    return App(
+        name=name,
+        format=app_format,
+        root_file=path,
+        functions=tuple(parts.functions),
+        layers=tuple(parts.layers),
+        roles=tuple(parts.roles),
+        resources=tuple(parts.resources),
+        diagnostics=tuple(diagnostics),
+        suppressions=tuple(parts.suppressions),
+        files=tuple(files),
+        # For SAM the transformed template keeps the user's Parameters section.
+        parameters=parts.parameters,
+    )
