@@ -75,3 +75,7 @@ class Role:
     permissions_boundary: MaybeStr | None = None
     external: bool = False
     location: Location
+    #: Where each (static) managed policy ARN is attached (``ManagedPolicyArns`` entry,
+    #: ``policy_arn`` of an attachment resource, ``managedPolicies`` item), so findings about
+    #: an AWS managed policy point at the line to change; loaders fill it when they know it.
+    managed_policy_locations: Mapping[str, Location] = field(default_factory=dict)

@@ -32,12 +32,17 @@ class Resource:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PublicAccessBlock:
-    """S3 Block Public Access settings; ``None`` fields were not set (AWS default applies)."""
+    """S3 Block Public Access settings; ``None`` fields were not set (AWS default applies).
+
+    ``location`` is where the settings are written when that is not the bucket itself
+    (Terraform's ``aws_s3_bucket_public_access_block``); ``None`` means the bucket's location.
+    """
 
     block_public_acls: MaybeBool | None = None
     ignore_public_acls: MaybeBool | None = None
     block_public_policy: MaybeBool | None = None
     restrict_public_buckets: MaybeBool | None = None
+    location: Location | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -59,7 +59,14 @@ def effective_timeout(app: App, function: Function) -> int | Unknown:
 
 
 def find_resource(app: App, value: object, cls: type[R]) -> R | None:
-    """The resource of class ``cls`` that ``value`` (a ref, a name or an ARN) designates."""
+    """The resource of class ``cls`` that ``value`` (a ref, a name or an ARN) designates.
+
+    An unresolved reference (``aws_sqs_queue.jobs.arn``, ``{"Ref":"Jobs"}``) designates the
+    one resource of class ``cls`` it mentions; when it mentions several, none is guessed.
+    """
+    if isinstance(value, Unknown):
+        named = [r for r in app.of_type(cls) if mentions(value.expression, r.ref)]
+        return named[0] if len(named) == 1 else None
     if not isinstance(value, str) or not value:
         return None
     last = re.split(r"[:/]", value)[-1]

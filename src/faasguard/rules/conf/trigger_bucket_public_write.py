@@ -43,7 +43,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from faasguard.findings import Hit, Practice, Severity
-from faasguard.model import App, Bucket, ResourcePolicy, Statement, TriggerKind
+from faasguard.model import App, Bucket, Location, ResourcePolicy, Statement, TriggerKind
 from faasguard.rules._helpers import find_resource, join
 from faasguard.rules.base import ALL_FORMATS, rule
 
@@ -65,9 +65,10 @@ def _public_write(statement: Statement) -> bool:
     return anyone and bool(actions & _WRITE_ACTIONS)
 
 
-def _problems(app: App, bucket: Bucket) -> Iterator[tuple[str, Statement | None]]:
+def _problems(app: App, bucket: Bucket) -> Iterator[tuple[str, Location]]:
+    """Each reason the bucket is publicly writable, with the line where it is configured."""
     if isinstance(bucket.acl, str) and bucket.acl.lower() in _PUBLIC_WRITE_ACLS:
-        yield f"its ACL is {bucket.acl}", None
+        yield f"its ACL is {bucket.acl}", bucket.location
     policies = [bucket.policy] if bucket.policy is not None else []
     policies += [
         p.policy
@@ -81,12 +82,13 @@ def _problems(app: App, bucket: Bucket) -> Iterator[tuple[str, Statement | None]
         for statement in policy.statements:
             if _public_write(statement) and statement not in seen:
                 seen.append(statement)
-                yield "its bucket policy lets anyone ('*') put objects", statement
+                yield "its bucket policy lets anyone ('*') put objects", statement.location
     block = bucket.public_access_block
     if block is not None:
         off = [label for attr, label in _BPA_FIELDS if getattr(block, attr) is False]
         if off:
-            yield f"Block Public Access is turned off ({', '.join(off)}: false)", None
+            where = block.location or bucket.location
+            yield f"Block Public Access is turned off ({', '.join(off)}: false)", where
 
 
 @rule(
@@ -110,14 +112,14 @@ def check(app: App) -> Iterator[Hit]:
                 triggered.setdefault(bucket.ref, (bucket, []))[1].append(fn.display_name)
     for bucket, functions in triggered.values():
         name = bucket.name if isinstance(bucket.name, str) else bucket.ref
-        for problem, statement in _problems(app, bucket):
+        for problem, location in _problems(app, bucket):
             yield Hit(
                 message=(
                     f"bucket {name} triggers function {join(functions)} and {problem}: anyone "
                     "can upload objects that invoke the function; block public access and "
                     "use pre-signed URLs"
                 ),
-                location=statement.location if statement is not None else bucket.location,
+                location=location,
                 resource=bucket.ref,
                 key=problem.split(" ")[1],
             )
