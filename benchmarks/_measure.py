@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,26 +59,20 @@ def _tree_rss_kib(root: int) -> int:
 
 def measure(command: list[str], *, env: dict[str, str] | None = None) -> Measurement:
     """Run ``command`` to completion and measure it."""
-    started = time.perf_counter()
-    with subprocess.Popen(
-        command,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        env={**os.environ, **(env or {})},
-        text=True,
-    ) as process:
-        peak = 0
-        chunks: list[str] = []
-        assert process.stdout is not None
-        os.set_blocking(process.stdout.fileno(), False)
-        while process.poll() is None:
-            peak = max(peak, _tree_rss_kib(process.pid))
-            data = process.stdout.read()
-            if data:
-                chunks.append(data)
-            time.sleep(0.02)
-        rest = process.stdout.read()
-        if rest:
-            chunks.append(rest)
-    seconds = time.perf_counter() - started
-    return Measurement(seconds, peak / 1024, process.returncode, "".join(chunks))
+    # Output goes to a temporary file: reading a pipe while sampling would add our own
+    # latency to the measured process.
+    with tempfile.TemporaryFile(mode="w+", encoding="utf-8") as out:
+        started = time.perf_counter()
+        with subprocess.Popen(
+            command,
+            stdout=out,
+            stderr=subprocess.DEVNULL,
+            env={**os.environ, **(env or {})},
+        ) as process:
+            peak = 0
+            while process.poll() is None:
+                peak = max(peak, _tree_rss_kib(process.pid))
+                time.sleep(0.02)
+        seconds = time.perf_counter() - started
+        out.seek(0)
+        return Measurement(seconds, peak / 1024, process.returncode, out.read())

@@ -9,7 +9,7 @@ Checkov lives in its own virtual environment (it pins dependencies faasguard doe
     benchmarks/.venv-checkov/bin/pip install checkov==3.3.30
 
 Both tools scan the same directory for CloudFormation/SAM, Serverless and Terraform with
-JSON output to a pipe. faasguard runs three ways: cold (``--no-cache``), then with a cold
+JSON output to a file. faasguard runs three ways: cold (``--no-cache``), then with a cold
 cache (first run writes it) and a warm cache (unchanged tree). ``--write`` replaces the
 section of BENCHMARKS.md between the markers with the new table.
 """

@@ -44,6 +44,18 @@ ProgressCallback = Callable[[int, int], None]
 class _Job:
     candidate: Candidate
     options: LoadOptions
+    #: With rule ids and a config, the worker also runs the rules (in parallel with the
+    #: other workers) and returns their findings; without, it only loads.
+    rule_ids: tuple[str, ...] | None = None
+    config: ScanConfig | None = None
+    root: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class _Result:
+    app: App
+    findings: tuple[Finding, ...] = ()
+    diagnostics: tuple[Diagnostic, ...] = ()
 
 
 def scan_root(paths: Sequence[str]) -> str:
@@ -71,9 +83,9 @@ def scan(
     candidates = discover(paths)
     if config.load.root is None:
         config = replace(config, load=replace(config.load, root=root))
-    apps = load_all(candidates, config, root=root, progress=progress)
     rules = [r for r in all_rules() if config.rule_enabled(r.id)]
     report.rules_run = len(rules)
+    results = _run(candidates, config, root=root, rules=rules, progress=progress)
     baseline = read_baseline(config.baseline) if config.baseline else frozenset()
     today = config.today or _today()
     for ignore in config.ignores:
@@ -87,7 +99,8 @@ def scan(
                     ),
                 )
             )
-    for app in apps:
+    for result in results:
+        app = result.app
         report.apps.append(
             AppSummary(
                 name=app.name,
@@ -97,8 +110,9 @@ def scan(
             )
         )
         report.diagnostics.extend(app.diagnostics)
+        report.diagnostics.extend(result.diagnostics)
         suppressions = list(app.suppressions) + list(_comment_suppressions(app, report.diagnostics))
-        for finding in run_rules(app, rules, config, root, report.diagnostics):
+        for finding in result.findings:
             if _suppressed(finding, app, suppressions, config, root, today):
                 report.suppressed += 1
             elif finding.fingerprint in baseline:
@@ -122,36 +136,57 @@ def load_all(
     progress: ProgressCallback | None = None,
 ) -> list[App]:
     """Load every candidate, from the cache when unchanged, using all cores for the rest."""
+    return [r.app for r in _run(candidates, config, root=root, rules=None, progress=progress)]
+
+
+def _run(
+    candidates: Sequence[Candidate],
+    config: ScanConfig,
+    *,
+    root: str,
+    rules: Sequence[Rule] | None,
+    progress: ProgressCallback | None,
+) -> list[_Result]:
+    """Load (and, with ``rules``, check) every candidate: cached models are checked here,
+    the others are loaded and checked in worker processes, one per core."""
     from faasguard.cache import ModelCache  # noqa: PLC0415 - only when caching is on
 
     cache = ModelCache(config.cache_dir) if config.cache_dir else None
-    results: list[App | None] = [None] * len(candidates)
+    results: list[_Result | None] = [None] * len(candidates)
     pending: list[int] = []
     for index, candidate in enumerate(candidates):
         cached = cache.get(candidate, config.load) if cache else None
-        if cached is not None:
-            results[index] = cached
-        else:
+        if cached is None:
             pending.append(index)
+        elif rules is None:
+            results[index] = _Result(cached)
+        else:
+            diagnostics: list[Diagnostic] = []
+            findings = run_rules(cached, rules, config, root, diagnostics)
+            results[index] = _Result(cached, tuple(findings), tuple(diagnostics))
     done = len(candidates) - len(pending)
     if progress:
         progress(done, len(candidates))
-    jobs = config.jobs or (os.cpu_count() or 1)
-    if len(pending) >= _PARALLEL_THRESHOLD and jobs > 1:
+    rule_ids = None if rules is None else tuple(r.id for r in rules)
+    jobs = [
+        _Job(candidates[i], config.load, rule_ids, config if rules is not None else None, root)
+        for i in pending
+    ]
+    workers = config.jobs or (os.cpu_count() or 1)
+    if len(pending) >= _PARALLEL_THRESHOLD and workers > 1:
+        # fork: workers inherit the imported loaders and the warmed-up SAM translator.
         context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
-        chunk = max(1, len(pending) // (jobs * 8))
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
-            loaded: Iterable[App] = pool.map(
-                _load_one, [_Job(candidates[i], config.load) for i in pending], chunksize=chunk
-            )
-            for index, app in zip(pending, loaded, strict=True):
-                results[index] = app
+        chunk = max(1, len(pending) // (workers * 8))
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            outcomes: Iterable[_Result] = pool.map(_work, jobs, chunksize=chunk)
+            for index, outcome in zip(pending, outcomes, strict=True):
+                results[index] = outcome
                 done += 1
                 if progress:
                     progress(done, len(candidates))
     else:
-        for index in pending:
-            results[index] = _load_one(_Job(candidates[index], config.load))
+        for index, job in zip(pending, jobs, strict=True):
+            results[index] = _work(job)
             done += 1
             if progress:
                 progress(done, len(candidates))
@@ -160,10 +195,22 @@ def load_all(
             result = results[index]
             if result is not None and not any(
                 d.level is DiagnosticLevel.ERROR and d.code == LOAD_ERROR
-                for d in result.diagnostics
+                for d in result.app.diagnostics
             ):
-                cache.put(candidates[index], config.load, result)
-    return [app for app in results if app is not None]
+                cache.put(candidates[index], config.load, result.app)
+    return [result for result in results if result is not None]
+
+
+def _work(job: _Job) -> _Result:
+    """Worker entry point: load one candidate and, when asked, run the rules on it."""
+    app = _load_one(job)
+    if job.rule_ids is None or job.config is None:
+        return _Result(app)
+    wanted = set(job.rule_ids)
+    rules = [r for r in all_rules() if r.id in wanted]
+    diagnostics: list[Diagnostic] = []
+    findings = run_rules(app, rules, job.config, job.root, diagnostics)
+    return _Result(app, tuple(findings), tuple(diagnostics))
 
 
 def _load_one(job: _Job) -> App:

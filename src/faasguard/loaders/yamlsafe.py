@@ -65,6 +65,8 @@ _SCALAR_CONSTRUCTOR = yaml.constructor.SafeConstructor()
 
 def escape_pointer_token(token: str) -> str:
     """Escape one JSON-pointer reference token (RFC 6901)."""
+    if "~" not in token and "/" not in token:  # the common case, on the hot path
+        return token
     return token.replace("~", "~0").replace("/", "~1")
 
 
@@ -234,7 +236,8 @@ def load_yaml(
     builder = _Builder(file, tag_handler)
     if node is None:
         return Document(file=file, data=None, text=text)
-    _check_expanded_size(node, file)
+    if "&" in text:  # without an anchor there can be no alias to expand
+        _check_expanded_size(node, file)
     builder.lines[""] = (node.start_mark.line + 1, node.start_mark.column + 1)
     data = builder.build(node, "", 0)
     return Document(file=file, data=data, lines=builder.lines, warnings=builder.warnings, text=text)
@@ -254,7 +257,8 @@ def _first_document(
     builder = _Builder(file, tag_handler)
     if node is None:
         return Document(file=file, data=None, text=text)
-    _check_expanded_size(node, file)
+    if "&" in text:
+        _check_expanded_size(node, file)
     data = builder.build(node, "", 0)
     builder.warnings.append(("more than one YAML document; only the first is read", 1))
     return Document(file=file, data=data, lines=builder.lines, warnings=builder.warnings, text=text)

@@ -6,6 +6,7 @@ so that the four output formats agree on paths, order and totals.
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 import re
@@ -40,8 +41,11 @@ _SECTION_LINE = re.compile(
 )
 
 
+@functools.lru_cache(maxsize=65536)
 def relative_path(file: str, root: str) -> str:
     """``file`` relative to ``root``, with POSIX separators, as every output shows it.
+
+    Cached: a report repeats the same few hundred files across thousands of findings.
 
     Both may be absolute or relative to the working directory (as discovery produced them).
     URIs (``aws://...`` pseudo-files for live resources) pass through unchanged, and a file
