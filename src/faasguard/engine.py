@@ -22,7 +22,7 @@ from pathlib import Path
 from faasguard.config import ScanConfig
 from faasguard.errors import UsageError
 from faasguard.findings import AppSummary, Finding, Hit, Report, fingerprint
-from faasguard.loaders import Candidate, LoadOptions, load
+from faasguard.loaders import Candidate, LoadOptions, load, prepare
 from faasguard.loaders.discovery import discover
 from faasguard.model import App, Diagnostic, DiagnosticLevel, Location, Suppression
 from faasguard.rules import all_rules
@@ -174,8 +174,10 @@ def _run(
     ]
     workers = config.jobs or (os.cpu_count() or 1)
     if len(pending) >= _PARALLEL_THRESHOLD and workers > 1:
-        # fork: workers inherit the imported loaders and the warmed-up SAM translator.
+        # fork: workers inherit the imported loaders, rules and the warmed-up SAM translator.
         context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
+        if context.get_start_method() == "fork":
+            prepare({candidates[i].format for i in pending})
         chunk = max(1, len(pending) // (workers * 8))
         with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
             outcomes: Iterable[_Result] = pool.map(_work, jobs, chunksize=chunk)

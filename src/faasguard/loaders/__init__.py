@@ -59,6 +59,17 @@ class Candidate:
     path: str
 
 
+def prepare(formats: set[str]) -> None:
+    """Import the loaders for ``formats`` and warm up their expensive state (the SAM
+    translator) in this process, so forked worker processes inherit it instead of each
+    paying for it again."""
+    for module_name in sorted({LOADER_MODULES[f] for f in formats if f in LOADER_MODULES}):
+        module = importlib.import_module(module_name)
+        warm_up = getattr(module, "warm_up", None)
+        if warm_up is not None:
+            warm_up()
+
+
 def load(candidate: Candidate, options: LoadOptions) -> App:
     """Load one candidate with the loader for its format."""
     module = importlib.import_module(LOADER_MODULES[candidate.format])

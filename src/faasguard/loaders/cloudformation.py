@@ -186,3 +186,10 @@ def load(path: str, options: LoadOptions, *, fmt: str = "cloudformation") -> App
         # For SAM the transformed template keeps the user's Parameters section.
         parameters=parts.parameters,
     )
+
+
+def warm_up() -> None:
+    """Build the SAM translator's shared parts now (see :func:`faasguard.loaders.prepare`)."""
+    from faasguard.loaders.cfn_sam import _translator_parts  # noqa: PLC0415
+
+    _translator_parts()
