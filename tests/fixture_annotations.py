@@ -14,7 +14,7 @@ LOADER_OF_FORMAT = {
     "serverless": "faasguard.loaders.serverless",
     "terraform": "faasguard.loaders.terraform",
 }
-ANNOTATED_SUFFIXES = (".yml", ".yaml", ".json", ".tf", ".tfvars")
+ANNOTATED_SUFFIXES = (".yml", ".yaml", ".json", ".tf", ".tfvars", ".txt", ".lock", ".toml")
 _MARK = re.compile(r"#\s*(expect|ok):\s*([A-Z]+\d{3}(?:\s*,\s*[A-Z]+\d{3})*)")
 
 

@@ -314,7 +314,13 @@ def test_api_triggers_url_waf_and_s3(tmp_path: Path) -> None:
         "NONE",
     )
     assert rest.source == "aws_api_gateway_rest_api.shop"
-    assert rest.location.line == _line(API_TF, 'authorization = "NONE"')
+    # The trigger is the method resource; each aspect keeps the line where it is set.
+    assert rest.location.line == _line(API_TF, 'resource "aws_api_gateway_method" "post"')
+    aspects = {aspect: where.line for aspect, where in rest.http.field_locations.items()}
+    assert aspects == {
+        "authorization": _line(API_TF, 'authorization = "NONE"'),
+        "throttling": _line(API_TF, "  settings {"),
+    }
     assert rest.http.throttling is not None and rest.http.throttling.rate_limit == 100.0
     assert rest.http.waf == "aws_wafv2_web_acl.acl"
     assert rest.http.request_validation is False
@@ -324,10 +330,22 @@ def test_api_triggers_url_waf_and_s3(tmp_path: Path) -> None:
     assert http.http.cors is not None and http.http.cors.allow_credentials is True
     assert http.http.throttling is not None and http.http.throttling.burst_limit == 20
     assert http.http.waf is None
+    assert http.location.line == _line(API_TF, 'resource "aws_apigatewayv2_route" "get"')
+    aspects = {aspect: where.line for aspect, where in http.http.field_locations.items()}
+    assert aspects == {
+        "authorization": _line(API_TF, 'authorization_type = "JWT"'),
+        "cors": _line(API_TF, "cors_configuration {"),
+        "throttling": _line(API_TF, "default_route_settings {"),
+    }
     url = by_kind[TriggerKind.FUNCTION_URL]
     assert url.http is not None and url.http.authorization == "NONE"
+    assert url.location.line == _line(API_TF, 'resource "aws_lambda_function_url" "url"')
+    assert url.http.loc("authorization", url.location).line == _line(
+        API_TF, 'authorization_type = "NONE"'
+    )
+    assert "cors" not in url.http.field_locations
     assert function.url is not None and function.url.auth_type == "NONE"
-    assert function.loc("url").line == _line(API_TF, 'authorization_type = "NONE"')
+    assert function.loc("url").line == _line(API_TF, 'resource "aws_lambda_function_url" "url"')
     s3 = by_kind[TriggerKind.S3]
     assert s3.source == "aws_s3_bucket.uploads"
     assert s3.properties["events"] == ["s3:ObjectCreated:*"]
@@ -337,6 +355,12 @@ def test_api_triggers_url_waf_and_s3(tmp_path: Path) -> None:
     bucket = app.resource("aws_s3_bucket.uploads")
     assert bucket is not None
     assert bucket.public_access_block.block_public_acls is False  # type: ignore[attr-defined]
+    # Block Public Access is set (and fixed) in its own resource, not on the bucket.
+    block_location = bucket.public_access_block.location  # type: ignore[attr-defined]
+    assert block_location is not None
+    assert block_location.line == _line(
+        API_TF, 'resource "aws_s3_bucket_public_access_block" "uploads"'
+    )
     permission = app.resource("aws_lambda_permission.any")
     assert permission is not None
     assert permission.principal == "*"  # type: ignore[attr-defined]

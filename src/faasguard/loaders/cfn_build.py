@@ -6,6 +6,9 @@ its ``resources`` section. It resolves intrinsics itself (:mod:`cfn_intrinsics`)
 
 Linking works on logical ids: ``Ref`` to a resource resolves to its logical id and
 ``Fn::GetAtt X.Arn`` to an ARN placeholder that :meth:`Resolver.ref_of` maps back to ``X``.
+Resources the template references but does not declare (the Serverless Framework's
+generated functions, log groups, role, APIs) can be passed as ``external``: references to
+them resolve like CloudFormation would and link to the model ref of what they become.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from faasguard.loaders.cfn_intrinsics import Resolver, expression_text
+from faasguard.loaders.cfn_intrinsics import ExternalResource, Resolver, expression_text
 from faasguard.loaders.cfn_values import (
     as_bool,
     as_float,
@@ -157,6 +160,7 @@ def build_parts(
     parameters: Mapping[str, Any] | None = None,
     code_locations: Mapping[str, CodeLocation] | None = None,
     metadata: Mapping[str, Any] | None = None,
+    external: Mapping[str, ExternalResource] | None = None,
 ) -> TemplateParts:
     """Build functions, layers, roles, resources and triggers from a CloudFormation template.
 
@@ -164,10 +168,15 @@ def build_parts(
     overrides); ``locate`` maps a JSON pointer into it to the user's line.
     ``code_locations`` maps placeholder S3 URIs (``s3://bucket/key``) substituted for local
     paths back to the real code location; ``metadata`` overrides each resource's
-    ``Metadata`` by logical id (for SAM, whose transform drops it). Never raises for bad
-    input: problems become diagnostics.
+    ``Metadata`` by logical id (for SAM, whose transform drops it). ``external`` declares
+    resources created outside the template that it may reference (see
+    :class:`ExternalResource`); a reference to an external function links to its
+    ``model_ref`` (triggers, permissions, alarms). Never raises for bad input: problems
+    become diagnostics.
     """
-    builder = _Builder(template, file, locate, parameters, code_locations or {}, metadata)
+    builder = _Builder(
+        template, file, locate, parameters, code_locations or {}, metadata, external or {}
+    )
     return builder.build()
 
 
@@ -180,6 +189,7 @@ class _Builder:
         parameters: Mapping[str, Any] | None,
         code_locations: Mapping[str, CodeLocation],
         metadata: Mapping[str, Any] | None,
+        external: Mapping[str, ExternalResource],
     ) -> None:
         self.file = file
         self.locate = locate
@@ -187,7 +197,18 @@ class _Builder:
         self.metadata_override = metadata
         self.diagnostics: list[Diagnostic] = []
         self.suppressions: list[Suppression] = []
-        self.resolver = Resolver(template, parameters)
+        self.resolver = Resolver(template, parameters, external)
+        #: external logical id → the model ref it becomes (when that is not the logical id)
+        self.external_refs: dict[str, str] = {
+            lid: resource.model_ref
+            for lid, resource in self.resolver.external.items()
+            if resource.model_ref is not None
+        }
+        self.external_functions = {
+            ref
+            for lid, ref in self.external_refs.items()
+            if self.resolver.external[lid].type == "AWS::Lambda::Function"
+        }
         raw_resources = template.get("Resources")
         if not isinstance(raw_resources, Mapping):
             if raw_resources is not None:
@@ -225,6 +246,10 @@ class _Builder:
             self.props[logical_id] = resolved
         self.function_ids = [lid for lid, t in self.types.items() if t == "AWS::Lambda::Function"]
         self.function_names: dict[str, str] = {}
+        for lid, external_resource in self.resolver.external.items():
+            name = external_resource.ref
+            if lid in self.external_refs and isinstance(name, str):
+                self.function_names[name] = self.external_refs[lid]
         for lid in self.function_ids:
             name = self.props[lid].get("FunctionName")
             if isinstance(name, str):
@@ -266,10 +291,10 @@ class _Builder:
                 yield lid, self.props[lid]
 
     def ref_of(self, value: object) -> str | None:
-        """The logical id a resolved value points at."""
+        """The logical id a resolved value points at (the model ref for an external one)."""
         found = self.resolver.ref_of(value)
         if found is not None:
-            return found
+            return self.external_refs.get(found, found)
         if isinstance(value, str) and value.startswith("arn:"):
             # An ARN built with Fn::Sub from a Ref (``arn:aws:sqs:...:${Queue}``) ends in the id.
             tail = re.split(r"[:/]", value)[-1]
@@ -293,6 +318,8 @@ class _Builder:
             found = self.ref_of(value)
             if found is not None:
                 if self.types.get(found) == "AWS::Lambda::Function":
+                    return found
+                if found in self.external_functions:
                     return found
                 if found in self.function_aliases:
                     return self.function_aliases[found]
@@ -335,6 +362,25 @@ class _Builder:
         if prop in mapping(self.raw[lid].get("Properties")):
             return self.loc(lid, "Properties", prop)
         return None
+
+    def written(self, lid: str, *path: str | int) -> Location | None:
+        """The location of ``path`` in resource ``lid`` when the template sets it."""
+        if get(self.raw[lid], *path) is None:
+            return None
+        return self.loc(lid, *path)
+
+    def aspects(self, trigger_location: Location, **found: Location | None) -> dict[str, Location]:
+        """``HttpSettings.field_locations``: the aspects set on a line of their own.
+
+        A location that is the trigger's own line adds nothing (and for SAM it often means
+        the transform generated the property), so it is left out.
+        """
+        return {
+            aspect: where
+            for aspect, where in found.items()
+            if where is not None
+            and (where.file, where.line) != (trigger_location.file, trigger_location.line)
+        }
 
     def resource_metadata(self, lid: str) -> Mapping[str, Any]:
         if self.metadata_override is not None:
@@ -783,6 +829,7 @@ class _Builder:
                     ignore_public_acls=as_bool(block.get("IgnorePublicAcls")),
                     block_public_policy=as_bool(block.get("BlockPublicPolicy")),
                     restrict_public_buckets=as_bool(block.get("RestrictPublicBuckets")),
+                    location=self.field_location(lid, "PublicAccessBlockConfiguration"),
                 )
                 if isinstance(block, Mapping)
                 else None,
@@ -1005,6 +1052,21 @@ class _Builder:
                 return self.waf_targets[lid]
         return None
 
+    def api_throttling_location(
+        self, api: str | None, method: str | None, path: str | None
+    ) -> Location | None:
+        """Where the throttling :meth:`api_throttling` finds is set (the stage's settings)."""
+        if api is None:
+            return None
+        for lid, props in self.of_type("AWS::ApiGateway::Stage", "AWS::ApiGatewayV2::Stage"):
+            if self.ref_of(props.get("RestApiId") or props.get("ApiId")) != api:
+                continue
+            if _stage_throttling(props, method, path) is not None:
+                return self.written(lid, "Properties", "DefaultRouteSettings") or self.written(
+                    lid, "Properties", "MethodSettings"
+                )
+        return None
+
     def api_throttling(
         self, api: str | None, method: str | None, path: str | None
     ) -> Throttling | None:
@@ -1032,6 +1094,7 @@ class _Builder:
         for lid, props in self.of_type("AWS::Lambda::Url"):
             auth = as_str(props.get("AuthType")) or "AWS_IAM"
             target = props.get("TargetFunctionArn")
+            location = self.loc(lid)
             self.add_trigger(
                 target,
                 Trigger(
@@ -1042,8 +1105,13 @@ class _Builder:
                         authorization=auth,
                         cors=_cors_from(props.get("Cors")),
                         marked_public=self.marked_public(self.function_ref(target)),
+                        field_locations=self.aspects(
+                            location,
+                            authorization=self.written(lid, "Properties", "AuthType"),
+                            cors=self.written(lid, "Properties", "Cors"),
+                        ),
                     ),
-                    location=self.loc(lid),
+                    location=location,
                 ),
             )
 
@@ -1278,6 +1346,7 @@ class _Builder:
             elif props.get("RequestValidatorId") is not None:
                 validation = Unknown(expression_text(props.get("RequestValidatorId")))
             function = self.function_ref_in(uri)
+            location = self.loc(lid)
             self.add_trigger(
                 uri,
                 Trigger(
@@ -1299,8 +1368,19 @@ class _Builder:
                         ),
                         waf=self.api_waf(api),
                         marked_public=self.marked_public(api, function),
+                        field_locations=self.aspects(
+                            location,
+                            authorization=self.written(lid, "Properties", "AuthorizationType")
+                            or self.written(lid, "Properties", "AuthorizerId"),
+                            request_validation=self.written(
+                                lid, "Properties", "RequestValidatorId"
+                            ),
+                            throttling=self.api_throttling_location(
+                                api, method if isinstance(method, str) else None, path
+                            ),
+                        ),
                     ),
-                    location=self.loc(lid),
+                    location=location,
                 ),
             )
 
@@ -1355,6 +1435,11 @@ class _Builder:
                             validator.get("validateRequestBody")
                             or validator.get("validateRequestParameters")
                         )
+                    operation_path = ("Properties", "Body", "paths", path, method)
+                    location = self.loc(lid, *operation_path)
+                    cors_at = self.written(lid, "Properties", "CorsConfiguration") or self.written(
+                        lid, "Properties", "Body", "x-amazon-apigateway-cors"
+                    )
                     self.add_trigger(
                         uri,
                         Trigger(
@@ -1373,8 +1458,21 @@ class _Builder:
                                 waf=self.api_waf(lid),
                                 cors=_cors_from(props.get("CorsConfiguration") or cors_config),
                                 marked_public=self.marked_public(lid, self.function_ref_in(uri)),
+                                field_locations=self.aspects(
+                                    location,
+                                    authorization=self.written(lid, *operation_path, "security"),
+                                    request_validation=self.written(
+                                        lid,
+                                        *operation_path,
+                                        "x-amazon-apigateway-request-validator",
+                                    ),
+                                    cors=cors_at,
+                                    throttling=self.api_throttling_location(
+                                        lid, http_method, str(path)
+                                    ),
+                                ),
                             ),
-                            location=self.loc(lid, "Properties", "Body", "paths", path, method),
+                            location=location,
                         ),
                     )
 
@@ -1399,6 +1497,11 @@ class _Builder:
                             waf=self.api_waf(lid),
                             cors=_cors_from(props.get("CorsConfiguration")),
                             marked_public=self.marked_public(lid),
+                            field_locations=self.aspects(
+                                self.loc(lid, "Properties", "Target"),
+                                cors=self.written(lid, "Properties", "CorsConfiguration"),
+                                throttling=self.api_throttling_location(lid, None, None),
+                            ),
                         ),
                         location=self.loc(lid, "Properties", "Target"),
                     ),
@@ -1441,6 +1544,15 @@ class _Builder:
                         waf=self.api_waf(api),
                         cors=_cors_from(api_props.get("CorsConfiguration")),
                         marked_public=self.marked_public(api, self.function_ref_in(uri)),
+                        field_locations=self.aspects(
+                            self.loc(lid),
+                            authorization=self.written(lid, "Properties", "AuthorizationType")
+                            or self.written(lid, "Properties", "AuthorizerId"),
+                            cors=self.written(api, "Properties", "CorsConfiguration")
+                            if api in self.raw
+                            else None,
+                            throttling=self.api_throttling_location(api, method, path),
+                        ),
                     ),
                     location=self.loc(lid),
                 ),

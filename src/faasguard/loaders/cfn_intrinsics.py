@@ -9,6 +9,11 @@ What resolves to what (documented in the README's "CloudFormation" section):
   ending in the logical id (``arn:aws:sqs:us-east-1:123456789012:MyQueue``); any other
   attribute: ``X.Attribute``. Every placeholder is registered so :meth:`Resolver.ref_of`
   maps it back to the logical id.
+- ``Ref``/``Fn::GetAtt`` of an *external* resource (one the template does not declare but
+  its deployer creates, such as the functions, log groups and role the Serverless Framework
+  generates): the values the caller gave in :class:`ExternalResource` (the deployed function
+  name for ``Ref`` of a function, like CloudFormation), else the logical id and the ARN
+  placeholder of its type. Both map back to the logical id with :meth:`Resolver.ref_of`.
 - Pseudo parameters: ``AWS::Region`` → ``us-east-1``, ``AWS::AccountId`` →
   ``123456789012``, ``AWS::Partition`` → ``aws``, ``AWS::StackName`` → ``stack``,
   ``AWS::StackId`` → a stack ARN, ``AWS::URLSuffix`` → ``amazonaws.com``,
@@ -30,6 +35,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any, Final
 
 from faasguard.model import Unknown
@@ -109,6 +115,22 @@ def _arn_placeholder(logical_id: str, resource_type: str, attribute: str) -> str
     return f"{prefix}:{service}:{REGION}:{ACCOUNT_ID}:{logical_id}"
 
 
+@dataclass(frozen=True, slots=True)
+class ExternalResource:
+    """A resource created next to the template by its deployer, that the template may reference.
+
+    ``ref`` is what ``Ref`` gives (``None``: the logical id); ``attributes`` maps a
+    ``Fn::GetAtt`` attribute to its value (missing ones get the placeholder of ``type``);
+    ``model_ref`` is the ref of the model element it becomes when that is not the logical id
+    (the Serverless function key ``hello`` for ``HelloLambdaFunction``).
+    """
+
+    type: str
+    ref: Any = None
+    attributes: Mapping[str, str] = field(default_factory=dict)
+    model_ref: str | None = None
+
+
 class Resolver:
     """Resolves intrinsic functions in one template, statically and conservatively.
 
@@ -117,7 +139,10 @@ class Resolver:
     """
 
     def __init__(
-        self, template: Mapping[str, Any], parameters: Mapping[str, Any] | None = None
+        self,
+        template: Mapping[str, Any],
+        parameters: Mapping[str, Any] | None = None,
+        external: Mapping[str, ExternalResource] | None = None,
     ) -> None:
         resources = template.get("Resources")
         self.resources: Mapping[str, Any] = resources if isinstance(resources, Mapping) else {}
@@ -133,6 +158,13 @@ class Resolver:
         #: placeholder string → logical id, for everything Ref/GetAtt produced
         self.placeholders: dict[str, str] = {}
         self.parameter_values: dict[str, Any] = {}
+        # A resource the template declares itself wins over an external one of the same id.
+        self.external: Mapping[str, ExternalResource] = {
+            lid: resource for lid, resource in (external or {}).items() if lid not in self.resources
+        }
+        for lid, resource in self.external.items():
+            if isinstance(resource.ref, str) and resource.ref != lid:
+                self.placeholders[resource.ref] = lid
         for name in self.parameter_decls:
             if isinstance(name, str):
                 self.parameter_values[name] = self._parameter(name)
@@ -143,17 +175,23 @@ class Resolver:
         """The ``Type`` of a resource of this template, or ``None``."""
         if not isinstance(logical_id, str):
             return None
+        if logical_id in self.external:
+            return self.external[logical_id].type
         resource = self.resources.get(logical_id)
         if isinstance(resource, Mapping):
             kind = resource.get("Type")
             return kind if isinstance(kind, str) else None
         return None
 
+    def declares(self, logical_id: str) -> bool:
+        """True for a resource of the template or an external one."""
+        return logical_id in self.resources or logical_id in self.external
+
     def ref_of(self, value: object) -> str | None:
         """The logical id a resolved value points at (logical id, ARN placeholder), or None."""
         if not isinstance(value, str):
             return None
-        if value in self.resources:
+        if value in self.resources or value in self.external:
             return value
         found = self.placeholders.get(value)
         if found is not None:
@@ -266,6 +304,9 @@ class Resolver:
             return self.parameter_values[target]
         if target in self.resources:
             return target
+        if target in self.external:
+            value = self.external[target].ref
+            return target if value is None else value
         if target in self.overrides:
             return self.overrides[target]
         return self._unknown(whole, f"Ref to {target}, which is not in the template")
@@ -273,7 +314,10 @@ class Resolver:
     def get_att(self, logical_id: str, attribute: str) -> Any:
         """The placeholder for ``Fn::GetAtt logical_id.attribute`` (resource in template)."""
         resource_type = self.resource_type(logical_id) or ""
-        if attribute.endswith("Arn"):
+        external = self.external.get(logical_id)
+        if external is not None and attribute in external.attributes:
+            placeholder = external.attributes[attribute]
+        elif attribute.endswith("Arn"):
             placeholder = _arn_placeholder(logical_id, resource_type, attribute)
         else:
             placeholder = f"{logical_id}.{attribute}"
@@ -286,7 +330,7 @@ class Resolver:
         logical_id, attribute = args[0], self.resolve(args[1], depth)
         if not isinstance(logical_id, str) or not isinstance(attribute, str):
             return self._unknown(whole, "GetAtt with a computed name")
-        if logical_id not in self.resources:
+        if logical_id not in self.resources and logical_id not in self.external:
             return self._unknown(whole, f"GetAtt of {logical_id}, which is not in the template")
         return self.get_att(logical_id, attribute)
 
@@ -309,7 +353,7 @@ class Resolver:
                 return "${" + name[1:] + "}"
             if name in variables:
                 value = variables[name]
-            elif "." in name and name.split(".", 1)[0] in self.resources:
+            elif "." in name and self.declares(name.split(".", 1)[0]):
                 logical_id, attribute = name.split(".", 1)
                 value = self.get_att(logical_id, attribute)
             else:

@@ -271,6 +271,13 @@ class SamLocator:
                 if suffix.startswith(marker):
                     own = base + _pointer("Properties", prop)
                     if own in lines:
+                        if marker == "Url" and len(rest) >= 2 and rest[0] == "Properties":
+                            # FunctionUrlConfig uses the AWS::Lambda::Url property names
+                            # (AuthType, Cors, InvokeMode): point at the very setting.
+                            nested = own + "".join("/" + token for token in rest[1:])
+                            for candidate in (nested, own + "/" + rest[1]):
+                                if candidate in lines:
+                                    return candidate
                         return own
                     if section is not None and _pointer("Globals", section, prop) in lines:
                         return _pointer("Globals", section, prop)

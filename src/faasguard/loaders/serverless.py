@@ -24,7 +24,17 @@ The model follows what the framework deploys:
   ``HttpApiStage``, ``WebsocketsApi``/``WebsocketsDeploymentStage``);
 - ``resources.Resources`` (a mapping, or a list of mappings / ``${file()}`` includes merged
   in order) is CloudFormation, loaded with the CloudFormation loader's builder and linked to
-  the functions by the framework's logical ids (``hello-world`` → ``HelloDashworldLambdaFunction``).
+  the functions by the framework's logical ids (``hello-world`` → ``HelloDashworldLambdaFunction``):
+  ``Ref``/``Fn::GetAtt`` of a generated resource (``<Fn>LambdaFunction``, ``<Fn>LogGroup``,
+  ``IamRoleLambdaExecution``, ``ApiGatewayRestApi``, ``HttpApi``, ...) resolves as
+  CloudFormation would (``Ref`` of a function: its deployed name; ``GetAtt .Arn``: its ARN),
+  so alarms, permissions, event source mappings and policies link to the function;
+- properties added to a generated resource, with ``resources.extensions.<LogicalId>`` (v3,
+  shallow merge) or a ``resources.Resources.<LogicalId>`` entry without ``Type`` (deep
+  merge), are merged into the model: ``CodeSigningConfigArn``,
+  ``ReservedConcurrentExecutions``, ``TracingConfig``, ``LoggingConfig``, ``KmsKeyArn``,
+  ``Timeout``, ... of a function (their ``field_locations`` point at those lines), and
+  ``RetentionInDays`` / ``KmsKeyId`` of its log group.
 
 Two ``custom`` settings matter to faasguard:
 
@@ -48,6 +58,8 @@ from faasguard.errors import LoadError
 from faasguard.loaders import LoadOptions
 
 try:
+    from faasguard.loaders.cfn_intrinsics import ACCOUNT_ID, ExternalResource
+    from faasguard.loaders.cfn_intrinsics import Resolver as CfnResolver
     from faasguard.loaders.cloudformation import build_parts
 except ImportError:  # pragma: no cover - only while the CloudFormation loader is absent
     build_parts = None  # type: ignore[assignment]  # checked before every use
@@ -63,8 +75,12 @@ from faasguard.loaders.sls_common import (
     normalized_function_name,
 )
 from faasguard.loaders.sls_events import (
+    HTTP_API,
+    HTTP_STAGE,
     REST_API,
     REST_STAGE,
+    WEBSOCKET_API,
+    WEBSOCKET_STAGE,
     EventResult,
     build_triggers,
     framework_resources,
@@ -250,6 +266,16 @@ def _load(path: str, options: LoadOptions) -> App:
 
 
 @dataclass(slots=True)
+class _Override:
+    """Properties the user adds to a generated resource, with the pointer of each."""
+
+    properties: dict[str, Any] = field(default_factory=dict)
+    pointers: dict[str, str] = field(default_factory=dict)
+    #: per property: deep-merged (a ``Resources`` entry) or replacing (an extension)
+    deep: dict[str, bool] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
 class _Plan:
     """A function being built: its model fields, and which role it will get."""
 
@@ -277,8 +303,9 @@ class _Builder:
     suppressions: list[Suppression] = field(default_factory=list)
     extra_triggers: dict[str, list[Trigger]] = field(default_factory=dict)
     cfn_roles: dict[str, Role] = field(default_factory=dict)
-    #: framework resources the user extends in ``resources`` (no ``Type``): id → properties
-    overrides: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: framework resources the user extends in ``resources`` (``extensions``, or an entry
+    #: without ``Type``): logical id → the properties added
+    overrides: dict[str, _Override] = field(default_factory=dict)
 
     # -- resources ------------------------------------------------------------------------
 
@@ -295,6 +322,7 @@ class _Builder:
         merged: dict[str, Any] = {}
         pointers: dict[str, str] = {}
         for section, pointer in sections:
+            self._read_extensions(section, pointer)
             resources = mapping(section).get("Resources")
             if resources is None:
                 continue
@@ -304,14 +332,14 @@ class _Builder:
             for logical_id, body in resources.items():
                 body_pointer = pointer_join(pointer + "/Resources", logical_id)
                 if isinstance(body, dict) and "Type" not in body:
-                    # Extends a resource the framework generates (e.g. a log group).
-                    self.overrides.setdefault(str(logical_id), {}).update(
-                        mapping(body.get("Properties"))
-                    )
+                    # Extends a resource the framework generates (e.g. a log group); the
+                    # framework deep-merges such an entry into the generated one.
+                    self._add_override(str(logical_id), body, body_pointer, deep=True)
                     continue
                 merged[str(logical_id)] = body
                 pointers[str(logical_id)] = body_pointer
         self.ctx.raw_resources = merged
+        self.ctx.external = self._generated_resources() if build_parts is not None else {}
         if not merged:
             return
         if build_parts is None:
@@ -336,7 +364,12 @@ class _Builder:
                     return self.ctx.locate(base + rest)
             return self.ctx.locate("/resources")
 
-        parts = build_parts({"Resources": merged}, file=self.ctx.file, locate=locate)
+        parts = build_parts(
+            {"Resources": merged},
+            file=self.ctx.file,
+            locate=locate,
+            external=self.ctx.external,
+        )
         self.functions.extend(parts.functions)
         self.layers.extend(parts.layers)
         for role in parts.roles:
@@ -348,12 +381,36 @@ class _Builder:
         self.extra_triggers = {k: list(v) for k, v in parts.extra_triggers.items()}
         self.ctx.cfn_resources = {resource.ref: resource for resource in parts.resources}
 
-    # -- functions ------------------------------------------------------------------------
+    def _read_extensions(self, section: Any, pointer: str) -> None:
+        """``resources.extensions.<LogicalId>``: properties added to a generated resource."""
+        extensions = mapping(section).get("extensions")
+        if extensions is None:
+            return
+        if not isinstance(extensions, dict):
+            self.ctx.warn("resources.extensions must be a mapping", pointer + "/extensions")
+            return
+        for logical_id, body in extensions.items():
+            if isinstance(body, dict):
+                # The framework merges an extension's Properties shallowly (a key replaces
+                # the generated value as a whole).
+                body_pointer = pointer_join(pointer + "/extensions", logical_id)
+                self._add_override(str(logical_id), body, body_pointer, deep=False)
 
-    def build_functions(self) -> None:
-        """Every function of ``functions:``, its triggers, roles and log groups."""
-        ctx = self.ctx
-        raw_functions = ctx.config.get("functions")
+    def _add_override(
+        self, logical_id: str, body: dict[str, Any], pointer: str, *, deep: bool
+    ) -> None:
+        properties = body.get("Properties")
+        if not isinstance(properties, dict):
+            return
+        override = self.overrides.setdefault(logical_id, _Override())
+        for name, value in properties.items():
+            override.properties[str(name)] = value
+            override.pointers[str(name)] = pointer_join(pointer + "/Properties", name)
+            override.deep[str(name)] = deep
+
+    def _function_entries(self) -> list[tuple[str, Any, str]]:
+        """``(key, definition, pointer)`` of every function, in both syntaxes."""
+        raw_functions = self.ctx.config.get("functions")
         entries: list[tuple[str, Any, str]] = []
         if isinstance(raw_functions, dict):
             entries = [(str(k), v, pointer_join("/functions", k)) for k, v in raw_functions.items()]
@@ -362,7 +419,67 @@ class _Builder:
             for index, item in enumerate(raw_functions):
                 for k, v in mapping(item).items():
                     entries.append((str(k), v, pointer_join(f"/functions/{index}", k)))
-        elif raw_functions is not None:
+        return entries
+
+    def _generated_resources(self) -> dict[str, ExternalResource]:
+        """The resources the framework generates, as ``resources`` may reference them.
+
+        ``Ref`` of a function gives its deployed name and ``GetAtt Arn`` its ARN (what
+        CloudFormation gives), both linking back to the function key; a log group's ``Ref``
+        gives its name. Other generated resources resolve to their logical id, which is also
+        their ref in the model.
+        """
+        ctx = self.ctx
+        region = ctx.region if isinstance(ctx.region, str) else "us-east-1"
+        generated: dict[str, ExternalResource] = {
+            DEFAULT_ROLE: ExternalResource(type="AWS::IAM::Role"),
+            REST_API: ExternalResource(type="AWS::ApiGateway::RestApi"),
+            REST_STAGE: ExternalResource(type="AWS::ApiGateway::Stage"),
+            HTTP_API: ExternalResource(type="AWS::ApiGatewayV2::Api"),
+            HTTP_STAGE: ExternalResource(type="AWS::ApiGatewayV2::Stage"),
+            WEBSOCKET_API: ExternalResource(type="AWS::ApiGatewayV2::Api"),
+            WEBSOCKET_STAGE: ExternalResource(type="AWS::ApiGatewayV2::Stage"),
+            "ServerlessDeploymentBucket": ExternalResource(type="AWS::S3::Bucket"),
+        }
+        for key, raw, _ in self._function_entries():
+            if not isinstance(raw, dict):
+                continue
+            deployed = raw.get("name")
+            name = (
+                as_str(deployed) if deployed is not None else _joined(ctx.service, ctx.stage, key)
+            )
+            static = name if isinstance(name, str) else None
+            normalized = normalized_function_name(key)
+            generated[normalized + "LambdaFunction"] = ExternalResource(
+                type="AWS::Lambda::Function",
+                ref=static,
+                attributes={"Arn": f"arn:aws:lambda:{region}:{ACCOUNT_ID}:function:{static}"}
+                if static is not None
+                else {},
+                model_ref=key,
+            )
+            group = f"/aws/lambda/{static}" if static is not None else None
+            generated[normalized + "LogGroup"] = ExternalResource(
+                type="AWS::Logs::LogGroup",
+                ref=group,
+                attributes={"Arn": f"arn:aws:logs:{region}:{ACCOUNT_ID}:log-group:{group}:*"}
+                if group is not None
+                else {},
+            )
+            if raw.get("iamRoleStatements") is not None:
+                generated[normalized + "IamRoleLambdaExecution"] = ExternalResource(
+                    type="AWS::IAM::Role"
+                )
+        return generated
+
+    # -- functions ------------------------------------------------------------------------
+
+    def build_functions(self) -> None:
+        """Every function of ``functions:``, its triggers, roles and log groups."""
+        ctx = self.ctx
+        raw_functions = ctx.config.get("functions")
+        entries = self._function_entries()
+        if raw_functions is not None and not isinstance(raw_functions, dict | list):
             ctx.warn("functions must be a mapping", "/functions")
         public = {str(name) for name in as_list(mapping(ctx.custom.get("faasguard")).get("public"))}
         waf = self._waf_name()
@@ -488,6 +605,7 @@ class _Builder:
         if fields["package_type"] == "Image":
             fields["handler"] = None
         fields["logging"] = self._logging(raw, pointer, fields["name"], locations)
+        self._apply_function_override(key, fields, locations)
         events = build_triggers(
             ctx, key, raw.get("events"), pointer + "/events", marked_public=public, waf=waf
         )
@@ -505,6 +623,68 @@ class _Builder:
             role_kind="default",
             raw=raw,
         )
+
+    def _apply_function_override(
+        self, key: str, fields: dict[str, Any], locations: dict[str, Location]
+    ) -> None:
+        """Merge the properties the user adds to the generated ``AWS::Lambda::Function``.
+
+        ``Role`` and ``FunctionName`` are not merged (the role is built from the IAM
+        settings; a renamed function would break the framework's own references).
+        """
+        override = self.overrides.get(function_logical_id(key))
+        if override is None or build_parts is None:
+            return
+        resolver = self.ctx.resolver()
+
+        def ref_or_value(value: Any) -> MaybeStr | None:
+            return resolver.ref_of(value) or as_str(value)
+
+        for prop, raw_value in override.properties.items():
+            target = _FUNCTION_OVERRIDES.get(prop)
+            if target is None:
+                continue
+            value = resolver.resolve_value(raw_value)
+            pointer = override.pointers[prop]
+            if target == "environment":
+                variables = mapping(mapping(value).get("Variables"))
+                environment = dict(fields.get("environment") or {}) if override.deep[prop] else {}
+                for name, item in variables.items():
+                    environment[str(name)] = item
+                    locations[f"environment.{name}"] = self.ctx.locate(
+                        pointer_join(pointer + "/Variables", name)
+                    )
+                fields["environment"] = environment
+            elif target in ("memory", "timeout", "reserved_concurrency"):
+                fields[target] = as_int(value)
+            elif target in ("runtime", "handler"):
+                fields[target] = as_str(value)
+            elif target in ("kms_key", "code_signing_config"):
+                fields[target] = ref_or_value(value)
+            elif target == "tracing":
+                fields[target] = as_str(mapping(value).get("Mode")) if value is not None else None
+            elif target == "dead_letter_target":
+                fields[target] = ref_or_value(mapping(value).get("TargetArn"))
+            elif target in ("architectures", "layers"):
+                items = (ref_or_value(item) for item in as_list(value))
+                fields[target] = tuple(item for item in items if item is not None)
+            elif target == "vpc":
+                vpc = mapping(value)
+                fields[target] = VpcConfig(
+                    subnet_ids=tuple(
+                        s for s in map(as_str, as_list(vpc.get("SubnetIds"))) if s is not None
+                    ),
+                    security_group_ids=tuple(
+                        s
+                        for s in map(as_str, as_list(vpc.get("SecurityGroupIds")))
+                        if s is not None
+                    ),
+                )
+            elif target == "logging":
+                fields[target] = _merged_logging(
+                    fields.get("logging") if override.deep[prop] else None, mapping(value), resolver
+                )
+            locations[target] = self.ctx.locate(pointer)
 
     def _environment(
         self, raw: dict[str, Any], pointer: str, locations: dict[str, Location]
@@ -734,9 +914,17 @@ class _Builder:
         elif ctx.provider.get("logRetentionInDays") is not None:
             retention = ctx.provider["logRetentionInDays"]
             location = ctx.locate("/provider/logRetentionInDays")
-        override = self.overrides.get(logical, {})
-        if override.get("RetentionInDays") is not None:
-            retention = override["RetentionInDays"]
+        kms_key: MaybeStr | None = None
+        override = self.overrides.get(logical)
+        if override is not None:
+            resolver = self.ctx.resolver()
+            overridden = override.properties
+            if overridden.get("RetentionInDays") is not None:
+                retention = resolver.resolve_value(overridden["RetentionInDays"])
+                location = ctx.locate(override.pointers["RetentionInDays"])
+            if overridden.get("KmsKeyId") is not None:
+                value = resolver.resolve_value(overridden["KmsKeyId"])
+                kms_key = resolver.ref_of(value) or as_str(value)
         logging = plan.fields.get("logging")
         group_name = logging.log_group if isinstance(logging, LoggingConfig) else None
         self.resources.append(
@@ -746,7 +934,7 @@ class _Builder:
                 name=group_name,
                 log_group_name=group_name,
                 retention_days=as_int(retention),
-                kms_key=as_str(override.get("KmsKeyId")),
+                kms_key=kms_key,
                 properties={"function": plan.key},
                 location=location,
             )
@@ -760,6 +948,43 @@ class _Builder:
             target = resource.function
             if isinstance(target, str) and target in aliases and target != aliases[target]:
                 self.resources[index] = dataclasses.replace(resource, function=aliases[target])
+
+
+#: ``AWS::Lambda::Function`` property → the model field it sets, for ``resources`` overrides
+_FUNCTION_OVERRIDES: Mapping[str, str] = {
+    "Runtime": "runtime",
+    "Handler": "handler",
+    "MemorySize": "memory",
+    "Timeout": "timeout",
+    "Architectures": "architectures",
+    "Environment": "environment",
+    "KmsKeyArn": "kms_key",
+    "Layers": "layers",
+    "ReservedConcurrentExecutions": "reserved_concurrency",
+    "TracingConfig": "tracing",
+    "DeadLetterConfig": "dead_letter_target",
+    "VpcConfig": "vpc",
+    "CodeSigningConfigArn": "code_signing_config",
+    "LoggingConfig": "logging",
+}
+
+
+def _merged_logging(base: Any, settings: Mapping[str, Any], resolver: CfnResolver) -> LoggingConfig:
+    """A ``LoggingConfig`` property over the function's own logging settings (if merged)."""
+    current = base if isinstance(base, LoggingConfig) else LoggingConfig()
+    group = settings.get("LogGroup")
+    return LoggingConfig(
+        log_group=(resolver.ref_of(group) or as_str(group))
+        if group is not None
+        else current.log_group,
+        log_format=as_str(settings["LogFormat"]) if "LogFormat" in settings else current.log_format,
+        application_log_level=as_str(settings["ApplicationLogLevel"])
+        if "ApplicationLogLevel" in settings
+        else current.application_log_level,
+        system_log_level=as_str(settings["SystemLogLevel"])
+        if "SystemLogLevel" in settings
+        else current.system_log_level,
+    )
 
 
 #: keys the framework reads in ``provider`` and in each function (it ignores other spellings)

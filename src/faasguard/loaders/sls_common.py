@@ -5,12 +5,15 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from faasguard.loaders.sls_variables import dump_expression
 from faasguard.model import Diagnostic, DiagnosticLevel, Location, Resource, Unknown
 from faasguard.model.iam import MaybeStr
 from faasguard.model.resources import MaybeBool, MaybeInt
+
+if TYPE_CHECKING:
+    from faasguard.loaders.cfn_intrinsics import ExternalResource, Resolver
 
 _NON_ALNUM = re.compile(r"[^0-9A-Za-z]")
 
@@ -132,6 +135,9 @@ class Context:
     cfn_resources: Mapping[str, Resource] = field(default_factory=dict)
     #: raw ``resources.Resources`` merged, by logical id
     raw_resources: Mapping[str, Any] = field(default_factory=dict)
+    #: the resources the framework generates, as ``resources`` may reference them
+    #: (:class:`faasguard.loaders.cfn_intrinsics.ExternalResource` by logical id)
+    external: Mapping[str, ExternalResource] = field(default_factory=dict)
 
     def intrinsics(self, value: Any) -> Any:
         """Resolve CloudFormation intrinsics (``!Sub``, ``!GetAtt``, ...) in ``value``.
@@ -140,9 +146,13 @@ class Context:
         becomes its ARN-shaped placeholder, pseudo parameters their placeholders, and what
         cannot be resolved an :class:`Unknown`.
         """
+        return self.resolver().resolve_value(value)
+
+    def resolver(self) -> Resolver:
+        """A CloudFormation resolver over ``resources`` and the framework's resources."""
         from faasguard.loaders.cfn_intrinsics import Resolver  # noqa: PLC0415 - optional
 
-        return Resolver({"Resources": dict(self.raw_resources)}).resolve_value(value)
+        return Resolver({"Resources": dict(self.raw_resources)}, external=self.external)
 
     @property
     def provider(self) -> dict[str, Any]:

@@ -28,6 +28,7 @@ from faasguard.model import (
     Cors,
     FunctionUrl,
     HttpSettings,
+    Location,
     Resource,
     Stage,
     Table,
@@ -156,7 +157,7 @@ def _one(
     settings = mapping(config)
     if event_type == "http":
         result.used_apis.setdefault("http", pointer)
-        http = _rest(ctx, config, marked_public=marked_public, waf=waf)
+        http = _rest(ctx, config, pointer, marked_public=marked_public, waf=waf)
         api = http.api if http.api is not None else REST_API
         return Trigger(
             kind=TriggerKind.API_REST,
@@ -168,18 +169,18 @@ def _one(
         )
     if event_type == "httpApi":
         result.used_apis.setdefault("httpApi", pointer)
-        http = _http_api(ctx, config, marked_public=marked_public)
+        http = _http_api(ctx, config, pointer, marked_public=marked_public)
         return Trigger(
             kind=TriggerKind.API_HTTP, name=name, source=http.api, http=http, location=location
         )
     if event_type == "websocket":
         result.used_apis.setdefault("websocket", pointer)
-        http = _websocket(ctx, config, marked_public=marked_public)
+        http = _websocket(ctx, config, pointer, marked_public=marked_public)
         return Trigger(
             kind=TriggerKind.WEBSOCKET, name=name, source=http.api, http=http, location=location
         )
     if event_type == "alb":
-        http = _alb(ctx, settings, marked_public=marked_public)
+        http = _alb(ctx, settings, pointer, marked_public=marked_public)
         return Trigger(
             kind=TriggerKind.ALB,
             name=name,
@@ -390,7 +391,33 @@ def _authorizer_kind(value: Any) -> tuple[MaybeStr, MaybeStr | None]:
     return "CUSTOM", target
 
 
-def _rest(ctx: Context, config: Any, *, marked_public: bool, waf: MaybeStr | None) -> HttpSettings:
+def _aspects(ctx: Context, **pointers: str | None) -> dict[str, Location]:
+    """``HttpSettings.field_locations`` for the aspects the user set (pointer not ``None``)."""
+    return {aspect: ctx.locate(pointer) for aspect, pointer in pointers.items() if pointer}
+
+
+def _set(settings: dict[str, Any], pointer: str, *path: str) -> str | None:
+    """``pointer`` extended by ``path`` when ``settings`` sets that path, else ``None``."""
+    current: Any = settings
+    found = pointer
+    for key in path:
+        if not isinstance(current, dict) or current.get(key) is None:
+            return None
+        found = pointer_join(found, key)
+        current = current[key]
+    return found
+
+
+def _usage_plan_pointer(ctx: Context) -> str | None:
+    """Where ``provider.apiGateway.usagePlan`` (the REST throttling) is set."""
+    if rest_throttling(ctx) is None:
+        return None
+    return "/provider/apiGateway/usagePlan"
+
+
+def _rest(
+    ctx: Context, config: Any, pointer: str, *, marked_public: bool, waf: MaybeStr | None
+) -> HttpSettings:
     settings = mapping(config)
     method: Any
     path: Any
@@ -419,6 +446,16 @@ def _rest(ctx: Context, config: Any, *, marked_public: bool, waf: MaybeStr | Non
         waf=waf,
         cors=_cors(settings.get("cors")),
         marked_public=marked_public,
+        field_locations=_aspects(
+            ctx,
+            authorization=_set(settings, pointer, "authorizer")
+            or _set(settings, pointer, "private"),
+            request_validation=_set(settings, pointer, "request", "schemas")
+            or _set(settings, pointer, "request", "schema")
+            or _set(settings, pointer, "request", "parameters"),
+            cors=_set(settings, pointer, "cors"),
+            throttling=_usage_plan_pointer(ctx),
+        ),
     )
 
 
@@ -428,7 +465,7 @@ def _slash(path: Any) -> Any:
     return path
 
 
-def _http_api(ctx: Context, config: Any, *, marked_public: bool) -> HttpSettings:
+def _http_api(ctx: Context, config: Any, pointer: str, *, marked_public: bool) -> HttpSettings:
     settings = mapping(config)
     method: Any
     path: Any
@@ -473,10 +510,15 @@ def _http_api(ctx: Context, config: Any, *, marked_public: bool) -> HttpSettings
         authorizer=authorizer,
         cors=_cors(http_api.get("cors"), origins_key="allowedOrigins"),
         marked_public=marked_public,
+        field_locations=_aspects(
+            ctx,
+            authorization=_set(settings, pointer, "authorizer"),
+            cors=_set(http_api, "/provider/httpApi", "cors"),
+        ),
     )
 
 
-def _websocket(ctx: Context, config: Any, *, marked_public: bool) -> HttpSettings:
+def _websocket(ctx: Context, config: Any, pointer: str, *, marked_public: bool) -> HttpSettings:
     settings = mapping(config)
     route = config if isinstance(config, str) else settings.get("route")
     authorization: MaybeStr = "NONE"
@@ -493,10 +535,13 @@ def _websocket(ctx: Context, config: Any, *, marked_public: bool) -> HttpSetting
         authorization=authorization,
         authorizer=authorizer,
         marked_public=marked_public,
+        field_locations=_aspects(ctx, authorization=_set(settings, pointer, "authorizer")),
     )
 
 
-def _alb(ctx: Context, settings: dict[str, Any], *, marked_public: bool) -> HttpSettings:
+def _alb(
+    ctx: Context, settings: dict[str, Any], pointer: str, *, marked_public: bool
+) -> HttpSettings:
     conditions = mapping(settings.get("conditions"))
     methods = as_list(conditions.get("method"))
     paths = as_list(conditions.get("path"))
@@ -523,6 +568,7 @@ def _alb(ctx: Context, settings: dict[str, Any], *, marked_public: bool) -> Http
         authorization=authorization,
         authorizer=authorizer,
         marked_public=marked_public,
+        field_locations=_aspects(ctx, authorization=_set(settings, pointer, "authorizer")),
     )
 
 
@@ -545,7 +591,16 @@ def function_url(
         kind=TriggerKind.FUNCTION_URL,
         name="url",
         http=HttpSettings(
-            method="*", path="/", authorization=auth, cors=cors, marked_public=marked_public
+            method="*",
+            path="/",
+            authorization=auth,
+            cors=cors,
+            marked_public=marked_public,
+            field_locations=_aspects(
+                ctx,
+                authorization=_set(settings, pointer, "authorizer"),
+                cors=_set(settings, pointer, "cors"),
+            ),
         ),
         properties=_props(settings, ("invokeMode",)),
         location=location,

@@ -1181,6 +1181,9 @@ def _bucket(
             ignore_public_acls=_bool(pv.get("ignore_public_acls")),
             block_public_policy=_bool(pv.get("block_public_policy")),
             restrict_public_buckets=_bool(pv.get("restrict_public_buckets")),
+            # The settings live in their own resource: findings point there, where they are
+            # fixed (one finding covers every attribute turned off, so not one attribute).
+            location=pab_record.location,
         )
     policy_record = extras.get("aws_s3_bucket_policy")
     policy_value = policy_record.values.get("policy") if policy_record else v.get("policy")
@@ -1217,13 +1220,21 @@ def _bucket(
 
 
 def _stage_throttling(b: _Builder, record: TfResource) -> Throttling | None:
+    found = _stage_throttling_at(b, record)
+    return found[0] if found is not None else None
+
+
+def _stage_throttling_at(b: _Builder, record: TfResource) -> tuple[Throttling, Location] | None:
+    """The stage's throttling and the block that sets it (stage or method settings)."""
     v = record.values
     if record.type == "aws_apigatewayv2_stage":
         settings = first_block(v, "default_route_settings")
         if settings:
-            return _throttling(
+            found = _throttling(
                 settings.get("throttling_rate_limit"), settings.get("throttling_burst_limit")
             )
+            if found is not None:
+                return found, b.loc(record, "default_route_settings")
         return None
     api = b.link(v.get("rest_api_id"), _REST_API)
     stage_name = v.get("stage_name")
@@ -1240,8 +1251,23 @@ def _stage_throttling(b: _Builder, record: TfResource) -> Throttling | None:
                 settings.get("throttling_rate_limit"), settings.get("throttling_burst_limit")
             )
             if found is not None:
-                return found
+                return found, b.loc(settings_record, "settings")
     return None
+
+
+def _first_throttling(b: _Builder, stages: list[TfResource]) -> tuple[Throttling, Location] | None:
+    return next((t for t in (_stage_throttling_at(b, s) for s in stages) if t is not None), None)
+
+
+def _set_at(b: _Builder, record: TfResource | None, *path: str) -> Location | None:
+    """Location of ``record.values[path...]`` only when the user set that attribute."""
+    if record is None or path[0] not in record.values:
+        return None
+    return b.loc(record, *path)
+
+
+def _located(**locations: Location | None) -> dict[str, Location]:
+    return {aspect: where for aspect, where in locations.items() if where is not None}
 
 
 def _stage(b: _Builder, record: TfResource, common: dict[str, Any]) -> Stage:
@@ -1518,7 +1544,9 @@ def _function_urls(b: _Builder) -> None:
         function = b.function_for(v.get("function_name"))
         auth = _str(v.get("authorization_type")) or Unknown(expression="authorization_type")
         cors = _cors(first_block(v, "cors"))
-        location = b.loc(record, "authorization_type")
+        # The URL (and its trigger) is the resource; each aspect keeps its own line, so a
+        # CORS finding does not point at the authorization line.
+        location = record.location
         if function is not None:
             fields = b.function_fields.setdefault(function, {})
             fields["url"] = FunctionUrl(auth_type=auth, cors=cors, location=location)
@@ -1532,6 +1560,10 @@ def _function_urls(b: _Builder) -> None:
                 http=HttpSettings(
                     authorization=auth if auth != "NONE" else "NONE",
                     cors=cors,
+                    field_locations=_located(
+                        authorization=_set_at(b, record, "authorization_type"),
+                        cors=_set_at(b, record, "cors"),
+                    ),
                 ),
                 location=location,
             ),
@@ -1682,9 +1714,8 @@ def _rest_apis(b: _Builder, waf: Mapping[str, str]) -> None:
         mv = method.values if method else {}
         validator = mv.get("request_validator_id")
         api_stages = stages.get(api or "", [])
-        throttling = next(
-            (t for t in (_stage_throttling(b, s) for s in api_stages) if t is not None), None
-        )
+        throttled = _first_throttling(b, api_stages)
+        throttling = throttled[0] if throttled is not None else None
         acl = waf.get(api or "") or next(
             (waf[s.address] for s in api_stages if s.address in waf), None
         )
@@ -1706,9 +1737,16 @@ def _rest_apis(b: _Builder, waf: Mapping[str, str]) -> None:
                     request_validation=validator is not None,
                     throttling=throttling,
                     waf=acl,
+                    field_locations=_located(
+                        authorization=_set_at(b, method, "authorization"),
+                        request_validation=_set_at(b, method, "request_validator_id"),
+                        throttling=throttled[1] if throttled is not None else None,
+                    ),
                 ),
                 properties={"method": method.address} if method else {},
-                location=b.loc(method, "authorization") if method else integration.location,
+                # The method is what the user declares for a route (and where a validator,
+                # an authorizer or a model is added).
+                location=method.location if method else integration.location,
             ),
         )
 
@@ -1727,18 +1765,23 @@ def _http_apis(b: _Builder, waf: Mapping[str, str]) -> None:
             stages.setdefault(api, []).append(stage)
     apis = {a.address: a for a in b.typed("aws_apigatewayv2_api")}
 
-    def settings_for(api: str | None) -> tuple[Throttling | None, str | None, Cors | None, str]:
+    def settings_for(
+        api: str | None,
+    ) -> tuple[Throttling | None, str | None, Cors | None, str, dict[str, Location]]:
         api_record = apis.get(api or "")
         protocol = api_record.values.get("protocol_type") if api_record else None
         api_stages = stages.get(api or "", [])
-        throttling = next(
-            (t for t in (_stage_throttling(b, s) for s in api_stages) if t is not None), None
-        )
+        throttled = _first_throttling(b, api_stages)
         acl = waf.get(api or "") or next(
             (waf[s.address] for s in api_stages if s.address in waf), None
         )
         cors = _cors(first_block(api_record.values, "cors_configuration")) if api_record else None
-        return throttling, acl, cors, str(protocol)
+        locations = _located(
+            cors=_set_at(b, api_record, "cors_configuration"),
+            throttling=throttled[1] if throttled is not None else None,
+        )
+        throttling = throttled[0] if throttled is not None else None
+        return throttling, acl, cors, str(protocol), locations
 
     for route in b.typed("aws_apigatewayv2_route"):
         rv = route.values
@@ -1747,7 +1790,7 @@ def _http_apis(b: _Builder, waf: Mapping[str, str]) -> None:
         if function is None:
             continue
         api = b.link(rv.get("api_id"), _HTTP_API)
-        throttling, acl, cors, protocol = settings_for(api)
+        throttling, acl, cors, protocol, locations = settings_for(api)
         route_key = rv.get("route_key")
         method: MaybeStr | None = None
         path: MaybeStr | None = None
@@ -1779,11 +1822,16 @@ def _http_apis(b: _Builder, waf: Mapping[str, str]) -> None:
                     throttling=throttling,
                     waf=acl,
                     cors=cors,
+                    field_locations={
+                        **locations,
+                        **_located(
+                            authorization=_set_at(b, route, "authorization_type")
+                            or _set_at(b, route, "authorizer_id")
+                        ),
+                    },
                 ),
                 properties={"route": route.address},
-                location=b.loc(route, "authorization_type")
-                if "authorization_type" in rv
-                else route.location,
+                location=route.location,
             ),
         )
     for api_record in apis.values():
@@ -1791,7 +1839,7 @@ def _http_apis(b: _Builder, waf: Mapping[str, str]) -> None:
         function = b.function_for(target) if target is not None else None
         if function is None:
             continue
-        throttling, acl, cors, protocol = settings_for(api_record.address)
+        throttling, acl, cors, protocol, locations = settings_for(api_record.address)
         b.add_trigger(
             function,
             Trigger(
@@ -1806,6 +1854,7 @@ def _http_apis(b: _Builder, waf: Mapping[str, str]) -> None:
                     throttling=throttling,
                     waf=acl,
                     cors=cors,
+                    field_locations=locations,
                 ),
                 properties={"quick_create": True},
                 location=b.loc(api_record, "target"),

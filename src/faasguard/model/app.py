@@ -101,6 +101,9 @@ class HttpSettings:
     ``authorization`` is normalised to ``NONE``, ``AWS_IAM``, ``COGNITO_USER_POOLS``,
     ``CUSTOM`` (Lambda authorizer), ``JWT`` or an :class:`Unknown`. ``marked_public`` is set
     when the user declared the endpoint intentionally public (see the README).
+    ``field_locations`` maps an aspect (``authorization``, ``request_validation``, ``cors``,
+    ``throttling``) to the line where the user set it; the trigger's own location is the
+    declaration of the route, method or URL (see :meth:`loc`).
     """
 
     method: MaybeStr | None = None
@@ -114,6 +117,11 @@ class HttpSettings:
     waf: MaybeStr | None = None
     cors: Cors | None = None
     marked_public: bool = False
+    field_locations: Mapping[str, Location] = field(default_factory=dict)
+
+    def loc(self, aspect: str, fallback: Location) -> Location:
+        """Where ``aspect`` was set, else ``fallback`` (the trigger's location)."""
+        return self.field_locations.get(aspect, fallback)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

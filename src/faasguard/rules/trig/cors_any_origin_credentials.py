@@ -58,13 +58,21 @@ def check(app: App) -> Iterator[Hit]:
     """One hit per HTTP trigger or function URL with ``*`` origins and credentials."""
     for fn in app.functions:
         places: list[tuple[str, Location]] = []
+        url_cors: Location | None = None
         for trigger in fn.triggers:
+            http = trigger.http
             if trigger.kind is TriggerKind.FUNCTION_URL and fn.url is not None:
-                continue  # loaders model a URL as fn.url and as a trigger: report it once
-            if trigger.http is not None and _any_origin_with_credentials(trigger.http.cors):
-                places.append((trigger.name or trigger.kind.value, trigger.location))
+                # Loaders model a URL as fn.url and as a trigger: report it once, from
+                # fn.url, at the trigger's CORS line when the loader knows it.
+                if http is not None and "cors" in http.field_locations:
+                    url_cors = http.field_locations["cors"]
+                continue
+            if http is not None and _any_origin_with_credentials(http.cors):
+                places.append(
+                    (trigger.name or trigger.kind.value, http.loc("cors", trigger.location))
+                )
         if fn.url is not None and _any_origin_with_credentials(fn.url.cors):
-            places.append(("function-url", fn.url.location))
+            places.append(("function-url", url_cors or fn.url.location))
         for key, location in places:
             yield Hit(
                 message=(

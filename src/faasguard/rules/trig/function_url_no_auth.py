@@ -35,8 +35,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from faasguard.findings import Hit, Practice, Severity
-from faasguard.model import App
+from faasguard.model import App, Function, Location, TriggerKind
 from faasguard.rules.base import ALL_FORMATS, rule
+
+
+def _auth_location(fn: Function, fallback: Location) -> Location:
+    """The line that sets the URL's auth type, when the loader knows it."""
+    for trigger in fn.triggers:
+        if trigger.kind is TriggerKind.FUNCTION_URL and trigger.http is not None:
+            return trigger.http.loc("authorization", fallback)
+    return fallback
 
 
 @rule(
@@ -61,6 +69,6 @@ def check(app: App) -> Iterator[Hit]:
                 f"function URL of {fn.display_name} has AuthType NONE: anyone on the internet "
                 "can invoke it; use AuthType AWS_IAM or front it with an authenticated API"
             ),
-            location=url.location,
+            location=_auth_location(fn, url.location),
             function=fn.ref,
         )

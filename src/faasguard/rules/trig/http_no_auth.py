@@ -94,7 +94,9 @@ def check(app: App) -> Iterator[Hit]:
                     "(no authorizer, no IAM auth, no API key): add an authorizer or mark the "
                     "endpoint public explicitly"
                 ),
-                location=trigger.location,
+                # The line that sets the authorization (``authorization = "NONE"``) when the
+                # user wrote one, else the route itself.
+                location=http.loc("authorization", trigger.location),
                 function=fn.ref,
                 key=f"{trigger.name or trigger.kind.value}:{method} {path}",
             )
