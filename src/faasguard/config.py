@@ -66,6 +66,7 @@ class ScanConfig:
     jobs: int = 0
     today: dt.date | None = None
     db_path: str | None = None
+    db_max_age_days: int = 7
 
     def rule_enabled(self, rule_id: str) -> bool:
         """Whether ``rule_id`` passes ``select`` and ``ignore_rules`` (ids or prefixes)."""
@@ -119,6 +120,7 @@ def apply_config_file(config: ScanConfig, table: Mapping[str, Any], source: str)
         "baseline",
         "cache-dir",
         "db",
+        "db-max-age-days",
     }
     unknown = sorted(set(table) - known)
     if unknown:
@@ -145,6 +147,11 @@ def apply_config_file(config: ScanConfig, table: Mapping[str, Any], source: str)
         updates["cache_dir"] = str(table["cache-dir"])
     if "db" in table:
         updates["db_path"] = str(table["db"])
+    if "db-max-age-days" in table:
+        age = table["db-max-age-days"]
+        if not isinstance(age, int) or isinstance(age, bool) or age < 0:
+            raise UsageError(f"{source}: db-max-age-days must be a whole number of days")
+        updates["db_max_age_days"] = age
     return replace(config, **updates)
 
 

@@ -26,7 +26,7 @@ from faasguard.loaders import Candidate, LoadOptions, load, prepare
 from faasguard.loaders.discovery import discover
 from faasguard.model import App, Diagnostic, DiagnosticLevel, Location, Suppression
 from faasguard.rules import all_rules
-from faasguard.rules.base import Rule, using_config
+from faasguard.rules.base import Rule, collecting_notes, using_config
 
 #: Diagnostic codes the CLI uses to pick exit codes.
 LOAD_ERROR = "load-error"
@@ -110,7 +110,8 @@ def scan(
             )
         )
         report.diagnostics.extend(app.diagnostics)
-        report.diagnostics.extend(result.diagnostics)
+        # A note raised for several apps (no vulnerability data installed) is shown once.
+        report.diagnostics.extend(d for d in result.diagnostics if d not in report.diagnostics)
         suppressions = list(app.suppressions) + list(_comment_suppressions(app, report.diagnostics))
         for finding in result.findings:
             if _suppressed(finding, app, suppressions, config, root, today):
@@ -249,6 +250,22 @@ def run_rules(
     """Every finding of ``rules`` on ``app``; a rule that raises becomes a diagnostic."""
     findings: list[Finding] = []
     app_file = _relative(app.root_file, root)
+    # Rules report diagnostics about the analysis itself (no vulnerability data, a broken
+    # manifest) through rules.base.note; identical notes are kept once.
+    with collecting_notes() as notes:
+        findings.extend(_check_all(app, rules, config, app_file, diagnostics))
+    diagnostics.extend(n for n in notes if n not in diagnostics)
+    return findings
+
+
+def _check_all(
+    app: App,
+    rules: Sequence[Rule],
+    config: ScanConfig,
+    app_file: str,
+    diagnostics: list[Diagnostic],
+) -> list[Finding]:
+    findings: list[Finding] = []
     for registered in rules:
         try:
             with using_config(config):

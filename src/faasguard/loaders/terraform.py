@@ -368,9 +368,11 @@ class _HclLoader:
             )
             return value, 1
         if root == "path" and first_name is not None:
+            # Absolute, so "${path.module}/../src" stays right when later joined with the
+            # module directory (Terraform's own values are relative to the working dir).
             if first_name == "module":
-                return module.directory, 1
-            return self.root_dir, 1
+                return os.path.abspath(module.directory), 1
+            return os.path.abspath(self.root_dir), 1
         if root == "data" and first_name is not None and len(steps) >= 2:
             second = steps[1]
             if isinstance(second, GetAttr):

@@ -800,7 +800,7 @@ def _join_path(module_dir: str, value: Any) -> str | None:
     if not isinstance(value, str) or not value:
         return None
     if os.path.isabs(value):
-        return value
+        return os.path.normpath(value)
     return os.path.normpath(os.path.join(module_dir, value))
 
 

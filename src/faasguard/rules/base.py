@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from faasguard.findings import Hit, Practice, Severity
-from faasguard.model import App
+from faasguard.model import App, Diagnostic
 
 if TYPE_CHECKING:
     from faasguard.config import ScanConfig
@@ -142,3 +142,31 @@ def using_config(config: ScanConfig) -> Iterator[None]:
         yield
     finally:
         _CURRENT_CONFIG.reset(token)
+
+
+_NOTES: contextvars.ContextVar[list[Diagnostic] | None] = contextvars.ContextVar(
+    "faasguard_scan_notes", default=None
+)
+
+
+def note(diagnostic: Diagnostic) -> None:
+    """Add a diagnostic about the analysis itself to the running scan's report.
+
+    For what is not a finding but the user must know (no vulnerability data installed,
+    stale data, a manifest that could not be parsed). Identical notes are reported once per
+    scan, however many rules or functions raise them. Outside a scan this does nothing.
+    """
+    notes = _NOTES.get()
+    if notes is not None and diagnostic not in notes:
+        notes.append(diagnostic)
+
+
+@contextlib.contextmanager
+def collecting_notes() -> Iterator[list[Diagnostic]]:
+    """Collect the :func:`note` calls of the rules run inside the block."""
+    notes: list[Diagnostic] = []
+    token = _NOTES.set(notes)
+    try:
+        yield notes
+    finally:
+        _NOTES.reset(token)

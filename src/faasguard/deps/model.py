@@ -1,0 +1,87 @@
+"""What the dependency audit reads: dependencies, manifests and the projects they form."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from faasguard.deps.versions import normalize_name
+from faasguard.model import Diagnostic, Location
+
+#: Where a dependency comes from.
+REGISTRY = "registry"
+URL = "url"
+VCS = "vcs"
+PATH = "path"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Dependency:
+    """One package a manifest or lockfile declares.
+
+    ``version`` is the exact version when the file pins or resolves one (lockfiles,
+    ``==`` pins, exact ``package.json`` versions), else ``None``; ``spec`` is the
+    requirement as written (``>=1.0``, ``^4.17.0``). ``location`` is the line declaring it,
+    the line a user edits. ``requires`` lists the names it depends on (lockfiles only).
+    """
+
+    ecosystem: str
+    name: str
+    version: str | None = None
+    spec: str = ""
+    location: Location
+    direct: bool = True
+    dev: bool = False
+    optional: bool = False
+    source: str = REGISTRY
+    url: str | None = None
+    hashes: tuple[str, ...] = ()
+    install_script: bool = False
+    requires: tuple[str, ...] = ()
+
+    @property
+    def key(self) -> str:
+        """The normalised name (PEP 503 for PyPI, lower case for npm)."""
+        return normalize_name(self.ecosystem, self.name)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class IndexSetting:
+    """A package-index option of a manifest (``--extra-index-url``, ``registry=``...)."""
+
+    kind: str  # index-url | extra-index-url | trusted-host | find-links | registry
+    value: str
+    location: Location
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Script:
+    """A lifecycle script of a ``package.json`` that runs at install time."""
+
+    name: str
+    command: str
+    location: Location
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Manifest:
+    """One parsed manifest or lockfile.
+
+    ``kind`` names the format (``requirements``, ``pipfile-lock``, ``poetry-lock``,
+    ``uv-lock``, ``pylock``, ``pyproject``, ``package-json``, ``package-lock``, ``yarn-lock``,
+    ``pnpm-lock``, ``installed``). ``is_lock`` is true for files that resolve exact versions
+    of the whole tree.
+    """
+
+    path: str
+    kind: str
+    ecosystem: str
+    is_lock: bool
+    dependencies: tuple[Dependency, ...] = ()
+    indexes: tuple[IndexSetting, ...] = ()
+    scripts: tuple[Script, ...] = ()
+    diagnostics: tuple[Diagnostic, ...] = ()
+
+    @property
+    def location(self) -> Location:
+        """The manifest file as a whole."""
+        return Location(file=self.path, line=1)

@@ -1,0 +1,411 @@
+"""Python manifests and lockfiles: requirements files, Pipfile.lock, poetry.lock, uv.lock,
+pylock.toml and ``pyproject.toml`` dependencies.
+
+Requirements files are parsed with ``pip-requirements-parser`` (pip's own parsing code):
+``-r``/``-c`` includes, hashes, markers, extras, index options and direct URL/VCS/path
+references, each with its file and line. TOML and JSON lockfiles use the standard parsers
+and :mod:`faasguard.deps.lines` for line numbers.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from faasguard.deps.lines import KeyIndex, find_line, toml_names
+from faasguard.deps.model import PATH, REGISTRY, URL, VCS, Dependency, IndexSetting, Manifest
+from faasguard.deps.versions import PYPI, normalize_name
+from faasguard.model import Diagnostic, DiagnosticLevel, Location
+
+PARSE_CODE = "dep-parse"
+
+_NAME_IN_SPEC = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
+
+
+def _diag(path: str, message: str, line: int = 0) -> Diagnostic:
+    return Diagnostic(
+        level=DiagnosticLevel.WARNING,
+        message=f"{message}; its dependencies are not audited",
+        location=Location(file=path, line=line),
+        code=PARSE_CODE,
+    )
+
+
+def _pinned(spec: str) -> str | None:
+    match = re.fullmatch(r"\s*===?\s*([^\s,;*]+)\s*", spec)
+    return match.group(1) if match else None
+
+
+def parse_requirements(path: str) -> Manifest:
+    """A ``requirements*.txt`` file with everything it includes through ``-r``/``-c``."""
+    from pip_requirements_parser import RequirementsFile  # noqa: PLC0415 - heavy import
+
+    try:
+        parsed = RequirementsFile.from_file(path, include_nested=True)
+    except Exception as exc:  # the parser raises bare exceptions on unreadable includes
+        return Manifest(
+            path=path,
+            kind="requirements",
+            ecosystem=PYPI,
+            is_lock=False,
+            diagnostics=(_diag(path, f"cannot parse requirements file ({exc})"),),
+        )
+    dependencies: list[Dependency] = []
+    for req in parsed.requirements:
+        if req.is_constraint:
+            continue  # constraints limit versions; they do not install anything
+        file = str(req.filename or path)
+        location = Location(file=file, line=int(req.line_number or 0))
+        link = req.link.url if req.link else None
+        name = req.name
+        if req.is_vcs_url:
+            source = VCS
+        elif link and link.startswith(("http://", "https://")):
+            source = URL
+        elif req.is_local_path or req.is_editable or link:
+            source = PATH
+        else:
+            source = REGISTRY
+        if not name:
+            name = Path(str(link or "")).name.split("#")[0] or "<unnamed>"
+        spec = str(req.specifier or "")
+        dependencies.append(
+            Dependency(
+                ecosystem=PYPI,
+                name=name,
+                version=_pinned(spec),
+                spec=spec or (link or ""),
+                location=location,
+                source=source,
+                url=link,
+                hashes=tuple(req.hash_options or ()),
+            )
+        )
+    indexes: list[IndexSetting] = []
+    option_kinds = {
+        "index_url": "index-url",
+        "extra_index_urls": "extra-index-url",
+        "trusted_hosts": "trusted-host",
+        "find_links": "find-links",
+    }
+    for option in parsed.options:
+        for key, value in option.options.items():
+            kind = option_kinds.get(key)
+            if kind is None:
+                continue
+            for item in value if isinstance(value, list) else [value]:
+                indexes.append(
+                    IndexSetting(
+                        kind=kind,
+                        value=str(item),
+                        location=Location(
+                            file=str(option.filename or path), line=int(option.line_number or 0)
+                        ),
+                    )
+                )
+    diagnostics = [
+        _diag(
+            str(invalid.filename or path),
+            f"invalid requirement line: {str(invalid.error_message).splitlines()[0]}",
+            int(invalid.line_number or 0),
+        )
+        for invalid in parsed.invalid_lines
+    ]
+    return Manifest(
+        path=path,
+        kind="requirements",
+        ecosystem=PYPI,
+        is_lock=False,
+        dependencies=tuple(dependencies),
+        indexes=tuple(indexes),
+        diagnostics=tuple(diagnostics),
+    )
+
+
+def parse_pipfile_lock(path: str, text: str) -> Manifest:
+    """A ``Pipfile.lock``: ``default`` is shipped, ``develop`` is dev-only."""
+    try:
+        data = json.loads(text)
+        if not isinstance(data, dict):
+            raise ValueError("top level is not an object")
+    except ValueError as exc:
+        return _broken(path, "pipfile-lock", f"invalid Pipfile.lock JSON ({exc})")
+    keys = KeyIndex(text)
+    dependencies: list[Dependency] = []
+    indexes: list[IndexSetting] = []
+    meta = data.get("_meta")
+    sources = meta.get("sources") if isinstance(meta, dict) else None
+    for source in sources if isinstance(sources, list) else ():
+        if isinstance(source, dict) and isinstance(source.get("url"), str):
+            indexes.append(
+                IndexSetting(
+                    kind="index-url",
+                    value=source["url"],
+                    location=Location(file=path, line=keys.find("url")),
+                )
+            )
+    for section, dev in (("default", False), ("develop", True)):
+        entries = data.get(section)
+        if not isinstance(entries, dict):
+            continue
+        section_line = keys.find(section)
+        for name, entry in entries.items():
+            if not isinstance(entry, dict):
+                continue
+            spec = str(entry.get("version", ""))
+            source = REGISTRY
+            url = None
+            if "git" in entry:
+                source, url = VCS, str(entry["git"])
+            elif "path" in entry or "file" in entry:
+                source, url = PATH, str(entry.get("path") or entry.get("file"))
+            dependencies.append(
+                Dependency(
+                    ecosystem=PYPI,
+                    name=name,
+                    version=_pinned(spec),
+                    spec=spec,
+                    location=Location(file=path, line=keys.find(name, section_line)),
+                    direct=False,
+                    dev=dev,
+                    source=source,
+                    url=url,
+                    hashes=tuple(str(h) for h in entry.get("hashes") or ()),
+                )
+            )
+    return Manifest(
+        path=path,
+        kind="pipfile-lock",
+        ecosystem=PYPI,
+        is_lock=True,
+        dependencies=tuple(dependencies),
+        indexes=tuple(indexes),
+    )
+
+
+def _load_toml(path: str, text: str, kind: str) -> dict[str, Any] | Manifest:
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        line = exc.lineno if hasattr(exc, "lineno") else 0
+        return _broken(path, kind, f"invalid TOML ({exc})", line)
+
+
+def _broken(path: str, kind: str, message: str, line: int = 0) -> Manifest:
+    return Manifest(
+        path=path,
+        kind=kind,
+        ecosystem=PYPI,
+        is_lock=kind != "pyproject",
+        diagnostics=(_diag(path, message, line),),
+    )
+
+
+def parse_toml_lock(path: str, text: str, kind: str, direct_names: set[str]) -> Manifest:
+    """``poetry.lock``, ``uv.lock`` or ``pylock.toml`` (PEP 751).
+
+    ``direct_names`` are the normalised names the project's ``pyproject.toml`` asks for, to
+    tell direct from transitive dependencies (empty: unknown, everything counts as direct).
+    """
+    data = _load_toml(path, text, kind)
+    if isinstance(data, Manifest):
+        return data
+    packages = data.get("packages" if kind == "pylock" else "package")
+    if not isinstance(packages, list):
+        return Manifest(path=path, kind=kind, ecosystem=PYPI, is_lock=True)
+    names = toml_names(text)
+    last_line: dict[str, int] = {}
+    dependencies: list[Dependency] = []
+    for entry in packages:
+        if not isinstance(entry, dict) or not isinstance(entry.get("name"), str):
+            continue
+        name = entry["name"]
+        line = names.find(name, last_line.get(name, 0))
+        last_line[name] = line
+        source = REGISTRY
+        url: str | None = None
+        raw_source = entry.get("source")
+        if isinstance(raw_source, dict):
+            if raw_source.get("type") == "git" or "git" in raw_source:
+                source, url = VCS, str(raw_source.get("url") or raw_source.get("git"))
+            elif raw_source.get("type") in ("directory", "file") or {
+                "editable",
+                "directory",
+                "path",
+                "virtual",
+            } & set(raw_source):
+                source = PATH
+            elif raw_source.get("type") == "url" or "url" in raw_source:
+                source, url = URL, str(raw_source.get("url"))
+            elif isinstance(raw_source.get("registry"), str):
+                url = raw_source["registry"]
+        if kind == "pylock" and "vcs" in entry:
+            source = VCS
+        hashes: list[str] = []
+        for file_entry in entry.get("files") or entry.get("wheels") or ():
+            if isinstance(file_entry, dict):
+                digest = file_entry.get("hash") or file_entry.get("hashes")
+                if isinstance(digest, str):
+                    hashes.append(digest)
+                elif isinstance(digest, dict):
+                    hashes.extend(f"{k}:{v}" for k, v in digest.items())
+        sdist = entry.get("sdist")
+        if isinstance(sdist, dict) and isinstance(sdist.get("hash"), str):
+            hashes.append(sdist["hash"])
+        requires: list[str] = []
+        deps = entry.get("dependencies")
+        if isinstance(deps, dict):
+            requires = list(deps)
+        elif isinstance(deps, list):
+            requires = [str(d.get("name")) for d in deps if isinstance(d, dict)]
+        key = normalize_name(PYPI, name)
+        direct = not direct_names or key in direct_names
+        if (
+            source == PATH
+            and kind == "uv-lock"
+            and isinstance(raw_source, dict)
+            and ("editable" in raw_source or "virtual" in raw_source)
+        ):
+            continue  # the project itself
+        dependencies.append(
+            Dependency(
+                ecosystem=PYPI,
+                name=name,
+                version=str(entry["version"]) if entry.get("version") is not None else None,
+                spec=str(entry.get("version", "")),
+                location=Location(file=path, line=line),
+                direct=direct,
+                dev=entry.get("category") == "dev",
+                source=source,
+                url=url,
+                hashes=tuple(hashes),
+                requires=tuple(requires),
+            )
+        )
+    return Manifest(
+        path=path, kind=kind, ecosystem=PYPI, is_lock=True, dependencies=tuple(dependencies)
+    )
+
+
+def parse_pyproject(path: str, text: str) -> Manifest:
+    """``[project].dependencies`` (PEP 621) and ``[tool.poetry.dependencies]``.
+
+    Optional dependencies, dependency groups and Poetry's dev groups are marked dev-only:
+    they are not what ``pip install .`` puts into a deployment package.
+    """
+    data = _load_toml(path, text, "pyproject")
+    if isinstance(data, Manifest):
+        return data
+    lines = text.splitlines()
+    dependencies: list[Dependency] = []
+    project = data.get("project")
+    if isinstance(project, dict):
+        start = find_line(lines, "dependencies")
+        for item in project.get("dependencies") or ():
+            if isinstance(item, str):
+                dependencies.append(_pep508(path, item, lines, start, dev=False))
+        optional = project.get("optional-dependencies")
+        for group in optional.values() if isinstance(optional, dict) else ():
+            for item in group if isinstance(group, list) else ():
+                if isinstance(item, str):
+                    dependencies.append(_pep508(path, item, lines, 0, dev=True))
+    groups = data.get("dependency-groups")
+    for group in groups.values() if isinstance(groups, dict) else ():
+        for item in group if isinstance(group, list) else ():
+            if isinstance(item, str):
+                dependencies.append(_pep508(path, item, lines, 0, dev=True))
+    tool = data.get("tool")
+    poetry = tool.get("poetry") if isinstance(tool, dict) else None
+    if isinstance(poetry, dict):
+        sections: list[tuple[str, Any, bool]] = [
+            ("tool.poetry.dependencies", poetry.get("dependencies"), False),
+            ("tool.poetry.dev-dependencies", poetry.get("dev-dependencies"), True),
+        ]
+        poetry_groups = poetry.get("group")
+        for group_name, group in poetry_groups.items() if isinstance(poetry_groups, dict) else ():
+            if isinstance(group, dict):
+                sections.append(
+                    (
+                        f"tool.poetry.group.{group_name}.dependencies",
+                        group.get("dependencies"),
+                        True,
+                    )
+                )
+        for header, table, dev in sections:
+            if not isinstance(table, dict):
+                continue
+            start = find_line(lines, f"[{header}]")
+            for name, value in table.items():
+                if normalize_name(PYPI, name) == "python":
+                    continue
+                spec = value if isinstance(value, str) else ""
+                source = REGISTRY
+                url = None
+                if isinstance(value, dict):
+                    spec = str(value.get("version", ""))
+                    if "git" in value:
+                        source, url = VCS, str(value["git"])
+                    elif "path" in value:
+                        source, url = PATH, str(value["path"])
+                    elif "url" in value:
+                        source, url = URL, str(value["url"])
+                line = find_line(lines, name, max(start - 1, 0))
+                dependencies.append(
+                    Dependency(
+                        ecosystem=PYPI,
+                        name=name,
+                        version=_pinned(spec),
+                        spec=spec,
+                        location=Location(file=path, line=line),
+                        dev=dev,
+                        source=source,
+                        url=url,
+                    )
+                )
+    return Manifest(
+        path=path,
+        kind="pyproject",
+        ecosystem=PYPI,
+        is_lock=False,
+        dependencies=tuple(dependencies),
+    )
+
+
+def _pep508(path: str, text: str, lines: list[str], start: int, *, dev: bool) -> Dependency:
+    from packaging.requirements import InvalidRequirement, Requirement  # noqa: PLC0415
+
+    line = find_line(lines, text, max(start - 1, 0)) or find_line(lines, text)
+    try:
+        req = Requirement(text)
+    except InvalidRequirement:
+        match = _NAME_IN_SPEC.match(text)
+        return Dependency(
+            ecosystem=PYPI,
+            name=match.group(1) if match else text,
+            spec=text,
+            location=Location(file=path, line=line),
+            dev=dev,
+        )
+    spec = str(req.specifier)
+    return Dependency(
+        ecosystem=PYPI,
+        name=req.name,
+        version=_pinned(spec),
+        spec=spec or (req.url or ""),
+        location=Location(file=path, line=line),
+        dev=dev,
+        source=(VCS if req.url and req.url.startswith("git+") else URL) if req.url else REGISTRY,
+        url=req.url,
+    )
+
+
+def pyproject_direct_names(path: Path) -> set[str]:
+    """Normalised names of the non-dev dependencies a ``pyproject.toml`` declares."""
+    try:
+        manifest = parse_pyproject(str(path), path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError):
+        return set()
+    return {d.key for d in manifest.dependencies}

@@ -1,0 +1,25 @@
+"""Helpers shared by the DEP rules."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from faasguard.deps.audit import FunctionAudit, audit_function
+from faasguard.model import App
+
+#: Formats whose fixture projects exercise the DEP rules that need no vulnerability data:
+#: the rules read code directories, not templates, so one format is enough.
+DEP_FORMATS: tuple[str, ...] = ("sam",)
+
+
+def audits(app: App, *, with_store: bool = False) -> Iterator[FunctionAudit]:
+    """The audit of every function of ``app`` whose code is available locally."""
+    for fn in app.functions:
+        audit = audit_function(app, fn, with_store=with_store)
+        if audit is not None:
+            yield audit
+
+
+def version_text(version: str | None, spec: str) -> str:
+    """``2.19.1``, or the spec when no exact version is known."""
+    return version or spec or "(any version)"

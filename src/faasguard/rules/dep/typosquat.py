@@ -1,0 +1,82 @@
+"""Dependency named like a popular package (typosquat).
+
+What it finds:
+Dependencies declared for a function whose name imitates a popular PyPI or npm package
+without being it: one character away, two letters swapped, other separators or word order,
+a `py`/`python`/`node`/`js` affix added or dropped, or ASCII look-alikes (`rn`/`m`, `0`/`o`,
+`1`/`l`). The reference list of popular names ships with faasguard
+(`data/popular_packages.json`, origin and licence in the file). Direct dependencies are
+checked on the manifest line that declares them; dev-only dependencies too, because they
+run on developer and CI machines. Tested with annotated fixtures (`tests/fixtures/sam/dep-*`).
+
+Why it matters:
+Typosquats are the most common way malicious code enters a dependency tree: one typo in a
+requirements file installs an attacker's package, whose install or import code runs with
+the credentials of the developer, the CI system and finally the function's role.
+
+Example:
+
+```text
+# src/orders/requirements.txt
+python3-dateutil==2.8.1   # imitates python-dateutil
+```
+
+How to fix:
+Check the name on the registry. Replace it with the intended package; if the package is
+really what you want, suppress the finding with a reason.
+
+References:
+- https://blog.pypi.org/posts/2023-05-24-typosquatting/
+- CWE-1357: Reliance on Insufficiently Trustworthy Component
+- OWASP Serverless Top 10: SAS-6 Insecure Third-Party Dependencies
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from faasguard.deps import typosquat
+from faasguard.deps.model import REGISTRY
+from faasguard.findings import Hit, Practice, Severity
+from faasguard.model import App
+from faasguard.rules.base import rule
+from faasguard.rules.dep._common import DEP_FORMATS, audits
+
+
+@rule(
+    id="DEP003",
+    name="typosquat-dependency",
+    severity=Severity.HIGH,
+    practice=Practice.P3,
+    cwe=("CWE-1357",),
+    owasp=("SAS-6",),
+    formats=DEP_FORMATS,
+)
+def check(app: App) -> Iterator[Hit]:
+    """One hit per function and dependency whose name imitates a popular package."""
+    for audit in audits(app):
+        seen: set[tuple[str, str]] = set()
+        for manifest in audit.project.manifests:
+            for dep in manifest.dependencies:
+                if not dep.direct or dep.source != REGISTRY or (dep.ecosystem, dep.key) in seen:
+                    continue
+                seen.add((dep.ecosystem, dep.key))
+                squat = typosquat.check(dep.ecosystem, dep.name)
+                if squat is None:
+                    continue
+                yield Hit(
+                    message=(
+                        f"{dep.name} looks like a typosquat of the popular {dep.ecosystem} "
+                        f"package {squat.target} ({squat.technique}): check the name and use "
+                        f"{squat.target} if that is what you meant"
+                    ),
+                    location=audit.project.declaration(dep),
+                    function=audit.function.ref,
+                    key=f"{dep.ecosystem}:{dep.key}",
+                    properties={
+                        "package": dep.name,
+                        "ecosystem": dep.ecosystem,
+                        "imitates": squat.target,
+                        "technique": squat.technique,
+                    },
+                )

@@ -1,0 +1,147 @@
+"""Unpinned or unlocked dependencies.
+
+What it finds:
+Dependencies whose installed version is not fixed by the function's files:
+- a requirements file line without an exact `==` version (and no lockfile next to it);
+- a `package.json` or `pyproject.toml` with version ranges and no lockfile in the directory
+  (one finding on the first range);
+- a lockfile out of sync with its manifest: a declared dependency missing from the
+  lockfile, or (npm) locked at a version outside the declared range;
+- requirements files whose pins carry no `--hash` (informational: hashes make pip refuse
+  a swapped file).
+Tested with annotated fixtures (`tests/fixtures/sam/dep-*`).
+
+Why it matters:
+An unpinned dependency is resolved again on every build: the next deployment can ship a
+new release nobody reviewed, including a hijacked one, and builds are not reproducible,
+so the audited tree is not the deployed tree. A stale lockfile is ignored or rewritten by
+the package manager.
+
+Example:
+
+```text
+# requirements.txt
+flask>=2.0
+```
+
+How to fix:
+Commit a lockfile (`pip-compile --generate-hashes`, `uv lock`, `poetry lock`,
+`npm install --package-lock-only`) and install from it (`pip install --require-hashes`,
+`npm ci`); regenerate it whenever the manifest changes.
+
+References:
+- https://pip.pypa.io/en/stable/topics/secure-installs/
+- https://docs.npmjs.com/cli/v10/commands/npm-ci
+- CWE-1357: Reliance on Insufficiently Trustworthy Component
+- OWASP Serverless Top 10: SAS-6 Insecure Third-Party Dependencies
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from faasguard.deps.model import REGISTRY, Manifest
+from faasguard.deps.versions import NPM, npm_satisfies
+from faasguard.findings import Hit, Practice, Severity
+from faasguard.model import App
+from faasguard.rules.base import rule
+from faasguard.rules.dep._common import DEP_FORMATS, audits
+
+
+def _out_of_sync(manifest: Manifest, lock: Manifest) -> Iterator[tuple[str, str, object]]:
+    locked: dict[str, list[str]] = {}
+    for dep in lock.dependencies:
+        locked.setdefault(dep.key, []).append(dep.version or "")
+    for dep in manifest.dependencies:
+        if dep.source != REGISTRY or dep.dev:
+            continue  # dev groups are locked (or not) by tool-specific rules
+        versions = locked.get(dep.key)
+        if versions is None:
+            yield dep.name, f"{dep.name} is declared but missing from {_name(lock)}", dep.location
+        elif (
+            dep.ecosystem == NPM
+            and dep.spec
+            and all(npm_satisfies(v, dep.spec) is False for v in versions if v)
+        ):
+            yield (
+                dep.name,
+                f"{dep.name} is declared as '{dep.spec}' but {_name(lock)} locks "
+                f"{', '.join(sorted(set(versions)))}",
+                dep.location,
+            )
+
+
+def _name(manifest: Manifest) -> str:
+    return manifest.path.replace("\\", "/").rsplit("/", 1)[-1]
+
+
+@rule(
+    id="DEP006",
+    name="unpinned-dependency",
+    severity=Severity.LOW,
+    practice=Practice.P3,
+    cwe=("CWE-1357",),
+    owasp=("SAS-6",),
+    formats=DEP_FORMATS,
+)
+def check(app: App) -> Iterator[Hit]:
+    """Unpinned requirements, manifests without lockfile, stale lockfiles, missing hashes."""
+    from faasguard.model import Location  # noqa: PLC0415
+
+    for audit in audits(app):
+        fn = audit.function
+        project = audit.project
+        for manifest in project.manifests:
+            if manifest.is_lock:
+                continue
+            lock = project.lockfile(manifest.ecosystem)
+            shipped = [d for d in manifest.dependencies if not d.dev and d.source == REGISTRY]
+            if lock is not None:
+                if manifest.kind != "requirements":
+                    for name, message, location in _out_of_sync(manifest, lock):
+                        assert isinstance(location, Location)
+                        yield Hit(
+                            message=f"lockfile out of sync: {message}; regenerate the lockfile",
+                            location=location,
+                            function=fn.ref,
+                            key=f"sync:{_name(manifest)}:{name}",
+                        )
+                continue
+            unpinned = [d for d in shipped if d.version is None]
+            if manifest.kind == "requirements":
+                for dep in unpinned:
+                    yield Hit(
+                        message=(
+                            f"{dep.name} is not pinned ('{dep.spec or 'any version'}'): each "
+                            "build may install a different release; pin it with == or use a "
+                            "lockfile"
+                        ),
+                        location=dep.location,
+                        function=fn.ref,
+                        key=f"pin:{_name(manifest)}:{dep.key}",
+                    )
+                pinned = [d for d in shipped if d.version is not None]
+                if pinned and not any(d.hashes for d in pinned):
+                    yield Hit(
+                        message=(
+                            f"{_name(manifest)} pins versions without --hash: pip cannot detect "
+                            "a replaced package file (pip-compile --generate-hashes)"
+                        ),
+                        location=pinned[0].location,
+                        function=fn.ref,
+                        key=f"hashes:{_name(manifest)}",
+                        severity=Severity.INFO,
+                    )
+            elif unpinned:
+                names = ", ".join(f"{d.name} '{d.spec}'" for d in unpinned[:4])
+                more = len(unpinned) - 4
+                yield Hit(
+                    message=(
+                        f"{_name(manifest)} has no lockfile and {len(unpinned)} version "
+                        f"range(s) ({names}{f' and {more} more' if more > 0 else ''}): every "
+                        "install may resolve other versions; commit a lockfile"
+                    ),
+                    location=unpinned[0].location,
+                    function=fn.ref,
+                    key=f"nolock:{_name(manifest)}",
+                )

@@ -1,0 +1,119 @@
+"""Dependency with known vulnerabilities.
+
+What it finds:
+Packages shipped with a function (from its lockfile, or from its manifests when there is no
+lockfile) whose exact version is affected by an advisory in the offline OSV store
+(`faasguard db update`). One finding per function and package, on the line that declares
+the package (the manifest line for direct dependencies, the lockfile entry for transitive
+ones), listing every advisory (aliases merged: a GHSA and a PYSEC record for one CVE count
+once), the fixed versions, and the smallest upgrade that clears all known advisories of the
+package. Severity comes from the advisory's CVSS score (v4, then v3), else the GitHub
+advisory label; it is lowered one level when the function's code never imports the package,
+neither directly nor through a package it imports (reachability by import scanning).
+Development-only dependencies are not shipped and not reported. Malicious packages are
+reported by DEP002, not here. Without vulnerability data the rule reports nothing and the
+scan says so once.
+
+How it is tested: this rule needs vulnerability data, so its tests live in `tests/deps`, which build
+a store from the fixture OSV records in `tests/deps/data/osv` and scan fixture projects and
+the example app with `--db` (`formats=()`: no template fixture applies).
+
+Why it matters:
+A function runs its dependencies with its own permissions and receives untrusted events:
+a deserialisation or request-smuggling bug in a library is a bug in the function. Known
+vulnerabilities are the first thing attackers scan for, and they have public exploits.
+
+Example:
+
+```text
+# src/orders/requirements.txt
+PyYAML==5.3        # CVE-2020-1747, CVE-2020-14343: arbitrary code execution in full_load
+```
+
+How to fix:
+Upgrade to the version named in the finding (the smallest one that clears every known
+advisory), regenerate the lockfile, and redeploy. When no fix exists, remove the package or
+make sure the vulnerable code path is unreachable and suppress with a reason.
+
+References:
+- https://ossf.github.io/osv-schema/
+- CWE-1395: Dependency on Vulnerable Third-Party Component
+- OWASP Top 10 2021: A06 Vulnerable and Outdated Components
+- OWASP Serverless Top 10: SAS-6 Insecure Third-Party Dependencies
+
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from faasguard.deps.reach import lowered
+from faasguard.findings import Hit, Practice, Severity
+from faasguard.model import App
+from faasguard.rules.base import rule
+from faasguard.rules.dep._common import audits
+
+
+@rule(
+    id="DEP001",
+    name="vulnerable-dependency",
+    severity=Severity.HIGH,
+    practice=Practice.P3,
+    cwe=("CWE-1395",),
+    owasp=("A06:2021", "SAS-6"),
+    formats=(),
+)
+def check(app: App) -> Iterator[Hit]:
+    """One hit per function and vulnerable (non-malicious) package."""
+    for audit in audits(app, with_store=True):
+        for result in audit.vulnerable:
+            vulns = [v for v in result.vulnerabilities if not v.malicious]
+            if not vulns:
+                continue
+            dep = result.dependency
+            reach = audit.reach_of(dep)
+            worst = max(v.severity for v in vulns)
+            severity = Severity(lowered(int(worst), reach))
+            listed = "; ".join(
+                f"{'/'.join(v.ids[:2])} ({v.severity.label}"
+                f"{f', CVSS {v.score:.1f}' if v.score is not None else ''}"
+                f"{', fixed in ' + v.fixed[0] if v.fixed else ', no fix'})"
+                f"{': ' + v.summary if v.summary else ''}"
+                for v in vulns
+            )
+            if result.upgrade:
+                advice = f"upgrade to {result.upgrade} (smallest version clearing all of them)"
+            else:
+                advice = "no released version clears all of them: remove or replace it"
+            yield Hit(
+                message=(
+                    f"{dep.name} {dep.version} has {len(vulns)} known "
+                    f"vulnerabilit{'y' if len(vulns) == 1 else 'ies'}: {listed}. {advice}; "
+                    f"{reach.describe()}"
+                ),
+                location=audit.project.declaration(dep),
+                function=audit.function.ref,
+                key=f"{dep.ecosystem}:{dep.key}",
+                severity=severity,
+                properties={
+                    "package": dep.name,
+                    "ecosystem": dep.ecosystem,
+                    "version": dep.version,
+                    "direct": dep.direct,
+                    "advisories": [
+                        {
+                            "ids": list(v.ids),
+                            "severity": v.severity.label,
+                            "cvss": v.score,
+                            "fixed": list(v.fixed),
+                            "summary": v.summary,
+                        }
+                        for v in vulns
+                    ],
+                    "fixed_versions": sorted({f for v in vulns for f in v.fixed}),
+                    "upgrade": result.upgrade,
+                    "reachability": reach.status,
+                    "reached_via": reach.via or None,
+                    "base_severity": worst.label,
+                },
+            )

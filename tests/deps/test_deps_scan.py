@@ -1,0 +1,152 @@
+"""End to end: `faasguard scan`, `deps`, `db` and `sbom` on the example shop with the
+fixture OSV store."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+from conftest import OSV
+from cyclonedx.schema import SchemaVersion
+from cyclonedx.validation.json import JsonStrictValidator
+from typer.testing import CliRunner
+
+from faasguard.cli import app as cli
+from faasguard.config import ScanConfig
+from faasguard.engine import scan
+from faasguard.findings import Severity
+
+SHOP = Path(__file__).resolve().parents[2] / "examples" / "shop"
+TODAY = dt.date(2024, 6, 5)
+
+
+def by_key(report_findings: list) -> dict[tuple[str, str | None, str], object]:  # type: ignore[type-arg]
+    return {(f.rule_id, f.function, f.properties.get("package", "")): f for f in report_findings}
+
+
+def test_scan_reports_vulnerable_and_malicious_dependencies_per_function(osv_db: Path) -> None:
+    config = ScanConfig(db_path=str(osv_db), select=("DEP0",), today=TODAY)
+    report = scan([str(SHOP / "template.yaml")], config)
+    found = by_key(report.findings)
+    pyyaml = found[("DEP001", "CreateOrderFunction", "PyYAML")]
+    assert pyyaml.location.file.endswith("src/orders/requirements.txt")  # type: ignore[attr-defined]
+    assert pyyaml.location.line == 2  # type: ignore[attr-defined]
+    assert pyyaml.severity is Severity.CRITICAL  # type: ignore[attr-defined]
+    assert "upgrade to 5.4" in pyyaml.message and "imported by" in pyyaml.message  # type: ignore[attr-defined]
+    assert pyyaml.properties["upgrade"] == "5.4"  # type: ignore[attr-defined]
+    assert pyyaml.properties["fixed_versions"] == ["5.3.1", "5.4"]  # type: ignore[attr-defined]
+    assert pyyaml.properties["reachability"] == "imported"  # type: ignore[attr-defined]
+    # requests is never imported by the orders code: high lowered to medium
+    requests = found[("DEP001", "CreateOrderFunction", "requests")]
+    assert requests.severity is Severity.MEDIUM  # type: ignore[attr-defined]
+    assert requests.properties["base_severity"] == "high"  # type: ignore[attr-defined]
+    assert requests.properties["reachability"] == "not-imported"  # type: ignore[attr-defined]
+    assert requests.properties["upgrade"] == "2.32.0"  # type: ignore[attr-defined]
+    assert requests.location.line == 3  # type: ignore[attr-defined]
+    lodash = found[("DEP001", "ProcessUploadFunction", "lodash")]
+    assert lodash.location.file.endswith("src/uploads/package.json")  # type: ignore[attr-defined]
+    assert lodash.location.line == 11 and lodash.properties["upgrade"] == "4.17.21"  # type: ignore[attr-defined]
+    serialize = found[("DEP001", "ProcessUploadFunction", "node-serialize")]
+    assert "no released version clears" in serialize.message  # type: ignore[attr-defined]
+    assert found[("DEP001", "OrderWorkerFunction", "jsonpickle")].properties["upgrade"] == "1.4.2"  # type: ignore[attr-defined]
+    malicious = found[("DEP002", "CreateOrderFunction", "python3-dateutil")]
+    assert malicious.severity is Severity.CRITICAL and malicious.location.line == 4  # type: ignore[attr-defined]
+    assert ("DEP001", "CreateOrderFunction", "python3-dateutil") not in found
+    typo = found[("DEP003", "CreateOrderFunction", "python3-dateutil")]
+    assert "python-dateutil" in typo.message  # type: ignore[attr-defined]
+    assert ("DEP004", "ProcessUploadFunction", "") in found  # the postinstall script
+    assert not [d for d in report.diagnostics if d.code in ("dep-no-db", "dep-stale-db")]
+
+
+def test_no_store_says_so_once_and_reports_no_vulnerabilities(tmp_path: Path) -> None:
+    config = ScanConfig(db_path=str(tmp_path / "none.sqlite3"), select=("DEP0",))
+    report = scan([str(SHOP)], config)
+    assert not [f for f in report.findings if f.rule_id in ("DEP001", "DEP002")]
+    notes = [d for d in report.diagnostics if d.code == "dep-no-db"]
+    assert len(notes) == 1 and "faasguard db update" in notes[0].message
+    assert [f for f in report.findings if f.rule_id == "DEP003"]  # heuristics still run
+
+
+def test_stale_store_warns(osv_db: Path) -> None:
+    config = ScanConfig(db_path=str(osv_db), select=("DEP001",), today=dt.date(2025, 1, 1))
+    report = scan([str(SHOP / "template.yaml")], config)
+    [stale] = [d for d in report.diagnostics if d.code == "dep-stale-db"]
+    assert "214 days old" in stale.message and stale.level == "warning"
+
+
+def test_cli_db_update_info_and_deps(tmp_path: Path) -> None:
+    runner = CliRunner()
+    db = tmp_path / "cli.sqlite3"
+    result = runner.invoke(cli, ["db", "update", "--from", str(OSV), "--db", str(db)])
+    assert result.exit_code == 0, result.output
+    assert "22 imported (1 withdrawn)" in result.output and "1 invalid" in result.output
+    info = runner.invoke(cli, ["db", "info", "--db", str(db), "--max-age-days", "100000"])
+    assert info.exit_code == 0 and "21 (2 malicious packages)" in info.output
+    deps = runner.invoke(
+        cli,
+        ["deps", str(SHOP / "template.yaml"), "--db", str(db), "--function", "OrderWorkerFunction"],
+    )
+    assert deps.exit_code == 1
+    assert "jsonpickle 1.4.1" in deps.output and "upgrade to 1.4.2" in deps.output
+    missing = runner.invoke(cli, ["db", "info", "--db", str(tmp_path / "nothing.sqlite3")])
+    assert missing.exit_code == 1 and "no vulnerability store" in missing.output
+
+
+def test_scan_cli_with_db_option(osv_db: Path) -> None:
+    result = CliRunner().invoke(
+        cli,
+        [
+            "scan",
+            str(SHOP / "template.yaml"),
+            "--db",
+            str(osv_db),
+            "--select",
+            "DEP002",
+            "--no-cache",
+            "-f",
+            "json",
+        ],
+    )
+    assert result.exit_code == 1
+    document = json.loads(result.stdout)
+    [finding] = document["findings"]
+    assert finding["rule_id"] == "DEP002" and finding["location"]["line"] == 4
+
+
+@pytest.mark.parametrize("reproducible", [True, False])
+def test_sbom_is_valid_cyclonedx(osv_db: Path, tmp_path: Path, reproducible: bool) -> None:
+    out = tmp_path / "bom.json"
+    args = ["sbom", str(SHOP / "template.yaml"), "--db", str(osv_db), "-o", str(out)]
+    result = CliRunner().invoke(cli, [*args, "--reproducible"] if reproducible else args)
+    assert result.exit_code == 0, result.output
+    text = out.read_text()
+    error = JsonStrictValidator(SchemaVersion.V1_6).validate_str(text)
+    assert error is None, str(error)
+    bom = json.loads(text)
+    purls = {c.get("purl") for c in bom["components"]}
+    assert {"pkg:pypi/pyyaml@5.3", "pkg:npm/lodash@4.17.15", "pkg:pypi/jsonpickle@1.4.1"} <= purls
+    functions = {c["name"] for c in bom["components"] if c["type"] == "application"}
+    assert "CreateOrderFunction" in functions
+    vulns = {v["id"]: v for v in bom["vulnerabilities"]}
+    assert vulns["GHSA-8q59-q68h-6hv4"]["affects"] == [{"ref": "pkg:pypi/pyyaml@5.3"}]
+    assert vulns["GHSA-8q59-q68h-6hv4"]["recommendation"] == "Upgrade to 5.4"
+    depends = {d["ref"]: d.get("dependsOn", []) for d in bom["dependencies"]}
+    assert "pkg:pypi/pyyaml@5.3" in depends["function:CreateOrderFunction"]
+    if reproducible:
+        again = tmp_path / "again.json"
+        CliRunner().invoke(cli, [*args[:-1], str(again), "--reproducible"])
+        assert again.read_text() == text
+        assert bom["metadata"]["timestamp"].startswith("1970-01-01")
+
+
+def test_sbom_spdx(osv_db: Path) -> None:
+    result = CliRunner().invoke(
+        cli, ["sbom", str(SHOP / "template.yaml"), "--format", "spdx-json", "--reproducible"]
+    )
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.stdout)
+    assert document["spdxVersion"] == "SPDX-2.3"
+    refs = {r["referenceLocator"] for p in document["packages"] for r in p.get("externalRefs", [])}
+    assert "pkg:npm/node-serialize@0.0.4" in refs
