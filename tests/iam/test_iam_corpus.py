@@ -31,5 +31,6 @@ def test_effective_permissions_of_the_whole_corpus() -> None:
         f"{with_unknowns} with unknowns, {elapsed:.3f} s"
     )
     assert grants > 0
-    # The budget for IAM analysis of the whole corpus is 2 s; the goal is < 1 s.
-    assert elapsed < 2.0
+    # Speed is measured by benchmarks/iam_corpus.py (BENCHMARKS.md), not asserted here:
+    # a timed assertion on a shared 2-core CI machine would only be flaky.
+    assert all(r.role is fn.role for r, (_, fn) in zip(results, functions, strict=True))
