@@ -1,7 +1,10 @@
-"""Run a command and measure wall time and the peak resident memory of its process tree.
+"""Run a command and measure wall time and the peak memory of its process tree.
 
-Peak memory is sampled from ``/proc`` every 20 ms over the whole process tree (faasguard
-loads on every core with worker processes, so the tree is what a user pays for).
+Memory is sampled from ``/proc`` every 20 ms over the whole process tree (faasguard loads on
+every core with forked worker processes, so the tree is what a user pays for). Two figures:
+the sum of RSS, which counts pages shared between forked processes once per process (an
+overestimate), and the sum of PSS (proportional set size, ``/proc/PID/smaps_rollup``), which
+splits each shared page between its sharers — the standard measure for a process tree.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ class Measurement:
     peak_mib: float
     returncode: int
     stdout: str
+    peak_pss_mib: float = 0.0
 
 
 def _children(pid: int) -> list[int]:
@@ -35,26 +39,32 @@ def _children(pid: int) -> list[int]:
     return result
 
 
-def _rss_kib(pid: int) -> int:
+def _memory_kib(pid: int) -> tuple[int, int]:
+    rss = pss = 0
     try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Rss:"):
+                rss = int(line.split()[1])
+            elif line.startswith("Pss:"):
+                pss = int(line.split()[1])
     except OSError:
         pass
-    return 0
+    return rss, pss
 
 
-def _tree_rss_kib(root: int) -> int:
-    total, stack, seen = 0, [root], set()
+def _tree_memory_kib(root: int) -> tuple[int, int]:
+    rss_total = pss_total = 0
+    stack, seen = [root], set()
     while stack:
         pid = stack.pop()
         if pid in seen:
             continue
         seen.add(pid)
-        total += _rss_kib(pid)
+        rss, pss = _memory_kib(pid)
+        rss_total += rss
+        pss_total += pss
         stack.extend(_children(pid))
-    return total
+    return rss_total, pss_total
 
 
 def measure(command: list[str], *, env: dict[str, str] | None = None) -> Measurement:
@@ -69,10 +79,11 @@ def measure(command: list[str], *, env: dict[str, str] | None = None) -> Measure
             stderr=subprocess.DEVNULL,
             env={**os.environ, **(env or {})},
         ) as process:
-            peak = 0
+            peak = peak_pss = 0
             while process.poll() is None:
-                peak = max(peak, _tree_rss_kib(process.pid))
+                rss, pss = _tree_memory_kib(process.pid)
+                peak, peak_pss = max(peak, rss), max(peak_pss, pss)
                 time.sleep(0.02)
         seconds = time.perf_counter() - started
         out.seek(0)
-        return Measurement(seconds, peak / 1024, process.returncode, out.read())
+        return Measurement(seconds, peak / 1024, process.returncode, out.read(), peak_pss / 1024)
