@@ -492,6 +492,11 @@ class _Builder:
                     )
                 )
             managed_arns = as_str_tuple(props.get("ManagedPolicyArns"))
+            managed_where = {
+                arn: self.loc(lid, "Properties", "ManagedPolicyArns", index)
+                for index, arn in enumerate(managed_arns)
+                if isinstance(arn, str)
+            }
             for arn in managed_arns:
                 managed = managed_docs.get(self.ref_of(arn) or "")
                 if managed is not None:
@@ -525,6 +530,7 @@ class _Builder:
                 else None,
                 policies=tuple(policies),
                 managed_policy_arns=managed_arns,
+                managed_policy_locations=managed_where,
                 permissions_boundary=as_str(props.get("PermissionsBoundary")),
                 location=self.loc(lid),
             )

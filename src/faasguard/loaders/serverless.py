@@ -809,6 +809,7 @@ class _Builder:
                     boundary=as_str(raw.get("iamPermissionsBoundary")) or iam.boundary,
                     inputs=inputs,
                     location=location,
+                    managed_locations=iam.managed_locations,
                 )
                 self.roles[ref] = role
                 plan.fields["role"] = role
@@ -831,6 +832,7 @@ class _Builder:
             boundary=iam.boundary,
             inputs=default_inputs,
             location=location,
+            managed_locations=iam.managed_locations,
         )
         self.roles[DEFAULT_ROLE] = role
         for plan in users:

@@ -121,6 +121,8 @@ class ProviderIam:
 
     statements: list[Statement] = field(default_factory=list)
     managed_policies: list[MaybeStr] = field(default_factory=list)
+    #: where each static managed policy ARN is listed, for findings about that policy
+    managed_locations: dict[str, Location] = field(default_factory=dict)
     boundary: MaybeStr | None = None
     #: an existing or resources-declared role every function uses (``provider.iam.role: X``)
     role_reference: Any = None
@@ -140,6 +142,7 @@ def provider_iam(ctx: Context) -> ProviderIam:
         result.pointer = base
         result.statements += statements(ctx, role.get("statements"), base + "/statements")
         result.managed_policies += list(_values(role.get("managedPolicies")))
+        _locate_managed(ctx, role.get("managedPolicies"), base + "/managedPolicies", result)
         result.boundary = as_str(role.get("permissionsBoundary"))
         result.role_name = as_str(role.get("name"))
     elif role is not None:
@@ -152,6 +155,7 @@ def provider_iam(ctx: Context) -> ProviderIam:
         if result.pointer == "/provider":
             result.pointer = "/provider/iamRoleStatements"
     result.managed_policies += list(_values(provider.get("iamManagedPolicies")))
+    _locate_managed(ctx, provider.get("iamManagedPolicies"), "/provider/iamManagedPolicies", result)
     if result.boundary is None:
         result.boundary = as_str(provider.get("rolePermissionsBoundary"))
     if result.role_reference is None and provider.get("role") is not None:
@@ -194,6 +198,14 @@ class RoleInputs:
     vpc: bool = False
 
 
+def _locate_managed(ctx: Context, raw: Any, pointer: str, result: ProviderIam) -> None:
+    if not isinstance(raw, list):
+        return
+    for index, arn in enumerate(raw):
+        if isinstance(arn, str):
+            result.managed_locations.setdefault(arn, ctx.locate(f"{pointer}/{index}"))
+
+
 def generated_role(
     ctx: Context,
     *,
@@ -204,6 +216,7 @@ def generated_role(
     boundary: MaybeStr | None,
     inputs: RoleInputs,
     location: Location,
+    managed_locations: Mapping[str, Location] | None = None,
 ) -> Role:
     """A role the framework (or the per-function plugin) creates, with its added statements."""
     framework: list[Statement] = []
@@ -267,6 +280,9 @@ def generated_role(
         ),
         policies=tuple(policies),
         managed_policy_arns=tuple(managed),
+        managed_policy_locations={
+            arn: where for arn, where in (managed_locations or {}).items() if arn in managed
+        },
         permissions_boundary=boundary,
         location=location,
     )

@@ -621,6 +621,7 @@ def _roles(b: _Builder) -> list[Role]:
             for arn in (values.get("managed_policy_arns") or [])
         ]
         arns.extend(attached.get(record.address, []))
+        managed_where: dict[str, Location] = {}
         for arn, _where in arns:
             customer = b.record(b.link(arn, ("aws_iam_policy",)))
             if customer is not None:
@@ -640,7 +641,10 @@ def _roles(b: _Builder) -> list[Role]:
                 data_ref = next((a for a in b.addresses(arn) if ".aws_iam_policy." in a), None)
                 looked_up = b.record(data_ref) if data_ref else looked_up
                 value = looked_up.values.get("arn", arn) if looked_up is not None else arn
-                managed.append(_str(value) or Unknown(expression="null"))
+                managed_arn = _str(value) or Unknown(expression="null")
+                managed.append(managed_arn)
+                if isinstance(managed_arn, str):
+                    managed_where[managed_arn] = _where
         name = values.get("name")
         roles.append(
             Role(
@@ -659,6 +663,7 @@ def _roles(b: _Builder) -> list[Role]:
                 else None,
                 policies=tuple(policies),
                 managed_policy_arns=tuple(managed),
+                managed_policy_locations=managed_where,
                 permissions_boundary=_str(values.get("permissions_boundary")),
                 location=record.location,
             )
