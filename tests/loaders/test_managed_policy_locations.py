@@ -69,4 +69,4 @@ def test_terraform(tmp_path: Path) -> None:
         "}\n",
         encoding="utf-8",
     )
-    assert _role_locations("terraform", tmp_path)[ADMIN] == 5  # the attachment resource
+    assert _role_locations("terraform", tmp_path)[ADMIN] == 7  # its policy_arn line
