@@ -32,7 +32,7 @@ def test_show_text_for_one_function() -> None:
     ]
     assert levels == ["List", "Read", "Write", "Permissions management", "Tagging"]
     star = [line for line in lines if line.strip().startswith("* (") and "Permissions" not in line]
-    assert star and all(line.rstrip().endswith("template.yaml:41") for line in star)
+    assert star and all(line.rstrip().endswith("template.yaml:42") for line in star)
     assert any(
         "AWSLambdaBasicExecutionRole (AWS managed)" in line and "logs:PutLogEvents" in line
         for line in lines

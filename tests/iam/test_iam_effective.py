@@ -279,7 +279,7 @@ def test_sam_admin_statement_is_granted_from_its_line(shop: dict[str, App]) -> N
     grants = perms.allowed("iam:PassRole")
     assert [(g.resource, g.pattern) for g in grants] == [("*", "*")]
     where = grants[0].statement.location
-    assert Path(where.file).name == "template.yaml" and where.line == 41
+    assert Path(where.file).name == "template.yaml" and where.line == 42
     # The SAM policy template (DynamoDBCrudPolicy) is expanded into the role.
     crud = perms.allowed(
         "dynamodb:PutItem", "arn:aws:dynamodb:us-east-1:123456789012:table/OrdersTable"

@@ -175,6 +175,8 @@ class SamLocator:
         self.implicit: dict[str, str] = {}
         #: bucket → S3 events that add notification configurations to it, in SAM's order
         self.s3_events: dict[str, list[str]] = {}
+        #: the translated template, once the transform succeeded (for generated names)
+        self.translated: Mapping[str, Any] | None = None
         if isinstance(resources, Mapping):
             self._index_events(resources)
 
@@ -247,6 +249,10 @@ class SamLocator:
             return pointer if sam == generated else base
         lines = self.doc.lines
         section = _GLOBAL_SECTIONS.get(self.types.get(sam, ""))
+        if generated == sam + "Role":
+            statement = self._role_policy(sam, generated, rest)
+            if statement is not None:
+                return statement
         if generated != sam:
             suffix = generated[len(sam) :]
             for event in self.events.get(sam, ()):
@@ -285,6 +291,47 @@ class SamLocator:
         if rest and rest[0] == "Metadata":
             return pointer
         return base
+
+    def _role_policy(self, sam: str, role: str, rest: list[str]) -> str | None:
+        """The SAM ``Policies`` entry (and statement) a generated role policy comes from.
+
+        The transform names inline policy ``k`` of ``<Fn>Role`` ``<Fn>RolePolicy<N>``, with
+        ``N`` the index in the function's ``Policies`` list (managed policy entries included),
+        so the generated position ``k`` alone would point at the wrong entry.
+        """
+        if len(rest) < 3 or rest[:2] != ["Properties", "Policies"] or not rest[2].isdigit():
+            return None
+        resources = self.translated.get("Resources") if self.translated else None
+        generated = resources.get(role) if isinstance(resources, Mapping) else None
+        props = generated.get("Properties") if isinstance(generated, Mapping) else None
+        policies = props.get("Policies") if isinstance(props, Mapping) else None
+        k = int(rest[2])
+        if not isinstance(policies, list) or k >= len(policies):
+            return None
+        name = policies[k].get("PolicyName") if isinstance(policies[k], Mapping) else None
+        prefix = f"{role}Policy"
+        if not isinstance(name, str) or not name.startswith(prefix):
+            return None
+        index = name[len(prefix) :]
+        if not index.isdigit():
+            return None
+        lines = self.doc.lines
+        policies_pointer = _pointer("Resources", sam, "Properties", "Policies")
+        entry = policies_pointer + "/" + index
+        if entry not in lines:
+            # ``Policies:`` given as one mapping (a single document or template), not a list.
+            entry = policies_pointer if index == "0" else ""
+            if not entry or entry not in lines:
+                return None
+        # rest: Properties/Policies/k/PolicyDocument/Statement/j/... → the user's statement
+        if len(rest) >= 6 and rest[3] == "PolicyDocument" and rest[4] == "Statement":
+            statement = entry + "/Statement/" + rest[5]
+            if statement in lines:
+                return statement + "".join("/" + token for token in rest[6:])
+            single = entry + "/Statement"
+            if single in lines and rest[5] == "0":
+                return single
+        return entry
 
     def _s3_event(self, bucket: str, rest: list[str]) -> str | None:
         """The S3 event of a function that added this notification configuration."""
@@ -534,6 +581,7 @@ def expand(doc: Document, file: str, parameters: Mapping[str, Any]) -> SamExpans
         )
     try:
         expansion.template = translate(prepared, parameters)
+        locator.translated = expansion.template
     except Exception as exc:
         expansion.diagnostics.extend(_translator_diagnostics(exc, locator))
         expansion.template = _without_sam(data)
