@@ -1,0 +1,332 @@
+"""``faasguard logs``: analyze, suggest and generate (log analytics, practices P5/P6).
+
+Heavy modules (pyarrow, duckdb, drain3) are imported inside the commands so building the
+CLI stays cheap.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+if TYPE_CHECKING:
+    from faasguard.logs.analyze import AnalyzeConfig
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+logs_app = typer.Typer(
+    name="logs",
+    help="Analyse Lambda and CloudTrail logs, right-size timeouts, generate test logs.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``logs`` command group to the main CLI."""
+    app.add_typer(logs_app, name="logs")
+
+
+def _fail(message: str) -> typer.Exit:
+    typer.echo(f"faasguard: error: {message}", err=True)
+    return typer.Exit(EXIT_ERROR)
+
+
+def _epoch_ms(text: str | None, option: str) -> int | None:
+    if text is None:
+        return None
+    import datetime as dt  # noqa: PLC0415
+
+    try:
+        value = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise _fail(f"{option} must be an ISO date or time, got '{text}'") from None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    return int(value.timestamp() * 1000)
+
+
+def _config(
+    since: str | None,
+    until: str | None,
+    function: list[str] | None,
+    function_name: str | None,
+    history: Path | None,
+    no_history: bool,
+    jobs: int,
+    region: str | None,
+    architecture: str | None,
+) -> AnalyzeConfig:
+    from faasguard.logs.analyze import AnalyzeConfig  # noqa: PLC0415
+    from faasguard.logs.pipeline import Options  # noqa: PLC0415
+
+    options = Options(
+        function_name=function_name,
+        since_ms=_epoch_ms(since, "--since"),
+        until_ms=_epoch_ms(until, "--until"),
+        functions=tuple(function or ()),
+    )
+    return AnalyzeConfig(
+        jobs=jobs,
+        history=None if no_history else str(history or Path(".faasguard") / "logs.duckdb"),
+        options=options,
+        region=region,
+        architecture=architecture,
+    )
+
+
+Sources = Annotated[list[Path], typer.Argument(help="Log files or directories.")]
+Since = Annotated[str | None, typer.Option(help="Only events at or after this ISO time.")]
+Until = Annotated[str | None, typer.Option(help="Only events before this ISO time.")]
+FunctionOpt = Annotated[
+    list[str] | None, typer.Option("--function", help="Only these functions (repeatable).")
+]
+FunctionName = Annotated[
+    str | None,
+    typer.Option(help="Function name for files whose path and records name none."),
+]
+HistoryOpt = Annotated[
+    Path | None, typer.Option("--history", help="History database (.faasguard/logs.duckdb).")
+]
+NoHistory = Annotated[
+    bool, typer.Option("--no-history", help="Neither read nor write the history database.")
+]
+Jobs = Annotated[int, typer.Option(help="Worker processes (0: one per core).")]
+Region = Annotated[str | None, typer.Option(help="AWS region for prices (default us-east-1).")]
+Arch = Annotated[str | None, typer.Option(help="x86_64 or arm64 for prices.")]
+
+
+def _progress() -> Any:
+    if not sys.stderr.isatty():
+        return None, None
+    from rich.progress import Progress  # noqa: PLC0415
+
+    bar = Progress(transient=True)
+    task = bar.add_task("reading logs", total=None)
+    bar.start()
+
+    def update(done: int, total: int) -> None:
+        bar.update(task, completed=done, total=total)
+
+    return bar, update
+
+
+@logs_app.command()
+def analyze(
+    sources: Sources,
+    app_path: Annotated[
+        Path | None, typer.Option("--app", help="Serverless app for configured values.")
+    ] = None,
+    since: Since = None,
+    until: Until = None,
+    function: FunctionOpt = None,
+    function_name: FunctionName = None,
+    output_format: Annotated[
+        str, typer.Option("--format", "-f", help="text, json, sarif or markdown.")
+    ] = "text",
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write here.")] = None,
+    fail_on: Annotated[str, typer.Option(help="Exit 1 at or above this severity.")] = "low",
+    history: HistoryOpt = None,
+    no_history: NoHistory = False,
+    jobs: Jobs = 0,
+    region: Region = None,
+    architecture: Arch = None,
+) -> None:
+    """Detect incidents in Lambda and CloudTrail logs and report them like 'scan' does."""
+    import json  # noqa: PLC0415
+
+    from faasguard.findings import Severity  # noqa: PLC0415
+    from faasguard.logs.analyze import analyze as run  # noqa: PLC0415
+    from faasguard.report import FORMATS, render  # noqa: PLC0415
+    from faasguard.rules import all_rules  # noqa: PLC0415
+
+    if output_format not in FORMATS:
+        raise _fail(f"unknown --format '{output_format}' (expected one of: {', '.join(FORMATS)})")
+    missing = [str(p) for p in sources if not p.exists()]
+    if missing:
+        raise _fail(f"path not found: {', '.join(missing)}")
+    try:
+        threshold = Severity.parse(fail_on)
+    except ValueError as exc:
+        raise _fail(str(exc)) from None
+    if app_path is not None and not app_path.exists():
+        raise _fail(f"--app path not found: {app_path}")
+    config = _config(
+        since, until, function, function_name, history, no_history, jobs, region, architecture
+    )
+    bar, update = _progress()
+    try:
+        result = run([str(p) for p in sources], config, update)
+    finally:
+        if bar is not None:
+            bar.stop()
+    rules = [r for r in all_rules() if r.id.startswith("LOG") and r.id >= "LOG010"]
+    if output_format == "json":
+        from faasguard.report.json import to_dict  # noqa: PLC0415
+
+        body = to_dict(result.report)
+        body["functions"] = result.summary
+        text = json.dumps(body, indent=2) + "\n"
+    else:
+        text = render(
+            output_format, result.report, rules=rules, color=output is None and sys.stdout.isatty()
+        )
+        if output_format in ("text", "markdown"):
+            text += _summary_table(result.summary, markdown=output_format == "markdown")
+    if output is not None:
+        output.write_text(text, encoding="utf-8")
+        typer.echo(
+            f"faasguard: {len(result.report.findings)} finding(s) written to {output}", err=True
+        )
+    else:
+        sys.stdout.write(text)
+    if any(f.severity >= threshold for f in result.report.findings):
+        raise typer.Exit(EXIT_FINDINGS)
+    raise typer.Exit(EXIT_CLEAN)
+
+
+def _summary_table(rows: list[dict[str, Any]], *, markdown: bool) -> str:
+    header = (
+        "function",
+        "invocations",
+        "errors",
+        "timeouts",
+        "cold",
+        "p50 ms",
+        "p99 ms",
+        "max ms",
+        "cost $",
+    )
+    data = [
+        (
+            r["function"],
+            str(r["invocations"]),
+            str(r["errors"]),
+            str(r["timeouts"]),
+            str(r["cold_starts"]),
+            str(r["p50_ms"]),
+            str(r["p99_ms"]),
+            str(r["max_ms"]),
+            f"{r['cost_usd']:.4f}",
+        )
+        for r in rows
+    ]
+    if markdown:
+        lines = [
+            "",
+            "## Functions",
+            "",
+            "| " + " | ".join(header) + " |",
+            "|" + "---|" * len(header),
+        ]
+        lines += ["| " + " | ".join(row) + " |" for row in data]
+        return "\n".join(lines) + "\n"
+    widths = [
+        max(len(h), *(len(row[i]) for row in data)) if data else len(h)
+        for i, h in enumerate(header)
+    ]
+    lines = [
+        "",
+        "Functions:",
+        "  " + "  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)),
+    ]
+    lines += [
+        "  " + "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) for row in data
+    ]
+    return "\n".join(lines) + "\n"
+
+
+@logs_app.command()
+def suggest(
+    sources: Sources,
+    app_path: Annotated[
+        Path | None, typer.Option("--app", help="Serverless app for configured values.")
+    ] = None,
+    output_format: Annotated[
+        str,
+        typer.Option("--format", "-f", help="text, json, sam, serverless or terraform."),
+    ] = "text",
+    since: Since = None,
+    until: Until = None,
+    function: FunctionOpt = None,
+    function_name: FunctionName = None,
+    jobs: Jobs = 0,
+    region: Region = None,
+    architecture: Arch = None,
+) -> None:
+    """Right-size timeouts and memory and show the denial-of-wallet exposure."""
+    import json  # noqa: PLC0415
+
+    from faasguard.logs.diagnostics import DiagnosticCounter  # noqa: PLC0415
+    from faasguard.logs.engines import get_engine  # noqa: PLC0415
+    from faasguard.logs.ingest import discover  # noqa: PLC0415
+    from faasguard.logs.suggest import render_patch, render_text  # noqa: PLC0415
+    from faasguard.logs.suggest import suggest as compute  # noqa: PLC0415
+
+    if output_format not in ("text", "json", "sam", "serverless", "terraform"):
+        raise _fail(
+            f"unknown --format '{output_format}' (expected text, json, sam, "
+            "serverless or terraform)"
+        )
+    missing = [str(p) for p in sources if not p.exists()]
+    if missing:
+        raise _fail(f"path not found: {', '.join(missing)}")
+    apps = _load_apps(app_path) if app_path is not None else []
+    config = _config(since, until, function, function_name, None, True, jobs, region, architecture)
+    counter = DiagnosticCounter()
+    found = discover([str(p) for p in sources], counter)
+    state = get_engine("embedded", jobs=jobs).run(found, config.options)
+    suggestions = compute(state, apps, region=region, architecture=architecture)
+    if output_format == "json":
+        body = {"functions": [s.to_dict() for s in suggestions]}
+        sys.stdout.write(json.dumps(body, indent=2) + "\n")
+    elif output_format == "text":
+        sys.stdout.write(render_text(suggestions))
+    else:
+        sys.stdout.write(render_patch(suggestions, output_format))
+
+
+def _load_apps(path: Path) -> list[Any]:
+    from faasguard.config import ScanConfig  # noqa: PLC0415
+    from faasguard.engine import load_all, scan_root  # noqa: PLC0415
+    from faasguard.loaders.discovery import discover  # noqa: PLC0415
+
+    if not path.exists():
+        raise _fail(f"--app path not found: {path}")
+    root = scan_root([str(path)])
+    return load_all(discover([str(path)]), ScanConfig(cache_dir=None), root=root)
+
+
+@logs_app.command()
+def generate(
+    out: Annotated[Path, typer.Option("--out", help="Directory to write the logs to.")],
+    size: Annotated[str, typer.Option(help="Approximate uncompressed size: 10MB, 1GB.")] = "10MB",
+    seed: Annotated[int, typer.Option(help="Random seed (same seed, same bytes).")] = 0,
+    output_format: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            help="plain, gzip, s3-export, subscription, filter-log-events, jsonl or mixed.",
+        ),
+    ] = "mixed",
+) -> None:
+    """Write realistic Lambda and CloudTrail logs with injected incidents (ground truth)."""
+    from faasguard.logs.generator import FORMATS, parse_size  # noqa: PLC0415
+    from faasguard.logs.generator import generate as run  # noqa: PLC0415
+
+    if output_format not in FORMATS:
+        raise _fail(f"unknown --format '{output_format}' (expected one of: {', '.join(FORMATS)})")
+    try:
+        size_bytes = parse_size(size)
+    except ValueError:
+        raise _fail(f"--size must look like 100MB or 1GB, got '{size}'") from None
+    truth = run(out, size=size_bytes, seed=seed, container=output_format)
+    typer.echo(
+        f"faasguard: wrote {truth['bytes'] / 1e6:.1f} MB of logs and "
+        f"{len(truth['incidents'])} incidents to {out} (ground truth: "
+        f"{out / 'ground_truth.json'})",
+        err=True,
+    )

@@ -1,0 +1,170 @@
+"""``faasguard logs analyze``: sources → engine → alerts → the same Report as ``scan``."""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from faasguard.findings import Finding, Report, fingerprint
+from faasguard.logs.detectors import PartialState
+from faasguard.logs.diagnostics import DiagnosticCounter
+from faasguard.logs.engines import ProgressCallback, get_engine
+from faasguard.logs.finish import all_alerts, save_history
+from faasguard.logs.ingest import discover
+from faasguard.logs.model import Alert, iso
+from faasguard.logs.pipeline import Options
+from faasguard.logs.pricing import price
+from faasguard.logs.store import History
+from faasguard.model import Location
+
+#: The ``app`` of log findings (the JSON contract requires one).
+LOGS_APP = "logs"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AnalyzeConfig:
+    """Settings of one analysis."""
+
+    engine: str = "embedded"
+    jobs: int = 0
+    history: str | None = ".faasguard/logs.duckdb"
+    options: Options = field(default_factory=Options)
+    region: str | None = None
+    architecture: str | None = None
+
+
+@dataclass(slots=True)
+class Analysis:
+    """What an analysis produced: the report, the raw alerts, the state and a summary."""
+
+    report: Report
+    alerts: list[Alert]
+    state: PartialState
+    summary: list[dict[str, Any]]
+
+
+def function_summary(
+    state: PartialState, region: str | None, arch: str | None
+) -> list[dict[str, Any]]:
+    """Per function: invocations, errors, p50/p99/max duration, cold starts, cost."""
+    rate = price(region, arch)
+    rows = []
+    for name, stats in sorted(state.functions.items()):
+        cost = stats.gb_seconds * rate.gb_second + stats.invocations * rate.per_request
+        rows.append(
+            {
+                "function": name,
+                "invocations": stats.invocations,
+                "errors": stats.errors,
+                "timeouts": stats.timeouts,
+                "cold_starts": stats.cold_starts,
+                "p50_ms": _round(stats.quantile(0.5)),
+                "p99_ms": _round(stats.quantile(0.99)),
+                "max_ms": round(stats.duration_max, 1),
+                "memory_mb": stats.memory_mb or None,
+                "max_memory_used_mb": stats.max_memory_used_mb or None,
+                "cost_usd": round(cost, 6),
+            }
+        )
+    return rows
+
+
+def _round(value: float | None) -> float | None:
+    return round(value, 1) if value is not None else None
+
+
+def analyze(
+    paths: list[str], config: AnalyzeConfig, progress: ProgressCallback | None = None
+) -> Analysis:
+    """Analyse every log file below ``paths`` and report the alerts as findings."""
+    started = time.perf_counter()
+    discovered = DiagnosticCounter()
+    sources = discover(paths, discovered)
+    engine = get_engine(config.engine, jobs=config.jobs)
+    state = engine.run(sources, config.options, progress)
+    state.diagnostics.merge(discovered)
+    history = History(config.history)
+    try:
+        rate = price(config.region, config.architecture)
+        memory = {n: s.memory_mb for n, s in state.functions.items()}
+        alerts = all_alerts(state, history, rate, memory)
+        if config.options.functions:
+            alerts = [
+                a for a in alerts if a.function in config.options.functions or a.rule_id >= "LOG030"
+            ]
+        if config.history:
+            save_history(history, state, alerts)
+    finally:
+        history.close()
+    root = _root(paths)
+    report = Report(root=root)
+    report.findings = to_findings(alerts)
+    report.diagnostics = state.diagnostics.to_diagnostics()
+    from faasguard.rules import all_rules  # noqa: PLC0415
+
+    report.rules_run = sum(1 for r in all_rules() if _is_log_rule(r.id))
+    report.duration_seconds = time.perf_counter() - started
+    return Analysis(
+        report=report,
+        alerts=alerts,
+        state=state,
+        summary=function_summary(state, config.region, config.architecture),
+    )
+
+
+def _is_log_rule(rule_id: str) -> bool:
+    return rule_id.startswith("LOG") and rule_id >= "LOG010"
+
+
+def _root(paths: list[str]) -> str:
+    dirs = [os.path.abspath(p if os.path.isdir(p) else os.path.dirname(p) or ".") for p in paths]
+    return os.path.commonpath(dirs) if dirs else os.getcwd()
+
+
+def to_findings(alerts: list[Alert]) -> list[Finding]:
+    """Alerts as report findings, with rule metadata from the rule registry."""
+    from faasguard.rules import get_rule  # noqa: PLC0415
+
+    findings = []
+    for alert in alerts:
+        registered = get_rule(alert.rule_id)
+        if registered is None:  # pragma: no cover - every alert id has a rule module
+            raise KeyError(alert.rule_id)
+        first = alert.evidence[0] if alert.evidence else None
+        pointer = ""
+        if first is not None:
+            pointer = (
+                f"offset:{first.offset}"
+                if first.offset >= 0
+                else f"{first.stream}#{first.event_id}"
+            )
+        location = Location(
+            file=first.source if first else "", line=first.line if first else 0, pointer=pointer
+        )
+        severity = registered.severity
+        if alert.rule_id == "LOG011" and alert.properties.get("kind") == "near":
+            from faasguard.findings import Severity  # noqa: PLC0415
+
+            severity = Severity.LOW
+        properties: dict[str, Any] = {
+            "window": {"start": iso(alert.start), "end": iso(alert.end)},
+            "evidence": [e.to_dict() for e in alert.evidence],
+        }
+        properties.update({k: v for k, v in alert.properties.items() if v is not None})
+        findings.append(
+            Finding(
+                rule_id=alert.rule_id,
+                title=registered.title,
+                severity=severity,
+                practice=registered.practice,
+                message=alert.message,
+                app=LOGS_APP,
+                location=location,
+                function=alert.function,
+                fingerprint=fingerprint(alert.rule_id, LOGS_APP, alert.function, alert.key),
+                properties=properties,
+            )
+        )
+    return findings

@@ -1,0 +1,216 @@
+"""Reading log containers: discovery, format sniffing and bounded-memory streaming.
+
+Containers: plain or gzip text files (``<ISO timestamp> <message>`` per line, as in the
+CloudWatch Logs export to S3, ``<prefix>/<task>/<stream>/000000.gz``), subscription-filter
+payloads (``{"awslogs": {"data": base64(gzip(json))}}``, one per line or per file),
+``aws logs filter-log-events`` JSON output, JSON lines with ``message`` and ``timestamp``,
+and CloudTrail files (``{"Records": [...]}``, usually gzip).
+
+Text files are read in blocks of complete lines (a few MB each), decompressed with a
+streaming ``zlib`` object so a truncated gzip keeps everything before the cut. The function
+comes from an ``aws/lambda/NAME`` path segment, else the record's log group, else the
+``--function-name`` fallback.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import zlib
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from faasguard.logs.diagnostics import DiagnosticCounter
+
+#: Bytes of decompressed text per block handed to the parser.
+BLOCK_SIZE = 8 * 1024 * 1024
+#: Longer lines are truncated to this many bytes for analysis (and counted).
+MAX_LINE = 256 * 1024
+#: Whole-document JSON containers (filter-log-events, CloudTrail) larger than this are skipped.
+MAX_DOCUMENT = 512 * 1024 * 1024
+_READ_SIZE = 1024 * 1024
+
+_LOG_GROUP_IN_PATH = re.compile(r"(?:^|/)aws/lambda/([A-Za-z0-9_.-]+)(?:/|$)")
+_SKIP_DIRS = {".git", ".faasguard", "node_modules", "__pycache__"}
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """A file to read, its container kind and the function its path names (if any)."""
+
+    path: str
+    container: str  # text, subscription, filter-log-events, jsonl, cloudtrail
+    function: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class TextBlock:
+    """Complete lines of a text container: the bytes, where they start, the first line no."""
+
+    data: bytes
+    offset: int
+    first_line: int
+
+
+def function_from_path(path: str) -> str | None:
+    """``NAME`` from a path containing ``aws/lambda/NAME`` (log group as path prefix)."""
+    match = _LOG_GROUP_IN_PATH.search(Path(path).as_posix())
+    return match.group(1) if match else None
+
+
+def function_from_group(group: str | None) -> str | None:
+    """``NAME`` from a log group ``/aws/lambda/NAME``."""
+    if group and group.startswith("/aws/lambda/"):
+        return group[len("/aws/lambda/") :]
+    return None
+
+
+def discover(paths: Sequence[str], diagnostics: DiagnosticCounter) -> list[Source]:
+    """Every log file below ``paths`` (files are taken as given), sorted, sniffed."""
+    files: list[str] = []
+    for path in paths:
+        if os.path.isdir(path):
+            for root, dirs, names in os.walk(path):
+                dirs[:] = sorted(d for d in dirs if d not in _SKIP_DIRS)
+                files.extend(os.path.join(root, n) for n in sorted(names))
+        else:
+            files.append(path)
+    sources = []
+    for file in files:
+        if os.path.basename(file) == "ground_truth.json":
+            continue  # the generator's answer key sits next to its logs
+        container = sniff(file, diagnostics)
+        if container is not None:
+            sources.append(Source(file, container, function_from_path(file)))
+    return sources
+
+
+def sniff(path: str, diagnostics: DiagnosticCounter) -> str | None:
+    """The container kind of ``path`` from its first bytes (decompressed if gzip)."""
+    try:
+        head = b""
+        for chunk in iter_decompressed(path, DiagnosticCounter()):
+            head += chunk
+            if len(head) >= 4096:
+                break
+    except OSError as exc:
+        diagnostics.add("unreadable", path, exc.strerror or str(exc))
+        return None
+    text = head.lstrip()[:4096]
+    if text.startswith(b'{"awslogs"') or text.startswith(b'{ "awslogs"'):
+        return "subscription"
+    if text.startswith(b"{") and b'"Records"' in text[:64]:
+        return "cloudtrail"
+    if text.startswith(b"{") and re.match(rb'\{\s*"(events|searchedLogStreams|nextToken)"', text):
+        return "filter-log-events"
+    if text.startswith(b"{") and b'"message"' in text.split(b"\n", 1)[0]:
+        return "jsonl"
+    return "text"
+
+
+def iter_decompressed(path: str, diagnostics: DiagnosticCounter) -> Iterator[bytes]:
+    """The file's bytes in chunks, gunzipped (every member) when it is gzip.
+
+    A truncated or corrupt gzip yields everything readable before the damage and counts a
+    diagnostic; it never raises past this function except for an unreadable file.
+    """
+    with open(path, "rb") as handle:
+        first = handle.read(_READ_SIZE)
+        if not first.startswith(b"\x1f\x8b"):
+            while first:
+                yield first
+                first = handle.read(_READ_SIZE)
+            return
+        decompressor = zlib.decompressobj(wbits=31)
+        pending = first
+        produced = 0
+        while True:
+            if not pending:
+                pending = handle.read(_READ_SIZE)
+                if not pending:
+                    break
+            try:
+                out = decompressor.decompress(pending)
+            except zlib.error as exc:
+                diagnostics.add("corrupt-gzip", path, f"decompressed offset {produced}: {exc}")
+                return
+            pending = b""
+            if out:
+                produced += len(out)
+                yield out
+            if decompressor.eof:
+                pending = decompressor.unused_data
+                if pending.startswith(b"\x1f\x8b"):
+                    decompressor = zlib.decompressobj(wbits=31)  # next gzip member
+                elif pending.strip(b"\x00"):
+                    diagnostics.add("corrupt-gzip", path, f"trailing bytes after offset {produced}")
+                    return
+                else:
+                    return
+        tail = decompressor.flush()
+        if tail:
+            produced += len(tail)
+            yield tail
+        if not decompressor.eof:
+            diagnostics.add("truncated-gzip", path, f"decompressed offset {produced}")
+
+
+def text_blocks(
+    path: str, diagnostics: DiagnosticCounter, block_size: int = BLOCK_SIZE
+) -> Iterator[TextBlock]:
+    """Blocks of complete lines (each ending with ``\\n``) with their byte offset and line no.
+
+    A line longer than :data:`MAX_LINE` that does not fit a block is cut at the limit (the
+    rest up to its newline is skipped) and counted; memory stays bounded by the block size.
+    """
+    buffer = bytearray()
+    offset = 0  # offset of buffer[0] in the decompressed stream
+    line_no = 1
+    skipping = False  # inside the unread rest of an over-long line
+    for piece in iter_decompressed(path, diagnostics):
+        chunk = piece
+        if skipping:
+            cut = chunk.find(b"\n")
+            if cut < 0:
+                offset += len(chunk)
+                continue
+            offset += cut + 1
+            line_no += 1
+            chunk = chunk[cut + 1 :]
+            skipping = False
+        buffer += chunk
+        if len(buffer) < block_size:
+            continue
+        end = buffer.rfind(b"\n") + 1
+        if end == 0:
+            if len(buffer) > MAX_LINE:
+                diagnostics.add("long-line", path, f"line {line_no}")
+                block = bytes(buffer[:MAX_LINE]) + b"\n"
+                yield TextBlock(block, offset, line_no)
+                offset += len(buffer)
+                buffer.clear()
+                skipping = True
+            continue
+        block = bytes(buffer[:end])
+        del buffer[:end]
+        yield TextBlock(block, offset, line_no)
+        offset += end
+        line_no += block.count(b"\n")
+    if buffer and not skipping:
+        if not buffer.endswith(b"\n"):
+            buffer += b"\n"
+        yield TextBlock(bytes(buffer), offset, line_no)
+
+
+def read_document(path: str, diagnostics: DiagnosticCounter) -> bytes | None:
+    """A whole (decompressed) JSON document, or ``None`` (counted) when too large."""
+    parts: list[bytes] = []
+    size = 0
+    for chunk in iter_decompressed(path, diagnostics):
+        size += len(chunk)
+        if size > MAX_DOCUMENT:
+            diagnostics.add("too-large", path, f"over {MAX_DOCUMENT} bytes")
+            return None
+        parts.append(chunk)
+    return b"".join(parts)

@@ -1,0 +1,56 @@
+"""Function code or configuration changed by an unusual principal.
+
+What it finds:
+CloudTrail `UpdateFunctionCode` and `UpdateFunctionConfiguration` calls made by a principal
+other than the usual deployers (principals with at least 3 Lambda changes and a quarter of
+them, plus those recorded in earlier runs).
+
+This is a log-derived detection reported by `faasguard logs analyze`, not a template check:
+it has no template fixtures (`formats=()`). It is tested against CloudTrail records from the
+seeded
+generator (`faasguard logs generate`), whose injected incidents are the ground truth
+(`tests/logs/test_logs_detectors.py` measures its precision and recall), and with small
+hand-written logs in `tests/logs/`.
+
+Why it matters:
+Whoever can update a function's code owns everything its role can do. A change outside the
+pipeline is either a hotfix that bypassed review or an intruder.
+
+Example:
+
+```json
+{"eventName": "UpdateFunctionCode20150331v2",
+ "userIdentity": {"arn": "arn:aws:sts::111122223333:assumed-role/dev-admin/mallory"}}
+```
+
+How to fix:
+Confirm the change with its author; restrict `lambda:Update*` to the deployment role and
+enforce code signing.
+
+References:
+- https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-log-file-examples.html
+- CWE-284
+- OWASP Serverless Top 10: SAS-4
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from faasguard.findings import Hit, Practice, Severity
+from faasguard.model import App
+from faasguard.rules.base import rule
+
+
+@rule(
+    id="LOG030",
+    name="code-changed-by-unusual-principal",
+    severity=Severity.HIGH,
+    practice=Practice.P4,
+    cwe=("CWE-284",),
+    owasp=("SAS-4",),
+    formats=(),
+)
+def check(app: App) -> Iterator[Hit]:
+    """Nothing on templates: the detection runs over logs in ``faasguard.logs``."""
+    return iter(())

@@ -1,0 +1,55 @@
+"""Injection payload in logged event data.
+
+What it finds:
+Application log lines (for example a logged event) containing SQL injection, command injection,
+path traversal, template injection, XXE, SSRF to the instance-metadata address or
+JNDI/Log4Shell strings, matched with one multi-pattern scan (Hyperscan, or an equivalent `re`
+fallback) over every batch. Patterns live in `faasguard/data/log_patterns.json`.
+
+This is a log-derived detection reported by `faasguard logs analyze`, not a template check:
+it has no template fixtures (`formats=()`). It is tested against Lambda logs from the seeded
+generator (`faasguard logs generate`), whose injected incidents are the ground truth
+(`tests/logs/test_logs_detectors.py` measures its precision and recall), and with small
+hand-written logs in `tests/logs/`.
+
+Why it matters:
+Serverless functions take input from many triggers no WAF sees (queues, buckets, streams).
+Payloads in the logs show someone probing the function, and which input reached it.
+
+Example:
+
+```text
+[INFO]	...	Received event: {"body": "' OR 1=1 UNION SELECT username, password FROM users--"}
+```
+
+How to fix:
+Validate input at every trigger, use parameterised queries and safe APIs, and check whether the
+probe succeeded (errors, durations, outbound calls).
+
+References:
+- https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs.html
+- CWE-74
+- OWASP Serverless Top 10: SAS-1
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from faasguard.findings import Hit, Practice, Severity
+from faasguard.model import App
+from faasguard.rules.base import rule
+
+
+@rule(
+    id="LOG017",
+    name="injection-payload",
+    severity=Severity.HIGH,
+    practice=Practice.P2,
+    cwe=("CWE-74",),
+    owasp=("SAS-1",),
+    formats=(),
+)
+def check(app: App) -> Iterator[Hit]:
+    """Nothing on templates: the detection runs over logs in ``faasguard.logs``."""
+    return iter(())

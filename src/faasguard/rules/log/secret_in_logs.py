@@ -1,0 +1,54 @@
+"""Secret or credential leaked into the logs.
+
+What it finds:
+Log lines containing AWS access keys, AWS secret keys, private keys, GitHub/Slack/Stripe
+tokens, JWTs or JSON password fields. Evidence is redacted: only the first characters of a
+match are shown.
+
+This is a log-derived detection reported by `faasguard logs analyze`, not a template check:
+it has no template fixtures (`formats=()`). It is tested against Lambda logs from the seeded
+generator (`faasguard logs generate`), whose injected incidents are the ground truth
+(`tests/logs/test_logs_detectors.py` measures its precision and recall), and with small
+hand-written logs in `tests/logs/`.
+
+Why it matters:
+Logs are read by many people and tools and kept for a long time; a credential in a log line is
+a leaked credential.
+
+Example:
+
+```text
+[DEBUG]	...	using credentials token=AKIA…[REDACTED]
+```
+
+How to fix:
+Rotate the credential now, stop logging it (log structured fields, not whole objects), and
+consider a CloudWatch Logs data-protection policy.
+
+References:
+- https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs.html
+- CWE-532
+- OWASP Serverless Top 10: SAS-3
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from faasguard.findings import Hit, Practice, Severity
+from faasguard.model import App
+from faasguard.rules.base import rule
+
+
+@rule(
+    id="LOG018",
+    name="secret-in-logs",
+    severity=Severity.HIGH,
+    practice=Practice.P7,
+    cwe=("CWE-532",),
+    owasp=("SAS-3",),
+    formats=(),
+)
+def check(app: App) -> Iterator[Hit]:
+    """Nothing on templates: the detection runs over logs in ``faasguard.logs``."""
+    return iter(())
