@@ -1,7 +1,8 @@
 """``faasguard iam ...`` and ``faasguard data ...`` command groups.
 
-``iam show`` prints each function's effective permissions; ``data info`` the packaged and
-installed data sets with their dates. Heavy modules (loaders, the IAM engine) are imported
+``iam show`` prints each function's effective permissions, ``iam suggest`` the
+least-privilege policy derived from its code; ``data info`` the packaged and installed data
+sets with their dates. Heavy modules (loaders, the IAM engine) are imported
 inside the commands so building the CLI stays instant.
 """
 
@@ -331,6 +332,50 @@ def _function_json(
         "unknowns": list(perms.unknowns),
         "denied": len(perms.denied),
     }
+
+
+# ------------------------------------------------------------------------ iam suggest
+
+
+@iam_app.command("suggest")
+def suggest_command(
+    path: Annotated[Path, typer.Argument(help="File or directory to analyse.")] = Path("."),
+    function: Annotated[
+        str | None, typer.Option("--function", help="Only this function (ref or name).")
+    ] = None,
+    output_format: Annotated[
+        str | None,
+        typer.Option(
+            "--format", "-f", help="json, sam, serverless or terraform (default: the app's own)."
+        ),
+    ] = None,
+    stage: Annotated[str | None, _STAGE_OPTION] = None,
+    var: Annotated[list[str] | None, _VAR_OPTION] = None,
+    param: Annotated[list[str] | None, _PARAM_OPTION] = None,
+    no_cache: Annotated[
+        bool, typer.Option("--no-cache", help="Do not read or write .faasguard/cache.")
+    ] = False,
+    jobs: Annotated[int, typer.Option(help="Parallel loader processes (0: one per core).")] = 0,
+) -> None:
+    """Print the least-privilege policy each function's own code needs, ready to paste."""
+    from faasguard.iam.suggest import FORMATS, default_format, render, suggest  # noqa: PLC0415
+
+    if output_format is not None and output_format not in FORMATS:
+        raise _fail(f"unknown --format '{output_format}' (expected one of: {', '.join(FORMATS)})")
+    root, apps = load_apps(path, stage=stage, var=var, param=param, no_cache=no_cache, jobs=jobs)
+    chosen = select_functions(apps, function)
+    suggestions = [suggest(fn, app) for app, fn in chosen]
+    if output_format is not None:
+        sys.stdout.write(render(output_format, suggestions, root))
+        return
+    # Each app in its own format (a directory may hold the SAM and Terraform variants).
+    by_format: dict[str, list[Any]] = {}
+    for item in suggestions:
+        by_format.setdefault(default_format(item.app), []).append(item)
+    if not by_format:
+        sys.stdout.write("No functions found.\n")
+        return
+    sys.stdout.write("\n".join(render(fmt, items, root) for fmt, items in by_format.items()))
 
 
 # ------------------------------------------------------------------------ data info

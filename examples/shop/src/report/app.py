@@ -3,9 +3,15 @@
 import os
 import subprocess
 
+import boto3
+
+S3 = boto3.client("s3")
+
 
 def handler(event, context):
     subprocess.run(["/opt/bin/pdfgen", "--out", "/tmp/report.pdf"], check=True)
+    bucket = os.environ.get("REPORT_BUCKET", "shop-reports")
+    S3.upload_file("/tmp/report.pdf", bucket, "reports/nightly.pdf")
     return {"ok": True}
 
 

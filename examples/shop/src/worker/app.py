@@ -5,6 +5,8 @@ import pickle
 import base64
 import sqlite3
 
+from store import mark_paid
+
 DB = sqlite3.connect("/tmp/orders.db")
 
 
@@ -13,4 +15,5 @@ def handler(event, context):
         message = json.loads(record["body"])
         cart = pickle.loads(base64.b64decode(message["cart"]))  # P7: insecure deserialization
         DB.execute("UPDATE orders SET status = 'paid' WHERE id = '%s'" % message["id"])  # SQLi
+        mark_paid(message["id"])
         print("processed", message["id"], cart)

@@ -1,0 +1,13 @@
+"""Static analysis of function handler code. Nothing here imports, runs or evaluates it.
+
+- :mod:`faasguard.code.modules` finds a function's handler file from ``Function.code`` and
+  ``Function.handler`` and resolves imports/requires inside the function's code directory;
+- :mod:`faasguard.code.python` (standard :mod:`ast`) and :mod:`faasguard.code.javascript`
+  (tree-sitter) are the language front ends: parsed modules plus a small abstract
+  interpreter that follows AWS SDK clients through variables, attributes, helpers,
+  factories and modules;
+- :mod:`faasguard.code.values` holds the symbolic values the front ends share (strings built
+  from literals and environment variables);
+- :mod:`faasguard.code.sdk_calls` is the entry point: every AWS SDK call a function's code
+  can make, with its resource arguments, and what could not be analysed.
+"""
