@@ -98,6 +98,7 @@ class IamCatalog:
         self._service_names = {key.lower(): value for key, value in names.items()}
         self._services: dict[str, _Service] = {}
         self._all_loaded = False
+        self._action_count: int | None = None
 
     # ------------------------------------------------------------------ loading
 
@@ -245,8 +246,10 @@ class IamCatalog:
         return info.condition_keys if info is not None else ()
 
     def action_count(self) -> int:
-        """How many actions the catalog holds (loads every service)."""
-        return sum(len(s.actions) for s in self._every_service())
+        """How many actions the catalog holds (loads every service; computed once)."""
+        if self._action_count is None:
+            self._action_count = sum(len(s.actions) for s in self._every_service())
+        return self._action_count
 
 
 @lru_cache(maxsize=8192)
