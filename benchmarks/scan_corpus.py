@@ -34,6 +34,12 @@ BEGIN, END = "<!-- scan_corpus:begin -->", "<!-- scan_corpus:end -->"
 
 
 def _faasguard() -> list[str]:
+    # Prefer a user-style install (``pip install .``, no test extras) so the figures show
+    # what a user runs: python3 -m venv benchmarks/.venv-faasguard &&
+    # benchmarks/.venv-faasguard/bin/pip install .
+    user_install = REPO / "benchmarks" / ".venv-faasguard" / "bin" / "faasguard"
+    if user_install.exists():
+        return [str(user_install)]
     exe = shutil.which("faasguard", path=str(Path(sys.executable).parent))
     return [exe] if exe else [sys.executable, "-m", "faasguard.cli"]
 

@@ -12,6 +12,7 @@ import json
 import multiprocessing
 import os
 import re
+import sys
 import time
 import traceback
 from collections.abc import Callable, Iterable, Sequence
@@ -179,6 +180,7 @@ def _run(
         context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
         if context.get_start_method() == "fork":
             prepare({candidates[i].format for i in pending})
+            _warm_up_rules(rules or ())
         chunk = max(1, len(pending) // (workers * 8))
         with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
             outcomes: Iterable[_Result] = pool.map(_work, jobs, chunksize=chunk)
@@ -202,6 +204,14 @@ def _run(
             ):
                 cache.put(candidates[index], config.load, result.app)
     return [result for result in results if result is not None]
+
+
+def _warm_up_rules(rules: Sequence[Rule]) -> None:
+    """Let rule modules load their data (a ``warm_up()`` function) before workers fork."""
+    for module_name in sorted({r.module for r in rules}):
+        warm_up = getattr(sys.modules.get(module_name), "warm_up", None)
+        if callable(warm_up):
+            warm_up()
 
 
 def _work(job: _Job) -> _Result:

@@ -57,6 +57,11 @@ from faasguard.rules.perm._common import (
 SEVERITY = Severity.CRITICAL
 
 
+def warm_up() -> None:
+    """Load the whole IAM catalog once, before the engine forks its workers."""
+    catalog().action_count()
+
+
 @rule(
     id="PERM001",
     name="administrator-access",
