@@ -134,8 +134,20 @@ def analyze(
     jobs: Jobs = 0,
     region: Region = None,
     architecture: Arch = None,
+    engine: Annotated[
+        str, typer.Option(help="embedded (default) or spark (needs 'faasguard[spark]').")
+    ] = "embedded",
+    master: Annotated[
+        str | None,
+        typer.Option(help="Spark master: local[2], spark://HOST:7077, yarn (--engine spark)."),
+    ] = None,
+    endpoint_url: EndpointUrl = None,
 ) -> None:
-    """Detect incidents in Lambda and CloudTrail logs and report them like 'scan' does."""
+    """Detect incidents in Lambda and CloudTrail logs and report them like 'scan' does.
+
+    SOURCES may be s3://bucket/prefix (a CloudWatch Logs export), read with the standard
+    AWS credential chain.
+    """
     import json  # noqa: PLC0415
 
     from faasguard.findings import Severity  # noqa: PLC0415
@@ -145,7 +157,10 @@ def analyze(
 
     if output_format not in FORMATS:
         raise _fail(f"unknown --format '{output_format}' (expected one of: {', '.join(FORMATS)})")
-    missing = [str(p) for p in sources if not p.exists()]
+    if engine not in ("embedded", "spark"):
+        raise _fail(f"unknown --engine '{engine}' (expected embedded or spark)")
+    remote = [_s3_uri(p) for p in sources if _is_s3(p)]
+    missing = [str(p) for p in sources if not _is_s3(p) and not p.exists()]
     if missing:
         raise _fail(f"path not found: {', '.join(missing)}")
     try:
@@ -154,15 +169,27 @@ def analyze(
         raise _fail(str(exc)) from None
     if app_path is not None and not app_path.exists():
         raise _fail(f"--app path not found: {app_path}")
+    import dataclasses  # noqa: PLC0415
+    import tempfile  # noqa: PLC0415
+
     config = _config(
         since, until, function, function_name, history, no_history, jobs, region, architecture
     )
+    config = dataclasses.replace(config, engine=engine, master=master)
     bar, update = _progress()
-    try:
-        result = run([str(p) for p in sources], config, update)
-    finally:
-        if bar is not None:
-            bar.stop()
+    with tempfile.TemporaryDirectory(prefix="faasguard-s3-") as download:
+        local = {str(p): str(p) for p in sources if not _is_s3(p)}  # shown name -> path
+        if remote:
+            local.update(_download(remote, Path(download), endpoint_url))
+        try:
+            result = run(list(local.values()), config, update)
+        except RuntimeError as exc:  # SparkUnavailableError: no PySpark, no Java
+            raise _fail(str(exc)) from None
+        finally:
+            if bar is not None:
+                bar.stop()
+        if remote:
+            _show_s3_names(result.report, {v: k for k, v in local.items() if k in remote})
     rules = [r for r in all_rules() if r.id.startswith("LOG") and r.id >= "LOG010"]
     if output_format == "json":
         from faasguard.report.json import to_dict  # noqa: PLC0415
@@ -186,6 +213,72 @@ def analyze(
     if any(f.severity >= threshold for f in result.report.findings):
         raise typer.Exit(EXIT_FINDINGS)
     raise typer.Exit(EXIT_CLEAN)
+
+
+EndpointUrl = Annotated[
+    str | None,
+    typer.Option(help="Another AWS API endpoint (moto, LocalStack, a VPC endpoint)."),
+]
+
+
+def _is_s3(path: Path) -> bool:
+    # Typer hands over a Path, which folds 's3://b/k' into 's3:/b/k'.
+    return str(path).startswith("s3:/")
+
+
+def _s3_uri(path: Path) -> str:
+    return "s3://" + str(path)[len("s3:") :].lstrip("/")
+
+
+def _download(uris: list[str], into: Path, endpoint_url: str | None) -> dict[str, str]:
+    """Each ``s3://`` source copied below ``into``: source URI -> local directory."""
+    from botocore.exceptions import BotoCoreError, ClientError  # noqa: PLC0415
+
+    from faasguard.logs.aws_logs import AwsOptions, download_prefix  # noqa: PLC0415
+
+    options = AwsOptions(endpoint_url=endpoint_url)
+    local = {}
+    for uri in uris:
+        try:
+            local[uri] = str(download_prefix(uri, into, options))
+        except (BotoCoreError, ClientError, ValueError) as exc:
+            raise _fail(f"cannot read {uri}: {exc}") from None
+    return local
+
+
+def _show_s3_names(report: Any, uri_of: dict[str, str]) -> None:
+    """Findings and diagnostics name ``s3://bucket/key``, not the temporary download."""
+    import dataclasses  # noqa: PLC0415
+
+    def rename(text: str) -> str:
+        for local, uri in uri_of.items():
+            if text.startswith(local):
+                return uri.rstrip("/") + text[len(local) :]
+        return text
+
+    report.findings = [
+        dataclasses.replace(
+            f,
+            location=dataclasses.replace(f.location, file=rename(f.location.file)),
+            properties={
+                **f.properties,
+                "evidence": [
+                    {**e, "source": rename(str(e.get("source", "")))}
+                    for e in f.properties.get("evidence", [])
+                ],
+            },
+        )
+        for f in report.findings
+    ]
+    report.diagnostics = [
+        dataclasses.replace(
+            d, location=dataclasses.replace(d.location, file=rename(d.location.file))
+        )
+        if d.location is not None
+        else d
+        for d in report.diagnostics
+    ]
+    report.root = "."
 
 
 def _summary_table(rows: list[dict[str, Any]], *, markdown: bool) -> str:
@@ -330,3 +423,75 @@ def generate(
         f"{out / 'ground_truth.json'})",
         err=True,
     )
+
+
+@logs_app.command()
+def watch(
+    log_group: Annotated[
+        list[str],
+        typer.Option("--log-group", help="CloudWatch Logs log group to tail (repeatable)."),
+    ],
+    region: Annotated[
+        str | None, typer.Option(help="AWS region (default: the credential chain's).")
+    ] = None,
+    endpoint_url: EndpointUrl = None,
+    state: Annotated[Path, typer.Option(help="Checkpoint and history database.")] = Path(
+        ".faasguard"
+    )
+    / "watch.duckdb",
+    sink: Annotated[
+        str,
+        typer.Option(help="terminal, jsonl:FILE, webhook:URL or sns:TOPIC_ARN."),
+    ] = "terminal",
+    poll: Annotated[float, typer.Option(help="Seconds between polls.")] = 30.0,
+    once: Annotated[bool, typer.Option("--once", help="Poll once and exit.")] = False,
+    retain: Annotated[
+        int,
+        typer.Option(help="Minutes of events kept for baselines (and read on first sight)."),
+    ] = 360,
+    architecture: Arch = None,
+) -> None:
+    """Tail log groups and alert as incidents happen; resumes after a crash without loss.
+
+    Exit code with --once: 1 when alerts were sent, 0 when none, 2 on AWS or sink errors.
+    """
+    import signal  # noqa: PLC0415
+
+    from faasguard.logs.aws_logs import AwsOptions  # noqa: PLC0415
+    from faasguard.logs.sinks import parse_sink  # noqa: PLC0415
+    from faasguard.logs.watch import WatchConfig, Watcher, stderr_log  # noqa: PLC0415
+
+    if poll <= 0 or retain <= 0:
+        raise _fail("--poll and --retain must be positive")
+    aws = AwsOptions(region=region, endpoint_url=endpoint_url)
+    try:
+        target = parse_sink(sink, aws)
+    except ValueError as exc:
+        raise _fail(str(exc)) from None
+    config = WatchConfig(
+        log_groups=tuple(log_group),
+        state=str(state),
+        aws=aws,
+        poll_seconds=poll,
+        retain_minutes=retain,
+        region=region,
+        architecture=architecture,
+    )
+    stopping: list[int] = []
+
+    def stop_on(signum: int, _frame: object) -> None:
+        stopping.append(signum)
+
+    signal.signal(signal.SIGTERM, stop_on)
+    signal.signal(signal.SIGINT, stop_on)
+    try:
+        watcher = Watcher(config, target, stderr_log)
+    except Exception as exc:  # duckdb lock held by another watcher, unreadable state
+        raise _fail(f"cannot open {state}: {exc}") from None
+    try:
+        sent = watcher.run(once=once, stop=lambda: bool(stopping))
+    finally:
+        watcher.close()
+    if watcher.errors and once:
+        raise typer.Exit(EXIT_ERROR)
+    raise typer.Exit(EXIT_FINDINGS if once and sent else EXIT_CLEAN)

@@ -29,6 +29,8 @@ class AnalyzeConfig:
 
     engine: str = "embedded"
     jobs: int = 0
+    #: Spark master URL for ``engine="spark"`` (``None``: from spark-submit/the environment).
+    master: str | None = None
     history: str | None = ".faasguard/logs.duckdb"
     options: Options = field(default_factory=Options)
     region: str | None = None
@@ -82,7 +84,7 @@ def analyze(
     started = time.perf_counter()
     discovered = DiagnosticCounter()
     sources = discover(paths, discovered)
-    engine = get_engine(config.engine, jobs=config.jobs)
+    engine = get_engine(config.engine, jobs=config.jobs, master=config.master)
     state = engine.run(sources, config.options, progress)
     state.diagnostics.merge(discovered)
     history = History(config.history)

@@ -33,10 +33,18 @@ class Engine(Protocol):
         ...
 
 
-def get_engine(name: str, *, jobs: int = 0) -> Engine:
-    """The engine called ``name`` (``embedded``); raises ``ValueError`` for others."""
+def get_engine(name: str, *, jobs: int = 0, master: str | None = None) -> Engine:
+    """The engine called ``name`` (``embedded`` or ``spark``); ``ValueError`` for others.
+
+    ``master`` is the Spark master URL (``local[2]``, ``spark://host:7077``, ``yarn``);
+    ``None`` lets ``spark-submit`` or the environment choose.
+    """
     if name == "embedded":
         from faasguard.logs.engines.embedded import EmbeddedEngine  # noqa: PLC0415
 
         return EmbeddedEngine(jobs=jobs)
-    raise ValueError(f"unknown engine '{name}' (available: embedded)")
+    if name == "spark":
+        from faasguard.logs.engines.spark import SparkEngine  # noqa: PLC0415
+
+        return SparkEngine(master)
+    raise ValueError(f"unknown engine '{name}' (available: embedded, spark)")
