@@ -181,6 +181,7 @@ def deps(
             for dep in audit.shipped:
                 result = flagged.get((dep.ecosystem, dep.key))
                 reach = audit.reach_of(dep)
+                origin = audit.source_of(dep)
                 rows.append(
                     {
                         "name": dep.name,
@@ -189,7 +190,9 @@ def deps(
                         "ecosystem": dep.ecosystem,
                         "direct": dep.direct,
                         "source": dep.source,
-                        "declared_at": str(audit.project.declaration(dep)),
+                        "declared_at": str(audit.declaration(dep)),
+                        "shipped_by": origin.label if origin else "function code",
+                        "installed_in": dep.artifact,
                         "reachability": reach.status,
                         "vulnerabilities": [
                             {
@@ -208,7 +211,9 @@ def deps(
                     "app": app_name,
                     "function": audit.function.ref,
                     "project": audit.project.directory,
-                    "manifests": [m.path for m in audit.project.manifests],
+                    "manifests": [m.path for src in audit.sources for m in src.project.manifests],
+                    "artifacts": [src.artifact.path for src in audit.sources if src.artifact],
+                    "layers": [src.label for src in audit.sources if src.layer],
                     "dependencies": rows,
                 }
             )
@@ -222,6 +227,10 @@ def deps(
                 version = row["version"] or row["spec"] or "?"
                 kind = "direct" if row["direct"] else "transitive"
                 tags = f"{row['ecosystem']}, {kind}, {row['reachability']}"
+                if row["shipped_by"] != "function code":
+                    tags += f", {row['shipped_by']}"
+                if row["installed_in"]:
+                    tags += ", installed"
                 line = f"  {row['name']} {version}  [{tags}]"
                 for vuln in row["vulnerabilities"]:
                     fix = f"fixed in {vuln['fixed'][0]}" if vuln["fixed"] else "no fix"

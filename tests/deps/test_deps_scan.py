@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
+from importlib import resources
 from pathlib import Path
 
+import jsonschema
 import pytest
 from conftest import OSV
 from cyclonedx.schema import SchemaVersion
@@ -141,12 +144,79 @@ def test_sbom_is_valid_cyclonedx(osv_db: Path, tmp_path: Path, reproducible: boo
         assert bom["metadata"]["timestamp"].startswith("1970-01-01")
 
 
-def test_sbom_spdx(osv_db: Path) -> None:
+def spdx_schema_errors(document: object) -> list[str]:
+    """Errors of ``document`` against the SPDX 2.3 JSON schema (shipped by lib4sbom)."""
+    schema_text = resources.files("lib4sbom").joinpath("schemas/spdx/2.3-schema.json")
+    schema = json.loads(schema_text.read_text(encoding="utf-8"))
+    assert schema["title"] == "SPDX 2.3"
+    validator = jsonschema.Draft7Validator(schema)
+    return [f"{e.json_path}: {e.message}" for e in validator.iter_errors(document)]
+
+
+def test_sbom_spdx_is_valid_against_the_spdx_schema(osv_db: Path) -> None:
+    # the whole example (SAM, Serverless and Terraform variants: function refs repeat)
     result = CliRunner().invoke(
-        cli, ["sbom", str(SHOP / "template.yaml"), "--format", "spdx-json", "--reproducible"]
+        cli, ["sbom", str(SHOP), "--format", "spdx-json", "--reproducible", "--db", str(osv_db)]
     )
     assert result.exit_code == 0, result.output
     document = json.loads(result.stdout)
+    assert spdx_schema_errors(document) == []
     assert document["spdxVersion"] == "SPDX-2.3"
     refs = {r["referenceLocator"] for p in document["packages"] for r in p.get("externalRefs", [])}
     assert "pkg:npm/node-serialize@0.0.4" in refs
+    ids = [p["SPDXID"] for p in document["packages"]]
+    assert len(ids) == len(set(ids))
+    # the pattern SPDX 2.3.1 added to the schema
+    assert all(re.fullmatch(r"SPDXRef-[a-zA-Z0-9.-]+", i) for i in ids)
+    described = {r["relatedSpdxElement"] for r in document["relationships"]}
+    assert "SPDXRef-Function-aws-lambda-function-report" in described
+
+
+def test_spdx_schema_check_can_fail() -> None:
+    broken = {
+        "spdxVersion": "SPDX-2.3",
+        "packages": [
+            {
+                "SPDXID": "x",
+                "name": "x",
+                "checksums": [{"algorithm": "SHA-256", "checksumValue": "00"}],
+            }
+        ],
+    }
+    errors = spdx_schema_errors(broken)
+    assert any("'creationInfo' is a required property" in e for e in errors)
+    assert any("'downloadLocation' is a required property" in e for e in errors)
+    assert any("'SHA-256' is not one of" in e for e in errors)
+
+
+def test_deps_covers_the_terraform_function() -> None:
+    result = CliRunner().invoke(cli, ["deps", str(SHOP), "--format", "json"])
+    document = json.loads(result.stdout)
+    [terraform] = [e for e in document if e["function"] == "aws_lambda_function.report"]
+    # archive_file.source_dir leads to the handler's directory, not a doubled path
+    assert Path(terraform["project"]).resolve() == (SHOP / "src" / "report").resolve()
+    text = CliRunner().invoke(cli, ["deps", str(SHOP / "terraform")])
+    assert "terraform / aws_lambda_function.report" in text.output
+
+
+def test_terraform_function_gets_dependency_findings(tmp_path: Path) -> None:
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "app.py").write_text("import yaml\n")
+    (tmp_path / "src" / "requirements.txt").write_text("PyYAML>=5\npython3-dateutil==2.8.1\n")
+    (tmp_path / "infra").mkdir()
+    (tmp_path / "infra" / "main.tf").write_text(
+        'data "archive_file" "fn" {\n  type = "zip"\n'
+        '  source_dir = "${path.module}/../src"\n'
+        '  output_path = "${path.module}/build/fn.zip"\n}\n'
+        'resource "aws_lambda_function" "fn" {\n  function_name = "fn"\n'
+        '  role = "arn:aws:iam::123456789012:role/x"\n  handler = "app.handler"\n'
+        '  runtime = "python3.12"\n  filename = data.archive_file.fn.output_path\n}\n'
+    )
+    config = ScanConfig(select=("DEP003", "DEP006"), db_path=str(tmp_path / "none"))
+    report = scan([str(tmp_path / "infra")], config)
+    found = sorted((f.rule_id, f.function, f.location.line) for f in report.findings)
+    assert found == [
+        ("DEP003", "aws_lambda_function.fn", 2),
+        ("DEP006", "aws_lambda_function.fn", 1),  # PyYAML>=5 is not pinned
+        ("DEP006", "aws_lambda_function.fn", 2),  # pins without --hash
+    ]

@@ -10,24 +10,67 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from faasguard.deps.artifact import (
+    BINDING_GYP,
+    HASH_MISMATCH,
+    INSTALL_SCRIPT,
+    UNRECORDED,
+    Artifact,
+    has_installed_packages,
+    read_artifact,
+)
 from faasguard.deps.matcher import PackageResult, match
-from faasguard.deps.model import Dependency
+from faasguard.deps.model import Dependency, Manifest
 from faasguard.deps.project import Project, project_for
 from faasguard.deps.reach import Imports, Reach, reachability, scan_imports
 from faasguard.deps.store import Store, StoreError, StoreInfo, resolve_path
-from faasguard.deps.versions import NPM, PYPI
-from faasguard.model import App, Diagnostic, DiagnosticLevel, Function, Location
+from faasguard.deps.versions import NPM, PYPI, normalize_name
+from faasguard.model import (
+    App,
+    CodeLocation,
+    Diagnostic,
+    DiagnosticLevel,
+    Function,
+    Layer,
+    Location,
+)
 
 NO_DB_CODE = "dep-no-db"
 STALE_DB_CODE = "dep-stale-db"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class Source:
+    """One body of code a function runs: its own code, or a layer it uses.
+
+    ``project`` holds the manifests and lockfiles (for a zip: those at its root);
+    ``artifact`` the packages found installed in it, when it is a zip or a directory
+    holding installed packages. ``shipped`` is what it deploys: the lockfile (else the
+    manifests) plus installed packages the lockfile does not account for.
+    """
+
+    label: str
+    layer: str | None
+    project: Project
+    artifact: Artifact | None
+    shipped: tuple[Dependency, ...]
+
+    def key_prefix(self) -> str:
+        """Prefix of finding keys, so the same package in code and a layer stays apart."""
+        return f"layer:{self.layer}:" if self.layer else ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class FunctionAudit:
-    """What the dependency rules need to know about one function."""
+    """What the dependency rules need to know about one function.
+
+    ``project`` is the function's own project (empty when its code is not local but a
+    layer's content is); ``sources`` are its own code and its layers, in that order.
+    """
 
     function: Function
     project: Project
@@ -35,10 +78,23 @@ class FunctionAudit:
     reach: dict[tuple[str, str], Reach] = field(default_factory=dict)
     vulnerable: tuple[PackageResult, ...] = ()
     store_available: bool = False
+    sources: tuple[Source, ...] = ()
 
     def reach_of(self, dependency: Dependency) -> Reach:
         """The reach of a shipped dependency."""
         return self.reach.get((dependency.ecosystem, dependency.key), Reach("unknown"))
+
+    def source_of(self, dependency: Dependency) -> Source | None:
+        """The source (code or layer) shipping ``dependency``."""
+        for source in self.sources:
+            if dependency in source.shipped:  # identity first, then equal fields
+                return source
+        return None
+
+    def declaration(self, dependency: Dependency) -> Location:
+        """The line the user edits for ``dependency``, in whichever source ships it."""
+        source = self.source_of(dependency)
+        return (source.project if source else self.project).declaration(dependency)
 
 
 def runtime_ecosystem(runtime: object) -> str | None:
@@ -59,6 +115,49 @@ def code_directory(fn: Function) -> Path | None:
     return path if path.is_dir() else None
 
 
+def local_path(app: App, code: CodeLocation) -> Path | None:
+    """The local zip or directory of a function's code or a layer's content, if it exists.
+
+    Loaders give paths joined to the template's directory; a path some loader left as
+    written (a raw CloudFormation ``Content: build/layer.zip``) is tried against the
+    template's directory too.
+    """
+    if code.kind not in ("directory", "zip") or not code.path:
+        return None
+    candidates = [Path(code.path)]
+    if not candidates[0].is_absolute() and app.root_file:
+        candidates.append(Path(app.root_file).parent / code.path)
+    for path in candidates:
+        if path.is_file() if code.kind == "zip" else path.is_dir():
+            return path
+    return None
+
+
+def layers_of(app: App, fn: Function) -> list[Layer]:
+    """The layers declared in ``app`` that ``fn`` uses.
+
+    A function names a layer by its ref (SAM, CloudFormation ``Ref``), by an expression
+    on its address (Terraform ``aws_lambda_layer_version.x.arn``) or by an ARN whose
+    layer name is the declared layer's name.
+    """
+    used: list[Layer] = []
+    for entry in fn.layers:
+        text = entry if isinstance(entry, str) else getattr(entry, "expression", "")
+        for layer in app.layers:
+            if layer in used:
+                continue
+            named = isinstance(layer.name, str) and bool(
+                re.search(rf":layer:{re.escape(layer.name)}(:|$)", text)
+            )
+            if (
+                text == layer.ref
+                or re.search(rf"(?<![\w.-]){re.escape(layer.ref)}(?![\w-])", text)
+                or named
+            ):
+                used.append(layer)
+    return used
+
+
 def handler_directory(fn: Function, root: Path) -> Path:
     """The directory of the handler module (``src/orders/app.handler`` → ``src/orders``)."""
     if not isinstance(fn.handler, str) or "." not in fn.handler:
@@ -71,6 +170,7 @@ def handler_directory(fn: Function, root: Path) -> Path:
 
 
 _IMPORTS: dict[tuple[int, str], Imports] = {}
+_ARTIFACTS: dict[tuple[int, str, tuple[object, ...]], Artifact] = {}
 _STORES: dict[tuple[int, str], Store | None] = {}
 _INFOS: dict[tuple[int, str], StoreInfo] = {}
 _MATCHES: dict[
@@ -129,23 +229,147 @@ def _check_store(store: Store | None, configured: str | None) -> None:
         )
 
 
+def _artifact(path: Path) -> Artifact:
+    """The artifact at ``path``, read once per process and content signature."""
+    try:
+        stat = path.stat()
+        signature: tuple[object, ...] = (stat.st_mtime_ns, stat.st_size)
+        if path.is_dir():
+            signature += tuple(sorted((e.name, e.stat().st_mtime_ns) for e in os.scandir(path)))
+    except OSError:
+        signature = ()
+    key = (os.getpid(), str(path), signature)
+    if key not in _ARTIFACTS:
+        _ARTIFACTS[key] = read_artifact(path)
+    return _ARTIFACTS[key]
+
+
+def _shipped(project: Project, artifact: Artifact | None) -> tuple[Dependency, ...]:
+    """Declared dependencies plus installed packages they do not account for."""
+    declared = project.shipped()
+    if artifact is None:
+        return tuple(declared)
+    known = {(d.ecosystem, d.key, d.version) for d in declared}
+    installed = [d for d in artifact.packages if (d.ecosystem, d.key, d.version) not in known]
+    return (*declared, *installed)
+
+
+def _dev_only(manifests: list[Manifest]) -> set[tuple[str, str]]:
+    """Packages the manifests mark dev-only and nowhere ask for at run time."""
+    dev = {(d.ecosystem, d.key) for m in manifests for d in m.dependencies if d.dev}
+    return dev - {(d.ecosystem, d.key) for m in manifests for d in m.dependencies if not d.dev}
+
+
+def _deployed_part(
+    artifact: Artifact, manifests: list[Manifest], ecosystem: str | None
+) -> Artifact:
+    """What of a code directory's installed packages is deployed with the function.
+
+    A developer's checkout holds dev tools in ``node_modules`` (Serverless plugins, test
+    runners) that packaging leaves out, and a Python function's directory may hold a
+    ``node_modules`` that is not its dependency at all: those packages, and what was found
+    about them, are dropped.
+    """
+    dev = _dev_only(manifests)
+
+    def kept(package_ecosystem: str, name: str) -> bool:
+        if ecosystem is not None and package_ecosystem != ecosystem:
+            return False
+        return (package_ecosystem, normalize_name(package_ecosystem, name)) not in dev
+
+    issue_ecosystem = {INSTALL_SCRIPT: NPM, BINDING_GYP: NPM, HASH_MISMATCH: PYPI, UNRECORDED: PYPI}
+    return replace(
+        artifact,
+        packages=tuple(d for d in artifact.packages if kept(d.ecosystem, d.name)),
+        issues=tuple(
+            i
+            for i in artifact.issues
+            if i.kind not in issue_ecosystem or kept(issue_ecosystem[i.kind], i.package)
+        ),
+    )
+
+
+def _source(
+    app: App, code: CodeLocation, label: str, layer: str | None, fn: Function | None
+) -> Source | None:
+    path = local_path(app, code)
+    if path is None:
+        return None
+    artifact: Artifact | None = None
+    if code.kind == "zip":
+        artifact = _artifact(path)
+        project = Project(
+            directory=artifact.path,
+            manifests=artifact.manifests,
+            diagnostics=tuple(d for m in artifact.manifests for d in m.diagnostics),
+        )
+    else:
+        start = handler_directory(fn, path) if fn is not None else None
+        ecosystem = runtime_ecosystem(fn.runtime) if fn else None
+        project = project_for(path, start, ecosystem)
+        if has_installed_packages(path):
+            # the code root's own manifests say which installed packages are dev tools
+            manifests = [*project.manifests, *project_for(path).manifests]
+            artifact = _deployed_part(_artifact(path), manifests, ecosystem)
+    return Source(
+        label=label,
+        layer=layer,
+        project=project,
+        artifact=artifact,
+        shipped=_shipped(project, artifact),
+    )
+
+
+def function_sources(app: App, fn: Function) -> list[Source]:
+    """The function's own code and its layers, those available locally."""
+    sources: list[Source] = []
+    own = _source(app, fn.code, "function code", None, fn)
+    if own is not None:
+        sources.append(own)
+    for layer in layers_of(app, fn):
+        # the declared name reads better than SAM's generated id (``Deps324c496a37``)
+        name = layer.name if isinstance(layer.name, str) and layer.name else layer.ref
+        source = _source(app, layer.content, f"layer {name}", name, None)
+        if source is not None:
+            sources.append(source)
+    return sources
+
+
 def audit_function(app: App, fn: Function, *, with_store: bool = True) -> FunctionAudit | None:
-    """The audit of ``fn``, or ``None`` when its code is not available locally."""
+    """The audit of ``fn``, or ``None`` when neither its code nor a layer is available
+    locally."""
     from faasguard.rules.base import current_config, note  # noqa: PLC0415
 
-    root = code_directory(fn)
-    if root is None:
+    sources = function_sources(app, fn)
+    if not sources:
         return None
-    project = project_for(root, handler_directory(fn, root), runtime_ecosystem(fn.runtime))
-    for diagnostic in project.diagnostics:
-        note(diagnostic)
-    shipped = tuple(project.shipped())
+    own = sources[0] if sources[0].layer is None else None
+    project = own.project if own else Project(directory="")
+    for source in sources:
+        for diagnostic in source.project.diagnostics:
+            note(diagnostic)
+        for diagnostic in source.artifact.diagnostics if source.artifact else ():
+            note(diagnostic)
+    seen: set[tuple[str, str, str | None]] = set()
+    merged: list[Dependency] = []
+    for source in sources:
+        for dependency in source.shipped:
+            identity = (dependency.ecosystem, dependency.key, dependency.version)
+            if identity not in seen:
+                seen.add(identity)
+                merged.append(dependency)
+    shipped = tuple(merged)
     if not shipped:
-        return FunctionAudit(function=fn, project=project, shipped=())
-    imports_key = (os.getpid(), project.directory)
-    if imports_key not in _IMPORTS:
-        _IMPORTS[imports_key] = scan_imports(Path(project.directory))
-    reach = reachability(shipped, _IMPORTS[imports_key])
+        return FunctionAudit(function=fn, project=project, shipped=(), sources=tuple(sources))
+    if own is not None and own.artifact is not None and own.artifact.kind == "zip":
+        reach = {}  # the code is inside the zip: its imports are not scanned
+    elif own is not None:
+        imports_key = (os.getpid(), project.directory)
+        if imports_key not in _IMPORTS:
+            _IMPORTS[imports_key] = scan_imports(Path(project.directory))
+        reach = reachability(shipped, _IMPORTS[imports_key])
+    else:
+        reach = {}
     vulnerable: tuple[PackageResult, ...] = ()
     store = None
     if with_store:
@@ -154,7 +378,8 @@ def audit_function(app: App, fn: Function, *, with_store: bool = True) -> Functi
         _check_store(store, configured)
         if store is not None:
             signature = tuple((d.ecosystem, d.key, d.version) for d in shipped)
-            key = (os.getpid(), str(store.path), project.directory, signature)
+            where = "|".join(s.project.directory for s in sources)
+            key = (os.getpid(), str(store.path), where, signature)
             if key not in _MATCHES:
                 _MATCHES[key] = tuple(match(shipped, store))
             vulnerable = _MATCHES[key]
@@ -165,9 +390,10 @@ def audit_function(app: App, fn: Function, *, with_store: bool = True) -> Functi
         reach=reach,
         vulnerable=vulnerable,
         store_available=store is not None,
+        sources=tuple(sources),
     )
 
 
 def declaration(audit: FunctionAudit, dependency: Dependency) -> Location:
     """The line the user edits for ``dependency`` (manifest line for direct ones)."""
-    return audit.project.declaration(dependency)
+    return audit.declaration(dependency)

@@ -21,7 +21,12 @@ class Dependency:
     ``version`` is the exact version when the file pins or resolves one (lockfiles,
     ``==`` pins, exact ``package.json`` versions), else ``None``; ``spec`` is the
     requirement as written (``>=1.0``, ``^4.17.0``). ``location`` is the line declaring it,
-    the line a user edits. ``requires`` lists the names it depends on (lockfiles only).
+    the line a user edits. ``requires`` lists the names it depends on (lockfiles and
+    installed packages). ``sdist_only`` is set when the lockfile records only a source
+    archive for the pinned version (installing it runs the package's build code).
+    ``artifact`` is the deployment zip or layer the package was found installed in (a
+    shipped package, read from its ``dist-info`` or ``node_modules`` metadata), ``None``
+    for packages read from manifests and lockfiles.
     """
 
     ecosystem: str
@@ -37,6 +42,8 @@ class Dependency:
     hashes: tuple[str, ...] = ()
     install_script: bool = False
     requires: tuple[str, ...] = ()
+    sdist_only: bool = False
+    artifact: str | None = None
 
     @property
     def key(self) -> str:

@@ -96,7 +96,7 @@ class Project:
 
 def parse_file(path: Path, direct_names: set[str] | None = None) -> Manifest:
     """Parse one dependency file by its name; unreadable files become a diagnostic."""
-    from faasguard.deps import node, python  # noqa: PLC0415
+    from faasguard.deps import python  # noqa: PLC0415
 
     name = path.name
     file = str(path)
@@ -124,7 +124,20 @@ def parse_file(path: Path, direct_names: set[str] | None = None) -> Manifest:
                 ),
             ),
         )
+    return parse_text(name, file, text, direct_names)
+
+
+def parse_text(name: str, file: str, text: str, direct_names: set[str] | None = None) -> Manifest:
+    """Parse the text of a dependency file called ``name``; ``file`` names it in locations.
+
+    Used for files on disk and for manifests read from inside deployment zips.
+    """
+    from faasguard.deps import node, python  # noqa: PLC0415
+
     names = direct_names or set()
+    if _REQUIREMENTS.match(name) and not name.startswith("pylock"):
+        manifest = python.parse_requirements(file, text)
+        return _as_dev(manifest) if _DEV_REQUIREMENTS.search(name) else manifest
     if name == "package.json":
         return node.parse_package_json(file, text)
     if name in ("package-lock.json", "npm-shrinkwrap.json"):

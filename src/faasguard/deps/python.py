@@ -39,10 +39,16 @@ def _pinned(spec: str) -> str | None:
     return match.group(1) if match else None
 
 
-def parse_requirements(path: str) -> Manifest:
-    """A ``requirements*.txt`` file with everything it includes through ``-r``/``-c``."""
+def parse_requirements(path: str, text: str | None = None) -> Manifest:
+    """A ``requirements*.txt`` file with everything it includes through ``-r``/``-c``.
+
+    With ``text`` (a requirements file read from inside a zip), ``path`` only names it in
+    locations; see :func:`_requirements_text`.
+    """
     from pip_requirements_parser import RequirementsFile  # noqa: PLC0415 - heavy import
 
+    if text is not None:
+        return _requirements_text(path, text)
     try:
         parsed = RequirementsFile.from_file(path, include_nested=True)
     except Exception as exc:  # the parser raises bare exceptions on unreadable includes
@@ -102,7 +108,8 @@ def parse_requirements(path: str) -> Manifest:
                         kind=kind,
                         value=str(item),
                         location=Location(
-                            file=str(option.filename or path), line=int(option.line_number or 0)
+                            file=str(option.filename or path),
+                            line=int(option.line_number or 0),
                         ),
                     )
                 )
@@ -114,6 +121,109 @@ def parse_requirements(path: str) -> Manifest:
         )
         for invalid in parsed.invalid_lines
     ]
+    return Manifest(
+        path=path,
+        kind="requirements",
+        ecosystem=PYPI,
+        is_lock=False,
+        dependencies=tuple(dependencies),
+        indexes=tuple(indexes),
+        diagnostics=tuple(diagnostics),
+    )
+
+
+_OPTION_KINDS = {
+    "-i": "index-url",
+    "--index-url": "index-url",
+    "--extra-index-url": "extra-index-url",
+    "--trusted-host": "trusted-host",
+    "-f": "find-links",
+    "--find-links": "find-links",
+}
+
+
+def _requirements_text(path: str, text: str) -> Manifest:
+    """A requirements file read from inside a zip, parsed line by line.
+
+    ``pip-requirements-parser`` only reads files (its ``from_string`` writes a temporary
+    file, and fails in the released version), and nothing of an archive is written to disk,
+    so this reads the subset that matters for an installed artifact: pinned and URL
+    requirements with their hashes, and index options. ``-r``/``-c`` includes are not
+    followed: they name files outside the archive.
+    """
+    from packaging.requirements import InvalidRequirement, Requirement  # noqa: PLC0415
+
+    dependencies: list[Dependency] = []
+    indexes: list[IndexSetting] = []
+    diagnostics: list[Diagnostic] = []
+    logical: list[tuple[int, str]] = []
+    pending = ""
+    start = 0
+    for number, raw in enumerate(text.splitlines(), 1):
+        line = re.sub(r"(^|\s)#.*$", "", raw).rstrip()
+        if not pending:
+            start = number
+        if line.endswith("\\"):
+            pending += line[:-1] + " "
+            continue
+        logical.append((start, pending + line))
+        pending = ""
+    for number, line in logical:
+        words = line.split()
+        if not words:
+            continue
+        location = Location(file=path, line=number)
+        option = words[0].split("=", 1)
+        if option[0] in _OPTION_KINDS:
+            value = option[1] if len(option) > 1 else (words[1] if len(words) > 1 else "")
+            indexes.append(
+                IndexSetting(kind=_OPTION_KINDS[option[0]], value=value, location=location)
+            )
+            continue
+        if words[0].startswith("-") and words[0] not in ("-e", "--editable"):
+            continue  # -r, -c and other options
+        hashes = tuple(w.split("=", 1)[1] for w in words if w.startswith("--hash="))
+        spec_words = [w for w in words if not w.startswith("--")]
+        editable = spec_words[0] in ("-e", "--editable")
+        requirement = " ".join(spec_words[1:] if editable else spec_words)
+        if re.match(r"^(git|hg|svn|bzr)\+", requirement) or "://" in requirement.split("@")[0]:
+            egg = re.search(r"#egg=([\w.-]+)", requirement)
+            url = requirement.split()[0]
+            dependencies.append(
+                Dependency(
+                    ecosystem=PYPI,
+                    name=egg.group(1) if egg else url.rsplit("/", 1)[-1].split("#")[0],
+                    spec=url,
+                    location=location,
+                    source=VCS if "+" in url.split("://")[0] else URL,
+                    url=url,
+                    hashes=hashes,
+                )
+            )
+            continue
+        try:
+            req = Requirement(requirement)
+        except InvalidRequirement as exc:
+            diagnostics.append(
+                _diag(path, f"invalid requirement line: {str(exc).splitlines()[0]}", number)
+            )
+            continue
+        spec = str(req.specifier)
+        source = REGISTRY
+        if req.url:
+            source = VCS if re.match(r"^(git|hg|svn|bzr)\+", req.url) else URL
+        dependencies.append(
+            Dependency(
+                ecosystem=PYPI,
+                name=req.name,
+                version=_pinned(spec),
+                spec=spec or (req.url or ""),
+                location=location,
+                source=PATH if editable and source == REGISTRY else source,
+                url=req.url,
+                hashes=hashes,
+            )
+        )
     return Manifest(
         path=path,
         kind="requirements",
@@ -217,6 +327,8 @@ def parse_toml_lock(path: str, text: str, kind: str, direct_names: set[str]) -> 
     if not isinstance(packages, list):
         return Manifest(path=path, kind=kind, ecosystem=PYPI, is_lock=True)
     names = toml_names(text)
+    metadata = data.get("metadata")
+    legacy_files = metadata.get("files") if isinstance(metadata, dict) else None
     last_line: dict[str, int] = {}
     dependencies: list[Dependency] = []
     for entry in packages:
@@ -263,6 +375,7 @@ def parse_toml_lock(path: str, text: str, kind: str, direct_names: set[str]) -> 
             requires = [str(d.get("name")) for d in deps if isinstance(d, dict)]
         key = normalize_name(PYPI, name)
         direct = not direct_names or key in direct_names
+        legacy = legacy_files.get(name) if isinstance(legacy_files, dict) else None
         if (
             source == PATH
             and kind == "uv-lock"
@@ -283,11 +396,36 @@ def parse_toml_lock(path: str, text: str, kind: str, direct_names: set[str]) -> 
                 url=url,
                 hashes=tuple(hashes),
                 requires=tuple(requires),
+                sdist_only=_sdist_only(entry, legacy),
             )
         )
     return Manifest(
         path=path, kind=kind, ecosystem=PYPI, is_lock=True, dependencies=tuple(dependencies)
     )
+
+
+_SDIST_SUFFIXES = (".tar.gz", ".tgz", ".zip", ".tar.bz2", ".tar.xz")
+
+
+def _sdist_only(entry: dict[str, Any], legacy_files: object) -> bool:
+    """Whether a lockfile entry records only source archives (no wheel) for its version.
+
+    Poetry lists file names (``files``, or ``[metadata.files]`` in lockfiles before 1.1);
+    uv and PEP 751 keep ``sdist`` apart from ``wheels``. Entries recording no file at all
+    (VCS, path, or a lockfile written without file lists) are not judged.
+    """
+    files = entry.get("files")
+    if not isinstance(files, list):
+        files = legacy_files if isinstance(legacy_files, list) else None
+    if files is not None:
+        names = [
+            str(f.get("file") or f.get("name") or "")
+            for f in files
+            if isinstance(f, dict) and (f.get("file") or f.get("name"))
+        ]
+        return bool(names) and not any(n.endswith(".whl") for n in names)
+    sdist = entry.get("sdist")
+    return isinstance(sdist, dict) and not entry.get("wheels")
 
 
 def parse_pyproject(path: str, text: str) -> Manifest:

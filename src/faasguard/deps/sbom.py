@@ -212,8 +212,16 @@ def spdx_json(app_name: str, audits: Sequence[FunctionAudit], *, reproducible: b
     ids = {ref: f"SPDXRef-Package-{index}" for index, ref in enumerate(packages, 1)}
     spdx_packages: list[dict[str, Any]] = []
     relationships: list[dict[str, str]] = []
+    used_ids: set[str] = set()
     for audit in sorted(audits, key=lambda a: a.function.ref):
-        fn_id = "SPDXRef-Function-" + "".join(c if c.isalnum() else "-" for c in audit.function.ref)
+        base_id = "SPDXRef-Function-" + "".join(
+            c if c.isascii() and c.isalnum() else "-" for c in audit.function.ref
+        )
+        fn_id, suffix = base_id, 1
+        while fn_id in used_ids:  # the same ref in two apps (SAM and Serverless variants)
+            suffix += 1
+            fn_id = f"{base_id}-{suffix}"
+        used_ids.add(fn_id)
         spdx_packages.append(
             {
                 "SPDXID": fn_id,

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from faasguard.deps.audit import FunctionAudit, audit_function
+from faasguard.deps.audit import FunctionAudit, Source, audit_function
+from faasguard.deps.model import Manifest
 from faasguard.model import App
 
 #: Formats whose fixture projects exercise the DEP rules that need no vulnerability data:
@@ -23,3 +24,10 @@ def audits(app: App, *, with_store: bool = False) -> Iterator[FunctionAudit]:
 def version_text(version: str | None, spec: str) -> str:
     """``2.19.1``, or the spec when no exact version is known."""
     return version or spec or "(any version)"
+
+
+def audit_manifests(audit: FunctionAudit) -> Iterator[tuple[Source, Manifest]]:
+    """Every manifest and lockfile of the function's code and of its layers."""
+    for source in audit.sources:
+        for manifest in source.project.manifests:
+            yield source, manifest

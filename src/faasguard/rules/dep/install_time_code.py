@@ -3,11 +3,17 @@
 What it finds:
 Code that runs when a function's dependencies are installed, before any review or test:
 `preinstall`/`install`/`postinstall` scripts in the function's `package.json`, lockfile
-entries marked `hasInstallScript` (package-lock v2/v3) or `requiresBuild` (pnpm), and
-Python dependencies installed from source archives (direct `.tar.gz`/`.zip` URLs run
-`setup.py`). Reported on the script line or the lockfile entry. Tested with annotated
-fixtures (`tests/fixtures/sam/dep-*`; in `package.json`, annotations sit in npm's `"//"`
-comment keys, which faasguard ignores).
+entries marked `hasInstallScript` (package-lock v2/v3) or `requiresBuild` (pnpm), Python
+dependencies installed from source archives (direct `.tar.gz`/`.zip` URLs, and pinned
+versions for which `poetry.lock`, `uv.lock` or `pylock.toml` records only an sdist: building
+them runs `setup.py` or the build backend; `Pipfile.lock` records hashes without file names,
+so it cannot tell), and in deployment zips and layers: installed npm packages with install
+scripts or a `binding.gyp`, and `.pth` files with `import` lines (Python runs them at
+start-up in a site directory). The function's layers declared in the same app are audited
+too. Reported on the script line, the lockfile entry or the artifact file. Tested with
+annotated fixtures (`tests/fixtures/sam/dep-*`; in `package.json`, annotations sit in npm's
+`"//"` comment keys, which faasguard ignores) and with zips built by the tests in
+`tests/deps/test_deps_artifacts.py`.
 
 Why it matters:
 Install scripts run with the full rights of whoever runs `npm install` or `pip install`:
@@ -36,11 +42,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from faasguard.deps.model import URL
+from faasguard.deps.artifact import BINDING_GYP, INSTALL_SCRIPT, PTH_CODE
+from faasguard.deps.audit import Source
+from faasguard.deps.model import REGISTRY, URL
+from faasguard.deps.versions import NPM
 from faasguard.findings import Hit, Practice, Severity
 from faasguard.model import App
 from faasguard.rules.base import rule
-from faasguard.rules.dep._common import DEP_FORMATS, audits
+from faasguard.rules.dep._common import DEP_FORMATS, audit_manifests, audits
 
 _SDIST_SUFFIXES = (".tar.gz", ".tgz", ".zip", ".tar.bz2")
 
@@ -55,10 +64,13 @@ _SDIST_SUFFIXES = (".tar.gz", ".tgz", ".zip", ".tar.bz2")
     formats=DEP_FORMATS,
 )
 def check(app: App) -> Iterator[Hit]:
-    """One hit per install script, install-script package or source-archive dependency."""
+    """One hit per install script, install-script package, source-only dependency, ``.pth``
+    file running code and ``binding.gyp``, in the function's code and its layers."""
     for audit in audits(app):
         fn = audit.function
-        for manifest in audit.project.manifests:
+        flagged: set[str] = set()
+        for source, manifest in audit_manifests(audit):
+            prefix = source.key_prefix()
             for script in manifest.scripts:
                 yield Hit(
                     message=(
@@ -68,12 +80,14 @@ def check(app: App) -> Iterator[Hit]:
                     ),
                     location=script.location,
                     function=fn.ref,
-                    key=f"script:{script.name}",
+                    key=f"{prefix}script:{script.name}",
                 )
             for dep in manifest.dependencies:
                 if dep.dev:
                     continue
+                key = f"{prefix}package:{dep.ecosystem}:{dep.key}"
                 if dep.install_script:
+                    flagged.add(key)
                     yield Hit(
                         message=(
                             f"{dep.name} {dep.version or ''} runs an install script "
@@ -81,12 +95,24 @@ def check(app: App) -> Iterator[Hit]:
                         ),
                         location=dep.location,
                         function=fn.ref,
-                        key=f"package:{dep.ecosystem}:{dep.key}",
+                        key=key,
+                    )
+                elif dep.sdist_only and dep.source == REGISTRY:
+                    yield Hit(
+                        message=(
+                            f"{dep.name} {dep.version or ''} has only a source archive in "
+                            f"{manifest.path.rsplit('/', 1)[-1]} (no wheel): installing it runs "
+                            "its build code (setup.py or build backend); pin a version with "
+                            "wheels or build the wheel yourself"
+                        ),
+                        location=source.project.declaration(dep),
+                        function=fn.ref,
+                        key=f"{prefix}sdist:{dep.ecosystem}:{dep.key}",
                     )
                 elif (
                     dep.source == URL
                     and dep.url
-                    and dep.url.split("#")[0].endswith(_SDIST_SUFFIXES)
+                    and dep.url.split("#")[0].split("?")[0].endswith(_SDIST_SUFFIXES)
                 ):
                     yield Hit(
                         message=(
@@ -95,5 +121,46 @@ def check(app: App) -> Iterator[Hit]:
                         ),
                         location=dep.location,
                         function=fn.ref,
-                        key=f"sdist:{dep.ecosystem}:{dep.key}",
+                        key=f"{prefix}sdist:{dep.ecosystem}:{dep.key}",
                     )
+        for source in audit.sources:
+            yield from _artifact_hits(source, fn.ref, flagged)
+
+
+def _artifact_hits(source: Source, function: str, flagged: set[str]) -> Iterator[Hit]:
+    """Install-time and start-up code found in a deployment package or layer."""
+    if source.artifact is None:
+        return
+    prefix = source.key_prefix()
+    where = f"{source.label} ({source.artifact.path})"
+    for issue in source.artifact.issues:
+        member = f"'{issue.member}'"
+        if issue.kind == PTH_CODE:
+            yield Hit(
+                message=(
+                    f"{member} in the {where} has an import line Python runs at start-up "
+                    f"wherever the directory is a site directory: '{issue.detail}'; remove "
+                    "it unless you know why it is there"
+                ),
+                location=issue.location,
+                function=function,
+                key=f"{prefix}pth:{issue.member}",
+                properties={"member": issue.member},
+            )
+            continue
+        key = f"{prefix}package:{NPM}:{issue.package.lower()}"
+        if issue.kind not in (INSTALL_SCRIPT, BINDING_GYP) or key in flagged:
+            continue  # the lockfile entry already says so
+        flagged.add(key)
+        what = (
+            f"runs an install script ({issue.detail})"
+            if issue.kind == INSTALL_SCRIPT
+            else "has a binding.gyp (npm compiles native code with node-gyp on install)"
+        )
+        yield Hit(
+            message=f"{issue.package} installed in the {where} {what}: review it",
+            location=issue.location,
+            function=function,
+            key=key,
+            properties={"package": issue.package, "member": issue.member},
+        )

@@ -69,7 +69,7 @@ def check(app: App) -> Iterator[Hit]:
                     f"package ({ids}){': ' + summary if summary else ''}. Remove it and rotate "
                     "every credential the function and build machines had"
                 ),
-                location=audit.project.declaration(dep),
+                location=audit.declaration(dep),
                 function=audit.function.ref,
                 key=f"{dep.ecosystem}:{dep.key}",
                 properties={

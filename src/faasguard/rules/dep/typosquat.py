@@ -56,9 +56,16 @@ def check(app: App) -> Iterator[Hit]:
     """One hit per function and dependency whose name imitates a popular package."""
     for audit in audits(app):
         seen: set[tuple[str, str]] = set()
-        for manifest in audit.project.manifests:
-            for dep in manifest.dependencies:
-                if not dep.direct or dep.source != REGISTRY or (dep.ecosystem, dep.key) in seen:
+        for source in audit.sources:
+            # direct declarations, and installed packages no manifest accounts for
+            candidates = [d for m in source.project.manifests for d in m.dependencies]
+            candidates += [d for d in source.shipped if d.artifact is not None]
+            for dep in candidates:
+                if (
+                    not (dep.direct or dep.artifact is not None)
+                    or dep.source != REGISTRY
+                    or (dep.ecosystem, dep.key) in seen
+                ):
                     continue
                 seen.add((dep.ecosystem, dep.key))
                 squat = typosquat.check(dep.ecosystem, dep.name)
@@ -70,7 +77,7 @@ def check(app: App) -> Iterator[Hit]:
                         f"package {squat.target} ({squat.technique}): check the name and use "
                         f"{squat.target} if that is what you meant"
                     ),
-                    location=audit.project.declaration(dep),
+                    location=audit.declaration(dep),
                     function=audit.function.ref,
                     key=f"{dep.ecosystem}:{dep.key}",
                     properties={

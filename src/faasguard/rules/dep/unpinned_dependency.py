@@ -45,7 +45,7 @@ from faasguard.deps.versions import NPM, npm_satisfies
 from faasguard.findings import Hit, Practice, Severity
 from faasguard.model import App
 from faasguard.rules.base import rule
-from faasguard.rules.dep._common import DEP_FORMATS, audits
+from faasguard.rules.dep._common import DEP_FORMATS, audit_manifests, audits
 
 
 def _out_of_sync(manifest: Manifest, lock: Manifest) -> Iterator[tuple[str, str, object]]:
@@ -90,8 +90,9 @@ def check(app: App) -> Iterator[Hit]:
 
     for audit in audits(app):
         fn = audit.function
-        project = audit.project
-        for manifest in project.manifests:
+        for source, manifest in audit_manifests(audit):
+            project = source.project
+            prefix = source.key_prefix()
             if manifest.is_lock:
                 continue
             lock = project.lockfile(manifest.ecosystem)
@@ -104,7 +105,7 @@ def check(app: App) -> Iterator[Hit]:
                             message=f"lockfile out of sync: {message}; regenerate the lockfile",
                             location=location,
                             function=fn.ref,
-                            key=f"sync:{_name(manifest)}:{name}",
+                            key=f"{prefix}sync:{_name(manifest)}:{name}",
                         )
                 continue
             unpinned = [d for d in shipped if d.version is None]
@@ -118,7 +119,7 @@ def check(app: App) -> Iterator[Hit]:
                         ),
                         location=dep.location,
                         function=fn.ref,
-                        key=f"pin:{_name(manifest)}:{dep.key}",
+                        key=f"{prefix}pin:{_name(manifest)}:{dep.key}",
                     )
                 pinned = [d for d in shipped if d.version is not None]
                 if pinned and not any(d.hashes for d in pinned):
@@ -129,7 +130,7 @@ def check(app: App) -> Iterator[Hit]:
                         ),
                         location=pinned[0].location,
                         function=fn.ref,
-                        key=f"hashes:{_name(manifest)}",
+                        key=f"{prefix}hashes:{_name(manifest)}",
                         severity=Severity.INFO,
                     )
             elif unpinned:
@@ -143,5 +144,5 @@ def check(app: App) -> Iterator[Hit]:
                     ),
                     location=unpinned[0].location,
                     function=fn.ref,
-                    key=f"nolock:{_name(manifest)}",
+                    key=f"{prefix}nolock:{_name(manifest)}",
                 )

@@ -47,7 +47,7 @@ from faasguard.deps.versions import NPM
 from faasguard.findings import Hit, Practice, Severity
 from faasguard.model import App
 from faasguard.rules.base import rule
-from faasguard.rules.dep._common import DEP_FORMATS, audits
+from faasguard.rules.dep._common import DEP_FORMATS, audit_manifests, audits
 
 OFFICIAL_HOSTS = {
     NPM: {"registry.npmjs.org", "registry.yarnpkg.com", "registry.npmjs.com"},
@@ -79,7 +79,8 @@ def check(app: App) -> Iterator[Hit]:
     """Index options, non-registry dependencies, foreign hosts and missing hashes."""
     for audit in audits(app):
         fn = audit.function
-        for manifest in audit.project.manifests:
+        for source, manifest in audit_manifests(audit):
+            prefix = source.key_prefix()
             official = OFFICIAL_HOSTS.get(manifest.ecosystem, set())
             for index in manifest.indexes:
                 if index.kind == "index-url" and _host(index.value) in official:
@@ -88,13 +89,13 @@ def check(app: App) -> Iterator[Hit]:
                     message=_INDEX_MESSAGES.get(index.kind, "{value}").format(value=index.value),
                     location=index.location,
                     function=fn.ref,
-                    key=f"index:{index.kind}:{index.value}",
+                    key=f"{prefix}index:{index.kind}:{index.value}",
                 )
             missing_integrity = []
             for dep in manifest.dependencies:
                 if dep.dev:
                     continue
-                key = f"{dep.ecosystem}:{dep.key}:{dep.source}"
+                key = f"{prefix}{dep.ecosystem}:{dep.key}:{dep.source}"
                 if dep.source in (VCS, URL, PATH):
                     kind = {VCS: "a VCS reference", URL: "a direct URL", PATH: "a local path"}
                     yield Hit(
@@ -134,5 +135,5 @@ def check(app: App) -> Iterator[Hit]:
                     ),
                     location=first.location,
                     function=fn.ref,
-                    key=f"integrity:{manifest.path.rsplit('/', 1)[-1]}",
+                    key=f"{prefix}integrity:{manifest.path.rsplit('/', 1)[-1]}",
                 )

@@ -91,7 +91,7 @@ def check(app: App) -> Iterator[Hit]:
                     f"vulnerabilit{'y' if len(vulns) == 1 else 'ies'}: {listed}. {advice}; "
                     f"{reach.describe()}"
                 ),
-                location=audit.project.declaration(dep),
+                location=audit.declaration(dep),
                 function=audit.function.ref,
                 key=f"{dep.ecosystem}:{dep.key}",
                 severity=severity,
