@@ -249,6 +249,7 @@ def _load(path: str, options: LoadOptions) -> App:
     builder = _Builder(ctx=ctx, service_dir=service_dir)
     builder.load_resources()
     builder.build_functions()
+    builder.layers.extend(_layers(ctx, service_dir))
     diagnostics += resolver.diagnostics + ctx.diagnostics
     return App(
         name=service_name,
@@ -290,6 +291,44 @@ class _Plan:
     role_pointer: str = ""
     own_statements: list[Any] = field(default_factory=list)
     inherit: bool = False
+
+
+def _layers(ctx: Context, service_dir: str) -> list[Layer]:
+    """The service's own ``layers:``; functions refer to them as ``{Ref: <Name>LambdaLayer}``
+    (the framework's logical id), which is therefore the layer's ref."""
+    result: list[Layer] = []
+    for key, raw in mapping(ctx.config.get("layers")).items():
+        if not isinstance(key, str):
+            continue
+        layer = mapping(raw)
+        pointer = pointer_join("/layers", key)
+        artifact = as_str(mapping(layer.get("package")).get("artifact"))
+        path = as_str(layer.get("path"))
+        if isinstance(artifact, str):
+            content = CodeLocation(
+                kind="zip", path=os.path.normpath(os.path.join(service_dir, artifact))
+            )
+        elif isinstance(path, str):
+            content = CodeLocation(
+                kind="directory", path=os.path.normpath(os.path.join(service_dir, path))
+            )
+        else:
+            content = CodeLocation(kind="unknown")
+        runtimes = tuple(
+            value
+            for value in (as_str(item) for item in as_list(layer.get("compatibleRuntimes")))
+            if value is not None
+        )
+        result.append(
+            Layer(
+                ref=f"{normalized_function_name(key)}LambdaLayer",
+                name=as_str(layer.get("name")) or key,
+                content=content,
+                compatible_runtimes=runtimes,
+                location=ctx.locate(pointer),
+            )
+        )
+    return result
 
 
 @dataclass(slots=True)
