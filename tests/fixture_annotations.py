@@ -14,8 +14,23 @@ LOADER_OF_FORMAT = {
     "serverless": "faasguard.loaders.serverless",
     "terraform": "faasguard.loaders.terraform",
 }
-ANNOTATED_SUFFIXES = (".yml", ".yaml", ".json", ".tf", ".tfvars", ".txt", ".lock", ".toml")
-_MARK = re.compile(r"#\s*(expect|ok):\s*([A-Z]+\d{3}(?:\s*,\s*[A-Z]+\d{3})*)")
+ANNOTATED_SUFFIXES = (
+    ".yml",
+    ".yaml",
+    ".json",
+    ".tf",
+    ".tfvars",
+    ".txt",
+    ".lock",
+    ".toml",
+    # Handler code (taint and code rules): ``# expect:`` in Python, ``// expect:`` in JS/TS.
+    ".py",
+    ".js",
+    ".mjs",
+    ".cjs",
+    ".ts",
+)
+_MARK = re.compile(r"(?:#|//)\s*(expect|ok):\s*([A-Z]+\d{3}(?:\s*,\s*[A-Z]+\d{3})*)")
 
 
 @dataclass

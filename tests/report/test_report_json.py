@@ -93,7 +93,7 @@ def test_findings_have_the_documented_keys_and_sorted_order() -> None:
         ("template.yaml", 88, "CONF004"),
     ]
     for finding in findings:
-        optional = {"flow", "properties"} & set(finding)
+        optional = {"flow", "trace", "properties"} & set(finding)
         assert set(finding) - optional == FINDING_KEYS
         assert set(finding["location"]) == {"file", "line", "column"}
 

@@ -23,6 +23,7 @@ Schema version 1 (also documented in ``docs/output.md``)::
           "location": {"file": "template.yaml", "line": 12, "column": 5},
           "fingerprint": "0123...",
           "flow": [{"location": {...}, "message": "..."}],   # only when non-empty
+          "trace": [{"file": "...", "line": 9, "column": 5, "message": "..."}],  # with flow
           "properties": {...}                                # only when non-empty
         }
       ],
@@ -122,6 +123,10 @@ def _flow_step(step: FlowStep, root: str) -> dict[str, Any]:
     return {"location": _location(step.location, root), "message": step.message}
 
 
+def _trace_step(step: FlowStep, root: str) -> dict[str, Any]:
+    return {**_location(step.location, root), "message": step.message}
+
+
 def _finding(finding: Finding, root: str) -> dict[str, Any]:
     entry: dict[str, Any] = {
         "rule_id": finding.rule_id,
@@ -138,6 +143,8 @@ def _finding(finding: Finding, root: str) -> dict[str, Any]:
     # Optional keys are omitted rather than empty so the common case stays compact.
     if finding.flow:
         entry["flow"] = [_flow_step(step, root) for step in finding.flow]
+        # The same path flattened for tools that want one location per step.
+        entry["trace"] = [_trace_step(step, root) for step in finding.flow]
     if finding.properties:
         entry["properties"] = json_safe(finding.properties)
     return entry

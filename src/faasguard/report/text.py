@@ -180,6 +180,7 @@ def _findings_grid(report: Report, findings: list[Finding]) -> Table:
             Text(finding.title, style="bold"),
             Text(finding.message),
             where,
+            *_flow_lines(report, finding),
         )
         grid.add_row(
             Text(finding.severity.label.upper(), style=SEVERITY_STYLES[finding.severity]),
@@ -187,6 +188,25 @@ def _findings_grid(report: Report, findings: list[Finding]) -> Table:
             body,
         )
     return grid
+
+
+def _flow_lines(report: Report, finding: Finding) -> list[Text]:
+    """The data-flow path of a taint finding, source first, one step per line."""
+    if not finding.flow:
+        return []
+    lines = [Text("path:", style="dim")]
+    last = len(finding.flow) - 1
+    for index, step in enumerate(finding.flow):
+        marker = "source" if index == 0 else "sink" if index == last else "step"
+        lines.append(
+            Text.assemble(
+                (f"  {marker:<6} ", "dim"),
+                (str(place(step.location, report.root)), "dim"),
+                "  ",
+                step.message,
+            )
+        )
+    return lines
 
 
 def _diagnostics_section(report: Report) -> list[RenderableType]:

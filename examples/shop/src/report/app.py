@@ -1,6 +1,7 @@
 """Nightly sales report, and an admin export."""
 
 import os
+import shlex
 import subprocess
 
 import boto3
@@ -18,4 +19,10 @@ def handler(event, context):
 def export_all(event, context):
     fmt = (event.get("queryStringParameters") or {}).get("format", "csv")
     os.system("export-orders --format " + fmt)  # P7: command injection from the query string
+    # Safe twin: the same command with the value quoted for the shell is not reported.
+    os.system("export-orders --format " + shlex.quote(fmt))
+    import requests  # only the admin export needs it
+
+    # P7: certificate verification off for the partner's self-signed endpoint
+    requests.post(os.environ["PARTNER_HOOK"], json={"format": fmt}, verify=False, timeout=5)
     return {"statusCode": 200}

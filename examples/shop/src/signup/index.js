@@ -9,5 +9,9 @@ exports.handler = async (event) => {
   if (rule) {
     eval(rule);
   }
+  // Safe twin: the attribute is only ever compared, the evaluated code is constant.
+  const tier = Number(event.request.userAttributes["custom:tier"]);
+  eval(`${tier} > 2`);
+  console.log("signup", JSON.stringify(event)); // P7: user attributes and e-mail in the logs
   return event;
 };

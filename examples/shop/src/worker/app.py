@@ -15,5 +15,7 @@ def handler(event, context):
         message = json.loads(record["body"])
         cart = pickle.loads(base64.b64decode(message["cart"]))  # P7: insecure deserialization
         DB.execute("UPDATE orders SET status = 'paid' WHERE id = '%s'" % message["id"])  # SQLi
+        # Safe twin: the same update with a bound parameter is not reported.
+        DB.execute("UPDATE orders SET status = 'paid' WHERE id = ?", (message["id"],))
         mark_paid(message["id"])
         print("processed", message["id"], cart)
