@@ -387,7 +387,8 @@ def table(
     lines = [
         f"Ground truth: {len(positives)} vulnerable sink lines (`# expect:`) and {len(negatives)}"
         f" safe ones (`# ok:`) in {len(fixture_dirs())} Python fixture projects"
-        " (`tests/fixtures/sam/code-*/`, 11 sink families, 11 trigger kinds and functions without a trigger).",
+        " (`tests/fixtures/sam/code-*/`, 11 sink families, 11 trigger kinds and functions"
+        " without a trigger).",
         "",
         "| tool | TP | FP | FN | precision | recall | time (s) | reports on other lines |",
         "|---|---:|---:|---:|---:|---:|---:|---:|",

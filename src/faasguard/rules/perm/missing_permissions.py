@@ -16,8 +16,8 @@ not a static string, a Terraform policy attachment whose role or policy cannot b
 the permission may be granted there. For event sources only the minimum the event source
 mapping needs counts (SQS `ReceiveMessage`/`DeleteMessage`/`GetQueueAttributes`; stream
 `DescribeStream`/`GetRecords`/`GetShardIterator`/`ListStreams`; VPC network-interface
-create/describe/delete); `iam suggest` also lists what the AWS managed policies add. Calls faasguard cannot see
-(code outside the code directory, dynamic client names) are not judged.
+create/describe/delete); `iam suggest` also lists what the AWS managed policies add.
+Calls faasguard cannot see (code outside the code directory, dynamic client names) are not judged.
 
 Why it matters:
 The call fails with `AccessDenied` at run time, on the code path that makes it, often
