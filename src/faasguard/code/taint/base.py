@@ -250,6 +250,7 @@ def sources_for(fn: Function) -> SourceSpec:
 
 _ANALYZERS: dict[str, TaintAnalyzer] = {}
 _CACHE: dict[tuple[str, str, str], tuple[tuple[tuple[str, int], ...], list[TaintFlow]]] = {}
+_GAPS: dict[tuple[str, str, str], list[Any]] = {}
 _LOCK = threading.Lock()
 #: Results kept at most (a scan of a big monorepo must not grow the cache without bound).
 _CACHE_LIMIT = 4096
@@ -301,6 +302,11 @@ def flows_for(fn: Function, app: App) -> list[TaintFlow]:
     if analyzer is None:
         return []
     flows = analyzer.analyze(fn, app)
+    # What the analyzer could not follow for this function (read right after the call:
+    # analyzers keep their latest gaps per function ref).
+    gaps = list(getattr(analyzer, "gaps", {}).get(fn.ref, ()))
+    with _LOCK:
+        _GAPS[key] = gaps
     # The template too: a changed trigger changes the sources.
     files = {str(entry.file), app.root_file}
     for flow in flows:
@@ -312,6 +318,19 @@ def flows_for(fn: Function, app: App) -> list[TaintFlow]:
             _CACHE.clear()
         _CACHE[key] = (_mtimes(sorted(files)), list(flows))
     return list(flows)
+
+
+def gaps_for(fn: Function, app: App) -> list[Any]:
+    """What made the analysis of ``fn`` incomplete (syntax errors, an unresolved handler,
+    code nested too deeply), as :class:`faasguard.code.values.Gap` values; call after
+    :func:`flows_for`."""
+    from faasguard.code.modules import Entry, find_entry  # noqa: PLC0415 - import cycle
+
+    entry = find_entry(fn, app)
+    if not isinstance(entry, Entry):
+        return []
+    with _LOCK:
+        return list(_GAPS.get((app.root_file, fn.ref, str(entry.file)), ()))
 
 
 def _mtimes(files: Any) -> tuple[tuple[str, int], ...]:

@@ -2278,12 +2278,18 @@ class JavaScriptTaintAnalyzer:
 
     language = "javascript"
 
+    def __init__(self) -> None:
+        #: the latest gaps per function ref (read by ``flows_for`` right after ``analyze``)
+        self.gaps: dict[str, list[Gap]] = {}
+
     def analyze(self, fn: Function, app: App) -> list[TaintFlow]:
         """Every flow from a source of ``fn``'s triggers to a sink, in ``fn``'s code."""
         entry = find_entry(fn, app)
         if not isinstance(entry, Entry) or entry.language != "javascript":
             return []
-        return list(analyse_entry(entry, sources_for(fn)).flows)
+        result = analyse_entry(entry, sources_for(fn))
+        self.gaps[fn.ref] = list(result.gaps)
+        return list(result.flows)
 
 
 ANALYZER = JavaScriptTaintAnalyzer()

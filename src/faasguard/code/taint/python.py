@@ -1528,7 +1528,9 @@ class PythonTaintAnalyzer:
             return []
         handler = module.globals.get(entry.export)
         if handler is None or not handler.funcs:
-            program.gaps.append(Gap(f"handler {entry.export} not found", str(entry.file)))
+            missing = Gap(f"handler {entry.export} not found", str(entry.file))
+            program.gaps.append(missing)
+            self.gaps[fn.ref].append(missing)
             return []
         key = handler.funcs[0]
         info = program.funcs[key]

@@ -9,8 +9,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from faasguard.code.taint import TaintFlow, flows_for
+from faasguard.code.taint.base import gaps_for
 from faasguard.findings import FlowStep, Hit, Severity
-from faasguard.model import App, Function, TriggerKind
+from faasguard.model import App, Diagnostic, DiagnosticLevel, Function, Location, TriggerKind
+from faasguard.rules.base import note
 
 #: How a trigger kind is named in messages.
 _KIND_NAMES: dict[TriggerKind, str] = {
@@ -59,6 +61,19 @@ def taint_hits(app: App, family: str, what: str, severity: Severity) -> Iterator
         for flow in flows_for(fn, app):
             if flow.sink_family == family:
                 yield _hit(fn, flow, what, severity)
+        for gap in gaps_for(fn, app):
+            # Said once per scan however many CODE rules see it (note() de-duplicates).
+            note(
+                Diagnostic(
+                    level=DiagnosticLevel.WARNING,
+                    message=(
+                        f"handler code of function {fn.display_name} was not fully analysed "
+                        f"for injection flows: {gap.message}"
+                    ),
+                    location=Location(file=gap.file or app.root_file, line=gap.line),
+                    code="code-analysis-gap",
+                )
+            )
 
 
 def _hit(fn: Function, flow: TaintFlow, what: str, severity: Severity) -> Hit:
