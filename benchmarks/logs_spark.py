@@ -94,15 +94,17 @@ def main() -> None:
         f"Python {platform.python_version()}), `python benchmarks/logs_spark.py --size "
         f"{args.size} --write`: {size_mb:,.0f} MB of generated gzip Lambda logs (seed 1) plus "
         "CloudTrail, `faasguard logs analyze --no-history -f json` end to end (process and "
-        "JVM start included). Memory is the peak RSS of the process tree (JVM included).",
+        "JVM start included). Memory is the peak of the process tree (JVM included), as "
+        f"summed RSS and summed PSS. Load average at the end: {os.getloadavg()[0]:.1f} (the "
+        "2 cores are shared with other work).",
         "",
-        "| engine | seconds | MB/s | peak MiB | findings |",
-        "|---|---:|---:|---:|---:|",
+        "| engine | seconds | MB/s | peak RSS MiB | peak PSS MiB | findings |",
+        "|---|---:|---:|---:|---:|---:|",
     ]
     for name, m in runs.items():
         lines.append(
             f"| {name} | {m.seconds:.1f} | {size_mb / m.seconds:.1f} | {m.peak_mib:,.0f} | "
-            f"{len(findings[name])} |"
+            f"{m.peak_pss_mib:,.0f} | {len(findings[name])} |"
         )
     lines += [
         "",

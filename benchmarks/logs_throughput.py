@@ -2,7 +2,7 @@
 
 Usage::
 
-    .venv/bin/python benchmarks/logs_throughput.py --size 1GB [--write]
+    .venv/bin/python benchmarks/logs_throughput.py --size 1GB [--baseline-src DIR] [--write]
 
 Generates seeded logs (``faasguard logs generate``, gzip text containers plus CloudTrail)
 under ``benchmarks/.work/logs-SIZE``, then, side by side on the same files:
@@ -12,6 +12,15 @@ under ``benchmarks/.work/logs-SIZE``, then, side by side on the same files:
    reading the same decompressed lines;
 3. a plain Python scan: one ``re`` search per line for each pattern of faasguard's pattern
    table plus the REPORT and timeout expressions.
+
+``--baseline-src DIR`` also times another faasguard source tree on the same files in the same
+run (e.g. ``git archive 4518990 src | tar -x -C /tmp/before`` for the version before the
+speed work, then ``--baseline-src /tmp/before/src``), imported through ``PYTHONPATH``.
+
+Each faasguard run is measured for wall time, CPU seconds of the whole process tree (user +
+system, from ``getrusage(RUSAGE_CHILDREN)``: workers are waited for, so they count), and peak
+memory of the tree both as summed RSS (shared pages of forked workers counted once per
+process) and summed PSS (each shared page split between its sharers).
 
 The peers are far slower, so each runs on the same files for at most ``--peer-seconds``
 (default 60 s) and is reported as a rate over what it read. Figures include precision and
@@ -25,6 +34,7 @@ import argparse
 import json
 import os
 import platform
+import resource
 import subprocess
 import sys
 import textwrap
@@ -32,7 +42,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _measure import measure
+from _measure import Measurement, measure
 
 ROOT = Path(__file__).resolve().parents[1]
 WORK = ROOT / "benchmarks" / ".work"
@@ -93,11 +103,40 @@ def _ensure_peer() -> Path:
     return python
 
 
-def _peer(python: Path, script: str, *args: str) -> tuple[dict[str, float], float]:
+def _peer(python: Path, script: str, *args: str) -> tuple[dict[str, float], Measurement, float]:
+    before = _cpu_seconds()
     result = measure([str(python), "-c", script, *args])
     if result.returncode != 0:
         raise SystemExit(f"peer failed ({result.returncode})")
-    return json.loads(result.stdout.strip().splitlines()[-1]), result.peak_mib
+    return (
+        json.loads(result.stdout.strip().splitlines()[-1]),
+        result,
+        _cpu_seconds() - before,
+    )
+
+
+def _findings(report: Path) -> list[tuple[str, str, str, str]]:
+    body = json.loads(report.read_text())
+    return sorted(
+        (f["rule_id"], f["function"], json.dumps(f["properties"]["window"]), f["message"])
+        for f in body["findings"]
+    )
+
+
+def _cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _faasguard(data: Path, report: Path, src: str | None = None) -> tuple[Measurement, float]:
+    """One end-to-end ``logs analyze`` run: the measurement and its CPU seconds."""
+    command = [str(PY), "-m", "faasguard.cli", "logs", "analyze", str(data), "--no-history"]
+    command += ["--format", "json", "--output", str(report)]
+    before = _cpu_seconds()
+    result = measure(command, env={"PYTHONPATH": src} if src else None)
+    if result.returncode not in (0, 1):  # 1: findings at or above the threshold
+        raise SystemExit(f"faasguard failed ({result.returncode})")
+    return result, _cpu_seconds() - before
 
 
 def main() -> None:
@@ -105,6 +144,7 @@ def main() -> None:
     parser.add_argument("--size", default="100MB", help="generated size (1GB for the record)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--peer-seconds", type=float, default=60.0)
+    parser.add_argument("--baseline-src", help="another faasguard src/ tree to time as well")
     parser.add_argument("--write", action="store_true", help="update BENCHMARKS.md")
     args = parser.parse_args()
 
@@ -132,19 +172,12 @@ def main() -> None:
     truth = json.loads(truth_file.read_text())
     size = int(truth["bytes"])
     report = WORK / "logs-report.json"
-    ours = measure(
-        [
-            str(ROOT / ".venv" / "bin" / "faasguard"),
-            "logs",
-            "analyze",
-            str(data),
-            "--no-history",
-            "--format",
-            "json",
-            "--output",
-            str(report),
-        ]
+    baseline = (
+        _faasguard(data, WORK / "logs-report-baseline.json", args.baseline_src)
+        if args.baseline_src
+        else None
     )
+    ours, ours_cpu = _faasguard(data, report)
     body = json.loads(report.read_text())
     import datetime as dt  # noqa: PLC0415
 
@@ -164,52 +197,79 @@ def main() -> None:
     table = score(alerts, truth)
     invocations = sum(r["invocations"] for r in body["functions"])
     peer = _ensure_peer()
-    drain, drain_mib = _peer(peer, _DRAIN, str(data), str(args.peer_seconds))
+    drain, drain_run, drain_cpu = _peer(peer, _DRAIN, str(data), str(args.peer_seconds))
     patterns = ROOT / "src" / "faasguard" / "data" / "log_patterns.json"
-    plain, plain_mib = _peer(
+    plain, plain_run, plain_cpu = _peer(
         Path(sys.executable), _PLAIN, str(data), str(args.peer_seconds), str(patterns)
     )
     # Lines of the whole input, from the plain scan's bytes/line ratio (same files).
     lines_total = int(size * plain["lines"] / max(plain["bytes"], 1))
     ours_mbs = size / ours.seconds / 1e6
-    rows = [
+    # (name, bytes, lines, wall seconds, CPU seconds, peak RSS MiB, peak PSS MiB)
+    rows: list[tuple[str, float, float, float, float, float, float]] = []
+    if baseline is not None:
+        run, cpu = baseline
+        rows.append(
+            (
+                "faasguard before the speed work (`--baseline-src`)",
+                size,
+                lines_total,
+                run.seconds,
+                cpu,
+                run.peak_mib,
+                run.peak_pss_mib,
+            )
+        )
+    rows += [
         (
             "faasguard logs analyze (every detector, 2 processes)",
             size,
             lines_total,
             ours.seconds,
+            ours_cpu,
             ours.peak_mib,
+            ours.peak_pss_mib,
         ),
         (
             "Drain3 0.9.11 template mining alone",
             drain["bytes"],
             drain["lines"],
             drain["seconds"],
-            drain_mib,
+            drain_cpu,
+            drain_run.peak_mib,
+            drain_run.peak_pss_mib,
         ),
         (
             "plain Python line-by-line `re` scan, same patterns",
             plain["bytes"],
             plain["lines"],
             plain["seconds"],
-            plain_mib,
+            plain_cpu,
+            plain_run.peak_mib,
+            plain_run.peak_pss_mib,
         ),
     ]
+    load = os.getloadavg()[0]
     out = [
         f"Measured {time.strftime('%Y-%m-%d')} on this machine ({os.cpu_count()} cores, Python "
-        f"{platform.python_version()}), `python benchmarks/logs_throughput.py --size "
-        f"{args.size} --write`: {size / 1e9:.2f} GB of generated gzip Lambda logs "
-        f"({invocations:,} invocations, 6 functions, seed {args.seed}) plus CloudTrail. "
-        f"Peers read the same files for at most {args.peer_seconds:.0f} s each; rates are over "
-        "what they read. Memory is the peak RSS of the whole process tree.",
+        f"{platform.python_version()}, load average {load:.1f} at the end of the run: the "
+        f"cores are shared), `python benchmarks/logs_throughput.py --size {args.size}"
+        f"{' --baseline-src DIR' if baseline else ''} --write`: {size / 1e9:.2f} GB of "
+        f"generated gzip Lambda logs ({invocations:,} invocations, 6 functions, seed "
+        f"{args.seed}) plus CloudTrail. Peers read the same "
+        f"files for at most {args.peer_seconds:.0f} s each; rates are over what they read. "
+        "CPU s is user + system time of the whole process tree; memory is the peak of the "
+        "whole process tree as summed RSS and as summed PSS (shared pages split).",
         "",
-        "| tool | MB read | lines | seconds | MB/s | lines/s | peak MiB |",
-        "|---|---:|---:|---:|---:|---:|---:|",
+        "| tool | MB read | lines | seconds | MB/s | lines/s | CPU s | MB per CPU s "
+        "| peak RSS MiB | peak PSS MiB |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
-    for name, nbytes, nlines, seconds, mib in rows:
+    for name, nbytes, nlines, seconds, cpu, rss, pss in rows:
         out.append(
-            f"| {name} | {nbytes / 1e6:,.0f} | {nlines:,} | {seconds:.1f} | "
-            f"{nbytes / seconds / 1e6:.1f} | {nlines / seconds:,.0f} | {mib:,.0f} |"
+            f"| {name} | {nbytes / 1e6:,.0f} | {nlines:,.0f} | {seconds:.1f} | "
+            f"{nbytes / seconds / 1e6:.1f} | {nlines / seconds:,.0f} | {cpu:.1f} | "
+            f"{nbytes / max(cpu, 1e-9) / 1e6:.1f} | {rss:,.0f} | {pss:,.0f} |"
         )
     drain_mbs = drain["bytes"] / drain["seconds"] / 1e6
     plain_mbs = plain["bytes"] / plain["seconds"] / 1e6
@@ -219,6 +279,11 @@ def main() -> None:
         f"{ours_mbs / plain_mbs:.1f}x the plain scan. Target of the issue: 250 MB/s and 10x "
         "Drain3.",
         "",
+    ]
+    if baseline is not None:
+        same = _findings(WORK / "logs-report-baseline.json") == _findings(report)
+        out += [f"Same findings as the baseline tree: {'yes' if same else '**no**'}.", ""]
+    out += [
         "Precision / recall of every detector against the injected incidents:",
         "",
         "| rule | incidents | alerts | precision | recall |",

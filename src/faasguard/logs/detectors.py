@@ -75,6 +75,83 @@ _SUMS = (
     "gb_seconds",
 )
 _TIMEOUT_RID = r"^\S+ (?P<rid>[0-9a-f-]{36}) Task timed out"
+_WINDOW_MS = WINDOW_MINUTES * 60_000
+#: Window-key stride per function code (window indexes since 1970 stay far below it).
+_KEY_STRIDE = 1 << 40
+
+
+class _BatchView:
+    """Numpy views of one parsed batch and the masks every detector shares (built once)."""
+
+    def __init__(self, batch: pa.RecordBatch) -> None:
+        self.batch = batch
+        n = batch.num_rows
+        functions = batch.column("function")
+        encoded = (
+            functions if pa.types.is_dictionary(functions.type) else pc.dictionary_encode(functions)
+        )
+        self.codes = encoded.indices.to_numpy(zero_copy_only=False)
+        self.function_names: pa.Array = encoded.dictionary
+        ts = batch.column("ts").cast(pa.int64())
+        self.ts_valid = _valid(ts)
+        self.ts_ms = pc.fill_null(ts, 0).to_numpy()
+        self.kind = batch.column("kind").to_numpy(zero_copy_only=False)
+        self.duration = _floats(batch.column("duration_ms"))
+        self.billed = _floats(batch.column("billed_ms"))
+        self.memory = _floats(batch.column("memory_mb"))
+        self.max_memory = _floats(batch.column("max_memory_mb"))
+        self.timeout_s = _floats(batch.column("timeout_s"))
+        self.init_valid = _valid(batch.column("init_ms"))
+        self.timed_out = _np(batch.column("timed_out"))
+        self.is_report = self.kind == Kind.REPORT
+        self.is_app = self.kind == Kind.APP
+        self.is_error = _np(pc.equal(batch.column("level"), "ERROR")) | self.timed_out
+        exits = self.kind == Kind.RUNTIME_EXIT
+        if exits.any():
+            where = np.flatnonzero(exits)
+            self.is_error[where[_np(pc.starts_with(self.messages(exits), "RequestId: "))]] = True
+        # Timed-out invocations are LOG010's; keep them out of the duration baseline.
+        self.normal = self.is_report & ~self.timed_out
+        timeouts = self.kind == Kind.TIMEOUT
+        if timeouts.any():
+            found = pc.extract_regex(self.messages(timeouts), _TIMEOUT_RID)
+            ids = pc.drop_null(pc.struct_field(found, "rid"))
+            if len(ids):
+                self.normal &= ~_np(pc.is_in(batch.column("request_id"), ids))
+        with np.errstate(invalid="ignore"):
+            self.positive = self.normal & (self.duration > 0)
+        self.log_duration = np.zeros(n)
+        if self.positive.any():
+            # Arrow's ln, as before: the window sums must not move by a rounding difference.
+            logs = pc.ln(pa.array(self.duration[self.positive]))
+            self.log_duration[self.positive] = logs.to_numpy()
+        self.gb_seconds = (np.nan_to_num(self.billed) / 1000.0) * (
+            np.nan_to_num(self.memory) / 1024.0
+        )
+
+    def messages(self, mask: np.ndarray) -> pa.Array:
+        """The messages of the rows of ``mask``."""
+        return self.batch.column("message").filter(pa.array(mask))
+
+    def column(self, name: str, rows: np.ndarray) -> np.ndarray:
+        """Values of an integer column at ``rows``."""
+        return np.asarray(self.batch.column(name).take(pa.array(rows)).to_numpy(False))
+
+    def rows(self, mask: np.ndarray) -> pa.Table:
+        """The rows of ``mask`` as a table (only ever for rare rows)."""
+        return pa.Table.from_batches([self.batch.filter(pa.array(mask))])
+
+
+def _floats(array: pa.Array) -> np.ndarray:
+    """A float column as numpy, nulls as NaN."""
+    return np.asarray(array.to_numpy(zero_copy_only=False), dtype=np.float64)
+
+
+def _valid(array: pa.Array) -> np.ndarray:
+    """Which values of ``array`` are not null, as a numpy mask."""
+    if array.null_count == 0:
+        return np.ones(len(array), dtype=bool)
+    return _np(pc.is_valid(array))
 
 
 @dataclass(slots=True)
@@ -93,9 +170,37 @@ class FunctionStats:
     first_ms: int = 0
     last_ms: int = 0
     sketch: bytes = b""
+    #: The sketch being fed while a worker folds batches (serialised by :meth:`seal`): one
+    #: sketch per function and worker, not one per batch merged into the bytes each time.
+    live: Any = field(default=None, repr=False, compare=False)
+
+    def add_durations(self, durations: np.ndarray) -> None:
+        """Feed observed durations (ms) to the quantile sketch."""
+        if self.live is None:
+            self.live = kll_doubles_sketch(_SKETCH_K)
+        self.live.update(durations)
+
+    def seal(self) -> None:
+        """Fold the live sketch into the serialised one (before pickling, merging, reading)."""
+        if self.live is not None:
+            self.sketch = merge_sketches(self.sketch, bytes(self.live.serialize()))
+            self.live = None
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickle support: the live (native) sketch travels as bytes."""
+        self.seal()
+        return {name: getattr(self, name) for name in self.__slots__ if name != "live"}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        """Pickle support."""
+        for name, value in state.items():
+            setattr(self, name, value)
+        self.live = None
 
     def merge(self, other: FunctionStats) -> None:
         """Fold ``other`` into this one."""
+        self.seal()
+        other.seal()
         self.invocations += other.invocations
         self.errors += other.errors
         self.timeouts += other.timeouts
@@ -112,6 +217,7 @@ class FunctionStats:
 
     def quantile(self, q: float) -> float | None:
         """The ``q`` quantile of observed durations (ms), or ``None`` without data."""
+        self.seal()
         if not self.sketch:
             return None
         sketch = kll_doubles_sketch.deserialize(self.sketch)
@@ -245,143 +351,130 @@ class PartialState:
     # -- the per-batch detectors ------------------------------------------------------------
 
     def update(self, batch: pa.RecordBatch, matcher: Matcher | None = None) -> None:
-        """Fold one parsed batch (schema :data:`faasguard.logs.model.SCHEMA`) into the state."""
+        """Fold one parsed batch (schema :data:`faasguard.logs.model.SCHEMA`) into the state.
+
+        One pass: the columns become numpy views once, every detector's per-window and
+        per-function aggregate comes from the same masks and one grouping, and only the
+        rare rows (errors, timeouts, memory, pattern hits) ever become Python objects.
+        """
         self.lines += batch.num_rows
         if batch.num_rows == 0:
             return
-        table = pa.Table.from_batches([batch])
-        missing = pc.is_null(table.column("function"))
-        if pc.any(missing).as_py():
-            source = table.column("source")[0].as_py()
-            first = int(np.flatnonzero(_np(missing))[0])
+        missing = batch.column("function").null_count
+        if missing:
+            absent = _np(pc.is_null(batch.column("function")))
             self.diagnostics.add(
                 "unknown-function",
-                source,
-                f"line {table.column('line')[first].as_py()}",
-                int(pc.sum(missing).as_py()),
+                batch.column("source")[0].as_py(),
+                f"line {batch.column('line')[int(np.flatnonzero(absent)[0])].as_py()}",
+                int(missing),
             )
-            table = table.filter(pc.invert(missing))
-        if table.num_rows == 0:
+            batch = batch.filter(pa.array(~absent))
+        if batch.num_rows == 0:
             return
-        kind = table.column("kind")
-        is_report = pc.equal(kind, int(Kind.REPORT))
-        is_error = pc.or_kleene(
-            pc.equal(table.column("level"), "ERROR"),
-            pc.or_kleene(
-                table.column("timed_out"),
-                pc.and_(
-                    pc.equal(kind, int(Kind.RUNTIME_EXIT)),
-                    pc.starts_with(table.column("message"), "RequestId: "),
-                ),
-            ),
-        )
-        is_error = pc.fill_null(is_error, False)
-        normal = self._windows(table, is_report, is_error)
-        self._functions(table, is_report, normal)
-        errors = table.filter(is_error)
-        if errors.num_rows:
-            self._errors(errors)
-        self._timeouts(table)
-        self._memory(table, is_report)
-        if matcher is not None:
-            self._patterns(table, matcher)
+        view = _BatchView(batch)
+        self._fold_windows(view)
+        self._fold_functions(view)
+        if view.is_error.any():
+            self._errors(view.rows(view.is_error))
+        if view.timed_out.any():
+            self._timeouts(view.rows(view.timed_out))
+        self._memory(view)
+        if matcher is not None and view.is_app.any():
+            self._patterns(view, matcher)
 
-    def _windows(self, table: pa.Table, is_report: pa.Array, is_error: pa.Array) -> pa.Array:
-        """Fold the window aggregates; return the mask of REPORTs that did not time out."""
-        ts = table.column("ts")
-        window = pc.floor_temporal(ts, multiple=WINDOW_MINUTES, unit="minute")
-        duration = table.column("duration_ms")
-        # Timed-out invocations are LOG010's; keep them out of the duration baseline.
-        timed_out_ids = pc.struct_field(
-            pc.extract_regex(
-                table.filter(pc.equal(table.column("kind"), int(Kind.TIMEOUT))).column("message"),
-                _TIMEOUT_RID,
-            ),
-            "rid",
+    def _fold_windows(self, view: _BatchView) -> None:
+        """Per-(function, 5-minute window) sums of this batch, appended to the window rows."""
+        rows = np.flatnonzero(view.ts_valid)
+        if not len(rows):
+            return
+        window_ms = view.ts_ms[rows] - view.ts_ms[rows] % _WINDOW_MS
+        key = view.codes[rows].astype(np.int64) * _KEY_STRIDE + window_ms // _WINDOW_MS
+        _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+        # Groups in order of first appearance, as Arrow's (single-threaded) group_by emits them.
+        rank = np.empty(len(first), dtype=np.int64)
+        rank[np.argsort(first, kind="stable")] = np.arange(len(first))
+        group = rank[inverse]
+        groups = len(first)
+        report = view.is_report[rows]
+        positive = view.positive[rows]
+        reported = group[report]
+
+        def count(mask: np.ndarray) -> np.ndarray:
+            return np.bincount(group[mask], minlength=groups).astype(np.int64)
+
+        def total(values: np.ndarray) -> np.ndarray:
+            return np.bincount(group, weights=values, minlength=groups)
+
+        duration_max = np.full(groups, np.nan)
+        np.fmax.at(duration_max, reported, view.duration[rows][report])
+        first_report = np.full(groups, len(view.kind), dtype=np.int64)
+        np.minimum.at(first_report, reported, rows[report])
+        has_report = first_report < len(view.kind)
+        first_report = np.where(has_report, first_report, 0)
+        first_rows = rows[np.sort(first)]
+        self.windows.append(
+            pa.table(
+                {
+                    "function": view.function_names.take(pa.array(view.codes[first_rows])),
+                    "window": pa.array(window_ms[np.sort(first)]),
+                    "invocations": count(report),
+                    "errors": count(view.is_error[rows]),
+                    "timeouts": count(view.timed_out[rows]),
+                    "cold_starts": count(report & view.init_valid[rows]),
+                    "log_duration_sum": total(view.log_duration[rows]),
+                    "duration_count": count(positive),
+                    "duration_max": pa.array(duration_max, mask=np.isnan(duration_max)),
+                    "gb_seconds": total(view.gb_seconds[rows]),
+                    "first_source": view.batch.column("source").take(pa.array(first_rows)),
+                    "first_offset": pa.array(view.column("offset", first_report), mask=~has_report),
+                    "first_line": pa.array(view.column("line", first_report), mask=~has_report),
+                },
+                schema=_WINDOW_SCHEMA,
+            )
         )
-        normal = pc.and_(
-            is_report,
-            pc.and_(
-                pc.invert(pc.fill_null(table.column("timed_out"), False)),
-                pc.invert(pc.is_in(table.column("request_id"), pc.drop_null(timed_out_ids))),
-            ),
-        )
-        normal = pc.fill_null(normal, True)
-        positive = pc.and_(pc.fill_null(pc.greater(duration, 0), False), normal)
-        log_duration = pc.if_else(positive, pc.ln(pc.if_else(positive, duration, 1.0)), 0.0)
-        gb_seconds = pc.multiply(
-            pc.divide(pc.fill_null(table.column("billed_ms"), 0.0), 1000.0),
-            pc.divide(pc.fill_null(table.column("memory_mb"), 0.0), 1024.0),
-        )
-        frame = pa.table(
-            {
-                "function": table.column("function"),
-                "window": window.cast(pa.int64()),
-                "invocations": pc.cast(is_report, pa.int64()),
-                "errors": pc.cast(is_error, pa.int64()),
-                "timeouts": pc.cast(table.column("timed_out"), pa.int64()),
-                "cold_starts": pc.cast(
-                    pc.and_(is_report, pc.is_valid(table.column("init_ms"))), pa.int64()
-                ),
-                "log_duration_sum": pc.if_else(positive, log_duration, 0.0),
-                "duration_count": pc.cast(positive, pa.int64()),
-                "duration_max": pc.if_else(is_report, duration, None),
-                "gb_seconds": gb_seconds,
-                "first_source": table.column("source"),
-                "first_offset": pc.if_else(is_report, table.column("offset"), None),
-                "first_line": pc.if_else(is_report, table.column("line"), None),
-            }
-        ).filter(pc.is_valid(window))
-        self.windows.append(frame)
         self._compact()
-        return normal
 
-    def _functions(self, table: pa.Table, is_report: pa.Array, normal: pa.Array) -> None:
-        all_reports = table.filter(is_report)
-        # Durations of timed-out invocations say nothing about what the function needs.
-        all_completed = table.filter(normal)
-        names = pc.unique(table.column("function")).to_pylist()
-        for name in names:
-            if len(names) == 1:  # the usual case: one file, one log group, no filtering
-                mine, rep, done = table, all_reports, all_completed
-            else:
-                mine = table.filter(pc.equal(table.column("function"), name))
-                rep = all_reports.filter(pc.equal(all_reports.column("function"), name))
-                done = all_completed.filter(pc.equal(all_completed.column("function"), name))
-            self._function_stats(self.functions.setdefault(name, FunctionStats()), mine, rep, done)
-
-    @staticmethod
-    def _function_stats(
-        stats: FunctionStats, mine: pa.Table, rep: pa.Table, done: pa.Table
-    ) -> None:
-        ts_range = pc.min_max(mine.column("ts")).as_py()
-        if ts_range["min"] is not None:
-            first = int(ts_range["min"].timestamp() * 1000)
-            last = int(ts_range["max"].timestamp() * 1000)
-            stats.first_ms = first if not stats.first_ms else min(stats.first_ms, first)
-            stats.last_ms = max(stats.last_ms, last)
-        stats.timeouts += int(pc.sum(mine.column("timed_out")).as_py() or 0)
-        limit = pc.max(mine.column("timeout_s")).as_py()
-        if limit:
-            stats.configured_timeout_s = max(stats.configured_timeout_s, limit)
-        if not rep.num_rows:
-            return
-        stats.invocations += rep.num_rows
-        stats.cold_starts += int(pc.sum(pc.is_valid(rep.column("init_ms"))).as_py())
-        durations = pc.drop_null(done.column("duration_ms")).to_numpy()
-        if len(durations):
-            stats.duration_max = max(stats.duration_max, float(durations.max()))
-            sketch = kll_doubles_sketch(_SKETCH_K)
-            sketch.update(durations.astype(np.float64))
-            stats.sketch = merge_sketches(stats.sketch, bytes(sketch.serialize()))
-        billed = pc.fill_null(rep.column("billed_ms"), 0.0)
-        memory = pc.fill_null(rep.column("memory_mb"), 0.0)
-        stats.gb_seconds += (
-            float(pc.sum(pc.multiply(billed, memory)).as_py() or 0.0) / 1000.0 / 1024.0
-        )
-        stats.memory_mb = max(stats.memory_mb, pc.max(memory).as_py() or 0.0)
-        used = pc.max(rep.column("max_memory_mb")).as_py()
-        stats.max_memory_used_mb = max(stats.max_memory_used_mb, used or 0.0)
+    def _fold_functions(self, view: _BatchView) -> None:
+        """Per-function totals and the duration sketch."""
+        for code, name in enumerate(view.function_names.to_pylist()):
+            # One file, one log group is the usual case: a slice keeps every column a view.
+            mine: np.ndarray | slice = slice(None)
+            if len(view.function_names) > 1:
+                selected = view.codes == code
+                if not selected.any():
+                    continue
+                mine = selected
+            stats = self.functions.setdefault(str(name), FunctionStats())
+            stamps = view.ts_ms[mine][view.ts_valid[mine]]
+            if len(stamps):
+                first, last = int(stamps.min()), int(stamps.max())
+                stats.first_ms = first if not stats.first_ms else min(stats.first_ms, first)
+                stats.last_ms = max(stats.last_ms, last)
+            stats.timeouts += int(np.count_nonzero(view.timed_out[mine]))
+            limits = view.timeout_s[mine]
+            if not np.isnan(limits).all():
+                limit = float(np.nanmax(limits))
+                if limit:
+                    stats.configured_timeout_s = max(stats.configured_timeout_s, limit)
+            report = view.is_report[mine]
+            if not report.any():
+                continue
+            stats.invocations += int(np.count_nonzero(report))
+            stats.cold_starts += int(np.count_nonzero(view.init_valid[mine][report]))
+            # Durations of timed-out invocations say nothing about what the function needs.
+            durations = view.duration[mine][view.normal[mine]]
+            durations = durations[~np.isnan(durations)]
+            if len(durations):
+                stats.duration_max = max(stats.duration_max, float(durations.max()))
+                stats.add_durations(durations)
+            billed = np.nan_to_num(view.billed[mine][report])
+            memory = np.nan_to_num(view.memory[mine][report])
+            stats.gb_seconds += float(np.sum(billed * memory)) / 1000.0 / 1024.0
+            stats.memory_mb = max(stats.memory_mb, float(memory.max()))
+            used = view.max_memory[mine][report]
+            if not np.isnan(used).all():
+                stats.max_memory_used_mb = max(stats.max_memory_used_mb, float(np.nanmax(used)))
 
     def _errors(self, errors: pa.Table) -> None:
         for name in pc.unique(errors.column("function")).to_pylist():
@@ -413,8 +506,7 @@ class PartialState:
                 template_key = (str(row["function"]), str(template))
                 self.templates.setdefault(template_key, Seen()).add(1, ms, ms, [_evidence(row)])
 
-    def _timeouts(self, table: pa.Table) -> None:
-        hits = table.filter(table.column("timed_out"))
+    def _timeouts(self, hits: pa.Table) -> None:
         for row in _rows(hits):
             ms = _ms(row)
             hour = ms - ms % 3_600_000
@@ -423,19 +515,18 @@ class PartialState:
             if row["timeout_s"]:
                 seen.extra["timeout_s"] = max(seen.extra.get("timeout_s", 0), row["timeout_s"])
 
-    def _memory(self, table: pa.Table, is_report: pa.Array) -> None:
-        reports = table.filter(is_report)
-        used = reports.column("max_memory_mb")
-        size = reports.column("memory_mb")
-        ratio = pc.divide(used, size)
-        near = pc.fill_null(pc.greater_equal(ratio, _NEAR_LIMIT), False)
-        exits = table.filter(
-            pc.and_(
-                pc.equal(table.column("kind"), int(Kind.RUNTIME_EXIT)),
-                pc.match_substring(table.column("message"), "signal: killed"),
-            )
-        )
-        for row in _rows(reports.filter(near)):
+    def _memory(self, view: _BatchView) -> None:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            near = view.is_report & (view.max_memory / view.memory >= _NEAR_LIMIT)
+        exits = view.kind == Kind.RUNTIME_EXIT
+        if exits.any():
+            where = np.flatnonzero(exits)
+            killed = _np(pc.match_substring(view.messages(exits), "signal: killed"))
+            exits[:] = False
+            exits[where[killed]] = True
+        if not near.any() and not exits.any():
+            return
+        for row in _rows(view.rows(near)):
             ms = _ms(row)
             hour = ms - ms % 3_600_000
             oom = (row["max_memory_mb"] or 0) >= (row["memory_mb"] or math.inf)
@@ -445,20 +536,20 @@ class PartialState:
             seen.extra["max_memory_used_mb"] = max(
                 seen.extra.get("max_memory_used_mb", 0), row["max_memory_mb"] or 0
             )
-        for row in _rows(exits):
+        for row in _rows(view.rows(exits)):
             ms = _ms(row)
             hour = ms - ms % 3_600_000
             seen = self.memory.setdefault((row["function"], hour, "oom"), Seen())
             seen.add(0, ms, ms, [_evidence(row)])
 
-    def _patterns(self, table: pa.Table, matcher: Matcher) -> None:
-        app = table.filter(pc.equal(table.column("kind"), int(Kind.APP)))
-        if app.num_rows == 0:
-            return
-        rows, ids = matcher.scan(app.column("message"))
+    def _patterns(self, view: _BatchView, matcher: Matcher) -> None:
+        # Only the message column of the application rows is scanned; whole rows are
+        # taken for the hits alone.
+        app = np.flatnonzero(view.is_app)
+        rows, ids = matcher.scan(view.messages(view.is_app))
         if len(rows) == 0:
             return
-        hits = app.take(pa.array(rows))
+        hits = pa.Table.from_batches([view.batch.take(pa.array(app[rows]))])
         for row, pattern_index in zip(_rows(hits), ids.tolist(), strict=True):
             pattern = matcher.patterns[pattern_index]
             ms = _ms(row)
@@ -487,7 +578,7 @@ def mask_values(messages: pa.Array) -> pa.Array:
 
 
 def _np(array: pa.Array | pa.ChunkedArray) -> np.ndarray:
-    return np.asarray(pc.fill_null(array, False).to_numpy(), dtype=bool)
+    return np.asarray(pc.fill_null(array, False).to_numpy(zero_copy_only=False), dtype=bool)
 
 
 _EVIDENCE_COLUMNS = (

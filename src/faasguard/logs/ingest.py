@@ -7,21 +7,30 @@ payloads (``{"awslogs": {"data": base64(gzip(json))}}``, one per line or per fil
 and CloudTrail files (``{"Records": [...]}``, usually gzip).
 
 Text files are read in blocks of complete lines (a few MB each), decompressed with a
-streaming ``zlib`` object so a truncated gzip keeps everything before the cut. The function
-comes from an ``aws/lambda/NAME`` path segment, else the record's log group, else the
-``--function-name`` fallback.
+streaming inflater (ISA-L, else ``zlib``) so a truncated gzip keeps everything before the
+cut. The function comes from an ``aws/lambda/NAME`` path segment, else the record's log
+group, else the ``--function-name`` fallback.
 """
 
 from __future__ import annotations
 
 import os
 import re
+import types
 import zlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from faasguard.logs.diagnostics import DiagnosticCounter
+
+_inflate: types.ModuleType
+try:  # ISA-L inflates gzip about 3x faster than zlib, with the same API and output.
+    from isal import isal_zlib as _inflate
+except ImportError:  # pragma: no cover - platforms without an isal wheel
+    _inflate = zlib
+#: What either inflater raises on corrupt data.
+_INFLATE_ERRORS: tuple[type[Exception], ...] = (zlib.error, _inflate.error)
 
 #: Bytes of decompressed text per block handed to the parser.
 BLOCK_SIZE = 8 * 1024 * 1024
@@ -89,11 +98,7 @@ def discover(paths: Sequence[str], diagnostics: DiagnosticCounter) -> list[Sourc
 def sniff(path: str, diagnostics: DiagnosticCounter) -> str | None:
     """The container kind of ``path`` from its first bytes (decompressed if gzip)."""
     try:
-        head = b""
-        for chunk in iter_decompressed(path, DiagnosticCounter()):
-            head += chunk
-            if len(head) >= 4096:
-                break
+        head = read_head(path, 4096)
     except OSError as exc:
         diagnostics.add("unreadable", path, exc.strerror or str(exc))
         return None
@@ -109,6 +114,36 @@ def sniff(path: str, diagnostics: DiagnosticCounter) -> str | None:
     return "text"
 
 
+def read_head(path: str, size: int) -> bytes:
+    """Up to ``size`` leading bytes of the file, gunzipped when it is gzip.
+
+    Only what those bytes need is read and inflated (sniffing every file of a large input
+    must not cost a full decompression pass of its first megabyte); a damaged gzip yields
+    what could be read.
+    """
+    with open(path, "rb") as handle:
+        first = handle.read(64 * 1024)
+        if not first.startswith(b"\x1f\x8b"):
+            return first[:size]
+        decompressor = _inflate.decompressobj(wbits=31)
+        out = b""
+        pending = first
+        while len(out) < size and pending:
+            try:
+                out += decompressor.decompress(pending, size - len(out))
+            except _INFLATE_ERRORS:
+                break
+            if decompressor.eof:
+                # Like iter_decompressed, read on into the next gzip member.
+                pending = decompressor.unused_data or handle.read(64 * 1024)
+                if not pending.startswith(b"\x1f\x8b"):
+                    break
+                decompressor = _inflate.decompressobj(wbits=31)
+                continue
+            pending = decompressor.unconsumed_tail or handle.read(64 * 1024)
+        return out
+
+
 def iter_decompressed(path: str, diagnostics: DiagnosticCounter) -> Iterator[bytes]:
     """The file's bytes in chunks, gunzipped (every member) when it is gzip.
 
@@ -122,7 +157,7 @@ def iter_decompressed(path: str, diagnostics: DiagnosticCounter) -> Iterator[byt
                 yield first
                 first = handle.read(_READ_SIZE)
             return
-        decompressor = zlib.decompressobj(wbits=31)
+        decompressor = _inflate.decompressobj(wbits=31)
         pending = first
         produced = 0
         while True:
@@ -132,7 +167,7 @@ def iter_decompressed(path: str, diagnostics: DiagnosticCounter) -> Iterator[byt
                     break
             try:
                 out = decompressor.decompress(pending)
-            except zlib.error as exc:
+            except _INFLATE_ERRORS as exc:
                 diagnostics.add("corrupt-gzip", path, f"decompressed offset {produced}: {exc}")
                 return
             pending = b""
@@ -142,7 +177,7 @@ def iter_decompressed(path: str, diagnostics: DiagnosticCounter) -> Iterator[byt
             if decompressor.eof:
                 pending = decompressor.unused_data
                 if pending.startswith(b"\x1f\x8b"):
-                    decompressor = zlib.decompressobj(wbits=31)  # next gzip member
+                    decompressor = _inflate.decompressobj(wbits=31)  # next gzip member
                 elif pending.strip(b"\x00"):
                     diagnostics.add("corrupt-gzip", path, f"trailing bytes after offset {produced}")
                     return

@@ -427,7 +427,9 @@ def parse_messages(
     ).cast(pa.string())
 
     def floats(values: np.ndarray) -> pa.Array:
-        return pa.array(values, pa.float64(), from_pandas=True)
+        # NaN → null through an explicit mask: ``from_pandas=True`` would import pandas
+        # (0.2 s in every worker) for the same result.
+        return pa.array(values, pa.float64(), mask=np.isnan(values))
 
     return pa.RecordBatch.from_arrays(
         [

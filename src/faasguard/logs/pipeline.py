@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 
 from faasguard.logs import cloudtrail
@@ -51,6 +52,19 @@ def _matcher(backend: str) -> Matcher:
     if backend not in _MATCHERS:
         _MATCHERS[backend] = Matcher(backend=backend)
     return _MATCHERS[backend]
+
+
+def warm_up(options: Options) -> None:
+    """Pay once, before workers fork, what every worker would otherwise pay on its own.
+
+    The compiled pattern database and pyarrow's lazy import of its pandas shim (which
+    ``pa.array`` over numpy triggers, ~0.2 s) are then inherited by every forked worker
+    and their pages are shared.
+    """
+    import pyarrow.acero  # noqa: F401, PLC0415 - Table.group_by's engine, imported lazily
+
+    _matcher(options.matcher)
+    pa.array(np.zeros(1))
 
 
 def batches(

@@ -27,6 +27,7 @@ import pyarrow as pa
 
 from faasguard.logs.detectors import PartialState
 from faasguard.logs.engines import ProgressCallback
+from faasguard.logs.engines.embedded import work_size
 from faasguard.logs.ingest import Source
 from faasguard.logs.pipeline import Options, process_source
 
@@ -161,7 +162,7 @@ class SparkEngine:
             return state
         # The embedded engine's order (largest first, stable), so merging in index order
         # gives the embedded engine's state, evidence order included.
-        ordered = sorted(sources, key=lambda s: -_size(s.path))
+        ordered = sorted(sources, key=lambda s: -work_size(s.path))
         rows = [(i, s.path, s.container, s.function) for i, s in enumerate(ordered)]
         session = self.session
         slices = self.partitions or max(
@@ -187,10 +188,3 @@ class SparkEngine:
                 "log above (driver memory: spark.driver.memory)"
             )
         return state
-
-
-def _size(path: str) -> int:
-    try:
-        return os.path.getsize(path)
-    except OSError:
-        return 0
