@@ -26,6 +26,8 @@ class Measurement:
     returncode: int
     stdout: str
     peak_pss_mib: float = 0.0
+    #: user + system CPU seconds of the command and the children it waited for (workers)
+    cpu_seconds: float = 0.0
 
 
 def _children(pid: int) -> list[int]:
@@ -73,17 +75,25 @@ def measure(command: list[str], *, env: dict[str, str] | None = None) -> Measure
     # latency to the measured process.
     with tempfile.TemporaryFile(mode="w+", encoding="utf-8") as out:
         started = time.perf_counter()
-        with subprocess.Popen(
+        process = subprocess.Popen(
             command,
             stdout=out,
             stderr=subprocess.DEVNULL,
             env={**os.environ, **(env or {})},
-        ) as process:
-            peak = peak_pss = 0
-            while process.poll() is None:
-                rss, pss = _tree_memory_kib(process.pid)
-                peak, peak_pss = max(peak, rss), max(peak_pss, pss)
-                time.sleep(0.02)
+        )
+        peak = peak_pss = 0
+        while True:
+            # wait4 gives the rusage of the command including its waited-for workers, so
+            # CPU seconds are comparable whatever else the machine is doing.
+            pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+            if pid:
+                break
+            rss, pss = _tree_memory_kib(process.pid)
+            peak, peak_pss = max(peak, rss), max(peak_pss, pss)
+            time.sleep(0.02)
         seconds = time.perf_counter() - started
+        returncode = os.waitstatus_to_exitcode(status)
+        process.returncode = returncode
+        cpu = usage.ru_utime + usage.ru_stime
         out.seek(0)
-        return Measurement(seconds, peak / 1024, process.returncode, out.read(), peak_pss / 1024)
+        return Measurement(seconds, peak / 1024, returncode, out.read(), peak_pss / 1024, cpu)

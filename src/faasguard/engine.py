@@ -25,6 +25,7 @@ from faasguard.errors import UsageError
 from faasguard.findings import AppSummary, Finding, Hit, Report, fingerprint
 from faasguard.loaders import Candidate, LoadOptions, load, prepare
 from faasguard.loaders.discovery import discover
+from faasguard.memo import memo_scope
 from faasguard.model import App, Diagnostic, DiagnosticLevel, Location, Suppression
 from faasguard.rules import all_rules
 from faasguard.rules.base import Rule, collecting_notes, using_config
@@ -262,7 +263,7 @@ def run_rules(
     app_file = _relative(app.root_file, root)
     # Rules report diagnostics about the analysis itself (no vulnerability data, a broken
     # manifest) through rules.base.note; identical notes are kept once.
-    with collecting_notes() as notes:
+    with collecting_notes() as notes, memo_scope():
         findings.extend(_check_all(app, rules, config, app_file, diagnostics))
     diagnostics.extend(n for n in notes if n not in diagnostics)
     return findings

@@ -22,6 +22,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from faasguard.memo import memo
 from faasguard.model import App, Function
 
 PY_SUFFIXES = (".py",)
@@ -78,7 +79,21 @@ def code_root(function: Function, app: App | None = None) -> Path | None:
 
 
 def find_entry(function: Function, app: App | None = None) -> Entry | EntryProblem:
-    """The handler file of ``function``, or why it cannot be found."""
+    """The handler file of ``function``, or why it cannot be found.
+
+    Memoised per app during a scan (every CODE and PERM rule asks for the same entries).
+    """
+    cache = memo()
+    key = ("find_entry", id(function), id(app))
+    found = cache.get(key)
+    if isinstance(found, Entry | EntryProblem):
+        return found
+    result = _find_entry(function, app)
+    cache[key] = result
+    return result
+
+
+def _find_entry(function: Function, app: App | None) -> Entry | EntryProblem:
     language = language_of(function)
     if language is None:
         runtime = function.runtime if isinstance(function.runtime, str) else "unknown"

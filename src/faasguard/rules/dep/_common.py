@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 from faasguard.deps.audit import FunctionAudit, Source, audit_function
 from faasguard.deps.model import Manifest
+from faasguard.memo import memo
 from faasguard.model import App
 
 #: Formats whose fixture projects exercise the DEP rules that need no vulnerability data:
@@ -15,9 +16,14 @@ DEP_FORMATS: tuple[str, ...] = ("sam",)
 
 def audits(app: App, *, with_store: bool = False) -> Iterator[FunctionAudit]:
     """The audit of every function of ``app`` whose code is available locally."""
+    cache = memo()
     for fn in app.functions:
-        audit = audit_function(app, fn, with_store=with_store)
-        if audit is not None:
+        key = ("dep-audit", id(fn), with_store)
+        if key not in cache:
+            # every DEP rule audits the same functions: once per app and scan
+            cache[key] = audit_function(app, fn, with_store=with_store)
+        audit = cache[key]
+        if isinstance(audit, FunctionAudit):
             yield audit
 
 
