@@ -117,11 +117,29 @@ def _translator_parts() -> tuple[Any, Any]:
         PolicyTemplatesProcessor.get_default_policy_templates_json()
     )
     plugin = PolicyTemplatesForResourcePlugin(processor)
+    _fast_sam_type_check()
     # The plugin only holds the processor (no per-template state): share it.
     translator_module.make_policy_template_for_function_plugin = lambda: plugin
     logging.getLogger("samtranslator").setLevel(logging.ERROR)
     # A fresh Metrics per template: a shared one would accumulate timings without bound.
     return translator_module, lambda: Metrics("ServerlessTransform", DummyMetricsPublisher())
+
+
+def _fast_sam_type_check() -> None:
+    """Make ``SamResourceType.has_value`` a set lookup.
+
+    The translator asks it for every resource of every template and it iterates the enum
+    each time (300,000 enum accesses for the corpus, ~8% of translation time). Same answer:
+    its only caller passes a string.
+    """
+    from samtranslator.sdk.resource import SamResourceType  # noqa: PLC0415
+
+    values = frozenset(item.value for item in SamResourceType)
+
+    def has_value(cls: type[SamResourceType], value: str) -> bool:
+        return value in values
+
+    SamResourceType.has_value = classmethod(has_value)
 
 
 def _no_sar_client() -> Any:
