@@ -14,8 +14,10 @@ under ``benchmarks/.work/logs-SIZE``, then, side by side on the same files:
    table plus the REPORT and timeout expressions.
 
 ``--baseline-src DIR`` also times another faasguard source tree on the same files in the same
-run (e.g. ``git archive 4518990 src | tar -x -C /tmp/before`` for the version before the
-speed work, then ``--baseline-src /tmp/before/src``), imported through ``PYTHONPATH``.
+run (e.g. ``git archive 6f34e25 src | tar -x -C /tmp/before`` for an earlier commit, then
+``--baseline-src /tmp/before/src --baseline-label 6f34e25``), imported through
+``PYTHONPATH``; the tree under test is the one ``faasguard`` imports (this checkout's
+``src`` when it is installed editable or on ``PYTHONPATH``).
 
 Each faasguard run is measured for wall time, CPU seconds of the whole process tree (user +
 system, from ``getrusage(RUSAGE_CHILDREN)``: workers are waited for, so they count), and peak
@@ -144,7 +146,13 @@ def main() -> None:
     parser.add_argument("--size", default="100MB", help="generated size (1GB for the record)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--peer-seconds", type=float, default=60.0)
+    parser.add_argument(
+        "--repeat", type=int, default=1, help="runs of each faasguard tree (fastest is kept)"
+    )
     parser.add_argument("--baseline-src", help="another faasguard src/ tree to time as well")
+    parser.add_argument(
+        "--baseline-label", default="baseline tree", help="how to name --baseline-src in tables"
+    )
     parser.add_argument("--write", action="store_true", help="update BENCHMARKS.md")
     args = parser.parse_args()
 
@@ -172,12 +180,17 @@ def main() -> None:
     truth = json.loads(truth_file.read_text())
     size = int(truth["bytes"])
     report = WORK / "logs-report.json"
-    baseline = (
-        _faasguard(data, WORK / "logs-report-baseline.json", args.baseline_src)
-        if args.baseline_src
-        else None
-    )
-    ours, ours_cpu = _faasguard(data, report)
+    # Alternate the trees run by run, so a burst of load on the shared cores hits both; each
+    # keeps its fastest run (wall time) with that run's CPU seconds and memory.
+    runs: dict[str, list[tuple[Measurement, float]]] = {"baseline": [], "ours": []}
+    for _ in range(args.repeat):
+        if args.baseline_src:
+            runs["baseline"].append(
+                _faasguard(data, WORK / "logs-report-baseline.json", args.baseline_src)
+            )
+        runs["ours"].append(_faasguard(data, report))
+    baseline = min(runs["baseline"], key=lambda r: r[0].seconds) if runs["baseline"] else None
+    ours, ours_cpu = min(runs["ours"], key=lambda r: r[0].seconds)
     body = json.loads(report.read_text())
     import datetime as dt  # noqa: PLC0415
 
@@ -211,7 +224,7 @@ def main() -> None:
         run, cpu = baseline
         rows.append(
             (
-                "faasguard before the speed work (`--baseline-src`)",
+                f"faasguard, {args.baseline_label} (`--baseline-src`)",
                 size,
                 lines_total,
                 run.seconds,
@@ -254,7 +267,9 @@ def main() -> None:
         f"Measured {time.strftime('%Y-%m-%d')} on this machine ({os.cpu_count()} cores, Python "
         f"{platform.python_version()}, load average {load:.1f} at the end of the run: the "
         f"cores are shared), `python benchmarks/logs_throughput.py --size {args.size}"
-        f"{' --baseline-src DIR' if baseline else ''} --write`: {size / 1e9:.2f} GB of "
+        f"{' --baseline-src DIR' if baseline else ''}"
+        f"{f' --repeat {args.repeat}' if args.repeat > 1 else ''} --write`: "
+        f"{size / 1e9:.2f} GB of "
         f"generated gzip Lambda logs ({invocations:,} invocations, 6 functions, seed "
         f"{args.seed}) plus CloudTrail. Peers read the same "
         f"files for at most {args.peer_seconds:.0f} s each; rates are over what they read. "

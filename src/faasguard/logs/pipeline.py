@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from faasguard.logs import cloudtrail
+from faasguard.logs import cloudtrail, parse
 from faasguard.logs.detectors import PartialState
 from faasguard.logs.diagnostics import DiagnosticCounter
 from faasguard.logs.ingest import (
@@ -57,13 +57,14 @@ def _matcher(backend: str) -> Matcher:
 def warm_up(options: Options) -> None:
     """Pay once, before workers fork, what every worker would otherwise pay on its own.
 
-    The compiled pattern database and pyarrow's lazy import of its pandas shim (which
-    ``pa.array`` over numpy triggers, ~0.2 s) are then inherited by every forked worker
-    and their pages are shared.
+    The compiled pattern databases (detection patterns, parse hints) and pyarrow's lazy
+    import of its pandas shim (which ``pa.array`` over numpy triggers, ~0.2 s) are then
+    inherited by every forked worker and their pages are shared.
     """
     import pyarrow.acero  # noqa: F401, PLC0415 - Table.group_by's engine, imported lazily
 
     _matcher(options.matcher)
+    parse.warm_up()
     pa.array(np.zeros(1))
 
 
