@@ -31,7 +31,7 @@ class Measurement:
 
 
 def _children(pid: int) -> list[int]:
-    result = []
+    result: list[int] = []
     try:
         for task in Path(f"/proc/{pid}/task").iterdir():
             text = (task / "children").read_text()
