@@ -55,9 +55,17 @@ class _Job:
 
 @dataclass(frozen=True, slots=True)
 class _Result:
-    app: App
+    """What a worker sends back. During a scan the model itself stays in the worker (it is
+    large and the parent needs only the summary), so ``app`` is ``None`` there."""
+
+    summary: AppSummary
+    app: App | None = None
+    app_diagnostics: tuple[Diagnostic, ...] = ()
+    #: unsuppressed findings (baselines are applied by the parent)
     findings: tuple[Finding, ...] = ()
+    #: rule notes and failures, suppression warnings
     diagnostics: tuple[Diagnostic, ...] = ()
+    suppressed: int = 0
 
 
 def scan_root(paths: Sequence[str]) -> str:
@@ -87,9 +95,11 @@ def scan(
         config = replace(config, load=replace(config.load, root=root))
     rules = [r for r in all_rules() if config.rule_enabled(r.id)]
     report.rules_run = len(rules)
-    results = _run(candidates, config, root=root, rules=rules, progress=progress)
     baseline = read_baseline(config.baseline) if config.baseline else frozenset()
     today = config.today or _today()
+    if config.today is None:
+        config = replace(config, today=today)  # one date for every worker
+    results = _run(candidates, config, root=root, rules=rules, progress=progress)
     for ignore in config.ignores:
         if ignore.expired(today):
             report.diagnostics.append(
@@ -102,23 +112,13 @@ def scan(
                 )
             )
     for result in results:
-        app = result.app
-        report.apps.append(
-            AppSummary(
-                name=app.name,
-                format=app.format,
-                root_file=app.root_file,
-                functions=len(app.functions),
-            )
-        )
-        report.diagnostics.extend(app.diagnostics)
+        report.apps.append(result.summary)
+        report.diagnostics.extend(result.app_diagnostics)
         # A note raised for several apps (no vulnerability data installed) is shown once.
         report.diagnostics.extend(d for d in result.diagnostics if d not in report.diagnostics)
-        suppressions = list(app.suppressions) + list(_comment_suppressions(app, report.diagnostics))
+        report.suppressed += result.suppressed
         for finding in result.findings:
-            if _suppressed(finding, app, suppressions, config, root, today):
-                report.suppressed += 1
-            elif finding.fingerprint in baseline:
+            if finding.fingerprint in baseline:
                 report.baselined += 1
             else:
                 report.findings.append(finding)
@@ -139,7 +139,8 @@ def load_all(
     progress: ProgressCallback | None = None,
 ) -> list[App]:
     """Load every candidate, from the cache when unchanged, using all cores for the rest."""
-    return [r.app for r in _run(candidates, config, root=root, rules=None, progress=progress)]
+    results = _run(candidates, config, root=root, rules=None, progress=progress)
+    return [r.app for r in results if r.app is not None]
 
 
 def _run(
@@ -150,61 +151,39 @@ def _run(
     rules: Sequence[Rule] | None,
     progress: ProgressCallback | None,
 ) -> list[_Result]:
-    """Load (and, with ``rules``, check) every candidate: cached models are checked here,
-    the others are loaded and checked in worker processes, one per core."""
+    """Load (and, with ``rules``, check) every candidate in worker processes, one per core.
+
+    Each worker first tries the model cache and writes the entries of what it had to load,
+    so cold and warm scans both use every core.
+    """
     from faasguard.cache import ModelCache  # noqa: PLC0415 - only when caching is on
 
-    cache = ModelCache(config.cache_dir) if config.cache_dir else None
-    results: list[_Result | None] = [None] * len(candidates)
-    pending: list[int] = []
-    for index, candidate in enumerate(candidates):
-        cached = cache.get(candidate, config.load) if cache else None
-        if cached is None:
-            pending.append(index)
-        elif rules is None:
-            results[index] = _Result(cached)
-        else:
-            diagnostics: list[Diagnostic] = []
-            findings = run_rules(cached, rules, config, root, diagnostics)
-            results[index] = _Result(cached, tuple(findings), tuple(diagnostics))
-    done = len(candidates) - len(pending)
-    if progress:
-        progress(done, len(candidates))
     rule_ids = None if rules is None else tuple(r.id for r in rules)
-    jobs = [
-        _Job(candidates[i], config.load, rule_ids, config if rules is not None else None, root)
-        for i in pending
-    ]
+    jobs = [_Job(candidate, config.load, rule_ids, config, root) for candidate in candidates]
+    results: list[_Result] = []
+    if progress:
+        progress(0, len(candidates))
     workers = config.jobs or (os.cpu_count() or 1)
-    if len(pending) >= _PARALLEL_THRESHOLD and workers > 1:
+    if len(jobs) >= _PARALLEL_THRESHOLD and workers > 1:
         # fork: workers inherit the imported loaders, rules and the warmed-up SAM translator.
         context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
         if context.get_start_method() == "fork":
-            prepare({candidates[i].format for i in pending})
+            prepare({candidate.format for candidate in candidates})
             _warm_up_rules(rules or ())
-        chunk = max(1, len(pending) // (workers * 8))
+            if config.cache_dir:
+                ModelCache(config.cache_dir).mac_key  # noqa: B018 - read the key once, pre-fork
+        chunk = max(1, len(jobs) // (workers * 8))
         with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            outcomes: Iterable[_Result] = pool.map(_work, jobs, chunksize=chunk)
-            for index, outcome in zip(pending, outcomes, strict=True):
-                results[index] = outcome
-                done += 1
+            for outcome in pool.map(_work, jobs, chunksize=chunk):
+                results.append(outcome)
                 if progress:
-                    progress(done, len(candidates))
+                    progress(len(results), len(candidates))
     else:
-        for index, job in zip(pending, jobs, strict=True):
-            results[index] = _work(job)
-            done += 1
+        for job in jobs:
+            results.append(_work(job))
             if progress:
-                progress(done, len(candidates))
-    if cache:
-        for index in pending:
-            result = results[index]
-            if result is not None and not any(
-                d.level is DiagnosticLevel.ERROR and d.code == LOAD_ERROR
-                for d in result.app.diagnostics
-            ):
-                cache.put(candidates[index], config.load, result.app)
-    return [result for result in results if result is not None]
+                progress(len(results), len(candidates))
+    return results
 
 
 def _warm_up_rules(rules: Sequence[Rule]) -> None:
@@ -216,15 +195,38 @@ def _warm_up_rules(rules: Sequence[Rule]) -> None:
 
 
 def _work(job: _Job) -> _Result:
-    """Worker entry point: load one candidate and, when asked, run the rules on it."""
-    app = _load_one(job)
-    if job.rule_ids is None or job.config is None:
-        return _Result(app)
+    """Worker entry point: the model from the cache or the loader, then (during a scan) the
+    rules and the suppressions, returning only what the report needs."""
+    from faasguard.cache import ModelCache  # noqa: PLC0415 - only when caching is on
+
+    config = job.config or ScanConfig()
+    cache = ModelCache(config.cache_dir) if config.cache_dir else None
+    app = cache.get(job.candidate, job.options) if cache else None
+    if app is None:
+        app = _load_one(job)
+        if cache and not any(
+            d.level is DiagnosticLevel.ERROR and d.code == LOAD_ERROR for d in app.diagnostics
+        ):
+            cache.put(job.candidate, job.options, app)
+    summary = AppSummary(
+        name=app.name, format=app.format, root_file=app.root_file, functions=len(app.functions)
+    )
+    if job.rule_ids is None:
+        return _Result(summary, app=app, app_diagnostics=app.diagnostics)
     wanted = set(job.rule_ids)
     rules = [r for r in all_rules() if r.id in wanted]
     diagnostics: list[Diagnostic] = []
-    findings = run_rules(app, rules, job.config, job.root, diagnostics)
-    return _Result(app, tuple(findings), tuple(diagnostics))
+    findings = run_rules(app, rules, config, job.root, diagnostics)
+    suppressions = list(app.suppressions) + list(_comment_suppressions(app, diagnostics))
+    today = config.today or _today()
+    kept = [f for f in findings if not _suppressed(f, app, suppressions, config, job.root, today)]
+    return _Result(
+        summary,
+        app_diagnostics=app.diagnostics,
+        findings=tuple(kept),
+        diagnostics=tuple(diagnostics),
+        suppressed=len(findings) - len(kept),
+    )
 
 
 def _load_one(job: _Job) -> App:
