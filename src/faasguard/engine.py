@@ -168,7 +168,9 @@ def _run(
         # fork: workers inherit the imported loaders, rules and the warmed-up SAM translator.
         context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
         if context.get_start_method() == "fork":
-            prepare({candidate.format for candidate in candidates})
+            if not _mostly_cached(config, len(candidates)):
+                # Worth it only when most apps must be loaded: a warm cache needs no loader.
+                prepare({candidate.format for candidate in candidates})
             _warm_up_rules(rules or ())
             if config.cache_dir:
                 ModelCache(config.cache_dir).mac_key  # noqa: B018 - read the key once, pre-fork
@@ -184,6 +186,18 @@ def _run(
             if progress:
                 progress(len(results), len(candidates))
     return results
+
+
+def _mostly_cached(config: ScanConfig, apps: int) -> bool:
+    """True when the cache directory holds entries for at least most of ``apps`` (a cheap
+    guess from the entry count; the workers check each entry properly)."""
+    if not config.cache_dir:
+        return False
+    try:
+        entries = sum(1 for name in os.listdir(config.cache_dir) if name.endswith(".bin"))
+    except OSError:
+        return False
+    return entries * 2 >= apps
 
 
 def _warm_up_rules(rules: Sequence[Rule]) -> None:
