@@ -32,7 +32,7 @@ the interpreter cannot follow, is recorded as a gap and the rest is analysed.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
@@ -2218,14 +2218,6 @@ def _node_at(root: Any, start: int, kind: str | None = None) -> Any:
             return None
         node = node.parent
     return None
-
-
-def _walk(node: Any) -> Iterator[Any]:
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        yield current
-        stack.extend(reversed(current.children))
 
 
 # ---------------------------------------------------------------------------- analyzer
