@@ -9,6 +9,7 @@ import sys
 import time
 from pathlib import Path
 
+import jsonschema
 import pytest
 from typer.testing import CliRunner
 
@@ -216,3 +217,24 @@ def test_rules_list_and_doc() -> None:
 def test_other_formats_render(tmp_path: Path, fmt: str) -> None:
     code, output = _scan(str(_project(tmp_path)), "--no-cache", "--format", fmt, "--no-color")
     assert code == 1 and "TIME002" in output and "\x1b[" not in output
+
+
+def test_example_shop_sarif_validates_with_code_flows(tmp_path: Path) -> None:
+    schema_path = REPO.parent / "shared" / "data" / "sarif-schema-2.1.0.json"
+    if not schema_path.exists():
+        pytest.skip("../shared/data is not available")
+    out = tmp_path / "shop.sarif"
+    code, _ = _scan(str(SHOP), "--no-cache", "--format", "sarif", "-o", str(out))
+    assert code == 1
+    document = json.loads(out.read_text())
+    jsonschema.Draft7Validator(json.loads(schema_path.read_text())).validate(document)
+    results = document["runs"][0]["results"]
+    flows = [r for r in results if "codeFlows" in r]
+    # Taint findings (e.g. command injection from the S3 object key) carry their path.
+    assert any(r["ruleId"] == "CODE001" for r in flows)
+    uris = {
+        loc["physicalLocation"]["artifactLocation"]["uri"]
+        for r in results
+        for loc in r["locations"]
+    }
+    assert "template.yaml" in uris and "serverless.yml" in uris and "terraform/main.tf" in uris
