@@ -20,10 +20,13 @@ independently of its callers (so a helper called from thirty places costs one an
 
 Within a function the analysis is flow-sensitive (assignments replace values, branches
 are joined, loops run twice), and conditions narrow: ``if x not in ALLOWED: return``
-cleans ``x`` after the ``if``. Sinks, sanitizers and propagators come from
-``faasguard/data/taint/python.json``; the few conditions a sink may carry (``shell=True``,
-an unsafe YAML loader, a URL whose host is fixed, ...) are small predicates here, named by
-the data.
+cleans ``x`` after the ``if``, and a check on a constant key (``job["name"].isalnum()``,
+``event["Records"][0]["body"] in ALLOWED``) cleans that entry only: it becomes a known
+field of a value that keeps its own taint for every other key, and joins and computed
+keys read that taint back (a key checked on one branch is tainted again after the ``if``).
+Sinks, sanitizers and propagators come from ``faasguard/data/taint/python.json``; the few
+conditions a sink may carry (``shell=True``, an unsafe YAML loader, a URL whose host is
+fixed, ...) are small predicates here, named by the data.
 
 Limits (by design, to stay fast and predictable): closures do not see their enclosing
 function's variables, ``*args``/``**kwargs`` are joined, dynamic attribute names and
@@ -72,6 +75,9 @@ MAX_SUMMARIES = 4000
 #: ``https://api.example.com/``, ``//cdn.example.com/``, ``/app/``.
 _FIXED_HOST = re.compile(r"^(?:[a-zA-Z][a-zA-Z0-9+.-]*:)?//[^/?#]+[/?#]|^/(?![/\\])")
 _STRUCTURED_ENCODING = "structured"
+#: Field key of a constant list index (``x[0]``): distinct from any dict key a handler
+#: writes, read back as ``ANY_ITEM`` in access paths (sources do not name indexes).
+_INDEX = "\x00"
 _CONDITIONS = "boto3.dynamodb.conditions."
 #: Builtins whose result holds exactly the elements of their arguments.
 _PASS_THROUGH = frozenset(
@@ -172,10 +178,11 @@ def join(a: Val, b: Val) -> Val:
         return a
     fields: tuple[tuple[str, Val], ...] | None = None
     if a.fields is not None or b.fields is not None:
-        merged: dict[str, Val] = dict(a.fields or ())
-        for key, value in b.fields or ():
-            merged[key] = join(merged[key], value) if key in merged else value
-        fields = tuple(merged.items())
+        # A key known on one side only is, on the other, whatever that side holds there:
+        # its own taint under that key (a key checked in one branch is not clean after
+        # the ``if``), or nothing for a literal without it.
+        keys = dict.fromkeys(k for v in (a, b) for k, _ in v.fields or ())
+        fields = tuple((k, join(_entry(a, k, b), _entry(b, k, a))) for k in keys)
     head: tuple[Label, ...] | None = None
     if a.head is not None or b.head is not None:
         head = _dedupe((*(a.head or ()), *(b.head or ())))
@@ -192,6 +199,33 @@ def join(a: Val, b: Val) -> Val:
         module=a.module or b.module,
         boolean=a.boolean if a.boolean == b.boolean else None,
     )
+
+
+def _entry(side: Val, key: str, other: Val) -> Val:
+    """``side[key]`` for :func:`join`, read where ``other`` read the same key."""
+    known = side.field(key)
+    if known is not None:
+        return known
+    return _access(side, key, _key_location(other.field(key), side, key))
+
+
+def _key_location(present: Val | None, side: Val, key: str) -> Location:
+    """Where a key was read, for the access path of the side of a join that lacks it."""
+    segment = _segment(key)
+    for lab in present.labels if present is not None else ():
+        if lab.path and lab.path[-1][0] == segment:
+            return lab.path[-1][1]
+    for lab in (*(present.labels if present is not None else ()), *side.labels):
+        if lab.path:
+            return lab.path[-1][1]
+        if lab.steps:
+            return lab.steps[-1].location
+    return Location(file="")
+
+
+def _segment(key: str) -> str:
+    """The access-path segment of a field key (a constant index is any item)."""
+    return ANY_ITEM if key.startswith(_INDEX) else key
 
 
 def _common_prefix(a: str, b: str) -> str:
@@ -262,26 +296,31 @@ def _clean(value: Val, families: Iterable[str] = (ALL,)) -> Val:
 
 
 def _access(value: Val, segment: str, loc: Location) -> Val:
-    """``value[segment]`` / ``value.segment``: a field when known, else the path extended."""
+    """``value[segment]`` / ``value.segment``: a field when known, else the path extended.
+
+    A value may carry both known fields and taint of its own (a message body with one key
+    checked): a key it does not know is read from its own taint, and an unknown key
+    (``ANY_KEY``/``ANY_ITEM``, or an index not stored) may be any known field as well.
+    """
     known = value.field(segment) if segment not in (ANY_KEY, ANY_ITEM) else None
     if known is not None:
         return known
+    segment = _segment(segment)
+    some = CLEAN
     if value.fields is not None and segment in (ANY_KEY, ANY_ITEM):
-        return join_all(v for _, v in value.fields)
+        some = join_all(v for _, v in value.fields)
     if segment == ANY_ITEM and value.head is not None and not value.labels:
-        return Val(labels=value.head)
+        return join(some, Val(labels=value.head))
     labels = tuple(
         replace(lab, path=(*lab.path, (segment, loc, len(lab.steps)))) if lab.exact else lab
         for lab in value.labels
     )
-    return Val(labels=labels)
+    return join(some, Val(labels=labels)) if labels else some
 
 
 def _iterate(value: Val, loc: Location) -> Val:
     """An element of ``value`` when iterated (``for x in value``, comprehensions)."""
-    if value.fields is not None and not value.labels:
-        return join_all(v for _, v in value.fields)
-    return _access(replace(value, fields=None), ANY_ITEM, loc)
+    return _access(value, ANY_ITEM, loc)
 
 
 # ---------------------------------------------------------------------------- summaries
@@ -488,15 +527,22 @@ def _instantiate_label(label: Label, args: Sequence[Val], step: TaintStep) -> tu
         return ()
     current = args[label.root]
     consumed = 0
+    extra: tuple[Label, ...] = ()
     # Walk known fields (dict literals, instance attributes) as far as the path goes.
     while consumed < len(label.path) and current.fields is not None:
         segment = label.path[consumed][0]
         known = current.field(segment)
         if known is None:
             if segment in (ANY_KEY, ANY_ITEM):
-                current = join_all(v for _, v in current.fields)
-                consumed += 1
-                continue
+                joined = join_all(v for _, v in current.fields)
+                if not current.labels:
+                    current = joined
+                    consumed += 1
+                    continue
+                # Any entry: a known field, or what the value's own taint holds there.
+                below = replace(label, root=0, path=label.path[consumed + 1 :])
+                extra = _instantiate_label(below, [joined], step)
+                break
             if current.labels:
                 break
             return ()
@@ -526,7 +572,7 @@ def _instantiate_label(label: Label, args: Sequence[Val], step: TaintStep) -> tu
                 normalized=base.normalized or label.normalized,
             )
         )
-    return tuple(out)
+    return _dedupe((*out, *extra)) if extra else tuple(out)
 
 
 def instantiate(value: Val, args: Sequence[Val], step: TaintStep) -> Val:
@@ -813,9 +859,11 @@ class _Exec:
             stepped = _with_step(value, self.step(target, f"stored in .{target.attr}"))
             self.store_field(target.value, target.attr, stepped)
         elif isinstance(target, ast.Subscript):
-            key = _const_key(target.slice)
+            key = _field_key(target.slice)
             stepped = _with_step(value, self.step(target, "stored in a container"))
-            self.store_field(target.value, key if key is not None else ANY_KEY, stepped)
+            # ``x[-1] = v`` may be any index: stored as an unknown key, not a known field.
+            known = key is not None and key != ANY_ITEM
+            self.store_field(target.value, key if key is not None and known else ANY_KEY, stepped)
         elif isinstance(target, ast.Starred):
             self.assign(target.value, value, None)
 
@@ -833,7 +881,12 @@ class _Exec:
             fields = self.frame.summary.self_fields
             fields[name] = join(fields[name], value) if name in fields else value
         if name == ANY_KEY:
-            updated = replace(current, labels=_dedupe((*current.labels, *_derived(value))))
+            extra = _derived(value)
+            fields_any = current.fields
+            if fields_any is not None and extra:
+                # ``d[k] = v`` with an unknown ``k`` may overwrite any known entry.
+                fields_any = tuple((k, join(v, Val(labels=extra))) for k, v in fields_any)
+            updated = replace(current, labels=_dedupe((*current.labels, *extra)), fields=fields_any)
         else:
             fields_now = dict(current.fields or ())
             fields_now[name] = value
@@ -902,7 +955,15 @@ class _Exec:
             self.clean_name(test.args[0], (ALL,))
 
     def clean_name(self, node: ast.expr, families: Iterable[str]) -> None:
-        """Sanitise the variable ``node`` names (only plain names can be narrowed)."""
+        """Sanitise what ``node`` names: a variable, or a constant key below one
+        (``job["name"]``, ``event["Records"][0]["body"]``, ``job.get("name")``)."""
+        chain = _key_chain(node)
+        if chain is not None:
+            name, keys = chain
+            current = self.lookup(name)
+            if current is not None:
+                self.env[name] = _narrow_key(current, keys, frozenset(families), self.loc(node))
+            return
         if isinstance(node, ast.Name):
             current = self.lookup(node.id)
             if current is not None:
@@ -940,7 +1001,7 @@ class _Exec:
             base = self.eval(node.value)
             if isinstance(node.slice, ast.Slice):
                 return Val(labels=_derived(base))
-            key = _const_key(node.slice)
+            key = _field_key(node.slice)
             self.eval(node.slice)
             return _access(base, key if key is not None else ANY_KEY, self.loc(node))
         if isinstance(node, ast.Call):
@@ -1408,8 +1469,10 @@ class _Exec:
         if where is not None and _taint_of(where):
             return _taint_of(where), ""
         if query.fields is not None:
+            # Known entries, and whatever else the filter carries (a parsed body with one
+            # key checked).
             return _dedupe(
-                lab for _, v in query.fields for lab in v.labels if lab.exact
+                lab for v in (query, *(v for _, v in query.fields)) for lab in v.labels if lab.exact
             ), "operator"
         return tuple(lab for lab in query.labels if lab.exact), "operator"
 
@@ -1435,15 +1498,59 @@ def _callee_text(func: ast.expr) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def _const_key(node: ast.expr) -> str | None:
+def _field_key(node: ast.expr) -> str | None:
+    """The field key of a subscript: a string key, a constant index (``_INDEX`` + digits),
+    ``ANY_ITEM`` for a negative index, ``None`` when computed."""
     if isinstance(node, ast.Constant):
         if isinstance(node.value, str):
             return node.value
+        if isinstance(node.value, bool):
+            return None
         if isinstance(node.value, int):
-            return ANY_ITEM
+            return f"{_INDEX}{node.value}" if node.value >= 0 else ANY_ITEM
     if isinstance(node, ast.UnaryOp) and isinstance(node.operand, ast.Constant):
         return ANY_ITEM
     return None
+
+
+def _key_chain(node: ast.expr) -> tuple[str, list[str]] | None:
+    """``job["spec"]["name"]`` → ``("job", ["spec", "name"])``: constant keys (or
+    ``.get("key")``) below a plain name; ``None`` for anything else."""
+    keys: list[str] = []
+    while True:
+        key: str | None
+        if isinstance(node, ast.Subscript):
+            key, node = _field_key(node.slice), node.value
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "get"
+            and len(node.args) == 1
+            and not node.keywords
+            and isinstance(node.args[0], ast.Constant)
+            and isinstance(node.args[0].value, str)
+        ):
+            key, node = node.args[0].value, node.func.value
+        else:
+            break
+        if key is None or key == ANY_ITEM:
+            return None
+        keys.append(key)
+    if not keys or not isinstance(node, ast.Name):
+        return None
+    return node.id, keys[::-1]
+
+
+def _narrow_key(value: Val, keys: Sequence[str], families: frozenset[str], loc: Location) -> Val:
+    """``value`` with ``value[keys[0]][keys[1]]...`` sanitised for ``families``: the entry
+    becomes a known field; the value keeps its own taint for every other key."""
+    inner = _access(value, keys[0], loc)
+    cleaned = (
+        _clean(inner, families) if len(keys) == 1 else _narrow_key(inner, keys[1:], families, loc)
+    )
+    fields = dict(value.fields or ())
+    fields[keys[0]] = cleaned
+    return replace(value, fields=tuple(fields.items()))
 
 
 # ---------------------------------------------------------------------------- ReDoS
