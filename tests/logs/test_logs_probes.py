@@ -120,20 +120,22 @@ def test_templates_parse_the_same_both_ways() -> None:
     assert probed[19]["request_id"] == RID and probed[20]["request_id"] == RID
 
 
-@settings(max_examples=300, deadline=None)
-@given(
-    st.lists(
-        st.tuples(
-            st.sampled_from(TEMPLATES),
-            st.lists(
-                st.tuples(st.integers(0, 400), st.integers(0, 3), st.sampled_from(list(NOISE))),
-                max_size=3,
-            ),
+#: Template lines with up to three edits each (insert, delete, replace, truncate).
+MUTATED_LINES = st.lists(
+    st.tuples(
+        st.sampled_from(TEMPLATES),
+        st.lists(
+            st.tuples(st.integers(0, 400), st.integers(0, 3), st.sampled_from(list(NOISE))),
+            max_size=3,
         ),
-        min_size=1,
-        max_size=12,
-    )
+    ),
+    min_size=1,
+    max_size=12,
 )
+
+
+@settings(max_examples=300, deadline=None)
+@given(MUTATED_LINES)
 def test_mutated_lines_parse_the_same_both_ways(
     lines: list[tuple[str, list[tuple[int, int, str]]]],
 ) -> None:

@@ -16,6 +16,7 @@ format (``platform.start``/``platform.report``/``platform.initStart`` with
 
 from __future__ import annotations
 
+import types
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
@@ -29,6 +30,18 @@ from faasguard.logs.diagnostics import DiagnosticCounter
 from faasguard.logs.ingest import MAX_LINE, TextBlock
 from faasguard.logs.model import SCHEMA, Kind
 from faasguard.logs.patterns import hyperscan_available
+
+_native: types.ModuleType | None
+try:  # the optional C scanner (setup.py); without it the numpy probes give the same batches
+    from faasguard.logs import _scan as _native
+except ImportError:  # pragma: no cover - built wherever a C compiler was available
+    _native = None
+
+
+def native_available() -> bool:
+    """Whether the C line scanner (``faasguard.logs._scan``) was built and is in use."""
+    return _native is not None
+
 
 _TS_WIDTH = 24  # len("2024-05-01T02:01:17.736Z")
 _REPORT = (
@@ -253,6 +266,10 @@ def parse_text_block(
     diagnostics: DiagnosticCounter,
 ) -> pa.RecordBatch:
     """Parse a block of ``<ISO timestamp> <message>`` lines into a batch of :data:`SCHEMA`."""
+    if _native is not None:
+        batch = _parse_text_native(block, source=source, function=function, diagnostics=diagnostics)
+        if batch is not None:
+            return batch
     binary, starts, lengths = split_lines(block, source, diagnostics)
     n = len(binary)
     if n == 0:
@@ -293,6 +310,22 @@ def parse_text_block(
     # search through the block (which costs more than the whole split).
     if (raw[np.maximum(starts + lengths - 1, 0)] == 13).any():
         messages = pc.utf8_rtrim(messages, "\r")
+    return _text_batch(block, messages, ms, valid, shaped, starts, source, function, diagnostics)
+
+
+def _text_batch(
+    block: TextBlock,
+    messages: pa.Array,
+    ms: np.ndarray,
+    valid: np.ndarray,
+    shaped: np.ndarray,
+    starts: np.ndarray,
+    source: str,
+    function: str | None,
+    diagnostics: DiagnosticCounter,
+) -> pa.RecordBatch:
+    """The batch of a split text block: timestamps counted, messages classified."""
+    n = len(messages)
     bad_ts = shaped & ~valid
     if bad_ts.any():
         first = int(np.flatnonzero(bad_ts)[0])
@@ -317,6 +350,54 @@ def parse_text_block(
             "unknown-line", source, f"line {block.first_line + first}", int(unknown.sum())
         )
     return batch
+
+
+def _parse_text_native(
+    block: TextBlock,
+    *,
+    source: str,
+    function: str | None,
+    diagnostics: DiagnosticCounter,
+) -> pa.RecordBatch | None:
+    """:func:`parse_text_block` with the C scanner splitting the lines (same batch).
+
+    ``None`` (nothing counted yet) for a block whose messages are not valid UTF-8: the
+    numpy path replaces and counts the bad bytes line by line.
+    """
+    data = block.data
+    ends = block.newlines
+    if ends is None:
+        ends = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 10)
+    ends = np.ascontiguousarray(ends, dtype=np.int64)
+    n = len(ends)
+    if n == 0:
+        return pa.RecordBatch.from_pylist([], schema=SCHEMA)
+    ms = np.empty(n, dtype=np.int64)
+    valid = np.empty(n, dtype=bool)
+    shaped = np.empty(n, dtype=bool)
+    body = np.empty(len(data), dtype=np.uint8)
+    offsets = np.empty(n + 1, dtype=np.int32)
+    assert _native is not None  # the caller checked
+    ascii_only = _native.split(data, ends, MAX_LINE, ms, valid, shaped, body, offsets)
+    text = pa.py_buffer(body[: int(offsets[-1])])
+    if ascii_only:
+        messages = pa.StringArray.from_buffers(n, pa.py_buffer(offsets), text)
+    else:
+        binary = pa.BinaryArray.from_buffers(pa.binary(), n, [None, pa.py_buffer(offsets), text])
+        try:
+            messages = binary.cast(pa.string())
+        except pa.ArrowInvalid:
+            return None
+    starts = np.empty(n, dtype=np.int64)
+    starts[0] = 0
+    starts[1:] = ends[:-1] + 1
+    too_long = (ends - starts) > MAX_LINE
+    if too_long.any():
+        first = int(np.flatnonzero(too_long)[0])
+        diagnostics.add(
+            "long-line", source, f"line {block.first_line + first}", int(too_long.sum())
+        )
+    return _text_batch(block, messages, ms, valid, shaped, starts, source, function, diagnostics)
 
 
 def parse_iso_ms(stamps: pa.Array) -> pa.Array:
@@ -1125,6 +1206,61 @@ def _fast_fields(
     return f, undecided
 
 
+def _native_fields(messages: pa.Array) -> tuple[_Fields, np.ndarray, np.ndarray]:
+    """Classification and fields by the C scanner; the undecided rows; error candidates.
+
+    The same contract as :func:`_fast_fields`: each decided row holds what the RE2
+    expressions give; undecided rows are left to them. The error candidates are the rows
+    :data:`_ERROR_LEVEL` matches (the expression still confirms them in :func:`_levels`).
+    """
+    n = len(messages)
+    buffers = messages.buffers()
+    offsets = np.frombuffer(buffers[1], dtype=np.int32)[messages.offset : messages.offset + n + 1]
+    data = buffers[2] if buffers[2] is not None else pa.py_buffer(b"")
+    kind = np.empty(n, dtype=np.int8)
+    undecided = np.empty(n, dtype=bool)
+    error = np.empty(n, dtype=bool)
+    timed_out = np.empty(n, dtype=bool)
+    values = np.empty((5, n), dtype=np.float64)
+    rid = np.empty(max(data.size, 1), dtype=np.uint8)
+    rid_offsets = np.empty(n + 1, dtype=np.int32)
+    rid_valid = np.empty(n, dtype=bool)
+    assert _native is not None  # the caller checked
+    _native.classify(
+        data,
+        np.ascontiguousarray(offsets),
+        kind,
+        undecided,
+        error,
+        timed_out,
+        *values,
+        rid,
+        rid_offsets,
+        rid_valid,
+    )
+    # Ids are cut from valid UTF-8 at ASCII bytes (quotes, id characters): valid UTF-8.
+    request_id = pa.StringArray.from_buffers(
+        n,
+        pa.py_buffer(rid_offsets),
+        pa.py_buffer(rid[: int(rid_offsets[-1])]),
+        pa.py_buffer(np.packbits(rid_valid, bitorder="little")),
+    )
+    f = _Fields(
+        kind=kind,
+        duration=values[0],
+        billed=values[1],
+        memory=values[2],
+        maxmem=values[3],
+        init_ms=values[4],
+        timeout_s=np.full(n, np.nan),
+        timed_out=timed_out,
+        request_id=request_id,
+        error=np.zeros(n, dtype=bool),
+        error_type=pa.nulls(n, pa.string()),
+    )
+    return f, undecided, error
+
+
 #: The hint literals: a row without one cannot match the expressions they stand for.
 _HINT_WORDS = (
     b"Task timed out after ",
@@ -1220,7 +1356,11 @@ def parse_messages(
     if messages.type != pa.string():
         messages = messages.cast(pa.string())
     candidates: np.ndarray | None = None
-    if probes:
+    if probes and _native is not None:
+        f, undecided, candidates = _native_fields(messages)
+        if undecided.any():
+            f.put(undecided, _regex_fields(_take(messages, undecided)))
+    elif probes:
         b = _Bytes(messages)
         hints = _hints(b)
         f, undecided = _fast_fields(messages, b, None if hints is None else hints[0])
