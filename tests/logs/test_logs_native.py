@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -22,7 +23,7 @@ from test_logs_probes import MUTATED_LINES, NOISE, TEMPLATES, _batch, _mutate
 
 from faasguard.logs import parse
 from faasguard.logs.diagnostics import DiagnosticCounter
-from faasguard.logs.ingest import MAX_LINE, TextBlock, discover
+from faasguard.logs.ingest import MAX_LINE, TextBlock, discover, newline_positions
 from faasguard.logs.model import Kind
 from faasguard.logs.pipeline import Options, batches
 
@@ -176,3 +177,12 @@ def test_generated_logs_parse_the_same_with_and_without_the_scanner(
             ]
         checked += sum(len(b["kind"]) for b in native)
     assert checked > 50_000
+
+
+@pytest.mark.parametrize(
+    "data", [b"", b"no newline", b"\n" * 5000, b"a\nbb\n\nccc", b"x" * 70 + b"\n"]
+)
+def test_newline_positions_match_numpy(data: bytes) -> None:
+    """Short lines overflow the first guess of the output size: the call is repeated."""
+    expected = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 10)
+    assert newline_positions(data).tolist() == expected.tolist()

@@ -236,7 +236,7 @@ static PyObject *split(PyObject *self, PyObject *args) {
         PyErr_SetString(PyExc_ValueError, "newlines do not match the data");
         return NULL;
     }
-    int ascii = 1;
+    int ascii;
     Py_ssize_t pos = 0;
     start = 0;
     off[0] = 0;
@@ -256,15 +256,52 @@ static PyObject *split(PyObject *self, PyObject *args) {
             while (size > 0 && message[size - 1] == '\r') size--;
         }
         memcpy(out + pos, message, (size_t)size);
-        for (Py_ssize_t k = 0; k < size && ascii; k++) {
-            if (message[k] & 0x80) ascii = 0;
-        }
         pos += size;
         off[i + 1] = (int32_t)pos;
         start = stop + 1;
     }
+    /* ASCII check over the copied messages, eight bytes at a time. */
+    uint64_t high = 0;
+    Py_ssize_t k = 0;
+    for (; k + 8 <= pos; k += 8) {
+        uint64_t word;
+        memcpy(&word, out + k, 8);
+        high |= word;
+    }
+    for (; k < pos; k++) high |= out[k];
+    ascii = (high & 0x8080808080808080ULL) == 0;
     release(b, 7);
     return PyBool_FromLong(ascii);
+}
+
+PyDoc_STRVAR(newlines_doc,
+             "newlines(data, out) -> int\n\n"
+             "Positions of the newlines of ``data`` written to ``out`` (int64) while it has\n"
+             "room; returns how many there are (more than ``len(out)``: call again, larger).");
+
+static PyObject *newlines(PyObject *self, PyObject *args) {
+    (void)self;
+    PyObject *o_data, *o_out;
+    if (!PyArg_ParseTuple(args, "OO", &o_data, &o_out)) return NULL;
+    Buf b[2];
+    memset(b, 0, sizeof b);
+    if (get_buf(o_data, &b[0], 0, 0, "data") < 0 ||
+        get_buf(o_out, &b[1], 1, 0, "out") < 0) {
+        release(b, 2);
+        return NULL;
+    }
+    const unsigned char *data = b[0].view.buf, *p = data, *end = data + b[0].view.len;
+    int64_t *out = b[1].view.buf;
+    Py_ssize_t room = b[1].view.len / 8, count = 0;
+    while (p < end) {
+        const unsigned char *hit = memchr(p, '\n', (size_t)(end - p));
+        if (hit == NULL) break;
+        if (count < room) out[count] = hit - data;
+        count++;
+        p = hit + 1;
+    }
+    release(b, 2);
+    return PyLong_FromSsize_t(count);
 }
 
 /* ------------------------------------------------------------------ classify --------- */
@@ -614,6 +651,7 @@ static PyObject *classify(PyObject *self, PyObject *args) {
 }
 
 static PyMethodDef methods[] = {
+    {"newlines", newlines, METH_VARARGS, newlines_doc},
     {"split", split, METH_VARARGS, split_doc},
     {"classify", classify, METH_VARARGS, classify_doc},
     {NULL, NULL, 0, NULL},

@@ -2,6 +2,7 @@
 
 from typing import Any
 
+def newlines(data: Any, out: Any, /) -> int: ...
 def split(
     data: Any,
     newlines: Any,

@@ -27,7 +27,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from faasguard.logs.diagnostics import DiagnosticCounter
-from faasguard.logs.ingest import MAX_LINE, TextBlock
+from faasguard.logs.ingest import MAX_LINE, TextBlock, newline_positions
 from faasguard.logs.model import SCHEMA, Kind
 from faasguard.logs.patterns import hyperscan_available
 
@@ -367,7 +367,7 @@ def _parse_text_native(
     data = block.data
     ends = block.newlines
     if ends is None:
-        ends = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 10)
+        ends = newline_positions(data)
     ends = np.ascontiguousarray(ends, dtype=np.int64)
     n = len(ends)
     if n == 0:
