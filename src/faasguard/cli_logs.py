@@ -150,10 +150,15 @@ def analyze(
     """
     import json  # noqa: PLC0415
 
-    from faasguard.findings import Severity  # noqa: PLC0415
     from faasguard.logs.analyze import analyze as run  # noqa: PLC0415
+    from faasguard.logs.analyze import log_rules  # noqa: PLC0415
+
+    if engine == "embedded":
+        from faasguard.logs.pipeline import start_compiling  # noqa: PLC0415
+
+        start_compiling()  # without the GIL, while the imports and discovery below run
+    from faasguard.findings import Severity  # noqa: PLC0415
     from faasguard.report import FORMATS, render  # noqa: PLC0415
-    from faasguard.rules import all_rules  # noqa: PLC0415
 
     if output_format not in FORMATS:
         raise _fail(f"unknown --format '{output_format}' (expected one of: {', '.join(FORMATS)})")
@@ -190,7 +195,7 @@ def analyze(
                 bar.stop()
         if remote:
             _show_s3_names(result.report, {v: k for k, v in local.items() if k in remote})
-    rules = [r for r in all_rules() if r.id.startswith("LOG") and r.id >= "LOG010"]
+    rules = list(log_rules())
     if output_format == "json":
         from faasguard.report.json import to_dict  # noqa: PLC0415
 

@@ -1,23 +1,30 @@
-"""``faasguard logs analyze``: sources → engine → alerts → the same Report as ``scan``."""
+"""``faasguard logs analyze``: sources → engine → alerts → the same Report as ``scan``.
+
+What only the parent needs after the workers are done (DuckDB for the baselines, the
+findings model, the LOG rule modules) is imported while the workers run, not before they
+fork: the workers never pay for it, and the parent loads it on time it would spend waiting.
+"""
 
 from __future__ import annotations
 
+import importlib
 import os
+import pkgutil
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from faasguard.findings import Finding, Report, fingerprint
 from faasguard.logs.detectors import PartialState
 from faasguard.logs.diagnostics import DiagnosticCounter
 from faasguard.logs.engines import ProgressCallback, get_engine
-from faasguard.logs.finish import all_alerts, save_history
 from faasguard.logs.ingest import discover
 from faasguard.logs.model import Alert, iso
 from faasguard.logs.pipeline import Options
 from faasguard.logs.pricing import price
-from faasguard.logs.store import History
-from faasguard.model import Location
+
+if TYPE_CHECKING:
+    from faasguard.findings import Finding, Report
+    from faasguard.rules.base import Rule
 
 #: The ``app`` of log findings (the JSON contract requires one).
 LOGS_APP = "logs"
@@ -85,10 +92,25 @@ def analyze(
     discovered = DiagnosticCounter()
     sources = discover(paths, discovered)
     engine = get_engine(config.engine, jobs=config.jobs, master=config.master)
-    state = engine.run(sources, config.options, progress)
-    state.diagnostics.merge(discovered)
-    history = History(config.history)
+    from faasguard.logs.store import History  # noqa: PLC0415
+
+    opened: list[History] = []
+
+    def prepare() -> None:
+        # Run by the embedded engine while its workers work (or by us after any engine).
+        load_reporting()
+        if not opened:
+            opened.append(History(config.history))
+
+    if hasattr(engine, "while_waiting"):
+        engine.while_waiting = prepare
     try:
+        state = engine.run(sources, config.options, progress)
+        state.diagnostics.merge(discovered)
+        prepare()
+        from faasguard.logs.finish import all_alerts, save_history  # noqa: PLC0415
+
+        history = opened[0]
         rate = price(config.region, config.architecture)
         memory = {n: s.memory_mb for n, s in state.functions.items()}
         alerts = all_alerts(state, history, rate, memory)
@@ -99,14 +121,15 @@ def analyze(
         if config.history:
             save_history(history, state, alerts)
     finally:
-        history.close()
+        for history in opened:
+            history.close()
+    from faasguard.findings import Report  # noqa: PLC0415
+
     root = _root(paths)
     report = Report(root=root)
     report.findings = to_findings(alerts)
     report.diagnostics = state.diagnostics.to_diagnostics()
-    from faasguard.rules import all_rules  # noqa: PLC0415
-
-    report.rules_run = sum(1 for r in all_rules() if _is_log_rule(r.id))
+    report.rules_run = len(log_rules())
     report.duration_seconds = time.perf_counter() - started
     return Analysis(
         report=report,
@@ -120,6 +143,30 @@ def _is_log_rule(rule_id: str) -> bool:
     return rule_id.startswith("LOG") and rule_id >= "LOG010"
 
 
+def log_rules() -> tuple[Rule, ...]:
+    """The rules log analysis reports (LOG010 and up), sorted by id.
+
+    Only the ``log`` rule family is imported: ``all_rules()`` would import every scan rule
+    too (dependency audits, IAM, code patterns), ~0.1 s that a log run never uses.
+    """
+    from faasguard.rules import log as family  # noqa: PLC0415
+    from faasguard.rules.base import _REGISTRY  # noqa: PLC0415
+
+    for info in pkgutil.iter_modules(family.__path__):
+        if not info.name.startswith("_"):
+            importlib.import_module(f"{family.__name__}.{info.name}")
+    return tuple(sorted((r for r in _REGISTRY.values() if _is_log_rule(r.id)), key=lambda r: r.id))
+
+
+def load_reporting() -> None:
+    """Import what turning a merged state into findings needs (idempotent, cheap when done)."""
+    import faasguard.findings  # noqa: PLC0415
+    import faasguard.logs.finish  # noqa: PLC0415
+    import faasguard.logs.store  # noqa: F401, PLC0415
+
+    log_rules()
+
+
 def _root(paths: list[str]) -> str:
     dirs = [os.path.abspath(p if os.path.isdir(p) else os.path.dirname(p) or ".") for p in paths]
     return os.path.commonpath(dirs) if dirs else os.getcwd()
@@ -127,11 +174,13 @@ def _root(paths: list[str]) -> str:
 
 def to_findings(alerts: list[Alert]) -> list[Finding]:
     """Alerts as report findings, with rule metadata from the rule registry."""
-    from faasguard.rules import get_rule  # noqa: PLC0415
+    from faasguard.findings import Finding, fingerprint  # noqa: PLC0415
+    from faasguard.model import Location  # noqa: PLC0415
 
+    rules = {r.id: r for r in log_rules()}
     findings = []
     for alert in alerts:
-        registered = get_rule(alert.rule_id)
+        registered = rules.get(alert.rule_id)
         if registered is None:  # pragma: no cover - every alert id has a rule module
             raise KeyError(alert.rule_id)
         first = alert.evidence[0] if alert.evidence else None

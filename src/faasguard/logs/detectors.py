@@ -19,6 +19,7 @@ decides what is an alert: :mod:`faasguard.logs.finish` does, over the merged sta
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -87,11 +88,18 @@ class _BatchView:
         self.batch = batch
         n = batch.num_rows
         functions = batch.column("function")
-        encoded = (
-            functions if pa.types.is_dictionary(functions.type) else pc.dictionary_encode(functions)
-        )
-        self.codes = encoded.indices.to_numpy(zero_copy_only=False)
-        self.function_names: pa.Array = encoded.dictionary
+        self.function_names: pa.Array
+        if pa.types.is_dictionary(functions.type):
+            self.codes = functions.indices.to_numpy(zero_copy_only=False)
+            self.function_names = functions.dictionary
+        elif _one_value(functions):
+            # One file, one log group: what dictionary_encode gives, without hashing rows.
+            self.codes = np.zeros(n, dtype=np.int32)
+            self.function_names = functions.slice(0, 1)
+        else:
+            encoded = pc.dictionary_encode(functions)
+            self.codes = encoded.indices.to_numpy(zero_copy_only=False)
+            self.function_names = encoded.dictionary
         ts = batch.column("ts").cast(pa.int64())
         self.ts_valid = _valid(ts)
         self.ts_ms = pc.fill_null(ts, 0).to_numpy()
@@ -125,9 +133,7 @@ class _BatchView:
             # Arrow's ln, as before: the window sums must not move by a rounding difference.
             logs = pc.ln(pa.array(self.duration[self.positive]))
             self.log_duration[self.positive] = logs.to_numpy()
-        self.gb_seconds = (np.nan_to_num(self.billed) / 1000.0) * (
-            np.nan_to_num(self.memory) / 1024.0
-        )
+        self.gb_seconds = (_zero_nan(self.billed) / 1000.0) * (_zero_nan(self.memory) / 1024.0)
 
     def messages(self, mask: np.ndarray) -> pa.Array:
         """The messages of the rows of ``mask``."""
@@ -142,9 +148,27 @@ class _BatchView:
         return pa.Table.from_batches([self.batch.filter(pa.array(mask))])
 
 
+def _one_value(array: pa.Array) -> bool:
+    """True when ``array`` has rows, no null and one value throughout."""
+    if len(array) == 0 or array.null_count:
+        return False
+    return bool(pc.all(pc.equal(array, array[0])).as_py())
+
+
 def _floats(array: pa.Array) -> np.ndarray:
     """A float column as numpy, nulls as NaN."""
+    if array.null_count == len(array):
+        return np.full(len(array), np.nan)
+    if array.null_count and pa.types.is_float64(array.type):
+        return np.asarray(pc.fill_null(array, math.nan).to_numpy(), dtype=np.float64)
     return np.asarray(array.to_numpy(zero_copy_only=False), dtype=np.float64)
+
+
+def _zero_nan(values: np.ndarray) -> np.ndarray:
+    """``np.nan_to_num(values)`` (NaN → 0, ±inf → the largest finite floats), in fewer passes
+    when, as always in practice, nothing is infinite."""
+    out = np.where(np.isnan(values), 0.0, values)
+    return out if np.isfinite(out).all() else np.nan_to_num(values)
 
 
 def _valid(array: pa.Array) -> np.ndarray:
@@ -257,6 +281,15 @@ class Seen:
             if len(self.evidence) < MAX_EVIDENCE:
                 self.evidence.append(item)
 
+    def add_one(self, ms: int, evidence: Callable[[], Evidence]) -> None:
+        """``add(1, ms, ms, [evidence()])``, building the evidence only while it is kept."""
+        self.count += 1
+        if ms and (not self.first_ms or ms < self.first_ms):
+            self.first_ms = ms
+        self.last_ms = max(self.last_ms, ms)
+        if len(self.evidence) < MAX_EVIDENCE:
+            self.evidence.append(evidence())
+
     def merge(self, other: Seen) -> None:
         """Fold ``other`` into this one."""
         self.add(other.count, other.first_ms, other.last_ms, other.evidence)
@@ -326,27 +359,11 @@ class PartialState:
         # Re-aggregate once the list grows, so memory stays bounded by (functions x windows).
         if len(self.windows) < (2 if force else 64):
             return
-        table = pa.concat_tables(self.windows)
-        grouped = table.group_by(["function", "window"], use_threads=False).aggregate(
-            [(name, "sum") for name in _SUMS]
-            + [
-                ("duration_max", "max"),
-                ("first_source", "first"),
-                ("first_offset", "first"),
-                ("first_line", "first"),
-            ]
-        )
-        renamed = {f"{name}_sum": name for name in _SUMS}
-        renamed.update(
-            {
-                "duration_max_max": "duration_max",
-                "first_source_first": "first_source",
-                "first_offset_first": "first_offset",
-                "first_line_first": "first_line",
-            }
-        )
-        grouped = grouped.rename_columns([renamed.get(c, c) for c in grouped.column_names])
-        self.windows = [grouped.select(_WINDOW_SCHEMA.names).cast(_WINDOW_SCHEMA)]
+        table = pa.concat_tables(self.windows).combine_chunks()
+        grouped = _regroup(table)
+        if grouped is None:
+            grouped = _regroup_arrow(table)
+        self.windows = [grouped]
 
     # -- the per-batch detectors ------------------------------------------------------------
 
@@ -385,19 +402,36 @@ class PartialState:
 
     def _fold_windows(self, view: _BatchView) -> None:
         """Per-(function, 5-minute window) sums of this batch, appended to the window rows."""
-        rows = np.flatnonzero(view.ts_valid)
+        every = bool(view.ts_valid.all())
+        rows = np.arange(len(view.kind)) if every else np.flatnonzero(view.ts_valid)
         if not len(rows):
             return
-        window_ms = view.ts_ms[rows] - view.ts_ms[rows] % _WINDOW_MS
-        key = view.codes[rows].astype(np.int64) * _KEY_STRIDE + window_ms // _WINDOW_MS
-        _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
-        # Groups in order of first appearance, as Arrow's (single-threaded) group_by emits them.
-        rank = np.empty(len(first), dtype=np.int64)
-        rank[np.argsort(first, kind="stable")] = np.arange(len(first))
-        group = rank[inverse]
+
+        def at(values: np.ndarray) -> np.ndarray:
+            # Every row has a time in practice: the columns themselves, no gathered copies.
+            return values if every else values[rows]
+
+        index = at(view.ts_ms) // _WINDOW_MS
+        window_ms = index * _WINDOW_MS  # == ts - ts % window, with one division
+        key = index
+        if len(view.function_names) > 1:
+            key = at(view.codes).astype(np.int64) * _KEY_STRIDE + index
+        # Groups in order of first appearance (the order _regroup keeps when it folds them).
+        if len(key) < 2 or bool(np.all(key[1:] >= key[:-1])):
+            # Rows in time order (the usual case): groups are runs, no sort needed.
+            change = np.empty(len(key), dtype=bool)
+            change[:1] = True
+            np.not_equal(key[1:], key[:-1], out=change[1:])
+            first = np.flatnonzero(change)
+            group = np.cumsum(change) - 1
+        else:
+            _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+            rank = np.empty(len(first), dtype=np.int64)
+            rank[np.argsort(first, kind="stable")] = np.arange(len(first))
+            group = rank[inverse]
         groups = len(first)
-        report = view.is_report[rows]
-        positive = view.positive[rows]
+        report = at(view.is_report)
+        positive = at(view.positive)
         reported = group[report]
 
         def count(mask: np.ndarray) -> np.ndarray:
@@ -407,7 +441,7 @@ class PartialState:
             return np.bincount(group, weights=values, minlength=groups)
 
         duration_max = np.full(groups, np.nan)
-        np.fmax.at(duration_max, reported, view.duration[rows][report])
+        np.fmax.at(duration_max, reported, at(view.duration)[report])
         first_report = np.full(groups, len(view.kind), dtype=np.int64)
         np.minimum.at(first_report, reported, rows[report])
         has_report = first_report < len(view.kind)
@@ -419,13 +453,13 @@ class PartialState:
                     "function": view.function_names.take(pa.array(view.codes[first_rows])),
                     "window": pa.array(window_ms[np.sort(first)]),
                     "invocations": count(report),
-                    "errors": count(view.is_error[rows]),
-                    "timeouts": count(view.timed_out[rows]),
-                    "cold_starts": count(report & view.init_valid[rows]),
-                    "log_duration_sum": total(view.log_duration[rows]),
+                    "errors": count(at(view.is_error)),
+                    "timeouts": count(at(view.timed_out)),
+                    "cold_starts": count(report & at(view.init_valid)),
+                    "log_duration_sum": total(at(view.log_duration)),
                     "duration_count": count(positive),
                     "duration_max": pa.array(duration_max, mask=np.isnan(duration_max)),
-                    "gb_seconds": total(view.gb_seconds[rows]),
+                    "gb_seconds": total(at(view.gb_seconds)),
                     "first_source": view.batch.column("source").take(pa.array(first_rows)),
                     "first_offset": pa.array(view.column("offset", first_report), mask=~has_report),
                     "first_line": pa.array(view.column("line", first_report), mask=~has_report),
@@ -468,8 +502,8 @@ class PartialState:
             if len(durations):
                 stats.duration_max = max(stats.duration_max, float(durations.max()))
                 stats.add_durations(durations)
-            billed = np.nan_to_num(view.billed[mine][report])
-            memory = np.nan_to_num(view.memory[mine][report])
+            billed = _zero_nan(view.billed[mine][report])
+            memory = _zero_nan(view.memory[mine][report])
             stats.gb_seconds += float(np.sum(billed * memory)) / 1000.0 / 1024.0
             stats.memory_mb = max(stats.memory_mb, float(memory.max()))
             used = view.max_memory[mine][report]
@@ -477,34 +511,51 @@ class PartialState:
                 stats.max_memory_used_mb = max(stats.max_memory_used_mb, float(np.nanmax(used)))
 
     def _errors(self, errors: pa.Table) -> None:
-        for name in pc.unique(errors.column("function")).to_pylist():
-            stats = self.functions.setdefault(name, FunctionStats())
-            stats.errors += int(pc.sum(pc.equal(errors.column("function"), name)).as_py())
-        window = pc.floor_temporal(errors.column("ts"), multiple=WINDOW_MINUTES, unit="minute")
-        for row, win in zip(_rows(errors), window.to_pylist(), strict=True):
-            if win is None:
+        rows = _rows(errors)
+        # Evidence (redaction, ISO time) is built once per row, and only for the rows some
+        # key still keeps evidence of (the first MAX_EVIDENCE per key).
+        built: dict[int, Evidence] = {}
+
+        def evidence_of(index: int) -> Callable[[], Evidence]:
+            def build() -> Evidence:
+                if index not in built:
+                    built[index] = _evidence(rows[index])
+                return built[index]
+
+            return build
+
+        counts: dict[str, int] = {}
+        for row in rows:
+            counts[row["function"]] = counts.get(row["function"], 0) + 1
+        for name, count in counts.items():
+            self.functions.setdefault(name, FunctionStats()).errors += count
+        stamps = errors.column("ts").cast(pa.int64())
+        valid = _valid(stamps)
+        ms_values = pc.fill_null(stamps, 0).to_numpy()
+        # floor_temporal to 5 minutes since the epoch, in integer milliseconds.
+        windows = (ms_values - ms_values % _WINDOW_MS).tolist()
+        for index, row in enumerate(rows):
+            if not valid[index]:
                 continue
-            key = (row["function"], int(win.timestamp() * 1000))
+            key = (row["function"], windows[index])
             seen = self.window_errors.setdefault(key, Seen())
-            ms = _ms(row)
-            seen.add(1, ms, ms, [_evidence(row)])
-        typed = errors.filter(pc.is_valid(errors.column("error_type")))
-        for row in _rows(typed):
+            seen.add_one(_ms(row), evidence_of(index))
+        for index, row in enumerate(rows):
+            if row["error_type"] is None:
+                continue
             type_key = (str(row["function"]), str(row["error_type"]))
-            ms = _ms(row)
-            self.error_types.setdefault(type_key, Seen()).add(1, ms, ms, [_evidence(row)])
-        untyped = errors.filter(
-            pc.and_(
-                pc.is_null(errors.column("error_type")),
-                pc.equal(pc.fill_null(errors.column("level"), ""), "ERROR"),
-            )
+            self.error_types.setdefault(type_key, Seen()).add_one(_ms(row), evidence_of(index))
+        untyped = np.asarray(
+            [row["error_type"] is None and row["level"] == "ERROR" for row in rows], dtype=bool
         )
-        if untyped.num_rows:
-            masked = mask_values(untyped.column("message"))
-            for row, template in zip(_rows(untyped), masked.to_pylist(), strict=True):
-                ms = _ms(row)
+        if untyped.any():
+            masked = mask_values(errors.column("message").filter(pa.array(untyped)))
+            where = np.flatnonzero(untyped).tolist()
+            for index, template in zip(where, masked.to_pylist(), strict=True):
+                row = rows[index]
                 template_key = (str(row["function"]), str(template))
-                self.templates.setdefault(template_key, Seen()).add(1, ms, ms, [_evidence(row)])
+                seen = self.templates.setdefault(template_key, Seen())
+                seen.add_one(_ms(row), evidence_of(index))
 
     def _timeouts(self, hits: pa.Table) -> None:
         for row in _rows(hits):
@@ -545,11 +596,10 @@ class PartialState:
     def _patterns(self, view: _BatchView, matcher: Matcher) -> None:
         # Only the message column of the application rows is scanned; whole rows are
         # taken for the hits alone.
-        app = np.flatnonzero(view.is_app)
-        rows, ids = matcher.scan(view.messages(view.is_app))
+        rows, ids = matcher.scan_selected(view.batch.column("message"), view.is_app)
         if len(rows) == 0:
             return
-        hits = pa.Table.from_batches([view.batch.take(pa.array(app[rows]))])
+        hits = pa.Table.from_batches([view.batch.take(pa.array(rows))])
         for row, pattern_index in zip(_rows(hits), ids.tolist(), strict=True):
             pattern = matcher.patterns[pattern_index]
             ms = _ms(row)
@@ -569,6 +619,132 @@ class PartialState:
                 seen.extra["patterns"].append(pattern.id)
 
 
+def _regroup(table: pa.Table) -> pa.Table | None:
+    """Window rows with equal (function, window) folded into one, as Arrow's group_by does.
+
+    Sums add in row order (as Arrow's hash_sum does single-threaded, so every value is the
+    same to the bit), max skips nulls, ``first_*`` take the first non-null value. Groups come
+    in order of first appearance (Arrow's come in its hash table's order; nothing depends on
+    the row order: the baseline query sorts, and the order workers finish in varies it
+    anyway). Built from numpy over the Arrow buffers, because Arrow's group_by needs
+    ``pyarrow.acero``, which imports ``pyarrow.dataset`` and pandas (~0.2 s, more than all
+    the window rows of a run cost), and ``to_numpy`` and Python scalars would make pyarrow
+    import pandas too. ``None`` when a key or a summed column holds nulls (never produced
+    here; Arrow's group_by handles that case).
+    """
+    if table.num_rows == 0:
+        return table.select(_WINDOW_SCHEMA.names).cast(_WINDOW_SCHEMA)
+    if table.schema != _WINDOW_SCHEMA:
+        return None
+    columns_in = {name: table.column(name).chunk(0) for name in _WINDOW_SCHEMA.names}
+    functions, windows = columns_in["function"], columns_in["window"]
+    if functions.null_count or windows.null_count:
+        return None
+    if any(columns_in[name].null_count for name in _SUMS):
+        return None
+    encoded = pc.dictionary_encode(functions)
+    codes = _buffer_values(encoded.indices).astype(np.int64)
+    _, window_codes = np.unique(_buffer_values(windows), return_inverse=True)
+    key = codes * (int(window_codes.max(initial=0)) + 1) + window_codes.reshape(-1)
+    _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    order = np.argsort(first, kind="stable")
+    rank = np.empty(len(first), dtype=np.int64)
+    rank[order] = np.arange(len(first))
+    group = rank[inverse.reshape(-1)]
+    groups = len(first)
+    heads = _int64_array(first[order])
+    columns: dict[str, pa.Array] = {
+        "function": pc.take(functions, heads),
+        "window": pc.take(windows, heads),
+    }
+    for name in _SUMS:
+        values = _buffer_values(columns_in[name])
+        if values.dtype == np.float64:
+            columns[name] = _float64_array(np.bincount(group, weights=values, minlength=groups))
+        else:
+            sums = np.zeros(groups, dtype=np.int64)
+            np.add.at(sums, group, values)
+            columns[name] = _int64_array(sums)
+    durations = columns_in["duration_max"]
+    valid = np.flatnonzero(_buffer_valid(durations))
+    maxima = np.full(groups, np.nan)
+    np.fmax.at(maxima, group[valid], _buffer_values(durations)[valid])
+    columns["duration_max"] = _float64_array(maxima, ~np.isnan(maxima))
+    for name in ("first_source", "first_offset", "first_line"):
+        column = columns_in[name]
+        rows = np.flatnonzero(_buffer_valid(column))
+        picked = np.zeros(groups, dtype=np.int64)
+        found = np.zeros(groups, dtype=bool)
+        seen_groups, at = np.unique(group[rows], return_index=True)
+        picked[seen_groups] = rows[at]
+        found[seen_groups] = True
+        columns[name] = pc.take(column, _int64_array(picked, found))
+    return pa.table(columns).select(_WINDOW_SCHEMA.names).cast(_WINDOW_SCHEMA)
+
+
+_NUMPY_TYPES = {pa.int32(): np.int32, pa.int64(): np.int64, pa.float64(): np.float64}
+
+
+def _buffer_values(array: pa.Array) -> np.ndarray:
+    """The value buffer of a fixed-width array as numpy (no copy; slots under nulls hold
+    anything). ``to_numpy`` would do, but makes pyarrow probe for (and import) pandas."""
+    dtype = _NUMPY_TYPES[array.type]
+    buffer = array.buffers()[1]
+    if buffer is None:  # no values at all (every slot null)
+        return np.zeros(len(array), dtype=dtype)
+    return np.frombuffer(buffer, dtype=dtype)[array.offset : array.offset + len(array)]
+
+
+def _buffer_valid(array: pa.Array) -> np.ndarray:
+    """Which values of ``array`` are not null, from its validity bitmap."""
+    if array.null_count == 0:
+        return np.ones(len(array), dtype=bool)
+    bits = np.unpackbits(np.frombuffer(array.buffers()[0], dtype=np.uint8), bitorder="little")
+    return bits[array.offset : array.offset + len(array)].astype(bool)
+
+
+def _regroup_arrow(table: pa.Table) -> pa.Table:
+    """:func:`_regroup` by Arrow's group_by (the reference, and the path for null keys)."""
+    grouped = table.group_by(["function", "window"], use_threads=False).aggregate(
+        [(name, "sum") for name in _SUMS]
+        + [
+            ("duration_max", "max"),
+            ("first_source", "first"),
+            ("first_offset", "first"),
+            ("first_line", "first"),
+        ]
+    )
+    renamed = {f"{name}_sum": name for name in _SUMS}
+    renamed.update(
+        {
+            "duration_max_max": "duration_max",
+            "first_source_first": "first_source",
+            "first_offset_first": "first_offset",
+            "first_line_first": "first_line",
+        }
+    )
+    grouped = grouped.rename_columns([renamed.get(c, c) for c in grouped.column_names])
+    return grouped.select(_WINDOW_SCHEMA.names).cast(_WINDOW_SCHEMA)
+
+
+def _validity(valid: np.ndarray | None) -> pa.Buffer | None:
+    if valid is None or bool(valid.all()):
+        return None
+    return pa.py_buffer(np.packbits(valid, bitorder="little"))
+
+
+def _int64_array(values: np.ndarray, valid: np.ndarray | None = None) -> pa.Array:
+    """An int64 Arrow array over ``values`` (``pa.array`` would probe for pandas)."""
+    data = np.ascontiguousarray(values, dtype=np.int64)
+    return pa.Array.from_buffers(pa.int64(), len(data), [_validity(valid), pa.py_buffer(data)])
+
+
+def _float64_array(values: np.ndarray, valid: np.ndarray | None = None) -> pa.Array:
+    """A float64 Arrow array over ``values`` (nulls where ``valid`` is False)."""
+    data = np.ascontiguousarray(values, dtype=np.float64)
+    return pa.Array.from_buffers(pa.float64(), len(data), [_validity(valid), pa.py_buffer(data)])
+
+
 def mask_values(messages: pa.Array) -> pa.Array:
     """Messages with timestamps, ids, addresses, quoted strings and numbers masked."""
     out = messages.cast(pa.string())
@@ -583,6 +759,7 @@ def _np(array: pa.Array | pa.ChunkedArray) -> np.ndarray:
 
 _EVIDENCE_COLUMNS = (
     "function",
+    "level",
     "ts",
     "message",
     "source",

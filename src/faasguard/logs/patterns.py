@@ -1,10 +1,16 @@
 """Multi-pattern matching of log messages: Hyperscan when its wheel is there, else ``re``.
 
-Both backends scan one buffer per batch (the messages joined by newlines, built by Arrow,
-not by Python) and return the same set of ``(row, pattern)`` pairs: the patterns (data file
-``log_patterns.json``) avoid every construct whose meaning differs between the engines and
-never match a newline, so a match always lies inside one row. Hyperscan reports match end
-offsets, ``re`` leftmost matches; both are mapped to rows with ``numpy.searchsorted``.
+Both backends scan one buffer per batch and return the same set of ``(row, pattern)``
+pairs: the patterns (data file ``log_patterns.json``) avoid every construct whose meaning
+differs between the engines, never match a newline and use no assertion (``^``, ``$``,
+``\b``, lookaround), so whether a pattern matches inside a row depends on that row's bytes
+alone. Hyperscan reports match end offsets, ``re`` leftmost matches; both are mapped to rows
+with ``numpy.searchsorted``.
+
+``re`` scans the selected messages joined by newlines (built by Arrow, not by Python).
+Hyperscan scans the message column's own data buffer in place (no copy at all): it reports
+every match, so every in-row match is among the candidates, and the rare candidate rows are
+rescanned alone to drop matches that ran across a row boundary.
 """
 
 from __future__ import annotations
@@ -88,6 +94,59 @@ class Matcher:
         else:
             raise ValueError(f"unknown matcher backend {backend!r}")
 
+    def scan_selected(
+        self, messages: pa.Array | pa.ChunkedArray, selected: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Unique ``(rows, pattern indexes)`` of every match in the ``selected`` messages.
+
+        Rows index ``messages`` itself (not the selection); pairs are sorted. Gives exactly
+        ``scan(messages.filter(selected))`` mapped back to the rows of ``messages``.
+        """
+        where = np.flatnonzero(selected)
+        if len(where) == 0:
+            return _NONE, _NONE
+        chosen = messages.filter(pa.array(selected))
+        if isinstance(chosen, pa.ChunkedArray):
+            chosen = chosen.combine_chunks()
+        raw = _raw_buffer(chosen) if self._database is not None else None
+        if raw is None or chosen.null_count:
+            rows, ids = self.scan(chosen)
+            return where[rows], ids
+        data, offsets = raw
+        ends: list[int] = []
+        found: list[int] = []
+
+        def on_match(pattern_id: int, start: int, end: int, flags: int, ctx: Any) -> None:
+            found.append(pattern_id)
+            ends.append(end)
+
+        self._database.scan(data, match_event_handler=on_match)
+        if not found:
+            return _NONE, _NONE
+        rows = np.searchsorted(offsets[:-1], np.asarray(ends, dtype=np.int64) - 1, "right") - 1
+        out_rows: list[int] = []
+        out_ids: list[int] = []
+        # A match may have started in the previous row (no separator between rows here): the
+        # candidate rows (rare) are rescanned alone, which gives exactly their own matches.
+        for row in np.unique(rows).tolist():
+            start, stop = int(offsets[row]), int(offsets[row + 1])
+            for pattern_id in sorted(self._ids_in(data.slice(start, stop - start))):
+                out_rows.append(int(where[row]))
+                out_ids.append(pattern_id)
+        if not out_rows:
+            return _NONE, _NONE
+        return np.asarray(out_rows, dtype=np.int64), np.asarray(out_ids, dtype=np.int64)
+
+    def _ids_in(self, data: pa.Buffer) -> set[int]:
+        """Indexes of the patterns Hyperscan matches somewhere in ``data``."""
+        ids: set[int] = set()
+
+        def on_match(pattern_id: int, start: int, end: int, flags: int, ctx: Any) -> None:
+            ids.add(pattern_id)
+
+        self._database.scan(data, match_event_handler=on_match)
+        return ids
+
     def scan(self, messages: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
         """Unique ``(rows, pattern indexes)`` of every match in ``messages``, sorted."""
         if len(messages) == 0:
@@ -112,6 +171,35 @@ class Matcher:
         rows = np.searchsorted(starts, np.asarray(ends, dtype=np.int64) - 1, side="right") - 1
         pairs = np.unique(np.stack([rows, np.asarray(ids, dtype=np.int64)], axis=1), axis=0)
         return pairs[:, 0], pairs[:, 1]
+
+
+_NONE = np.empty(0, dtype=np.int64)
+_OFFSET_TYPES = {
+    pa.string(): np.int32,
+    pa.binary(): np.int32,
+    pa.large_string(): np.int64,
+    pa.large_binary(): np.int64,
+}
+
+
+def _raw_buffer(messages: pa.Array) -> tuple[pa.Buffer, np.ndarray] | None:
+    """The bytes of every row of ``messages`` (in place) and the row offsets into them.
+
+    ``None`` for column types without one offsets-and-data layout (views, dictionaries).
+    """
+    dtype = _OFFSET_TYPES.get(messages.type)
+    buffers = messages.buffers()
+    if dtype is None or buffers[1] is None:
+        return None
+    offsets = np.frombuffer(buffers[1], dtype=dtype)[
+        messages.offset : messages.offset + len(messages) + 1
+    ].astype(np.int64)
+    start = int(offsets[0])
+    offsets -= start
+    data = buffers[2]
+    if data is None or not offsets[-1]:
+        return pa.py_buffer(b""), offsets
+    return data.slice(start, int(offsets[-1])), offsets
 
 
 @cache

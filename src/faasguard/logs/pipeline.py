@@ -8,14 +8,16 @@ problem becomes a counted diagnostic in the returned state.
 from __future__ import annotations
 
 import base64
+import contextlib
 import gzip
+import importlib
 import json
+import threading
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
 import pyarrow as pa
 
 from faasguard.logs import cloudtrail, parse
@@ -45,27 +47,51 @@ class Options:
 
 
 _MATCHERS: dict[str, Matcher] = {}
+_COMPILING: dict[str, threading.Thread] = {}
 
 
 def _matcher(backend: str) -> Matcher:
     # One compiled database per worker process, reused across files.
+    thread = _COMPILING.pop(backend, None)
+    if thread is not None:
+        thread.join()
     if backend not in _MATCHERS:
         _MATCHERS[backend] = Matcher(backend=backend)
     return _MATCHERS[backend]
 
 
+def start_compiling(backend: str = "auto") -> None:
+    """Start compiling the pattern database in a background thread (idempotent).
+
+    Hyperscan compiles without the GIL (~60 ms), so the caller's imports and file discovery
+    go on meanwhile; :func:`warm_up` (or the first use) waits for it, before any fork.
+    """
+    if backend in _MATCHERS or backend in _COMPILING:
+        return
+
+    def compile_database() -> None:
+        _MATCHERS[backend] = Matcher(backend=backend)
+
+    thread = threading.Thread(target=compile_database, name="faasguard-patterns", daemon=True)
+    _COMPILING[backend] = thread
+    thread.start()
+
+
 def warm_up(options: Options) -> None:
     """Pay once, before workers fork, what every worker would otherwise pay on its own.
 
-    The compiled pattern databases (detection patterns, parse hints) and pyarrow's lazy
-    import of its pandas shim (which ``pa.array`` over numpy triggers, ~0.2 s) are then
-    inherited by every forked worker and their pages are shared.
+    The compiled pattern databases (detection patterns, parse hints) are then inherited by
+    every forked worker and their pages are shared. pandas is deliberately not loaded:
+    workers never need it (see :func:`faasguard.logs.engines.embedded.skip_pandas`).
     """
-    import pyarrow.acero  # noqa: F401, PLC0415 - Table.group_by's engine, imported lazily
+    import numpy.ma  # noqa: F401, PLC0415 - numpy loads it lazily, pyarrow's pa.array reads it
+
+    with contextlib.suppress(ImportError):
+        # pyarrow imports it at its first conversion of Python values (interval types).
+        importlib.import_module("dateutil.relativedelta")
 
     _matcher(options.matcher)
     parse.warm_up()
-    pa.array(np.zeros(1))
 
 
 def batches(
@@ -111,6 +137,8 @@ def _filtered(batch: pa.RecordBatch, options: Options) -> pa.RecordBatch:
     mask = None
     if options.functions:
         mask = pc.is_in(batch.column("function"), pa.array(list(options.functions)))
+    if options.since_ms is None and options.until_ms is None:
+        return batch if mask is None else batch.filter(pc.fill_null(mask, False))
     ts = batch.column("ts").cast(pa.int64())
     if options.since_ms is not None:
         since = pc.greater_equal(ts, options.since_ms)

@@ -10,9 +10,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import duckdb
-import pyarrow as pa
+if TYPE_CHECKING:
+    import duckdb
+    import pyarrow as pa
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS windows (
@@ -37,8 +39,10 @@ class History:
     def __init__(self, path: str | None) -> None:
         if path:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
+        import duckdb  # noqa: PLC0415 - ~0.1 s: loaded when a run gets this far, not before
+
         self.path = path
-        self.db = duckdb.connect(path or ":memory:")
+        self.db: duckdb.DuckDBPyConnection = duckdb.connect(path or ":memory:")
         self.db.execute(_SCHEMA)
 
     def close(self) -> None:
