@@ -64,6 +64,13 @@ TEMPLATES = [
     '{"level":"ERROR","location":"handler:52","message":"Unhandled error","function_request_id":'
     f'"{RID}","exception_name":"ValueError"}}',
     '{ "time": "2024-05-01T03:00:00.138Z", "type": "platform.start", "record": {"requestId": "x"}}',
+    # Logged stream and queue records (LOG021's record_ms) in three quoting styles.
+    '{"Records":[{"kinesis":{"approximateArrivalTimestamp":1714528800.123,"data":"eA=="}}]}',
+    f"[INFO]\t2024-05-01T10:00:00.513Z\t{RID}\tReceived event: {{'Records': [{{'dynamodb': "
+    "{'ApproximateCreationDateTime': 1714528799, 'Keys': {}}}]}}",
+    '{"level":"INFO","message":"{\\"Records\\":[{\\"attributes\\":{\\"SentTimestamp'
+    '\\":\\"1714528800123\\"}}]}","requestId":"r-1"}',
+    'Received event: {"SentTimestamp": "x", "SentTimestamp": 17145288001}',
 ]
 NOISE = " \t\"'{}:,.0123456789-_abcdefINRTEXyz\\é"
 
@@ -118,6 +125,12 @@ def test_templates_parse_the_same_both_ways() -> None:
     assert probed[1]["init_ms"] == 310.22 and probed[13]["duration_ms"] == 52.67
     assert probed[14]["max_memory_mb"] == 128 and probed[15]["timed_out"]
     assert probed[19]["request_id"] == RID and probed[20]["request_id"] == RID
+    assert [row["record_ms"] for row in probed[22:]] == [
+        1714528800123.0,
+        1714528799000.0,
+        1714528800123.0,
+        17145288001.0,
+    ]
 
 
 #: Template lines with up to three edits each (insert, delete, replace, truncate).

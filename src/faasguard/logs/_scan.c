@@ -309,7 +309,7 @@ static PyObject *newlines(PyObject *self, PyObject *args) {
 typedef struct {
     signed char *kind;
     unsigned char *undecided, *error, *timed_out, *rid_valid;
-    double *duration, *billed, *memory, *maxmem, *init;
+    double *duration, *billed, *memory, *maxmem, *init, *record;
     unsigned char *rid;
     int32_t *rid_off;
     Py_ssize_t rid_pos;
@@ -492,6 +492,63 @@ static void json_request_id(const unsigned char *m, const unsigned char *end, Py
     }
 }
 
+/*
+ * Leftmost match of parse._RECORD_TIME:
+ *   (?:approximateArrivalTimestamp|ApproximateCreationDateTime)\\?["']\s*:\s*
+ *       ([0-9]+(?:\.[0-9]+)?)                                  - epoch seconds
+ *   | SentTimestamp\\?["']\s*:\s*\\?["']?([0-9]+)         - epoch milliseconds
+ * (the arrival time of a Kinesis, DynamoDB Streams or SQS record in a logged event).
+ * 1: found (*ms set), 0: none, -1: found but not a plain number (undecided).
+ */
+static int record_time(const unsigned char *m, const unsigned char *end, double *ms) {
+    /* Every key has a "T" ("...Timestamp", "...DateTime"): memchr finds the few "T"s of a
+     * line far faster than three substring searches would find the keys. Occurrences of
+     * different keys cannot overlap, so trying them in the order of their "T" tries them
+     * in the order of their start, as the expression does. */
+    const unsigned char *from = m;
+    while (from < end) {
+        const unsigned char *t = memchr(from, 'T', (size_t)(end - from));
+        if (t == NULL) return 0;
+        from = t + 1;
+        const unsigned char *key_end = NULL;
+        int seconds = 1;
+        if (t - m >= 23 && memcmp(t - 23, "ApproximateCreationDate", 23) == 0 &&
+            HAS(t, end, "Time")) {
+            key_end = t + 4;
+        } else if (HAS(t, end, "Timestamp")) {
+            if (t - m >= 18 && memcmp(t - 18, "approximateArrival", 18) == 0) {
+                key_end = t + 9;
+            } else if (t - m >= 4 && memcmp(t - 4, "Sent", 4) == 0) {
+                key_end = t + 9;
+                seconds = 0;
+            }
+        }
+        if (key_end == NULL) continue;
+        const unsigned char *p = key_end;
+        if (p < end && *p == '\\') p++;
+        if (!(p < end && (*p == '"' || *p == '\''))) continue;
+        p = skip_spaces(p + 1, end);
+        if (!(p < end && *p == ':')) continue;
+        p = skip_spaces(p + 1, end);
+        if (!seconds) {
+            if (p < end && *p == '\\') p++;
+            if (p < end && (*p == '"' || *p == '\'')) p++;
+        }
+        const unsigned char *q = p;
+        while (q < end && is_digit(*q)) q++;
+        if (q == p) continue;
+        if (seconds && q + 1 < end && *q == '.' && is_digit(q[1])) {
+            q++;
+            while (q < end && is_digit(*q)) q++;
+        }
+        double value;
+        if (decimal_value(p, q - p, &value) < 0) return -1;
+        *ms = seconds ? value * 1000.0 : value;
+        return 1;
+    }
+    return 0;
+}
+
 static const char *const LEVELS[6] = {"ERROR", "CRITICAL", "FATAL", "error", "critical", "fatal"};
 
 /*
@@ -583,36 +640,40 @@ static void classify_row(const unsigned char *m, const unsigned char *end, Py_ss
 
 PyDoc_STRVAR(classify_doc,
              "classify(data, offsets, kind, undecided, error, timed_out, duration, billed,\n"
-             "         memory, maxmem, init, rid, rid_offsets, rid_valid) -> None\n\n"
+             "         memory, maxmem, init, record, rid, rid_offsets, rid_valid) -> None\n\n"
              "Classify the messages (``data`` bytes, ``offsets`` int32 of n + 1) into\n"
              "``kind`` (int8), fields (float64, NaN when absent), timeout status, request ids\n"
              "(``rid`` bytes with ``rid_offsets`` int32 of n + 1 and ``rid_valid`` uint8) and\n"
-             "error-level candidates (``error``: rows matching parse._ERROR_LEVEL). Rows marked\n"
+             "error-level candidates (``error``: rows matching parse._ERROR_LEVEL), and the\n"
+             "record time (epoch ms, NaN if none) of decided application rows\n"
+             "(parse._RECORD_TIME). Rows marked\n"
              "``undecided`` must be read by the RE2 expressions instead.");
 
 static PyObject *classify(PyObject *self, PyObject *args) {
     (void)self;
-    PyObject *obj[14];
-    if (!PyArg_ParseTuple(args, "OOOOOOOOOOOOOO", &obj[0], &obj[1], &obj[2], &obj[3], &obj[4],
-                          &obj[5], &obj[6], &obj[7], &obj[8], &obj[9], &obj[10], &obj[11],
-                          &obj[12], &obj[13])) {
+    enum { ARGS = 15 };
+    PyObject *obj[ARGS];
+    if (!PyArg_ParseTuple(args, "OOOOOOOOOOOOOOO", &obj[0], &obj[1], &obj[2], &obj[3],
+                          &obj[4], &obj[5], &obj[6], &obj[7], &obj[8], &obj[9], &obj[10],
+                          &obj[11], &obj[12], &obj[13], &obj[14])) {
         return NULL;
     }
-    Buf b[14];
+    Buf b[ARGS];
     memset(b, 0, sizeof b);
     if (get_buf(obj[0], &b[0], 0, 0, "data") < 0 || get_buf(obj[1], &b[1], 0, 4, "offsets") < 0) {
-        release(b, 14);
+        release(b, ARGS);
         return NULL;
     }
     Py_ssize_t n = b[1].view.len / 4 - 1;
-    static const char *names[14] = {"data",     "offsets", "kind",   "undecided", "error",
-                                    "timed_out", "duration", "billed", "memory",    "maxmem",
-                                    "init",      "rid",      "rid_offsets", "rid_valid"};
-    Py_ssize_t sizes[14] = {0, 0, n, n, n, n, n * 8, n * 8, n * 8, n * 8, n * 8,
-                            b[0].view.len, (n + 1) * 4, n};
-    for (int i = 2; i < 14; i++) {
+    static const char *names[ARGS] = {
+        "data",   "offsets", "kind",   "undecided", "error", "timed_out",   "duration", "billed",
+        "memory", "maxmem",  "init",   "record",    "rid",   "rid_offsets", "rid_valid"};
+    Py_ssize_t sizes[ARGS] = {0,     0,     n,     n,     n,     n,
+                              n * 8, n * 8, n * 8, n * 8, n * 8, n * 8,
+                              b[0].view.len, (n + 1) * 4, n};
+    for (int i = 2; i < ARGS; i++) {
         if (get_buf(obj[i], &b[i], 1, sizes[i], names[i]) < 0) {
-            release(b, 14);
+            release(b, ARGS);
             return NULL;
         }
     }
@@ -620,14 +681,27 @@ static PyObject *classify(PyObject *self, PyObject *args) {
     const int32_t *off = b[1].view.buf;
     for (Py_ssize_t i = 0; i < n; i++) {
         if (off[i] < 0 || off[i + 1] < off[i] || off[i + 1] > b[0].view.len) {
-            release(b, 14);
+            release(b, ARGS);
             PyErr_SetString(PyExc_ValueError, "offsets do not match the data");
             return NULL;
         }
     }
-    Out o = {b[2].view.buf, b[3].view.buf,  b[4].view.buf,  b[5].view.buf,
-             b[13].view.buf, b[6].view.buf, b[7].view.buf,  b[8].view.buf,
-             b[9].view.buf,  b[10].view.buf, b[11].view.buf, b[12].view.buf, 0};
+    Out o = {
+        .kind = b[2].view.buf,
+        .undecided = b[3].view.buf,
+        .error = b[4].view.buf,
+        .timed_out = b[5].view.buf,
+        .duration = b[6].view.buf,
+        .billed = b[7].view.buf,
+        .memory = b[8].view.buf,
+        .maxmem = b[9].view.buf,
+        .init = b[10].view.buf,
+        .record = b[11].view.buf,
+        .rid = b[12].view.buf,
+        .rid_off = b[13].view.buf,
+        .rid_valid = b[14].view.buf,
+        .rid_pos = 0,
+    };
     o.rid_off[0] = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         o.kind[i] = K_APP;
@@ -644,9 +718,22 @@ static PyObject *classify(PyObject *self, PyObject *args) {
         /* The error level is a property of the message alone; an undecided row may still
          * turn out to be an application line. */
         if ((o.undecided[i] || o.kind[i] == K_APP) && error_level(m, end)) o.error[i] = 1;
+        /* Record times of application lines; undecided rows get theirs in Python. */
+        o.record[i] = NAN;
+        if (!o.undecided[i] && o.kind[i] == K_APP) {
+            double ms;
+            int found = record_time(m, end, &ms);
+            if (found > 0) {
+                o.record[i] = ms;
+            } else if (found < 0) {
+                o.undecided[i] = 1;
+                o.rid_pos = before;
+                o.rid_valid[i] = 0;
+            }
+        }
         o.rid_off[i + 1] = (int32_t)o.rid_pos;
     }
-    release(b, 14);
+    release(b, ARGS);
     Py_RETURN_NONE;
 }
 

@@ -26,6 +26,7 @@ def classify(
     memory: Any,
     maxmem: Any,
     init: Any,
+    record: Any,
     rid: Any,
     rid_offsets: Any,
     rid_valid: Any,

@@ -45,6 +45,10 @@ SCHEMA = pa.schema(
         ("line", pa.int64()),
         ("stream", pa.string()),
         ("event_id", pa.string()),
+        # Arrival time (epoch ms) of the stream/queue record an application line logged:
+        # Kinesis approximateArrivalTimestamp, DynamoDB ApproximateCreationDateTime, SQS
+        # SentTimestamp (LOG021's iterator age is the line's time minus this).
+        ("record_ms", pa.float64()),
     ]
 )
 

@@ -69,6 +69,13 @@ _RUNTIME_EXIT = r"^(?:RequestId: \S+ )?Error: Runtime exited|^Runtime\.ExitError
 _JSON_PLATFORM = r'^\{\s*"time":\s*"[^"]*",\s*"type":\s*"platform\.(?P<v>\w+)"'
 _JSON_REQUEST = r'"(?:requestId|function_request_id)":\s*"(?P<v>[^"]+)"'
 _JSON_KEY = r'"(?:requestId|function_request_id)":'
+#: Arrival time of a logged Kinesis / DynamoDB Streams record (epoch s) or SQS message
+#: (epoch ms), in JSON, Python-repr or escaped-JSON quoting.
+_RECORD_TIME = (
+    r"(?:approximateArrivalTimestamp|ApproximateCreationDateTime)\\?[\"']\s*:\s*"
+    r"(?P<s>[0-9]+(?:\.[0-9]+)?)"
+    r"|SentTimestamp\\?[\"']\s*:\s*\\?[\"']?(?P<ms>[0-9]+)"
+)
 
 
 def _mask(array: pa.Array) -> np.ndarray:
@@ -430,6 +437,8 @@ class _Fields:
     request_id: pa.Array
     error: np.ndarray
     error_type: pa.Array
+    #: Arrival time (epoch ms) of a logged stream/queue record (:data:`_RECORD_TIME`).
+    record_ms: np.ndarray
     #: Request ids found by the probes, as (rows, values) pieces (:meth:`gather_ids`).
     id_pieces: list[tuple[np.ndarray, pa.Array]] = field(default_factory=list)
 
@@ -448,6 +457,7 @@ class _Fields:
             request_id=pa.nulls(n, pa.string()),
             error=np.zeros(n, dtype=bool),
             error_type=pa.nulls(n, pa.string()),
+            record_ms=np.full(n, np.nan),
         )
 
     def gather_ids(self) -> None:
@@ -492,6 +502,7 @@ class _Fields:
             "timeout_s",
             "timed_out",
             "error",
+            "record_ms",
         ):
             getattr(self, name)[mask] = getattr(other, name)
         self.request_id = _replace(self.request_id, mask, other.request_id)
@@ -640,6 +651,16 @@ def _levels(messages: pa.Array, f: _Fields, candidates: np.ndarray | None) -> No
     etype = pc.if_else(pc.equal(a, ""), b, a)
     etype = pc.if_else(pc.equal(etype, ""), pa.scalar(None, pa.string()), etype)
     f.error_type = _replace(f.error_type, errors, etype)
+
+
+def _record_times(messages: pa.Array) -> np.ndarray:
+    """Epoch ms of :data:`_RECORD_TIME` in each message (NaN without one)."""
+    found = pc.extract_regex(messages, _RECORD_TIME)
+    seconds = _number(pc.struct_field(found, "s"))
+    millis = _number(pc.struct_field(found, "ms"))
+    as_seconds = np.asarray(seconds.to_numpy(zero_copy_only=False), dtype=np.float64)
+    as_millis = np.asarray(millis.to_numpy(zero_copy_only=False), dtype=np.float64)
+    return np.asarray(np.where(np.isnan(as_seconds), as_millis, as_seconds * 1000.0))
 
 
 def _take(messages: pa.Array, mask: np.ndarray) -> pa.Array:
@@ -1221,7 +1242,7 @@ def _native_fields(messages: pa.Array) -> tuple[_Fields, np.ndarray, np.ndarray]
     undecided = np.empty(n, dtype=bool)
     error = np.empty(n, dtype=bool)
     timed_out = np.empty(n, dtype=bool)
-    values = np.empty((5, n), dtype=np.float64)
+    values = np.empty((6, n), dtype=np.float64)
     rid = np.empty(max(data.size, 1), dtype=np.uint8)
     rid_offsets = np.empty(n + 1, dtype=np.int32)
     rid_valid = np.empty(n, dtype=bool)
@@ -1257,6 +1278,7 @@ def _native_fields(messages: pa.Array) -> tuple[_Fields, np.ndarray, np.ndarray]
         request_id=request_id,
         error=np.zeros(n, dtype=bool),
         error_type=pa.nulls(n, pa.string()),
+        record_ms=values[5],
     )
     return f, undecided, error
 
@@ -1371,6 +1393,13 @@ def parse_messages(
     else:
         f = _regex_fields(messages)
     _levels(messages, f, candidates)
+    # Record times: the C scanner read them on the application rows it decided; the RE2
+    # expression reads every other application row.
+    pending = f.kind == Kind.APP
+    if probes and _native is not None:
+        pending &= undecided
+    if pending.any():
+        f.record_ms[pending] = _record_times(_take(messages, pending))
     kind = f.kind
     if unshaped is not None and unshaped.any():
         kind[unshaped] = Kind.UNKNOWN
@@ -1419,6 +1448,7 @@ def parse_messages(
             lines if lines is not None else pa.array(np.zeros(n, dtype=np.int64)),
             streams if streams is not None else pa.nulls(n, pa.string()),
             event_ids if event_ids is not None else pa.nulls(n, pa.string()),
+            floats(f.record_ms),
         ],
         schema=SCHEMA,
     )
