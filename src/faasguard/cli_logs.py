@@ -118,7 +118,8 @@ def _progress() -> Any:
 def analyze(
     sources: Sources,
     app_path: Annotated[
-        Path | None, typer.Option("--app", help="Serverless app for configured values.")
+        Path | None,
+        typer.Option("--app", help="Serverless app: configured timeouts for LOG019."),
     ] = None,
     since: Since = None,
     until: Until = None,
@@ -180,7 +181,8 @@ def analyze(
     config = _config(
         since, until, function, function_name, history, no_history, jobs, region, architecture
     )
-    config = dataclasses.replace(config, engine=engine, master=master)
+    apps = tuple(_load_apps(app_path)) if app_path is not None else ()
+    config = dataclasses.replace(config, engine=engine, master=master, apps=apps)
     bar, update = _progress()
     with tempfile.TemporaryDirectory(prefix="faasguard-s3-") as download:
         local = {str(p): str(p) for p in sources if not _is_s3(p)}  # shown name -> path

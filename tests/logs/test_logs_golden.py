@@ -60,6 +60,10 @@ def test_findings_equal_the_recorded_ones(
     current = _snapshot(root, jobs)
     assert current["lines"] == golden["lines"] and current["bytes"] == golden["bytes"]
     assert current["summary"] == golden["summary"]
-    assert len(current["alerts"]) == len(golden["alerts"]) == 29
+    # 29 as first recorded, + LOG019 (near timeout), LOG020 (the generator's throttling burst
+    # in its Invoke data-event trail) and LOG021 (its SQS consumer falling behind). Each was
+    # added without touching the other alerts; the SQS events only changed the text of one
+    # LOG017 evidence line of the SQS-triggered function (its logged event is now a batch).
+    assert len(current["alerts"]) == len(golden["alerts"]) == 32
     for mine, recorded in zip(current["alerts"], golden["alerts"], strict=True):
         assert mine == recorded

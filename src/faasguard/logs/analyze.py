@@ -24,6 +24,7 @@ from faasguard.logs.pricing import price
 
 if TYPE_CHECKING:
     from faasguard.findings import Finding, Report
+    from faasguard.model import App
     from faasguard.rules.base import Rule
 
 #: The ``app`` of log findings (the JSON contract requires one).
@@ -42,6 +43,8 @@ class AnalyzeConfig:
     options: Options = field(default_factory=Options)
     region: str | None = None
     architecture: str | None = None
+    #: Apps loaded from ``--app``: configured values (timeouts) of the functions in the logs.
+    apps: tuple[App, ...] = ()
 
 
 @dataclass(slots=True)
@@ -113,7 +116,7 @@ def analyze(
         history = opened[0]
         rate = price(config.region, config.architecture)
         memory = {n: s.memory_mb for n, s in state.functions.items()}
-        alerts = all_alerts(state, history, rate, memory)
+        alerts = all_alerts(state, history, rate, memory, configured_timeouts(state, config.apps))
         if config.options.functions:
             alerts = [
                 a for a in alerts if a.function in config.options.functions or a.rule_id >= "LOG030"
@@ -137,6 +140,20 @@ def analyze(
         state=state,
         summary=function_summary(state, config.region, config.architecture),
     )
+
+
+def configured_timeouts(state: PartialState, apps: tuple[App, ...]) -> dict[str, float]:
+    """The app's timeout (s) of every function in the logs that the app defines."""
+    if not apps:
+        return {}
+    from faasguard.logs.suggest import match_function  # noqa: PLC0415
+
+    out: dict[str, float] = {}
+    for name in state.functions:
+        fn = match_function(apps, name)
+        if fn is not None and isinstance(fn.timeout, int):
+            out[name] = float(fn.timeout)
+    return out
 
 
 def _is_log_rule(rule_id: str) -> bool:

@@ -1,7 +1,12 @@
-"""CloudTrail management events on Lambda, IAM and logging: reading and detections.
+"""CloudTrail events on Lambda, IAM and logging: reading and detections.
 
-CloudTrail volume is small next to function logs (one record per API call), so records are
-read with ``json`` and reduced to compact dicts holding only what the detections need.
+Management events are few (one record per API call), so they are read with ``json`` and
+reduced to compact dicts holding only what the detections need. Lambda ``Invoke`` *data*
+events can be millions a day: they are never kept one by one but folded, per file, into one
+compact dict per (function, 5-minute window) — the number of calls, the number throttled
+and the evidence of the first few throttled ones (LOG020). Both kinds travel in
+``PartialState.cloudtrail`` (a list, merged by concatenation across workers and Spark
+partitions); :func:`detect` sums the window dicts of every file.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
+from faasguard.logs.detectors import MAX_EVIDENCE, WINDOW_MINUTES
 from faasguard.logs.diagnostics import DiagnosticCounter
 from faasguard.logs.ingest import read_document
 from faasguard.logs.model import Alert, Evidence
@@ -52,9 +58,26 @@ _KEPT_SOURCES = {
 _MIN_DEPLOYER_EVENTS = 3
 _DEPLOYER_SHARE = 0.25
 
+#: The Lambda data events that are calls to run a function: CloudTrail writes ``Invoke``;
+#: the SDK operation names (``Invoke20150331``, ``InvokeAsync``, ``InvokeWithResponseStream``)
+#: are accepted too. ``InvokeExecution`` (Lambda running a queued asynchronous event) is not
+#: a call: counting it would count asynchronous invocations twice.
+_INVOKE = re.compile(r"^(?:Invoke|InvokeAsync|InvokeWithResponseStream)(?:\d{8}(?:v\d+)?)?$")
+_THROTTLED = "TooManyRequestsException"
+#: LOG020 alerts from this many throttled calls of one function in one window (see the rule).
+MIN_THROTTLES = 5
+_WINDOW_MS = WINDOW_MINUTES * 60_000
+#: Marks the per-window dicts of Invoke data events among the management-event dicts.
+_INVOKES = "invokes"
+
 
 def read(path: str, diagnostics: DiagnosticCounter) -> list[dict[str, Any]]:
-    """The relevant management events of one CloudTrail file, as compact dicts."""
+    """The relevant events of one CloudTrail file, as compact dicts.
+
+    Management events on Lambda, IAM, CloudTrail and CloudWatch Logs give one dict each;
+    Lambda Invoke data events give one dict per (function, window) with their counts and the
+    first throttled ones (``kind`` ``"invokes"``). Other data events are skipped.
+    """
     document = read_document(path, diagnostics)
     if document is None:
         return []
@@ -67,14 +90,26 @@ def read(path: str, diagnostics: DiagnosticCounter) -> list[dict[str, Any]]:
     if not isinstance(records, list):
         diagnostics.add("invalid-json", path, "no Records list")
         return []
-    out = []
+    out: list[dict[str, Any]] = []
+    invokes: dict[tuple[str, int], dict[str, Any]] = {}
     for index, record in enumerate(records):
         if not isinstance(record, dict):
             diagnostics.add("invalid-json", path, f"/Records/{index}")
             continue
-        if record.get("eventSource") not in _KEPT_SOURCES or record.get("readOnly") is True:
+        source = record.get("eventSource")
+        if not isinstance(source, str) or source not in _KEPT_SOURCES:
             continue
-        identity = record.get("userIdentity") or {}
+        name = record.get("eventName")
+        if source == "lambda.amazonaws.com" and isinstance(name, str) and _INVOKE.match(name):
+            _count_invoke(record, index, path, invokes, diagnostics)
+            continue
+        if record.get("eventCategory") == "Data" or record.get("managementEvent") is False:
+            continue  # other data events (InvokeExecution, ...): high volume, no detection
+        if record.get("readOnly") is True:
+            continue
+        identity = record.get("userIdentity")
+        identity = identity if isinstance(identity, dict) else {}
+        params = record.get("requestParameters")
         out.append(
             {
                 "source": path,
@@ -85,11 +120,171 @@ def read(path: str, diagnostics: DiagnosticCounter) -> list[dict[str, Any]]:
                 "name": str(record.get("eventName", "")),
                 "principal": str(identity.get("arn") or identity.get("principalId") or "?"),
                 "account": str(record.get("recipientAccountId") or identity.get("accountId") or ""),
-                "params": record.get("requestParameters") or {},
+                "params": params if isinstance(params, dict) else {},
                 "error": record.get("errorCode"),
             }
         )
+    out.extend(invokes[key] for key in sorted(invokes))
     return out
+
+
+def _count_invoke(
+    record: dict[str, Any],
+    index: int,
+    path: str,
+    invokes: dict[tuple[str, int], dict[str, Any]],
+    diagnostics: DiagnosticCounter,
+) -> None:
+    """Fold one Invoke data event into its (function, window) dict of this file."""
+    function = invoked_function(record)
+    if not function:
+        diagnostics.add("unknown-function", path, f"/Records/{index}")
+        return
+    when = _parse_time(record.get("eventTime"))
+    if when is None:
+        diagnostics.add("bad-timestamp", path, f"/Records/{index}")
+        return
+    ms = int(when.timestamp() * 1000)
+    window = ms - ms % _WINDOW_MS
+    slot = invokes.get((function, window))
+    if slot is None:
+        slot = invokes[(function, window)] = {
+            "kind": _INVOKES,
+            "function": function,
+            "window": window,
+            "calls": 0,
+            "throttled": 0,
+            "evidence": [],
+        }
+    slot["calls"] += 1
+    if record.get("errorCode") != _THROTTLED:
+        return
+    slot["throttled"] += 1
+    identity = record.get("userIdentity")
+    identity = identity if isinstance(identity, dict) else {}
+    who = identity.get("arn") or identity.get("invokedBy") or identity.get("principalId") or "?"
+    message = record.get("errorMessage")
+    event = {
+        "source": path,
+        "index": index,
+        "event_id": str(record.get("eventID", "")),
+        "time": str(record.get("eventTime", "")),
+        "text": f"{record.get('eventName')} of {function} by {who}: {_THROTTLED}"
+        + (f" ({str(message)[:120]})" if message else ""),
+        "message": str(message)[:120] if message else "",
+    }
+    # Keep the earliest few only (by time, then place): any merge order keeps the same ones.
+    slot["evidence"] = sorted([*slot["evidence"], event], key=_evidence_order)[:MAX_EVIDENCE]
+
+
+def _evidence_order(event: dict[str, Any]) -> tuple[str, str, int, str]:
+    return (event["time"], event["source"], event["index"], event["event_id"])
+
+
+def _parse_time(value: object) -> dt.datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        when = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return when if when.tzinfo else when.replace(tzinfo=dt.UTC)
+
+
+def function_name(value: object) -> str:
+    """The bare function name of a ``FunctionName`` value, or ``""``.
+
+    Lambda accepts a name (``my-fn``), a name with a qualifier (``my-fn:live``), a partial
+    ARN (``123456789012:function:my-fn``) or a full ARN
+    (``arn:aws:lambda:us-east-1:123456789012:function:my-fn:7``); all four name ``my-fn``.
+    """
+    if not isinstance(value, str) or not value:
+        return ""
+    parts = value.split(":")
+    if parts[0] == "arn":
+        return parts[6] if len(parts) > 6 and parts[5] == "function" else ""
+    if len(parts) > 2 and parts[1] == "function":
+        return parts[2]
+    return parts[0]
+
+
+def invoked_function(record: dict[str, Any]) -> str:
+    """The function an Invoke data event is about: ``requestParameters.functionName``,
+    else the ``AWS::Lambda::Function`` entry of ``resources`` (synchronous invokes by other
+    services may log ``requestParameters: null``), else ``""``."""
+    params = record.get("requestParameters")
+    if isinstance(params, dict):
+        name = function_name(params.get("functionName"))
+        if name:
+            return name
+    resources = record.get("resources")
+    if isinstance(resources, list):
+        for resource in resources:
+            if isinstance(resource, dict):
+                name = function_name(resource.get("ARN"))
+                if name:
+                    return name
+    return ""
+
+
+def _management(events: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [e for e in events if e.get("kind") != _INVOKES]
+
+
+def throttle_alerts(events: Iterable[dict[str, Any]]) -> list[Alert]:
+    """LOG020: functions with at least :data:`MIN_THROTTLES` throttled Invoke calls
+    (``TooManyRequestsException``) in one 5-minute window, over every file's window dicts."""
+    merged: dict[tuple[str, int], dict[str, Any]] = {}
+    for event in events:
+        if event.get("kind") != _INVOKES:
+            continue
+        key = (event["function"], event["window"])
+        slot = merged.setdefault(key, {"calls": 0, "throttled": 0, "evidence": []})
+        slot["calls"] += event["calls"]
+        slot["throttled"] += event["throttled"]
+        slot["evidence"].extend(event["evidence"])
+    alerts = []
+    for (function, window), slot in sorted(merged.items()):
+        throttled, calls = slot["throttled"], slot["calls"]
+        if throttled < MIN_THROTTLES:
+            continue
+        start = dt.datetime.fromtimestamp(window / 1000, dt.UTC)
+        end = start + dt.timedelta(minutes=WINDOW_MINUTES)
+        kept = sorted(slot["evidence"], key=_evidence_order)[:MAX_EVIDENCE]
+        messages = sorted({e["message"] for e in kept if e["message"]})
+        share = throttled / calls if calls else 1.0
+        alerts.append(
+            Alert(
+                rule_id="LOG020",
+                function=function,
+                start=start,
+                end=end,
+                message=(
+                    f"{throttled} invocation(s) of {function} throttled "
+                    f"({_THROTTLED}) between {start:%Y-%m-%d %H:%M} and {end:%H:%M} UTC: "
+                    f"{share:.0%} of the {calls} Invoke call(s) CloudTrail recorded "
+                    "in that window; callers got errors or retried"
+                ),
+                key=str(window),
+                evidence=tuple(
+                    Evidence(
+                        source=e["source"],
+                        event_id=e["event_id"],
+                        stream=f"Records[{e['index']}]",
+                        timestamp=e["time"],
+                        text=e["text"],
+                    )
+                    for e in kept
+                ),
+                properties={
+                    "count": throttled,
+                    "invoke_calls": calls,
+                    "throttled_share": round(share, 4),
+                    "error_messages": messages,
+                },
+            )
+        )
+    return alerts
 
 
 def _when(event: dict[str, Any]) -> dt.datetime:
@@ -126,7 +321,9 @@ def _function(event: dict[str, Any]) -> str:
 def deployers(events: Iterable[dict[str, Any]], known: Iterable[str] = ()) -> set[str]:
     """Principals that make a large share of the Lambda changes (the usual pipeline)."""
     counts = Counter(
-        e["principal"] for e in events if _LAMBDA_CHANGES.match(e["name"]) and not e["error"]
+        e["principal"]
+        for e in _management(events)
+        if _LAMBDA_CHANGES.match(e["name"]) and not e["error"]
     )
     total = sum(counts.values())
     usual = {
@@ -136,9 +333,9 @@ def deployers(events: Iterable[dict[str, Any]], known: Iterable[str] = ()) -> se
 
 
 def detect(events: list[dict[str, Any]], known_deployers: Iterable[str] = ()) -> list[Alert]:
-    """Every CloudTrail alert (LOG030-LOG037) over the merged events."""
+    """Every CloudTrail alert (LOG020, LOG030-LOG037) over the merged events."""
     usual = deployers(events, known_deployers)
-    alerts: list[Alert] = []
+    alerts: list[Alert] = throttle_alerts(events)
 
     def alert(rule_id: str, event: dict[str, Any], message: str, key: str = "") -> None:
         when = _when(event)
@@ -155,7 +352,7 @@ def detect(events: list[dict[str, Any]], known_deployers: Iterable[str] = ()) ->
             )
         )
 
-    for event in sorted(events, key=lambda e: e["time"]):
+    for event in sorted(_management(events), key=lambda e: e["time"]):
         if event["error"]:
             continue  # a denied call changed nothing
         name, params, who = event["name"], event["params"], event["principal"]
@@ -196,7 +393,8 @@ def detect(events: list[dict[str, Any]], known_deployers: Iterable[str] = ()) ->
                 f"function URL of {fn} set to AuthType NONE by {who}: "
                 "anyone on the internet can invoke it",
             )
-        for layer in params.get("layers") or []:
+        layers = params.get("layers")
+        for layer in layers if isinstance(layers, list) else []:
             parts = str(layer).split(":")
             if len(parts) > 4 and parts[4] and event["account"] and parts[4] != event["account"]:
                 alert(

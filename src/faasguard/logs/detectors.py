@@ -36,6 +36,10 @@ WINDOW_MINUTES = 5
 #: Evidence lines kept per alert key (the first ones seen).
 MAX_EVIDENCE = 5
 _SKETCH_K = 200
+#: Width of the duration buckets kept per function (LOG019), in ms.
+DURATION_BUCKET_MS = 100
+#: LOG021: a logged stream/queue record this much older than the line is processed late.
+RECORD_AGE_MS = 60_000
 _NEAR_LIMIT = 0.9
 _EVIDENCE_CHARS = 300
 
@@ -194,6 +198,12 @@ class FunctionStats:
     first_ms: int = 0
     last_ms: int = 0
     sketch: bytes = b""
+    #: Durations of completed (not timed-out) invocations in 100 ms buckets: bucket →
+    #: [count, first ms, last ms]. Lambda timeouts are whole seconds, so "at least 80 % of
+    #: the timeout" is a bucket boundary and counts from these buckets are exact (LOG019).
+    duration_buckets: dict[int, list[int]] = field(default_factory=dict)
+    #: The longest completed invocations, (duration ms, time ms, evidence), longest first.
+    longest: list[tuple[float, int, Evidence]] = field(default_factory=list)
     #: The sketch being fed while a worker folds batches (serialised by :meth:`seal`): one
     #: sketch per function and worker, not one per batch merged into the bytes each time.
     live: Any = field(default=None, repr=False, compare=False)
@@ -238,6 +248,99 @@ class FunctionStats:
             self.first_ms = other.first_ms
         self.last_ms = max(self.last_ms, other.last_ms)
         self.sketch = merge_sketches(self.sketch, other.sketch)
+        for bucket, (count, first, last) in other.duration_buckets.items():
+            self._add_bucket(bucket, count, first, last)
+        self._add_longest(other.longest)
+
+    def _add_bucket(self, bucket: int, count: int, first: int, last: int) -> None:
+        mine = self.duration_buckets.get(bucket)
+        if mine is None:
+            self.duration_buckets[bucket] = [count, first, last]
+        else:
+            mine[0] += count
+            mine[1] = min(mine[1], first)
+            mine[2] = max(mine[2], last)
+
+    def _add_longest(self, items: list[tuple[float, int, Evidence]]) -> None:
+        # Longest first; ties by time, then place, so every merge order keeps the same five.
+        merged = sorted(
+            [*self.longest, *items],
+            key=lambda item: (-item[0], item[1], item[2].source, item[2].offset, item[2].line),
+        )
+        self.longest = merged[:MAX_EVIDENCE]
+
+    def add_completed(
+        self, durations: np.ndarray, stamps: np.ndarray, evidence: Callable[[int], Evidence]
+    ) -> None:
+        """Fold completed invocations (duration ms, time ms) into the buckets and the
+        longest list; ``evidence(i)`` builds the evidence of the ``i``-th one (called only
+        for the few that can enter the longest list)."""
+        if not len(durations):
+            return
+        # int16 buckets (Lambda's 900 s limit is bucket 9,000; absurd values share the top
+        # one) make the stable sort a radix sort.
+        buckets = np.clip(np.floor_divide(durations, DURATION_BUCKET_MS), 0, 32_767).astype(
+            np.int16
+        )
+        order = np.argsort(buckets, kind="stable")
+        ordered, times = buckets[order], stamps[order]
+        starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
+        counts = np.diff(np.r_[starts, len(ordered)])
+        firsts = np.minimum.reduceat(times, starts)
+        lasts = np.maximum.reduceat(times, starts)
+        for bucket, count, first, last in zip(
+            ordered[starts].astype(np.int64).tolist(),
+            counts.tolist(),
+            firsts.tolist(),
+            lasts.tolist(),
+            strict=True,
+        ):
+            self._add_bucket(bucket, count, first, last)
+        floor = self.longest[-1][0] if len(self.longest) >= MAX_EVIDENCE else -math.inf
+        top = np.flatnonzero(durations >= floor)
+        if len(top) > MAX_EVIDENCE:
+            # Everything as long as the fifth longest, ties included, so the choice among
+            # equal durations is made by _add_longest's order, not by the partition.
+            fifth = np.partition(durations[top], len(top) - MAX_EVIDENCE)[len(top) - MAX_EVIDENCE]
+            top = top[durations[top] >= fifth]
+        items = [
+            (float(durations[i]), int(stamps[i]), evidence(int(i)))
+            for i in top.tolist()
+            if durations[i] >= floor
+        ]
+        if items:
+            self._add_longest(items)
+
+    def bucket_quantile(self, q: float) -> float | None:
+        """The ``q`` quantile of completed durations at bucket resolution: the upper edge
+        (ms) of the bucket holding it, so never below the true value; ``None`` without data.
+
+        Deterministic (exact counts), unlike the KLL sketch, whose randomised compaction
+        moves high quantiles of small samples between runs.
+        """
+        total = sum(entry[0] for entry in self.duration_buckets.values())
+        if not total:
+            return None
+        rank = math.ceil(q * total)
+        seen = 0
+        for bucket in sorted(self.duration_buckets):
+            seen += self.duration_buckets[bucket][0]
+            if seen >= rank:
+                return float((bucket + 1) * DURATION_BUCKET_MS)
+        return float((max(self.duration_buckets) + 1) * DURATION_BUCKET_MS)
+
+    def completed_at_least(self, threshold_ms: float) -> tuple[int, int, int]:
+        """How many completed invocations ran at least ``threshold_ms`` (exact when the
+        threshold is a multiple of :data:`DURATION_BUCKET_MS`, else counted from the next
+        bucket up), and the first and last time one did (0 without any)."""
+        low = math.ceil(threshold_ms / DURATION_BUCKET_MS)
+        count, first, last = 0, 0, 0
+        for bucket, (n, start, end) in self.duration_buckets.items():
+            if bucket >= low:
+                count += n
+                first = start if not first else min(first, start)
+                last = max(last, end)
+        return count, first, last
 
     def quantile(self, q: float) -> float | None:
         """The ``q`` quantile of observed durations (ms), or ``None`` without data."""
@@ -320,6 +423,9 @@ class PartialState:
     memory: dict[tuple[str, int, str], Seen] = field(default_factory=dict)
     patterns: dict[tuple[str, str, str], Seen] = field(default_factory=dict)
     window_errors: dict[tuple[str, int], Seen] = field(default_factory=dict)
+    #: LOG021: application lines that logged a record at least RECORD_AGE_MS old, by
+    #: (function, hour); ``extra["max_age_ms"]`` is the oldest.
+    late_records: dict[tuple[str, int], Seen] = field(default_factory=dict)
     cloudtrail: list[dict[str, Any]] = field(default_factory=list)
     diagnostics: DiagnosticCounter = field(default_factory=DiagnosticCounter)
     lines: int = 0
@@ -343,6 +449,7 @@ class PartialState:
         _merge_keyed(self.memory, other.memory)
         _merge_keyed(self.patterns, other.patterns)
         _merge_keyed(self.window_errors, other.window_errors)
+        _merge_keyed(self.late_records, other.late_records)
         self.cloudtrail.extend(other.cloudtrail)
         self.diagnostics.merge(other.diagnostics)
         self.lines += other.lines
@@ -399,6 +506,23 @@ class PartialState:
         self._memory(view)
         if matcher is not None and view.is_app.any():
             self._patterns(view, matcher)
+        self._late_records(view)
+
+    def _late_records(self, view: _BatchView) -> None:
+        column = view.batch.column("record_ms")
+        if column.null_count == len(column):
+            return
+        with np.errstate(invalid="ignore"):
+            age = view.ts_ms - _floats(column)
+            late = view.is_app & view.ts_valid & (age >= RECORD_AGE_MS)
+        if not late.any():
+            return
+        ages = age[late].tolist()
+        for row, record_age in zip(_rows(view.rows(late)), ages, strict=True):
+            ms = _ms(row)
+            seen = self.late_records.setdefault((row["function"], ms - ms % 3_600_000), Seen())
+            seen.add(1, ms, ms, [_evidence(row)])
+            seen.extra["max_age_ms"] = max(seen.extra.get("max_age_ms", 0.0), record_age)
 
     def _fold_windows(self, view: _BatchView) -> None:
         """Per-(function, 5-minute window) sums of this batch, appended to the window rows."""
@@ -497,11 +621,25 @@ class PartialState:
             stats.invocations += int(np.count_nonzero(report))
             stats.cold_starts += int(np.count_nonzero(view.init_valid[mine][report]))
             # Durations of timed-out invocations say nothing about what the function needs.
-            durations = view.duration[mine][view.normal[mine]]
-            durations = durations[~np.isnan(durations)]
+            completed = view.normal[mine] & ~np.isnan(view.duration[mine])
+            durations = view.duration[mine][completed]
             if len(durations):
                 stats.duration_max = max(stats.duration_max, float(durations.max()))
                 stats.add_durations(durations)
+                at = (
+                    np.flatnonzero(completed)
+                    if isinstance(mine, slice)
+                    else np.flatnonzero(mine)[completed]
+                )
+                with_time = view.ts_valid[at]
+                if not with_time.all():
+                    at, durations = at[with_time], durations[with_time]
+
+                def evidence(index: int, rows: np.ndarray = at) -> Evidence:
+                    row = int(rows[index])
+                    return _evidence(_rows(pa.Table.from_batches([view.batch.slice(row, 1)]))[0])
+
+                stats.add_completed(durations, view.ts_ms[at], evidence)
             billed = _zero_nan(view.billed[mine][report])
             memory = _zero_nan(view.memory[mine][report])
             stats.gb_seconds += float(np.sum(billed * memory)) / 1000.0 / 1024.0

@@ -25,7 +25,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from faasguard.logs import cloudtrail
-from faasguard.logs.detectors import WINDOW_MINUTES, PartialState, Seen
+from faasguard.logs.detectors import RECORD_AGE_MS, WINDOW_MINUTES, PartialState, Seen
 from faasguard.logs.model import Alert, Evidence
 from faasguard.logs.pricing import Price
 from faasguard.logs.store import History
@@ -216,7 +216,7 @@ def _seen_alert(
 
 
 def event_alerts(state: PartialState) -> list[Alert]:
-    """LOG010 timeouts, LOG011 memory, LOG017 injection and LOG018 secrets."""
+    """LOG010 timeouts, LOG011 memory, LOG017 injection, LOG018 secrets, LOG021 late records."""
     alerts: list[Alert] = []
     for (function, hour), seen in sorted(state.timeouts.items()):
         limit = seen.extra.get("timeout_s")
@@ -258,6 +258,20 @@ def event_alerts(state: PartialState) -> list[Alert]:
                 max_memory_used_mb=used,
             )
         )
+    for (function, hour), seen in sorted(state.late_records.items()):
+        oldest = seen.extra.get("max_age_ms", 0.0) / 1000.0
+        alerts.append(
+            _seen_alert(
+                "LOG021",
+                function,
+                seen,
+                f"{function} processed {seen.count} stream/queue record(s) at least "
+                f"{RECORD_AGE_MS // 1000} s after they arrived (oldest {oldest:,.0f} s): "
+                "it is falling behind its event source",
+                f"{hour}",
+                max_age_s=round(oldest, 3),
+            )
+        )
     for (rule_id, function, key), seen in sorted(state.patterns.items()):
         category = key.split("@", 1)[0]
         names = ", ".join(seen.extra.get("patterns", []))
@@ -272,6 +286,57 @@ def event_alerts(state: PartialState) -> list[Alert]:
                 "(value redacted): rotate it and stop logging it"
             )
         alerts.append(_seen_alert(rule_id, function, seen, text, key, category=category))
+    return alerts
+
+
+#: LOG019: completed invocations that ran at least this share (%) of the configured timeout.
+NEAR_TIMEOUT_PERCENT = 80
+
+
+def near_timeout_alerts(state: PartialState, timeouts: dict[str, float]) -> list[Alert]:
+    """LOG019: completed invocations that ran ≥ 80 % of the configured timeout.
+
+    The timeout is the app's (``timeouts``, from ``--app``) or, failing that, the one the
+    function's own ``Task timed out after N seconds`` lines give; without either there is
+    nothing to compare with. Timed-out invocations are LOG010's and are not counted here.
+    """
+    alerts: list[Alert] = []
+    for function, stats in sorted(state.functions.items()):
+        stats.seal()
+        timeout_s, source = timeouts.get(function), "app"
+        if not timeout_s:
+            timeout_s, source = stats.configured_timeout_s, "timeout lines"
+        if not timeout_s:
+            continue
+        # Whole numbers first (3000 * 80 / 100 is 2400.0; 0.8 * 3.0 * 1000 is not).
+        threshold = timeout_s * 1000.0 * NEAR_TIMEOUT_PERCENT / 100
+        count, first, last = stats.completed_at_least(threshold)
+        if not count:
+            continue
+        evidence = [e for duration, _, e in stats.longest if duration >= threshold]
+        longest = stats.longest[0][0] if stats.longest else 0.0
+        alerts.append(
+            Alert(
+                rule_id="LOG019",
+                function=function,
+                start=_at(first),
+                end=_at(last + 1000),
+                message=(
+                    f"{count} invocation(s) of {function} ran for at least "
+                    f"{NEAR_TIMEOUT_PERCENT}% of its {timeout_s:g} s timeout (longest "
+                    f"{longest / 1000:.2f} s): one slow dependency away from timing out"
+                ),
+                key="near-timeout",
+                evidence=tuple(evidence),
+                properties={
+                    "count": count,
+                    "timeout_s": timeout_s,
+                    "timeout_source": source,
+                    "threshold_ms": threshold,
+                    "longest_ms": longest,
+                },
+            )
+        )
     return alerts
 
 
@@ -349,10 +414,18 @@ def mine_templates(state: PartialState) -> list[tuple[str, str, Seen]]:
 
 
 def all_alerts(
-    state: PartialState, history: History, rate: Price, memory_by_function: dict[str, float]
+    state: PartialState,
+    history: History,
+    rate: Price,
+    memory_by_function: dict[str, float],
+    timeouts: dict[str, float] | None = None,
 ) -> list[Alert]:
-    """Every alert of the merged state, sorted by time, rule and function."""
+    """Every alert of the merged state, sorted by time, rule and function.
+
+    ``timeouts``: configured timeouts (s) by function, from the app (``--app``).
+    """
     alerts = event_alerts(state)
+    alerts += near_timeout_alerts(state, timeouts or {})
     alerts += window_alerts(state, history, rate, memory_by_function)
     alerts += new_error_alerts(state, history)
     alerts += cloudtrail.detect(state.cloudtrail, history.known_deployers())

@@ -85,6 +85,8 @@ SECRETS: tuple[tuple[str, str], ...] = (
     ("github-token", "ghp_" + "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8"),
     ("slack-token", "xoxb-123456789012-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx"),
 )
+#: Functions triggered by an SQS queue: their logged events are SQS batches (LOG021).
+_QUEUE_FUNCTIONS = frozenset({"notify"})
 _BENIGN_PATHS = ("/orders/1042", "/cart", "/products?page=2", "/users/me", "/health")
 
 
@@ -123,6 +125,10 @@ class _Plan:
     slow: tuple[str, int, int] = ("", 0, 0)
     surge: tuple[str, int, int] = ("", 0, 0)
     cold_burst: tuple[str, int, int] = ("", 0, 0)
+    #: (function, minute, count): completed invocations at 82-94 % of the timeout (LOG019).
+    near_timeout: tuple[str, int, int] = ("", 0, 0)
+    #: (function, minute, minutes, lag s): queue messages processed late (LOG021).
+    backlog: tuple[str, int, int, int] = ("", 0, 0, 0)
     injections: dict[tuple[str, int], list[tuple[str, str]]] = field(default_factory=dict)
     secrets: dict[tuple[str, int], list[tuple[str, str]]] = field(default_factory=dict)
 
@@ -167,6 +173,7 @@ class _Generator:
     def __init__(self, out: Path, size: int, seed: int, container: str) -> None:
         self.out = out
         self.size = size
+        self.seed = seed
         self.rng = random.Random(seed)
         self.container = container
         self.hours = 6 if size < 64 * 10**6 else 24
@@ -175,6 +182,11 @@ class _Generator:
         per_minute = size / _BYTES_PER_INVOCATION / minutes
         self.rate = {f.name: max(0.2, per_minute * f.weight / total_weight) for f in FUNCTIONS}
         self.plan = self._plan(minutes)
+        # Planned with its own generator, so the incidents above keep their times and bytes.
+        late = random.Random(f"near-timeout-{seed}").uniform(0.2, 0.3)
+        self.plan.near_timeout = ("checkout", int(minutes * late) // 5 * 5 + 3, 3)
+        behind = random.Random(f"backlog-{seed}").uniform(0.12, 0.18)
+        self.plan.backlog = ("notify", int(minutes * behind) // 5 * 5, 3, 240)
         self.incidents: list[Incident] = []
         self.written = 0
         self.warm: dict[str, bool] = {}
@@ -240,6 +252,28 @@ class _Generator:
                 "caused by the new error type",
             )
         )
+        fn, m, count = p.near_timeout
+        self.incidents.append(
+            Incident(
+                "near-timeout",
+                "LOG019",
+                fn,
+                _minute(m),
+                _minute(m + 1),
+                f"{count} invocations at 82-94 % of the timeout",
+            )
+        )
+        fn, m, length, lag = p.backlog
+        self.incidents.append(
+            Incident(
+                "queue-backlog",
+                "LOG021",
+                fn,
+                _minute(m),
+                _minute(m + length),
+                f"SQS messages processed {lag} s or more after they were sent",
+            )
+        )
         for (fn, m), items in p.injections.items():
             for category, _ in items:
                 self.incidents.append(
@@ -280,7 +314,9 @@ class _Generator:
         ooms = p.ooms.get((fn.name, minute), 0)
         injections = list(p.injections.get((fn.name, minute), []))
         secrets = list(p.secrets.get((fn.name, minute), []))
-        count = max(count, timeouts + ooms, len(injections), len(secrets))
+        near_fn, near_at, near_count = p.near_timeout
+        slow = near_count if (fn.name, minute) == (near_fn, near_at) else 0
+        count = max(count, timeouts + ooms + slow, len(injections), len(secrets))
         base = int((START + dt.timedelta(minutes=minute)).timestamp() * 1000)
         lines: list[tuple[int, str]] = []
         for index in range(count):
@@ -290,6 +326,8 @@ class _Generator:
                 outcome = "timeout"
             elif index < timeouts + ooms:
                 outcome = "oom"
+            elif index < timeouts + ooms + slow:
+                outcome = "slow"
             payload: tuple[str, str] | None = None
             if injections:
                 payload = ("event", injections.pop()[1])
@@ -335,6 +373,11 @@ class _Generator:
         memory_used = min(fn.memory - 1, int(fn.base_memory * rng.uniform(0.9, 1.2)))
         if outcome == "timeout":
             duration = fn.timeout * 1000.0 + rng.uniform(0.5, 40)
+        if outcome == "slow":
+            # Completes, but close to the timeout (no extra random draw: the stream of the
+            # other invocations stays as it was).
+            duration = fn.timeout * 1000.0 * (0.82 + (t % 13) / 100)
+            outcome = "ok"
         if outcome == "oom":
             memory_used = fn.memory
         init_ms = rng.uniform(150, 900) if cold else None
@@ -346,17 +389,36 @@ class _Generator:
             fn, t, rid, duration, memory_used, init_ms, outcome, error_type, payload
         )
 
-    def _event_text(self, payload: tuple[str, str] | None) -> str:
+    def _event_text(self, fn: FunctionSpec, t: int, payload: tuple[str, str] | None) -> str:
         path = self.rng.choice(_BENIGN_PATHS)
+        if fn.name in _QUEUE_FUNCTIONS:
+            return self._sqs_event(t, path, payload)
         if payload and payload[0] == "event":
             return json.dumps({"httpMethod": "POST", "path": path, "body": payload[1]})
         return json.dumps({"httpMethod": "GET", "path": path, "body": None})
 
+    def _sqs_event(self, t: int, path: str, payload: tuple[str, str] | None) -> str:
+        """An SQS batch of one message; sent well before ``t`` while the backlog lasts."""
+        fn, at, length, lag = self.plan.backlog
+        minute = (t - int(START.timestamp() * 1000)) // 60_000
+        # No random draw: the other invocations keep their bytes.
+        sent = t - 20 - t % 900
+        if fn in _QUEUE_FUNCTIONS and at <= minute < at + length:
+            sent -= lag * 1000 + t % 30_000
+        body = payload[1] if payload and payload[0] == "event" else f"notify {path}"
+        record = {
+            "messageId": f"{zlib.crc32(str(t).encode()):08x}-{t % 10000:04d}",
+            "body": body,
+            "attributes": {"ApproximateReceiveCount": "1", "SentTimestamp": str(sent)},
+            "eventSource": "aws:sqs",
+        }
+        return json.dumps({"Records": [record]})
+
     def _app_lines(
-        self, fn: FunctionSpec, rid: str, payload: tuple[str, str] | None
+        self, fn: FunctionSpec, t: int, rid: str, payload: tuple[str, str] | None
     ) -> list[tuple[str, str]]:
         """(level, message) of the handler's own output."""
-        out = [("INFO", f"Received event: {self._event_text(payload)}")]
+        out = [("INFO", f"Received event: {self._event_text(fn, t, payload)}")]
         if payload and payload[0] == "secret":
             out.append(("DEBUG", f"using credentials token={payload[1]}"))
         out.append(
@@ -393,7 +455,7 @@ class _Generator:
             )
         lines.append((t, f"START RequestId: {rid} Version: $LATEST"))
         now = t + 1
-        for level, message in self._app_lines(fn, rid, payload):
+        for level, message in self._app_lines(fn, t, rid, payload):
             lines.append((now, self._app_line(fn, now, rid, level, message)))
             now += 1
         end = t + int(duration)
@@ -506,7 +568,7 @@ class _Generator:
             )
         lines.append(platform(t, "platform.start", {"requestId": rid, "version": "$LATEST"}))
         now = t + 1
-        for level, message in self._app_lines(fn, rid, payload):
+        for level, message in self._app_lines(fn, t, rid, payload):
             body: dict[str, Any] = {
                 "timestamp": _iso_ms(now),
                 "level": level,
@@ -874,26 +936,110 @@ class _Generator:
             lam,
             {"functionName": "crypto-miner", "runtime": "python3.12"},
         )
-        records.sort(key=lambda r: str(r["eventTime"]))
-        for hour in range(0, self.hours, 2):
-            low = _iso_s(START + dt.timedelta(hours=hour))
-            high = _iso_s(START + dt.timedelta(hours=hour + 2))
-            chunk = [r for r in records if low <= r["eventTime"] < high]
-            if not chunk:
-                continue
-            stamp = (START + dt.timedelta(hours=hour)).strftime("%Y%m%dT%H%MZ")
-            day = (START + dt.timedelta(hours=hour)).strftime("%Y/%m/%d")
-            path = (
-                self.out
-                / "cloudtrail"
-                / "AWSLogs"
-                / ACCOUNT
-                / "CloudTrail"
-                / REGION
-                / day
-                / f"{ACCOUNT}_CloudTrail_{REGION}_{stamp}_{rng.getrandbits(32):08X}.json.gz"
+
+        def write_trail(
+            trail: str, trail_records: list[dict[str, Any]], bits: random.Random
+        ) -> None:
+            trail_records.sort(key=lambda r: str(r["eventTime"]))
+            for hour in range(0, self.hours, 2):
+                low = _iso_s(START + dt.timedelta(hours=hour))
+                high = _iso_s(START + dt.timedelta(hours=hour + 2))
+                chunk = [r for r in trail_records if low <= r["eventTime"] < high]
+                if not chunk:
+                    continue
+                stamp = (START + dt.timedelta(hours=hour)).strftime("%Y%m%dT%H%MZ")
+                day = (START + dt.timedelta(hours=hour)).strftime("%Y/%m/%d")
+                path = (
+                    self.out
+                    / trail
+                    / "AWSLogs"
+                    / ACCOUNT
+                    / "CloudTrail"
+                    / REGION
+                    / day
+                    / f"{ACCOUNT}_CloudTrail_{REGION}_{stamp}_{bits.getrandbits(32):08X}.json.gz"
+                )
+                self._emit(path, json.dumps({"Records": chunk}).encode(), compress=True)
+
+        write_trail("cloudtrail", records, rng)
+        self._write_invoke_data_events(write_trail)
+
+    def _write_invoke_data_events(
+        self, write_trail: Callable[[str, list[dict[str, Any]], random.Random], None]
+    ) -> None:
+        """Lambda ``Invoke`` data events (LOG020), in a trail of their own.
+
+        Ordinary successful calls at a low rate (service-to-service invokes of ``payments``
+        and ``report-export``) and one throttling burst against ``payments``, recorded as a
+        LOG020 incident. Data events usually go to a dedicated trail; here that also keeps the
+        management files, and the record indices their evidence names, as they were. The
+        events draw from their own generator (seeded from the run's seed), so neither the
+        Lambda logs nor the management events move.
+        """
+        rng = random.Random(f"invoke-data-events-{self.seed}")
+        records: list[dict[str, Any]] = []
+        caller = f"arn:aws:sts::{ACCOUNT}:assumed-role/{EXEC_ROLE}/checkout"
+
+        def invoke(at: dt.datetime, fn: str, form: int, throttled: bool = False) -> None:
+            arn = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{fn}"
+            # Every way callers name a function: name, qualified ARN, partial ARN, and no
+            # request parameters at all (then only ``resources`` names it).
+            names = (fn, f"{arn}:live", f"{ACCOUNT}:function:{fn}", None)
+            name = names[form % len(names)]
+            params = None if name is None else {"functionName": name}
+            record: dict[str, Any] = {
+                "eventVersion": "1.09",
+                "userIdentity": {
+                    "type": "AssumedRole",
+                    "arn": caller,
+                    "principalId": f"AROA{zlib.crc32(caller.encode()):012d}:checkout",
+                    "accountId": ACCOUNT,
+                },
+                "eventTime": _iso_s(at),
+                "eventSource": "lambda.amazonaws.com",
+                "eventName": "Invoke",
+                "awsRegion": REGION,
+                "sourceIPAddress": "lambda.amazonaws.com",
+                "userAgent": "Boto3/1.34.0 md/Botocore#1.34.0 ua/2.0 os/linux lang/python#3.12",
+                "requestParameters": params,
+                "responseElements": None,
+                "additionalEventData": {"functionVersion": f"{arn}:$LATEST"},
+                "requestID": f"{rng.getrandbits(128):032x}",
+                "eventID": f"{rng.getrandbits(128):032x}",
+                "readOnly": False,
+                "resources": [{"accountId": ACCOUNT, "type": "AWS::Lambda::Function", "ARN": arn}],
+                "eventType": "AwsApiCall",
+                "managementEvent": False,
+                "recipientAccountId": ACCOUNT,
+                "eventCategory": "Data",
+            }
+            if throttled:
+                record["errorCode"] = "TooManyRequestsException"
+                record["errorMessage"] = "Rate Exceeded."
+            records.append(record)
+
+        minutes = self.plan.minutes
+        for m in range(minutes):
+            for fn in ("payments", "report-export"):
+                if rng.random() < 0.5:
+                    invoke(_minute(m) + dt.timedelta(seconds=rng.randrange(60)), fn, m)
+        m = int(minutes * rng.uniform(0.3, 0.9))
+        m -= m % 5
+        throttled = 30
+        for index in range(throttled + 12):
+            at = _minute(m + 1) + dt.timedelta(seconds=rng.randrange(180))
+            invoke(at, "payments", index, throttled=index < throttled)
+        self.incidents.append(
+            Incident(
+                "invocations-throttled",
+                "LOG020",
+                "payments",
+                _minute(m),
+                _minute(m + 5),
+                f"{throttled} Invoke calls throttled (TooManyRequestsException)",
             )
-            self._emit(path, json.dumps({"Records": chunk}).encode(), compress=True)
+        )
+        write_trail("cloudtrail-data-events", records, rng)
 
 
 def generate(out: Path, *, size: int, seed: int = 0, container: str = "mixed") -> dict[str, Any]:
