@@ -20,7 +20,7 @@ from typing import Any
 
 from faasguard.logs.detectors import MAX_EVIDENCE, WINDOW_MINUTES
 from faasguard.logs.diagnostics import DiagnosticCounter
-from faasguard.logs.ingest import read_document
+from faasguard.logs.ingest import json_items
 from faasguard.logs.model import Alert, Evidence
 
 _LAMBDA_CHANGES = re.compile(
@@ -78,21 +78,10 @@ def read(path: str, diagnostics: DiagnosticCounter) -> list[dict[str, Any]]:
     Lambda Invoke data events give one dict per (function, window) with their counts and the
     first throttled ones (``kind`` ``"invokes"``). Other data events are skipped.
     """
-    document = read_document(path, diagnostics)
-    if document is None:
-        return []
-    try:
-        body = json.loads(document)
-    except (ValueError, RecursionError):
-        diagnostics.add("invalid-json", path, "document")
-        return []
-    records = body.get("Records") if isinstance(body, dict) else None
-    if not isinstance(records, list):
-        diagnostics.add("invalid-json", path, "no Records list")
-        return []
     out: list[dict[str, Any]] = []
     invokes: dict[tuple[str, int], dict[str, Any]] = {}
-    for index, record in enumerate(records):
+    # Streamed record by record: a trail file of data events can be large.
+    for index, record in json_items(path, "Records", diagnostics):
         if not isinstance(record, dict):
             diagnostics.add("invalid-json", path, f"/Records/{index}")
             continue

@@ -14,6 +14,8 @@ group, else the ``--function-name`` fallback.
 
 from __future__ import annotations
 
+import codecs
+import json
 import os
 import re
 import types
@@ -21,6 +23,7 @@ import zlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -43,8 +46,10 @@ _INFLATE_ERRORS: tuple[type[Exception], ...] = (zlib.error, _inflate.error)
 BLOCK_SIZE = 8 * 1024 * 1024
 #: Longer lines are truncated to this many bytes for analysis (and counted).
 MAX_LINE = 256 * 1024
-#: Whole-document JSON containers (filter-log-events, CloudTrail) larger than this are skipped.
+#: Whole-document JSON read at once (only small ones now) larger than this are skipped.
 MAX_DOCUMENT = 512 * 1024 * 1024
+#: One value of a streamed JSON array (an event, a CloudTrail record) may not exceed this.
+MAX_JSON_ITEM = 32 * 1024 * 1024
 _READ_SIZE = 1024 * 1024
 
 _LOG_GROUP_IN_PATH = re.compile(r"(?:^|/)aws/lambda/([A-Za-z0-9_.-]+)(?:/|$)")
@@ -273,6 +278,138 @@ def newline_positions(data: bytes) -> np.ndarray:
         out = np.empty(count, dtype=np.int64)
         _native.newlines(data, out)
     return out[:count]
+
+
+class _Reader:
+    """Decoded text of a file, pulled chunk by chunk, with a cursor (for :func:`json_items`).
+
+    Only the unread rest of the current text is kept: memory is one chunk plus the value
+    being decoded, whatever the size of the document.
+    """
+
+    def __init__(self, path: str, diagnostics: DiagnosticCounter) -> None:
+        self.chunks = iter_decompressed(path, diagnostics)
+        self.decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        self.text = ""
+        self.pos = 0
+        self.consumed = 0  # characters dropped before ``text``
+        self.done = False
+
+    def more(self) -> bool:
+        """Append the next chunk (dropping what was read); False at the end."""
+        if self.done:
+            return False
+        chunk = next(self.chunks, None)
+        if chunk is None:
+            self.done = True
+            tail = self.decoder.decode(b"", final=True)
+            if not tail:
+                return False
+            chunk_text = tail
+        else:
+            chunk_text = self.decoder.decode(chunk)
+        self.consumed += self.pos
+        self.text = self.text[self.pos :] + chunk_text
+        self.pos = 0
+        return True
+
+    def skip_space(self) -> str:
+        """The next non-space character (not consumed), or "" at the end."""
+        while True:
+            match = _JSON_SPACE.match(self.text, self.pos)
+            self.pos = match.end() if match else self.pos
+            if self.pos < len(self.text):
+                return self.text[self.pos]
+            if not self.more():
+                return ""
+
+    def value(self, decoder: json.JSONDecoder) -> Any:
+        """Decode one JSON value at the cursor, pulling chunks until it is complete."""
+        self.skip_space()  # raw_decode does not skip leading whitespace
+        while True:
+            try:
+                item, end = decoder.raw_decode(self.text, self.pos)
+            except json.JSONDecodeError as exc:
+                # Cut by the end of the text read so far (a string, a number, a literal or
+                # an escape such as \ud83d\ude00, at most 12 characters, may be cut): more
+                # text may complete it. An error further inside is invalid JSON whatever
+                # follows.
+                cut = exc.pos >= len(self.text) - 16 or exc.msg.startswith("Unterminated")
+                if len(self.text) - self.pos > MAX_JSON_ITEM:
+                    raise ValueError(f"a value over {MAX_JSON_ITEM} bytes") from None
+                if cut and self.more():
+                    continue
+                raise
+            if end == len(self.text) and not self.done and self.more():
+                # A number cut by the chunk boundary would decode short: decode again.
+                continue
+            self.pos = end
+            return item
+
+    def where(self) -> int:
+        """Character offset of the cursor in the document."""
+        return self.consumed + self.pos
+
+
+_JSON_SPACE = re.compile(r"[ \t\n\r]*")
+
+
+def json_items(path: str, key: str, diagnostics: DiagnosticCounter) -> Iterator[tuple[int, Any]]:
+    """``(index, item)`` of the array under the top-level ``key`` of a JSON document, read
+    incrementally (``{"events": [...]}`` of ``filter-log-events``, ``{"Records": [...]}``
+    of CloudTrail): memory stays at one chunk and one item however large the file.
+
+    Other top-level values are decoded and dropped. A document that is no object, has no
+    such array, or breaks off is counted as ``invalid-json`` with where it broke; the items
+    before that point are kept.
+    """
+    reader = _Reader(path, diagnostics)
+    decoder = json.JSONDecoder()
+    found = False
+    try:
+        if reader.skip_space() != "{":
+            diagnostics.add("invalid-json", path, "document: not a JSON object")
+            return
+        reader.pos += 1
+        while True:
+            char = reader.skip_space()
+            if char == "}":
+                break
+            name = reader.value(decoder)
+            if not isinstance(name, str) or reader.skip_space() != ":":
+                raise ValueError("expected a key and ':'")
+            reader.pos += 1
+            if name == key and reader.skip_space() == "[":
+                found = True
+                reader.pos += 1
+                index = 0
+                while True:
+                    char = reader.skip_space()
+                    if char == "]":
+                        reader.pos += 1
+                        break
+                    if index and char == ",":
+                        reader.pos += 1
+                    elif index:
+                        raise ValueError(f"expected ',' or ']' in /{key}")
+                    try:
+                        item = reader.value(decoder)
+                    except (ValueError, RecursionError) as exc:
+                        raise ValueError(f"/{key}/{index}: {exc}") from None
+                    yield index, item
+                    index += 1
+            else:
+                reader.value(decoder)  # another member: decoded and dropped
+            char = reader.skip_space()
+            if char == ",":
+                reader.pos += 1
+            elif char != "}":
+                raise ValueError("expected ',' or '}'")
+    except (ValueError, RecursionError) as exc:
+        diagnostics.add("invalid-json", path, f"character {reader.where()}: {exc}")
+        return
+    if not found:
+        diagnostics.add("invalid-json", path, f"no {key} list")
 
 
 def read_document(path: str, diagnostics: DiagnosticCounter) -> bytes | None:

@@ -26,7 +26,7 @@ from faasguard.logs.diagnostics import DiagnosticCounter
 from faasguard.logs.ingest import (
     Source,
     function_from_group,
-    read_document,
+    json_items,
     text_blocks,
 )
 from faasguard.logs.parse import json_timestamp_ms, parse_events, parse_text_block
@@ -270,15 +270,9 @@ def _subscription(
 def _filter_log_events(
     source: Source, fallback: str | None, diagnostics: DiagnosticCounter
 ) -> Iterator[pa.RecordBatch]:
-    document = read_document(source.path, diagnostics)
-    if document is None:
-        return
-    body = _loads(document)
-    if not isinstance(body, dict) or not isinstance(body.get("events"), list):
-        diagnostics.add("invalid-json", source.path, "document")
-        return
+    # Streamed item by item: a large output file never sits in memory as one document.
     events = _Events(source.path)
-    for index, event in enumerate(body["events"]):
+    for index, event in json_items(source.path, "events", diagnostics):
         if not isinstance(event, dict) or not isinstance(event.get("message"), str):
             diagnostics.add("invalid-json", source.path, f"/events/{index}")
             continue
