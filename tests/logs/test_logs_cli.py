@@ -97,8 +97,8 @@ def test_suggest_json_and_patches(generated: tuple[Path, dict[str, Any]]) -> Non
     assert checkout["memory"]["recommended_mb"] == 192
     # report-export: 300 s configured, nothing near it: cut, and the exposure with it.
     export = rows["report-export"]
-    assert export["timeout"]["configured_s"] == 300 and export["timeout"]["recommended_s"] == 116
-    assert "100 ms buckets" in export["timeout"]["confidence"]
+    assert export["timeout"]["configured_s"] == 300 and export["timeout"]["recommended_s"] == 93
+    assert "log-bucket sketch" in export["timeout"]["confidence"]
     dow = export["denial_of_wallet"]
     assert (
         dow["exposure_usd_per_hour"]
@@ -107,7 +107,7 @@ def test_suggest_json_and_patches(generated: tuple[Path, dict[str, Any]]) -> Non
     )
     assert dow["price"]["as_of"]
     sam = runner.invoke(app, ["logs", "suggest", str(root), "-f", "sam", "--jobs", "1"])
-    assert "Timeout: 116\n" in sam.stdout and sam.stdout.startswith("Resources:")
+    assert "Timeout: 93\n" in sam.stdout and sam.stdout.startswith("Resources:")
     tf = runner.invoke(app, ["logs", "suggest", str(root), "-f", "terraform", "--jobs", "1"])
     assert 'resource "aws_lambda_function" "orders_api"' in tf.stdout
 

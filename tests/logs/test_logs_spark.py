@@ -68,15 +68,8 @@ def test_spark_alerts_equal_embedded_alerts(spark: Any, logs: tuple[Path, dict[s
     embedded = analyze([str(root)], AnalyzeConfig(history=None, jobs=1))
     on_spark = analyze([str(root)], AnalyzeConfig(history=None, engine="spark", master="local[2]"))
     assert _alerts(on_spark) == _alerts(embedded)
-    # Quantiles come from KLL sketches, whose compaction is randomised: equal within the
-    # sketch's error, everything else exactly equal.
-    approximate = ("p50_ms", "p99_ms")
-    for mine, theirs in zip(on_spark.summary, embedded.summary, strict=True):
-        assert {k: v for k, v in mine.items() if k not in approximate} == {
-            k: v for k, v in theirs.items() if k not in approximate
-        }
-        for key in approximate:
-            assert mine[key] == pytest.approx(theirs[key], rel=0.1)
+    # The whole summary, duration quantiles included: the sketch merges deterministically.
+    assert on_spark.summary == embedded.summary
     assert on_spark.state.lines == embedded.state.lines
     assert on_spark.state.diagnostics.counts == embedded.state.diagnostics.counts
     # The incidents are really there: one per injected kind at least.

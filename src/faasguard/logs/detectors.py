@@ -4,8 +4,9 @@
 
 - per (function, 5-minute window) sums (invocations, errors, timeouts, cold starts, sum of
   log-durations, max duration, GB-seconds) as Arrow tables, re-aggregated on merge;
-- per-function duration quantile sketches (Apache DataSketches KLL, mergeable, serialised
-  as bytes) and counters;
+- per-function duration quantile sketches (log-spaced buckets with ±0.5 % relative error,
+  DDSketch's scheme: deterministic and mergeable by adding counts), exact 100 ms duration
+  buckets (LOG019) and counters;
 - error types and masked error templates with first-seen time, count and one evidence line;
 - timeouts, out-of-memory/near-limit reports and pattern hits (injection, secrets) with a
   capped number of evidence lines each;
@@ -26,7 +27,6 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-from datasketches import kll_doubles_sketch
 
 from faasguard.logs.diagnostics import DiagnosticCounter
 from faasguard.logs.model import Evidence, Kind, iso
@@ -35,7 +35,10 @@ from faasguard.logs.patterns import Matcher, redact
 WINDOW_MINUTES = 5
 #: Evidence lines kept per alert key (the first ones seen).
 MAX_EVIDENCE = 5
-_SKETCH_K = 200
+#: Relative accuracy of the duration quantiles (p50/p99 within ±0.5 %).
+SKETCH_ACCURACY = 0.005
+_GAMMA = (1 + SKETCH_ACCURACY) / (1 - SKETCH_ACCURACY)
+_LOG_GAMMA = math.log(_GAMMA)
 #: Width of the duration buckets kept per function (LOG019), in ms.
 DURATION_BUCKET_MS = 100
 #: LOG021: a logged stream/queue record this much older than the line is processed late.
@@ -197,44 +200,34 @@ class FunctionStats:
     configured_timeout_s: float = 0.0
     first_ms: int = 0
     last_ms: int = 0
-    sketch: bytes = b""
+    #: Quantile sketch of completed durations: log-spaced bucket index → count, with
+    #: relative accuracy SKETCH_ACCURACY (DDSketch's scheme). Deterministic and mergeable by
+    #: adding counts, so every split and merge order gives the same quantiles.
+    sketch: dict[int, int] = field(default_factory=dict)
+    zero_durations: int = 0
     #: Durations of completed (not timed-out) invocations in 100 ms buckets: bucket →
     #: [count, first ms, last ms]. Lambda timeouts are whole seconds, so "at least 80 % of
     #: the timeout" is a bucket boundary and counts from these buckets are exact (LOG019).
     duration_buckets: dict[int, list[int]] = field(default_factory=dict)
     #: The longest completed invocations, (duration ms, time ms, evidence), longest first.
     longest: list[tuple[float, int, Evidence]] = field(default_factory=list)
-    #: The sketch being fed while a worker folds batches (serialised by :meth:`seal`): one
-    #: sketch per function and worker, not one per batch merged into the bytes each time.
-    live: Any = field(default=None, repr=False, compare=False)
 
     def add_durations(self, durations: np.ndarray) -> None:
-        """Feed observed durations (ms) to the quantile sketch."""
-        if self.live is None:
-            self.live = kll_doubles_sketch(_SKETCH_K)
-        self.live.update(durations)
-
-    def seal(self) -> None:
-        """Fold the live sketch into the serialised one (before pickling, merging, reading)."""
-        if self.live is not None:
-            self.sketch = merge_sketches(self.sketch, bytes(self.live.serialize()))
-            self.live = None
-
-    def __getstate__(self) -> dict[str, Any]:
-        """Pickle support: the live (native) sketch travels as bytes."""
-        self.seal()
-        return {name: getattr(self, name) for name in self.__slots__ if name != "live"}
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        """Pickle support."""
-        for name, value in state.items():
-            setattr(self, name, value)
-        self.live = None
+        """Feed observed durations (ms, not NaN) to the quantile sketch."""
+        positive = durations[durations > 0]
+        self.zero_durations += len(durations) - len(positive)
+        if not len(positive):
+            return
+        index = np.ceil(np.log(positive) / _LOG_GAMMA).astype(np.int64)
+        low = int(index.min())
+        counts = np.bincount(index - low)
+        sketch = self.sketch
+        for offset in np.flatnonzero(counts).tolist():
+            key = low + offset
+            sketch[key] = sketch.get(key, 0) + int(counts[offset])
 
     def merge(self, other: FunctionStats) -> None:
         """Fold ``other`` into this one."""
-        self.seal()
-        other.seal()
         self.invocations += other.invocations
         self.errors += other.errors
         self.timeouts += other.timeouts
@@ -247,7 +240,9 @@ class FunctionStats:
         if other.first_ms and (not self.first_ms or other.first_ms < self.first_ms):
             self.first_ms = other.first_ms
         self.last_ms = max(self.last_ms, other.last_ms)
-        self.sketch = merge_sketches(self.sketch, other.sketch)
+        for key, count in other.sketch.items():
+            self.sketch[key] = self.sketch.get(key, 0) + count
+        self.zero_durations += other.zero_durations
         for bucket, (count, first, last) in other.duration_buckets.items():
             self._add_bucket(bucket, count, first, last)
         self._add_longest(other.longest)
@@ -311,24 +306,6 @@ class FunctionStats:
         if items:
             self._add_longest(items)
 
-    def bucket_quantile(self, q: float) -> float | None:
-        """The ``q`` quantile of completed durations at bucket resolution: the upper edge
-        (ms) of the bucket holding it, so never below the true value; ``None`` without data.
-
-        Deterministic (exact counts), unlike the KLL sketch, whose randomised compaction
-        moves high quantiles of small samples between runs.
-        """
-        total = sum(entry[0] for entry in self.duration_buckets.values())
-        if not total:
-            return None
-        rank = math.ceil(q * total)
-        seen = 0
-        for bucket in sorted(self.duration_buckets):
-            seen += self.duration_buckets[bucket][0]
-            if seen >= rank:
-                return float((bucket + 1) * DURATION_BUCKET_MS)
-        return float((max(self.duration_buckets) + 1) * DURATION_BUCKET_MS)
-
     def completed_at_least(self, threshold_ms: float) -> tuple[int, int, int]:
         """How many completed invocations ran at least ``threshold_ms`` (exact when the
         threshold is a multiple of :data:`DURATION_BUCKET_MS`, else counted from the next
@@ -343,25 +320,20 @@ class FunctionStats:
         return count, first, last
 
     def quantile(self, q: float) -> float | None:
-        """The ``q`` quantile of observed durations (ms), or ``None`` without data."""
-        self.seal()
-        if not self.sketch:
+        """The ``q`` quantile of completed durations (ms, within SKETCH_ACCURACY relative
+        error), or ``None`` without data."""
+        total = self.zero_durations + sum(self.sketch.values())
+        if not total:
             return None
-        sketch = kll_doubles_sketch.deserialize(self.sketch)
-        if sketch.is_empty():
-            return None
-        return float(sketch.get_quantile(q))
-
-
-def merge_sketches(a: bytes, b: bytes) -> bytes:
-    """The serialised KLL sketch of the union of two serialised sketches."""
-    if not a:
-        return b
-    if not b:
-        return a
-    left = kll_doubles_sketch.deserialize(a)
-    left.merge(kll_doubles_sketch.deserialize(b))
-    return bytes(left.serialize())
+        rank = q * (total - 1)
+        seen = self.zero_durations
+        if seen > rank:
+            return 0.0
+        for key in sorted(self.sketch):
+            seen += self.sketch[key]
+            if seen > rank:
+                return float(2 * _GAMMA**key / (_GAMMA + 1))
+        return float(2 * _GAMMA ** max(self.sketch) / (_GAMMA + 1))
 
 
 @dataclass(slots=True)

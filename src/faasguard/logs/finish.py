@@ -302,7 +302,6 @@ def near_timeout_alerts(state: PartialState, timeouts: dict[str, float]) -> list
     """
     alerts: list[Alert] = []
     for function, stats in sorted(state.functions.items()):
-        stats.seal()
         timeout_s, source = timeouts.get(function), "app"
         if not timeout_s:
             timeout_s, source = stats.configured_timeout_s, "timeout lines"

@@ -1,8 +1,8 @@
 """Timeout and memory right-sizing and denial-of-wallet exposure (``faasguard logs suggest``).
 
 Timeout: the larger of p99.9 x 1.5 and the maximum seen x 1.2, rounded up to whole seconds
-(at most 900), p99.9 from the exact 100 ms duration buckets (the upper edge of the bucket
-that holds it, so the same figure every run); refused below
+(at most 900), p99.9 from the merged log-bucket duration sketch (±0.5 %, deterministic:
+the same logs give the same figure every run); refused below
 :data:`MIN_SAMPLES` invocations. Memory: suggested only when the largest ``Max Memory
 Used`` is under half the configured size, as 1.5 x that peak rounded up to 64 MB (≥ 128).
 
@@ -135,7 +135,7 @@ def suggest(
             arch = arch or fn.architectures[0]
         rate = price(region, arch)
         samples = stats.invocations
-        p999 = stats.bucket_quantile(0.999)
+        p999 = stats.quantile(0.999)
         configured: float | None = None
         source = "unknown"
         if fn is not None and isinstance(fn.timeout, int):
@@ -147,8 +147,8 @@ def suggest(
             needed = max(p999 * 1.5, stats.duration_max * 1.2) / 1000.0
             recommended = min(MAX_TIMEOUT_S, max(1, math.ceil(needed)))
             confidence = (
-                f"from {samples} invocations; p99.9 {p999 / 1000:g} s (exact count, "
-                "100 ms buckets, upper edge)"
+                f"from {samples} invocations; p99.9 {p999 / 1000:.3g} s (log-bucket sketch, "
+                "±0.5 %)"
                 + (
                     "; fewer than 1,000 samples, so p99.9 is close to the maximum seen"
                     if samples < 1000
