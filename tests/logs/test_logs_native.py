@@ -144,7 +144,7 @@ def test_mutated_blocks_split_like_the_numpy_path(
 
 def test_long_lines_non_ascii_and_invalid_utf8_split_like_the_numpy_path() -> None:
     long_line = STAMP + "INFO " + "a" * MAX_LINE + "tail"
-    # Cut inside a two-byte character: both paths count the broken tail as invalid UTF-8.
+    # The limit falls inside a two-byte character: both paths cut before it.
     long_accented = STAMP + "INFO " + "é" * (MAX_LINE // 2) + "tail"
     blocks = [
         (STAMP + "plain\n" + long_line + "\n" + STAMP + "after\n").encode(),
@@ -159,6 +159,9 @@ def test_long_lines_non_ascii_and_invalid_utf8_split_like_the_numpy_path() -> No
     (cut, counted), _ = _both_blocks(blocks[0])
     assert counted["long-line"] == (1, ["line 8"])
     assert cut["message"][1] == "INFO " + "a" * (MAX_LINE - 5)
+    (accented, counted), _ = _both_blocks(blocks[1])
+    assert "invalid-utf8" not in counted and counted["long-line"] == (1, ["line 7"])
+    assert accented["message"][0] == "INFO " + "é" * ((MAX_LINE - 5) // 2)
     (_, invalid), _ = _both_blocks(blocks[3])
     assert invalid["invalid-utf8"] == (1, ["line 7"])
 

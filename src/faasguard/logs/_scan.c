@@ -251,7 +251,14 @@ static PyObject *split(PyObject *self, PyObject *args) {
         ts[i] = valid[i] ? ms : 0;
         const unsigned char *message = ok ? line + TS_WIDTH + 1 : line;
         Py_ssize_t size = ok ? length - TS_WIDTH - 1 : length;
-        if (size > max_line) size = max_line;
+        if (size > max_line) {
+            /* Cut before a character, not inside one: back off over up to three UTF-8
+             * continuation bytes (parse.py's _cut_long does the same). */
+            size = max_line;
+            for (int back = 0; back < 3 && size > 0 && (message[size] & 0xC0) == 0x80; back++) {
+                size--;
+            }
+        }
         if (cr) {
             while (size > 0 && message[size - 1] == '\r') size--;
         }

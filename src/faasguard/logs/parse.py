@@ -311,13 +311,36 @@ def parse_text_block(
             pc.binary_slice(binary, 0, -1),
         )
     if limit is not None:
-        message_bytes = pc.binary_slice(message_bytes, 0, limit)
+        message_bytes = _cut_long(message_bytes, limit)
     messages = _to_text(message_bytes, block, source, diagnostics)
     # A "\r\n" in the block is a line whose last byte is "\r": one probe per line, not a
     # search through the block (which costs more than the whole split).
     if (raw[np.maximum(starts + lengths - 1, 0)] == 13).any():
         messages = pc.utf8_rtrim(messages, "\r")
     return _text_batch(block, messages, ms, valid, shaped, starts, source, function, diagnostics)
+
+
+def _cut_long(values: pa.Array, limit: int) -> pa.Array:
+    """Binary values cut to ``limit`` bytes, before a character rather than inside one.
+
+    A cut that would land on a UTF-8 continuation byte backs off over up to three of them
+    (as the C scanner does), so a long line of non-ASCII text stays valid UTF-8.
+    """
+    lengths = np.asarray(pc.binary_length(values).to_numpy(zero_copy_only=False))
+    long_rows = np.flatnonzero(lengths > limit)
+    if not len(long_rows):
+        return values
+    cut = []
+    for row in long_rows.tolist():
+        value: bytes = values[row].as_py()
+        size = limit
+        for _ in range(3):
+            if size > 0 and value[size] & 0xC0 == 0x80:
+                size -= 1
+        cut.append(value[:size])
+    mask = np.zeros(len(values), dtype=bool)
+    mask[long_rows] = True
+    return pc.replace_with_mask(values, pa.array(mask), pa.array(cut, values.type))
 
 
 def _text_batch(
