@@ -16,6 +16,7 @@ format (``platform.start``/``platform.report``/``platform.initStart`` with
 
 from __future__ import annotations
 
+import math
 import types
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -1479,25 +1480,37 @@ def parse_messages(
 
 def parse_events(
     *,
-    functions: Sequence[str | None],
-    timestamps_ms: Sequence[int | None],
-    messages: Sequence[str],
-    streams: Sequence[str | None],
-    event_ids: Sequence[str | None],
+    functions: Sequence[str | None] | pa.Array | pa.ChunkedArray,
+    timestamps_ms: Sequence[int | None] | pa.Array | pa.ChunkedArray,
+    messages: Sequence[str] | pa.Array | pa.ChunkedArray,
+    streams: Sequence[str | None] | pa.Array | pa.ChunkedArray,
+    event_ids: Sequence[str | None] | pa.Array | pa.ChunkedArray,
     source: str,
-    lines: Sequence[int] | None = None,
+    lines: Sequence[int] | pa.Array | pa.ChunkedArray | None = None,
 ) -> pa.RecordBatch:
-    """Parse events of a JSON container (already decoded) into a batch of :data:`SCHEMA`."""
-    message_arr = pc.utf8_rtrim(pa.array(messages, pa.string()), "\n")
-    ts = pa.array(timestamps_ms, pa.int64()).cast(pa.timestamp("ms", tz="UTC"))
+    """Parse events of a JSON container (already decoded) into a batch of :data:`SCHEMA`.
+
+    Every column is either a Python sequence or an Arrow array of that type already (the
+    bulk JSON readers of :mod:`faasguard.logs.pipeline` build arrays, not lists).
+    """
+
+    def column(values: Sequence[Any] | pa.Array | pa.ChunkedArray, kind: pa.DataType) -> Any:
+        if isinstance(values, pa.ChunkedArray):
+            values = values.combine_chunks()
+        if isinstance(values, pa.Array):
+            return values if values.type == kind else values.cast(kind)
+        return pa.array(values, kind)
+
+    message_arr = pc.utf8_rtrim(column(messages, pa.string()), "\n")
+    ts = column(timestamps_ms, pa.int64()).cast(pa.timestamp("ms", tz="UTC"))
     return parse_messages(
         message_arr,
         ts,
-        function=pa.array(functions, pa.string()),
+        function=column(functions, pa.string()),
         source=source,
-        lines=pa.array(lines, pa.int64()) if lines is not None else None,
-        streams=pa.array(streams, pa.string()),
-        event_ids=pa.array(event_ids, pa.string()),
+        lines=column(lines, pa.int64()) if lines is not None else None,
+        streams=column(streams, pa.string()),
+        event_ids=column(event_ids, pa.string()),
     )
 
 
@@ -1506,7 +1519,11 @@ def json_timestamp_ms(value: object) -> int | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, int | float):
-        return int(value)
+        # NaN, infinities and values past int64 have no timestamp (they used to crash).
+        if isinstance(value, float) and not math.isfinite(value):
+            return None
+        ms = int(value)
+        return ms if -(2**63) <= ms < 2**63 else None
     if isinstance(value, str):
         parsed = parse_iso_ms(pa.array([value.replace("+00:00", "Z")]))[0].as_py()
         return int(parsed.timestamp() * 1000) if parsed is not None else None
