@@ -113,3 +113,29 @@ def test_an_oversized_item_is_refused_without_reading_on(
     items, problems = _items(path)
     assert items == [{"m": "x"}]
     assert "over 1000 bytes" in problems["invalid-json"][0]
+
+
+def test_lone_surrogate_escapes_never_stop_a_source(tmp_path: Path) -> None:
+    """``"\\ud800"`` is valid JSON but no UTF-8: JSON lines and filter-log-events documents
+    keep the event with U+FFFD instead of failing (and the document counts it)."""
+    from faasguard.logs.pipeline import Options, batches  # noqa: PLC0415
+
+    lines = tmp_path / "a.jsonl"
+    lines.write_text(
+        '{"timestamp": 1714521608159, "message": "ok", "logGroup": "/aws/lambda/f"}\n'
+        '{"timestamp": 1714521608160, "message": "bad \\ud800 x", "logGroup": "/aws/lambda/f"}\n'
+    )
+    document = tmp_path / "b.json"
+    document.write_text(
+        '{"events": [{"timestamp": 1714521608159, "message": "y \\udc00 z",'
+        ' "logGroupName": "/aws/lambda/f", "eventId": "1"}]}'
+    )
+    for path, expected in [(lines, ["ok", "bad \ufffd x"]), (document, ["y \ufffd z"])]:
+        diagnostics = DiagnosticCounter()
+        (source,) = ingest.discover([str(path)], diagnostics)
+        messages = [
+            m
+            for b in batches(source, Options(), diagnostics)
+            for m in b.column("message").to_pylist()
+        ]
+        assert messages == expected

@@ -17,6 +17,7 @@ format (``platform.start``/``platform.report``/``platform.initStart`` with
 from __future__ import annotations
 
 import math
+import re
 import types
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -1487,11 +1488,14 @@ def parse_events(
     event_ids: Sequence[str | None] | pa.Array | pa.ChunkedArray,
     source: str,
     lines: Sequence[int] | pa.Array | pa.ChunkedArray | None = None,
+    diagnostics: DiagnosticCounter | None = None,
 ) -> pa.RecordBatch:
     """Parse events of a JSON container (already decoded) into a batch of :data:`SCHEMA`.
 
     Every column is either a Python sequence or an Arrow array of that type already (the
-    bulk JSON readers of :mod:`faasguard.logs.pipeline` build arrays, not lists).
+    bulk JSON readers of :mod:`faasguard.logs.pipeline` build arrays, not lists). A lone
+    surrogate escape (``"\\ud800"``: valid JSON, no valid UTF-8) becomes U+FFFD and is
+    counted as ``invalid-utf8`` instead of failing the source.
     """
 
     def column(values: Sequence[Any] | pa.Array | pa.ChunkedArray, kind: pa.DataType) -> Any:
@@ -1499,7 +1503,14 @@ def parse_events(
             values = values.combine_chunks()
         if isinstance(values, pa.Array):
             return values if values.type == kind else values.cast(kind)
-        return pa.array(values, kind)
+        try:
+            return pa.array(values, kind)
+        except UnicodeEncodeError:
+            cleaned = [no_surrogates(v) if isinstance(v, str) else v for v in values]
+            changed = sum(1 for a, b in zip(values, cleaned, strict=True) if a is not b)
+            if diagnostics is not None:
+                diagnostics.add("invalid-utf8", source, "lone surrogate escape", changed)
+            return pa.array(cleaned, kind)
 
     message_arr = pc.utf8_rtrim(column(messages, pa.string()), "\n")
     ts = column(timestamps_ms, pa.int64()).cast(pa.timestamp("ms", tz="UTC"))
@@ -1512,6 +1523,15 @@ def parse_events(
         streams=column(streams, pa.string()),
         event_ids=column(event_ids, pa.string()),
     )
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def no_surrogates(text: str) -> str:
+    """``text`` with lone surrogates (from JSON escapes) replaced by U+FFFD (the same string
+    object when there is none)."""
+    return _SURROGATE.sub("\ufffd", text) if _SURROGATE.search(text) else text
 
 
 def json_timestamp_ms(value: object) -> int | None:

@@ -35,6 +35,7 @@ from faasguard.logs.ingest import (
 )
 from faasguard.logs.parse import (
     json_timestamp_ms,
+    no_surrogates,
     parse_events,
     parse_iso_ms,
     parse_text_block,
@@ -161,8 +162,9 @@ def _filtered(batch: pa.RecordBatch, options: Options) -> pa.RecordBatch:
 class _Events:
     """Column lists of decoded JSON events, flushed as batches."""
 
-    def __init__(self, source: str) -> None:
+    def __init__(self, source: str, diagnostics: DiagnosticCounter | None = None) -> None:
         self.source = source
+        self.diagnostics = diagnostics
         self.functions: list[str | None] = []
         self.timestamps: list[int | None] = []
         self.messages: list[str] = []
@@ -200,8 +202,9 @@ class _Events:
             event_ids=self.ids,
             source=self.source,
             lines=self.lines,
+            diagnostics=self.diagnostics,
         )
-        self.__init__(self.source)  # type: ignore[misc]  # reset the column lists
+        self.__init__(self.source, self.diagnostics)  # type: ignore[misc]  # reset the lists
 
 
 def _lines(source: Source, diagnostics: DiagnosticCounter) -> Iterator[tuple[int, bytes]]:
@@ -214,7 +217,7 @@ def jsonl_reference(
     source: Source, fallback: str | None, diagnostics: DiagnosticCounter
 ) -> Iterator[pa.RecordBatch]:
     """JSON lines decoded one line at a time (the reference :func:`jsonl_bulk` must match)."""
-    events = _Events(source.path)
+    events = _Events(source.path, diagnostics)
     for number, line in _lines(source, diagnostics):
         if not line.strip():
             continue
@@ -551,7 +554,7 @@ def _slow_rows(
 def _subscription(
     source: Source, fallback: str | None, diagnostics: DiagnosticCounter
 ) -> Iterator[pa.RecordBatch]:
-    events = _Events(source.path)
+    events = _Events(source.path, diagnostics)
     for number, line in _lines(source, diagnostics):
         if not line.strip():
             continue
@@ -589,7 +592,7 @@ def _filter_log_events(
     source: Source, fallback: str | None, diagnostics: DiagnosticCounter
 ) -> Iterator[pa.RecordBatch]:
     # Streamed item by item: a large output file never sits in memory as one document.
-    events = _Events(source.path)
+    events = _Events(source.path, diagnostics)
     for index, event in json_items(source.path, "events", diagnostics):
         if not isinstance(event, dict) or not isinstance(event.get("message"), str):
             diagnostics.add("invalid-json", source.path, f"/events/{index}")
@@ -610,9 +613,28 @@ def _filter_log_events(
 
 def _loads(data: bytes) -> Any:
     try:
-        return json.loads(data)
+        value = json.loads(data)
     except (ValueError, RecursionError):
         return None
+    # "\ud800" alone is valid JSON but no valid UTF-8: Arrow could not store the string.
+    # Only lines with a surrogate escape are walked (pairs decode to one character).
+    if b"\\u" in data and _SURROGATE_ESCAPE.search(data):
+        return _without_surrogates(value)
+    return value
+
+
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+
+
+def _without_surrogates(value: Any) -> Any:
+    """``value`` with lone surrogates in every string replaced by U+FFFD."""
+    if isinstance(value, str):
+        return no_surrogates(value)
+    if isinstance(value, list):
+        return [_without_surrogates(item) for item in value]
+    if isinstance(value, dict):
+        return {_without_surrogates(k): _without_surrogates(v) for k, v in value.items()}
+    return value
 
 
 def _str(value: object) -> str | None:
