@@ -139,3 +139,33 @@ def test_lone_surrogate_escapes_never_stop_a_source(tmp_path: Path) -> None:
             for m in b.column("message").to_pylist()
         ]
         assert messages == expected
+
+
+def test_a_subscription_payload_bomb_is_skipped_and_counted(tmp_path: Path) -> None:
+    """A payload that inflates past 32 MB is no CloudWatch payload: skipped, counted, and
+    the lines after it are read."""
+    import base64  # noqa: PLC0415
+
+    from faasguard.logs.pipeline import Options, batches  # noqa: PLC0415
+
+    def line(payload: bytes) -> str:
+        return json.dumps({"awslogs": {"data": base64.b64encode(gzip.compress(payload)).decode()}})
+
+    good = {
+        "messageType": "DATA_MESSAGE",
+        "logGroup": "/aws/lambda/f",
+        "logStream": "s",
+        "logEvents": [{"id": "1", "timestamp": 1714521608159, "message": "after the bomb"}],
+    }
+    bomb = b'{"messageType": "DATA_MESSAGE", "logEvents": [], "pad": "' + b" " * (40 << 20) + b'"}'
+    path = tmp_path / "sub.jsonl"
+    path.write_text(line(bomb) + "\n" + line(json.dumps(good).encode()) + "\n")
+    diagnostics = DiagnosticCounter()
+    (source,) = ingest.discover([str(path)], diagnostics)
+    assert source.container == "subscription"
+    messages = [
+        m for b in batches(source, Options(), diagnostics) for m in b.column("message").to_pylist()
+    ]
+    assert messages == ["after the bomb"]
+    assert diagnostics.counts[("too-large", str(path))] == 1
+    assert "line 1" in diagnostics.first[("too-large", str(path))][0]

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import base64
 import contextlib
-import gzip
 import importlib
 import json
 import re
@@ -564,7 +563,13 @@ def _subscription(
             diagnostics.add("invalid-json", source.path, f"line {number}")
             continue
         try:
-            payload = json.loads(gzip.decompress(base64.b64decode(data)))
+            inflated = _inflate_payload(base64.b64decode(data))
+            if inflated is None:
+                diagnostics.add(
+                    "too-large", source.path, f"line {number} (awslogs.data over {_MAX_PAYLOAD})"
+                )
+                continue
+            payload = json.loads(inflated)
         except (ValueError, OSError, EOFError, zlib.error):
             diagnostics.add("invalid-json", source.path, f"line {number} (awslogs.data)")
             continue
@@ -609,6 +614,28 @@ def _filter_log_events(
         if events.full():
             yield from events.flush()
     yield from events.flush()
+
+
+#: Largest inflated subscription payload read. CloudWatch Logs sends at most about 1 MB of
+#: events per payload; a bigger one is a decompression bomb, not logs.
+_MAX_PAYLOAD = 32 * 1024 * 1024
+
+
+def _inflate_payload(data: bytes) -> bytes | None:
+    """The gunzipped payload (every gzip member), or ``None`` past :data:`_MAX_PAYLOAD`."""
+    out: list[bytes] = []
+    size = 0
+    while data:
+        inflater = zlib.decompressobj(wbits=31)
+        part = inflater.decompress(data, _MAX_PAYLOAD + 1 - size)
+        size += len(part)
+        out.append(part)
+        if size > _MAX_PAYLOAD or inflater.unconsumed_tail:
+            return None
+        if not inflater.eof:
+            raise EOFError("truncated gzip payload")
+        data = inflater.unused_data
+    return b"".join(out)
 
 
 def _loads(data: bytes) -> Any:
