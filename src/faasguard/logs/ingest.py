@@ -315,6 +315,9 @@ class _Reader:
 
     def skip_space(self) -> str:
         """The next non-space character (not consumed), or "" at the end."""
+        text, pos = self.text, self.pos
+        if pos < len(text) and text[pos] not in " \t\n\r":
+            return text[pos]  # the usual case (compact JSON): no regex call
         while True:
             match = _JSON_SPACE.match(self.text, self.pos)
             self.pos = match.end() if match else self.pos
