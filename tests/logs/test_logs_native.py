@@ -189,3 +189,41 @@ def test_newline_positions_match_numpy(data: bytes) -> None:
     """Short lines overflow the first guess of the output size: the call is repeated."""
     expected = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 10)
     assert newline_positions(data).tolist() == expected.tolist()
+
+
+#: Fragments the C scanner searches for, to be glued into lines in random order.
+FRAGMENTS = [
+    "approximateArrivalTimestamp",
+    "ApproximateCreationDateTime",
+    "SentTimestamp",
+    '"requestId":',
+    '"function_request_id":',
+    '"level":',
+    "REPORT RequestId: ",
+    "Duration: ",
+    '{"time":"',
+    '","type":"platform.',
+    '"durationMs":',
+    '"status":',
+    "Task timed out after ",
+    "Runtime.OutOfMemory",
+    "[ERROR]",
+    "\tERROR\t",
+]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.lists(
+            st.one_of(st.sampled_from(FRAGMENTS), st.text(alphabet=NOISE, max_size=8)),
+            max_size=8,
+        ),
+        min_size=1,
+        max_size=10,
+    )
+)
+def test_fragment_soup_parses_like_the_expressions(lines: list[list[str]]) -> None:
+    """Lines glued from the very fragments the scanner looks for, in any order."""
+    messages = ["".join(parts) for parts in lines]
+    assert _rows(messages) == _rows(messages, probes=False)
