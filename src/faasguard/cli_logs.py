@@ -409,7 +409,9 @@ def generate(
         str,
         typer.Option(
             "--format",
-            help="plain, gzip, s3-export, subscription, filter-log-events, jsonl or mixed.",
+            help=(
+                "plain, gzip, s3-export, subscription, firehose, filter-log-events, jsonl or mixed."
+            ),
         ),
     ] = "mixed",
 ) -> None:

@@ -169,3 +169,43 @@ def test_a_subscription_payload_bomb_is_skipped_and_counted(tmp_path: Path) -> N
     assert messages == ["after the bomb"]
     assert diagnostics.counts[("too-large", str(path))] == 1
     assert "line 1" in diagnostics.first[("too-large", str(path))][0]
+
+
+def test_values_one_after_another_with_or_without_separators(tmp_path: Path) -> None:
+    path = tmp_path / "firehose"
+    path.write_bytes(b'{"a": 1}{"b": [2]}\n{"c": "x"}  {"d": null}')
+    diagnostics = DiagnosticCounter()
+    assert list(ingest.json_values(str(path), diagnostics)) == [
+        (0, {"a": 1}),
+        (1, {"b": [2]}),
+        (2, {"c": "x"}),
+        (3, {"d": None}),
+    ]
+    assert not diagnostics.counts
+    broken = tmp_path / "broken"
+    broken.write_bytes(b'{"a": 1}{"b": oops}{"c": 3}')
+    values = list(ingest.json_values(str(broken), diagnostics))
+    assert values == [(0, {"a": 1})]
+    assert "value 1" in diagnostics.first[("invalid-json", str(broken))][0]
+
+
+def test_firehose_delivered_payloads_give_the_subscription_findings(tmp_path: Path) -> None:
+    """Subscription payloads as Firehose writes them to S3 (gzip members back to back, no
+    newline) are read like the same payloads in subscription-filter envelopes."""
+    from faasguard.logs.analyze import AnalyzeConfig, analyze  # noqa: PLC0415
+    from faasguard.logs.generator import generate  # noqa: PLC0415
+
+    found = {}
+    for container in ("subscription", "firehose"):
+        out = tmp_path / container
+        generate(out, size=3_000_000, seed=5, container=container)
+        if container == "firehose":
+            kinds = {s.container for s in ingest.discover([str(out)], DiagnosticCounter())}
+            assert kinds == {"firehose", "cloudtrail"}
+        result = analyze([str(out)], AnalyzeConfig(history=None, jobs=1))
+        found[container] = sorted(
+            (a.rule_id, a.function, a.start, a.end, a.message) for a in result.alerts
+        )
+        assert not result.report.diagnostics
+    assert found["firehose"] == found["subscription"]
+    assert {rule for rule, *_ in found["firehose"]} >= {"LOG010", "LOG017", "LOG021"}

@@ -27,7 +27,9 @@ from typing import Any
 
 #: Container formats; ``mixed`` gives each function another one (round robin).
 CONTAINERS = ("plain", "gzip", "s3-export", "subscription", "filter-log-events", "jsonl")
-FORMATS = (*CONTAINERS, "mixed")
+#: ``firehose`` (subscription payloads as Kinesis Data Firehose writes them to S3) is not in
+#: the ``mixed`` rotation, so the mixed output (and every test pinned on it) stays as it was.
+FORMATS = (*CONTAINERS, "firehose", "mixed")
 
 ACCOUNT = "111122223333"
 FOREIGN_ACCOUNT = "999988887777"
@@ -675,8 +677,9 @@ class _Generator:
                 compress=True,
             )
 
-        def subscription() -> None:
-            lines = []
+        def payloads() -> list[bytes]:
+            """CloudWatch Logs subscription payloads of 200 events (JSON)."""
+            out = []
             for chunk_start in range(0, len(events), 200):
                 chunk = events[chunk_start : chunk_start + 200]
                 body = {
@@ -690,11 +693,27 @@ class _Generator:
                         for ts, msg in chunk
                     ],
                 }
-                data = base64.b64encode(gzip.compress(json.dumps(body).encode(), mtime=0))
+                out.append(json.dumps(body).encode())
+            return out
+
+        def subscription() -> None:
+            lines = []
+            for body in payloads():
+                data = base64.b64encode(gzip.compress(body, mtime=0))
                 lines.append(json.dumps({"awslogs": {"data": data.decode()}}))
             self._emit(
                 self.out / "subscription" / fn.name / f"{stamp}.json",
                 ("\n".join(lines) + "\n").encode(),
+            )
+
+        def firehose() -> None:
+            # Firehose delivers the (gzip) payload records back to back into one object,
+            # named <prefix>/YYYY/MM/DD/HH/<stream>-<version>-<time>-<id>, no extension.
+            when = START + dt.timedelta(hours=hour)
+            name = f"faasguard-cwl-1-{when:%Y-%m-%d-%H}-00-00-{zlib.crc32(group.encode()):08x}"
+            self._emit(
+                self.out / "firehose" / f"{when:%Y/%m/%d/%H}" / name,
+                b"".join(gzip.compress(body, mtime=0) for body in payloads()),
             )
 
         def filter_log_events() -> None:
@@ -737,6 +756,7 @@ class _Generator:
             "gzip": gz,
             "s3-export": s3_export,
             "subscription": subscription,
+            "firehose": firehose,
             "filter-log-events": filter_log_events,
             "jsonl": jsonl,
         }

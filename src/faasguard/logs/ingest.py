@@ -4,7 +4,9 @@ Containers: plain or gzip text files (``<ISO timestamp> <message>`` per line, as
 CloudWatch Logs export to S3, ``<prefix>/<task>/<stream>/000000.gz``), subscription-filter
 payloads (``{"awslogs": {"data": base64(gzip(json))}}``, one per line or per file),
 ``aws logs filter-log-events`` JSON output, JSON lines with ``message`` and ``timestamp``,
-and CloudTrail files (``{"Records": [...]}``, usually gzip).
+CloudWatch Logs subscription payloads as Kinesis Data Firehose delivers them to S3
+(``{"messageType": ...}`` objects one after another, gzip), and CloudTrail files
+(``{"Records": [...]}``, usually gzip).
 
 Text files are read in blocks of complete lines (a few MB each), decompressed with a
 streaming inflater (ISA-L, else ``zlib``) so a truncated gzip keeps everything before the
@@ -61,7 +63,7 @@ class Source:
     """A file to read, its container kind and the function its path names (if any)."""
 
     path: str
-    container: str  # text, subscription, filter-log-events, jsonl, cloudtrail
+    container: str  # text, subscription, firehose, filter-log-events, jsonl, cloudtrail
     function: str | None
 
 
@@ -124,6 +126,8 @@ def sniff(path: str, diagnostics: DiagnosticCounter) -> str | None:
         return "subscription"
     if text.startswith(b"{") and b'"Records"' in text[:64]:
         return "cloudtrail"
+    if re.match(rb'\{\s*"messageType"\s*:', text):
+        return "firehose"  # CloudWatch Logs payloads delivered by Firehose (gunzipped)
     if text.startswith(b"{") and re.match(rb'\{\s*"(events|searchedLogStreams|nextToken)"', text):
         return "filter-log-events"
     if text.startswith(b"{") and b'"message"' in text.split(b"\n", 1)[0]:
@@ -413,6 +417,23 @@ def json_items(path: str, key: str, diagnostics: DiagnosticCounter) -> Iterator[
         return
     if not found:
         diagnostics.add("invalid-json", path, f"no {key} list")
+
+
+def json_values(path: str, diagnostics: DiagnosticCounter) -> Iterator[tuple[int, Any]]:
+    """``(index, value)`` of JSON values written one after another (no separator, spaces or
+    newlines between them), as Kinesis Data Firehose delivers CloudWatch Logs subscription
+    payloads to S3. Read incrementally like :func:`json_items`; a break is counted as
+    ``invalid-json`` with where it happened, the values before it are kept.
+    """
+    reader = _Reader(path, diagnostics)
+    decoder = json.JSONDecoder()
+    index = 0
+    try:
+        while reader.skip_space():
+            yield index, reader.value(decoder)
+            index += 1
+    except (ValueError, RecursionError) as exc:
+        diagnostics.add("invalid-json", path, f"character {reader.where()}: value {index}: {exc}")
 
 
 def read_document(path: str, diagnostics: DiagnosticCounter) -> bytes | None:

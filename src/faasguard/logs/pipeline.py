@@ -29,6 +29,7 @@ from faasguard.logs.ingest import (
     TextBlock,
     function_from_group,
     json_items,
+    json_values,
     newline_positions,
     text_blocks,
 )
@@ -119,6 +120,8 @@ def batches(
         yield from _subscription(source, fallback, diagnostics)
     elif source.container == "filter-log-events":
         yield from _filter_log_events(source, fallback, diagnostics)
+    elif source.container == "firehose":
+        yield from _firehose(source, fallback, diagnostics)
 
 
 def process_source(source: Source, options: Options) -> PartialState:
@@ -573,21 +576,49 @@ def _subscription(
         except (ValueError, OSError, EOFError, zlib.error):
             diagnostics.add("invalid-json", source.path, f"line {number} (awslogs.data)")
             continue
-        if not isinstance(payload, dict) or payload.get("messageType") != "DATA_MESSAGE":
-            continue  # CONTROL_MESSAGE: the subscription's health check
-        function = function_from_group(_str(payload.get("logGroup"))) or fallback
-        stream = _str(payload.get("logStream"))
-        for event in payload.get("logEvents") or []:
-            if not isinstance(event, dict) or not isinstance(event.get("message"), str):
-                diagnostics.add("invalid-json", source.path, f"line {number} (logEvents)")
-                continue
-            events.add(
-                function,
-                json_timestamp_ms(event.get("timestamp")),
-                event["message"],
-                stream,
-                _str(event.get("id")),
-            )
+        _payload_events(payload, events, fallback, source.path, f"line {number}", diagnostics)
+        if events.full():
+            yield from events.flush()
+    yield from events.flush()
+
+
+def _payload_events(
+    payload: Any,
+    events: _Events,
+    fallback: str | None,
+    path: str,
+    where: str,
+    diagnostics: DiagnosticCounter,
+) -> None:
+    """The log events of one CloudWatch Logs subscription payload into ``events``."""
+    if not isinstance(payload, dict) or payload.get("messageType") != "DATA_MESSAGE":
+        return  # CONTROL_MESSAGE: the subscription's health check
+    function = function_from_group(_str(payload.get("logGroup"))) or fallback
+    stream = _str(payload.get("logStream"))
+    for event in payload.get("logEvents") or []:
+        if not isinstance(event, dict) or not isinstance(event.get("message"), str):
+            diagnostics.add("invalid-json", path, f"{where} (logEvents)")
+            continue
+        events.add(
+            function,
+            json_timestamp_ms(event.get("timestamp")),
+            event["message"],
+            stream,
+            _str(event.get("id")),
+        )
+
+
+def _firehose(
+    source: Source, fallback: str | None, diagnostics: DiagnosticCounter
+) -> Iterator[pa.RecordBatch]:
+    # Payloads one after another (Firehose concatenates the records it delivers to S3,
+    # with or without newlines), decoded one at a time.
+    events = _Events(source.path, diagnostics)
+    for index, payload in json_values(source.path, diagnostics):
+        if not isinstance(payload, dict):
+            diagnostics.add("invalid-json", source.path, f"payload {index}")
+            continue
+        _payload_events(payload, events, fallback, source.path, f"payload {index}", diagnostics)
         if events.full():
             yield from events.flush()
     yield from events.flush()
