@@ -10,8 +10,6 @@ expressions in ``test_logs_probes.py``; here the C path is also compared to them
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +17,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_logs_probes import MUTATED_LINES, NOISE, TEMPLATES, _batch, _mutate
+from test_logs_probes import MUTATED_LINES, NOISE, TEMPLATES, _batch, _mutate, numpy_path
 
 from faasguard.logs import parse
 from faasguard.logs.diagnostics import DiagnosticCounter
@@ -33,16 +31,6 @@ if not parse.native_available():
     pytest.skip("the C scanner is not built here", allow_module_level=True)
 
 STAMP = "2024-05-01T03:00:00.138Z "
-
-
-@contextmanager
-def _numpy_path() -> Iterator[None]:
-    native = parse._native
-    parse._native = None
-    try:
-        yield
-    finally:
-        parse._native = native
 
 
 def _rows(messages: list[str], probes: bool = True) -> list[dict[str, Any]]:
@@ -63,7 +51,7 @@ def _block(data: bytes) -> tuple[dict[str, list[Any]], dict[str, Any]]:
 
 def _both_blocks(data: bytes) -> tuple[Any, Any]:
     native = _block(data)
-    with _numpy_path():
+    with numpy_path():
         reference = _block(data)
     return native, reference
 
@@ -71,7 +59,7 @@ def _both_blocks(data: bytes) -> tuple[Any, Any]:
 def test_templates_parse_like_the_expressions() -> None:
     native = _rows(TEMPLATES)
     assert native == _rows(TEMPLATES, probes=False)
-    with _numpy_path():
+    with numpy_path():
         assert _rows(TEMPLATES) == native
     assert [row["kind"] for row in native[:3]] == [Kind.REPORT] * 3
     assert native[0]["request_id"] == "8f5f2c1e-0b7a-4d4e-9c51-7a0f3b2e9d11"
@@ -142,7 +130,7 @@ def test_mutated_blocks_split_like_the_numpy_path(
     assert native == reference
 
 
-def test_long_lines_non_ascii_and_invalid_utf8_split_like_the_numpy_path() -> None:
+def test_long_lines_non_ascii_and_invalid_utf8_split_like_thenumpy_path() -> None:
     long_line = STAMP + "INFO " + "a" * MAX_LINE + "tail"
     # The limit falls inside a two-byte character: both paths cut before it.
     long_accented = STAMP + "INFO " + "é" * (MAX_LINE // 2) + "tail"
@@ -174,7 +162,7 @@ def test_generated_logs_parse_the_same_with_and_without_the_scanner(
     checked = 0
     for source in discover([str(root)], DiagnosticCounter()):
         native = [b.to_pydict() for b in batches(source, Options(), DiagnosticCounter())]
-        with _numpy_path():
+        with numpy_path():
             assert native == [
                 b.to_pydict() for b in batches(source, Options(), DiagnosticCounter())
             ]

@@ -1,4 +1,4 @@
-"""The byte-probe parser gives exactly what the RE2 expressions give, row for row.
+"""The numpy byte-probe parser gives exactly what the RE2 expressions give, row for row.
 
 ``parse_messages`` reads the usual line shapes by probing bytes at known positions and
 leaves every row it cannot decide to the RE2 expressions; ``probes=False`` runs the
@@ -8,6 +8,8 @@ container and for lines mutated around every probe (spaces, quotes, digits, trun
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +19,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from faasguard.logs import parse
+from faasguard.logs import parse, probes
 from faasguard.logs.diagnostics import DiagnosticCounter
 from faasguard.logs.ingest import discover
 from faasguard.logs.model import Kind
@@ -72,6 +74,27 @@ TEMPLATES = [
     '\\":\\"1714528800123\\"}}]}","requestId":"r-1"}',
     'Received event: {"SentTimestamp": "x", "SentTimestamp": 17145288001}',
 ]
+
+
+@contextmanager
+def numpy_path() -> Iterator[None]:
+    """The parser without the C scanner (the numpy probes decide) while the block runs."""
+    native = parse._native
+    parse._native = None
+    try:
+        yield
+    finally:
+        parse._native = native
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _numpy_probes() -> Iterator[None]:
+    """These tests are about the numpy probes: the C scanner is off while they run
+    (``test_logs_native.py`` compares the scanner with both)."""
+    with numpy_path():
+        yield
+
+
 NOISE = " \t\"'{}:,.0123456789-_abcdefINRTEXyz\\é"
 
 
@@ -106,7 +129,7 @@ def test_templates_parse_the_same_without_hyperscan_hints(
 ) -> None:
     """Without the Hyperscan wheel every row is a candidate: the same batch again."""
     with_hints = _batch(TEMPLATES, probes=True)
-    monkeypatch.setattr(parse, "_hint_database", lambda: None)
+    monkeypatch.setattr(probes, "hint_database", lambda: None)
     assert _batch(TEMPLATES, probes=True) == with_hints
 
 
