@@ -209,3 +209,41 @@ def test_firehose_delivered_payloads_give_the_subscription_findings(tmp_path: Pa
         assert not result.report.diagnostics
     assert found["firehose"] == found["subscription"]
     assert {rule for rule, *_ in found["firehose"]} >= {"LOG010", "LOG017", "LOG021"}
+
+
+def test_odd_log_events_are_counted_not_fatal(tmp_path: Path) -> None:
+    """``logEvents`` that is no list (a number, an object, a string) in a payload."""
+    import base64  # noqa: PLC0415
+
+    from faasguard.logs.pipeline import Options, batches  # noqa: PLC0415
+
+    payloads = [
+        {"messageType": "DATA_MESSAGE", "logGroup": "/aws/lambda/f", "logEvents": 7},
+        {"messageType": "DATA_MESSAGE", "logGroup": "/aws/lambda/f", "logEvents": {"k": 1}},
+        {
+            "messageType": "DATA_MESSAGE",
+            "logGroup": "/aws/lambda/f",
+            "logEvents": [{"id": "1", "timestamp": 1714521608159, "message": "kept"}],
+        },
+    ]
+    path = tmp_path / "sub.jsonl"
+    path.write_text(
+        "".join(
+            json.dumps(
+                {
+                    "awslogs": {
+                        "data": base64.b64encode(gzip.compress(json.dumps(p).encode())).decode()
+                    }
+                }
+            )
+            + "\n"
+            for p in payloads
+        )
+    )
+    diagnostics = DiagnosticCounter()
+    (source,) = ingest.discover([str(path)], diagnostics)
+    messages = [
+        m for b in batches(source, Options(), diagnostics) for m in b.column("message").to_pylist()
+    ]
+    assert messages == ["kept"]
+    assert diagnostics.counts[("invalid-json", str(path))] == 2

@@ -595,7 +595,10 @@ def _payload_events(
         return  # CONTROL_MESSAGE: the subscription's health check
     function = function_from_group(_str(payload.get("logGroup"))) or fallback
     stream = _str(payload.get("logStream"))
-    for event in payload.get("logEvents") or []:
+    log_events = payload.get("logEvents") or []
+    if not isinstance(log_events, list | dict | str):
+        log_events = [log_events]  # a number or true: one invalid event, not a crash
+    for event in log_events:
         if not isinstance(event, dict) or not isinstance(event.get("message"), str):
             diagnostics.add("invalid-json", path, f"{where} (logEvents)")
             continue
