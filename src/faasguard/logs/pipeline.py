@@ -223,23 +223,11 @@ def jsonl_reference(
     for number, line in _lines(source, diagnostics):
         if not line.strip():
             continue
-        record = _loads(line)
-        if not isinstance(record, dict) or not isinstance(record.get("message"), str):
-            diagnostics.add("invalid-json", source.path, f"line {number}")
-            continue
-        ts = json_timestamp_ms(record.get("timestamp"))
-        if ts is None:
-            diagnostics.add("bad-timestamp", source.path, f"line {number}")
-        group = record.get("logGroup")
-        function = function_from_group(group if isinstance(group, str) else None) or fallback
-        events.add(
-            function,
-            ts,
-            record["message"],
-            _str(record.get("logStream")),
-            _str(record.get("id") or record.get("eventId")),
-            number,
-        )
+        event, note = _jsonl_line(line, number, fallback)
+        if note is not None:
+            diagnostics.add(note, source.path, f"line {number}")
+        if event is not None:
+            events.add(*event)
         if events.full():
             yield from events.flush()
     yield from events.flush()
