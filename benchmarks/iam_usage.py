@@ -32,7 +32,8 @@ BEGIN, END = "<!-- iam_usage:begin -->", "<!-- iam_usage:end -->"
 
 
 def _load(path: str) -> list[object]:
-    from faasguard.loaders import LoadOptions, load  # noqa: PLC0415
+    from faasguard.config import LoadOptions  # noqa: PLC0415
+    from faasguard.loaders import load  # noqa: PLC0415
     from faasguard.loaders.discovery import discover  # noqa: PLC0415
 
     apps = []

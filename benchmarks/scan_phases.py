@@ -14,9 +14,9 @@ import collections
 import time
 from pathlib import Path
 
-from faasguard.config import ScanConfig
+from faasguard.config import LoadOptions, ScanConfig
 from faasguard.engine import run_rules
-from faasguard.loaders import LoadOptions, load, prepare
+from faasguard.loaders import load, prepare
 from faasguard.loaders.discovery import discover
 from faasguard.rules import all_rules
 

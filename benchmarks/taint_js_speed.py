@@ -153,7 +153,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--write", action="store_true", help="update BENCHMARKS.md")
     args = parser.parse_args()
-    from faasguard.loaders import Candidate, LoadOptions, load  # noqa: PLC0415
+    from faasguard.config import LoadOptions  # noqa: PLC0415
+    from faasguard.loaders import Candidate, load  # noqa: PLC0415
 
     rows = []
     total_flows = []

@@ -20,7 +20,8 @@ import secrets
 from pathlib import Path
 
 from faasguard import __version__
-from faasguard.loaders import Candidate, LoadOptions
+from faasguard.config import LoadOptions
+from faasguard.loaders import Candidate
 from faasguard.model import App
 
 _MAC_SIZE = 32

@@ -132,12 +132,12 @@ def scan(
     from dataclasses import replace  # noqa: PLC0415 - lazy imports keep --version instant
 
     from faasguard import config as cfg  # noqa: PLC0415
+    from faasguard.config import LoadOptions  # noqa: PLC0415
     from faasguard.engine import RULE_ERROR, scan_root  # noqa: PLC0415
     from faasguard.engine import scan as run_scan  # noqa: PLC0415
     from faasguard.engine import write_baseline as save_baseline  # noqa: PLC0415
     from faasguard.errors import UsageError  # noqa: PLC0415
     from faasguard.findings import Severity  # noqa: PLC0415
-    from faasguard.loaders import LoadOptions  # noqa: PLC0415
     from faasguard.model import DiagnosticLevel  # noqa: PLC0415
     from faasguard.report import FORMATS, render  # noqa: PLC0415
     from faasguard.rules import all_rules  # noqa: PLC0415

@@ -113,10 +113,10 @@ def _audits(
 ) -> tuple[list[tuple[str, list[FunctionAudit]]], list[Diagnostic]]:
     """Load the apps below ``paths`` and audit their functions (or the one named)."""
     from faasguard.config import ScanConfig  # noqa: PLC0415
+    from faasguard.context import collecting_notes, using_config  # noqa: PLC0415
     from faasguard.deps.audit import audit_function  # noqa: PLC0415
     from faasguard.engine import load_all, scan_root  # noqa: PLC0415
     from faasguard.loaders.discovery import discover  # noqa: PLC0415
-    from faasguard.rules.base import collecting_notes, using_config  # noqa: PLC0415
 
     targets = [str(p) for p in (paths or [Path(".")])]
     missing = [t for t in targets if not Path(t).exists()]

@@ -68,9 +68,9 @@ def load_apps(
     from dataclasses import replace  # noqa: PLC0415 - lazy imports keep the CLI instant
 
     from faasguard import config as cfg  # noqa: PLC0415
+    from faasguard.config import LoadOptions  # noqa: PLC0415
     from faasguard.engine import load_all, scan_root  # noqa: PLC0415
     from faasguard.errors import UsageError  # noqa: PLC0415
-    from faasguard.loaders import LoadOptions  # noqa: PLC0415
     from faasguard.loaders.discovery import discover  # noqa: PLC0415
     from faasguard.model import DiagnosticLevel  # noqa: PLC0415
 

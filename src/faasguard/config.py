@@ -29,9 +29,36 @@ from typing import Any
 
 from faasguard.errors import UsageError
 from faasguard.findings import Severity
-from faasguard.loaders import LoadOptions
 
 CONFIG_FILE_NAMES = ("faasguard.toml", ".faasguard.toml")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LoadOptions:
+    """User-supplied values for resolving templates.
+
+    ``stage`` and ``variables`` serve Serverless Framework (``--stage``, ``--var``) and
+    Terraform (``-var`` style ``--var NAME=VALUE``); ``parameters`` are CloudFormation
+    parameter overrides (``--param NAME=VALUE``).
+    """
+
+    stage: str | None = None
+    variables: Mapping[str, str] = field(default_factory=dict)
+    parameters: Mapping[str, str] = field(default_factory=dict)
+    #: The scanned root: loaders may read files anywhere below it (``${file(../x.yml)}``
+    #: in a monorepo) but never outside it. ``None``: only below the app's own directory.
+    root: str | None = None
+
+    def cache_key(self) -> str:
+        """A string that changes whenever an option that affects loading changes."""
+        return repr(
+            (
+                self.stage,
+                sorted(self.variables.items()),
+                sorted(self.parameters.items()),
+                self.root,
+            )
+        )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -20,15 +20,16 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from faasguard.config import ScanConfig
+from faasguard.config import LoadOptions, ScanConfig
+from faasguard.context import collecting_notes, using_config
 from faasguard.errors import UsageError
 from faasguard.findings import AppSummary, Finding, Hit, Report, fingerprint
-from faasguard.loaders import Candidate, LoadOptions, load, prepare
+from faasguard.loaders import Candidate, load, prepare
 from faasguard.loaders.discovery import discover
 from faasguard.memo import memo_scope
 from faasguard.model import App, Diagnostic, DiagnosticLevel, Location, Suppression
 from faasguard.rules import all_rules
-from faasguard.rules.base import Rule, collecting_notes, using_config
+from faasguard.rules.base import Rule
 
 #: Diagnostic codes the CLI uses to pick exit codes.
 LOAD_ERROR = "load-error"

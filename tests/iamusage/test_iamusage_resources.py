@@ -6,10 +6,10 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
-from faasguard.config import ScanConfig
+from faasguard.config import LoadOptions, ScanConfig
 from faasguard.engine import scan
 from faasguard.iam.usage import usage_of
-from faasguard.loaders import LoadOptions, load
+from faasguard.loaders import load
 from faasguard.loaders.discovery import discover
 
 TEMPLATE = """\

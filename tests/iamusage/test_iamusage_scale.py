@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 from iamusage_synthetic import generate, line_count
 
+from faasguard.config import LoadOptions
 from faasguard.iam.suggest import suggest
 from faasguard.iam.usage import usage_of
-from faasguard.loaders import LoadOptions, load
+from faasguard.loaders import load
 from faasguard.loaders.discovery import discover
 
 CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus"

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from faasguard.loaders import LoadOptions
+from faasguard.config import LoadOptions
 from faasguard.loaders.cloudformation import build_parts, load
 from faasguard.model import (
     Alarm,

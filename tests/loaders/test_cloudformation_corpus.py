@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from faasguard.loaders import LoadOptions
+from faasguard.config import LoadOptions
 from faasguard.loaders.cloudformation import load
 from faasguard.loaders.discovery import discover
 from faasguard.model import DiagnosticLevel

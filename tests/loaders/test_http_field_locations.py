@@ -12,7 +12,7 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
-from faasguard.loaders import LoadOptions
+from faasguard.config import LoadOptions
 from faasguard.loaders.cfn_intrinsics import ExternalResource
 from faasguard.loaders.cloudformation import build_parts
 from faasguard.loaders.cloudformation import load as load_cfn

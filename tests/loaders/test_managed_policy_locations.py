@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from faasguard.loaders import Candidate, LoadOptions, load
+from faasguard.config import LoadOptions
+from faasguard.loaders import Candidate, load
 
 ADMIN = "arn:aws:iam::aws:policy/AdministratorAccess"
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from faasguard.loaders import Candidate, LoadOptions, load
+from faasguard.config import LoadOptions
+from faasguard.loaders import Candidate, load
 
 TEMPLATE = """\
 Transform: AWS::Serverless-2016-10-31

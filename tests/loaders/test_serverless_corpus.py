@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from faasguard.loaders import LoadOptions
+from faasguard.config import LoadOptions
 from faasguard.loaders.discovery import discover
 from faasguard.loaders.serverless import load
 from faasguard.model import DiagnosticLevel

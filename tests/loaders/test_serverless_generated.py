@@ -5,7 +5,7 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
-from faasguard.loaders import LoadOptions
+from faasguard.config import LoadOptions
 from faasguard.loaders.serverless import load
 from faasguard.model import (
     Alarm,

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from faasguard.loaders import LoadOptions
+from faasguard.config import LoadOptions
 from faasguard.loaders.serverless import load
 from faasguard.model import (
     Api,

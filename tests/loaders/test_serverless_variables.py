@@ -6,7 +6,7 @@ import os
 import textwrap
 from pathlib import Path
 
-from faasguard.loaders import LoadOptions
+from faasguard.config import LoadOptions
 from faasguard.loaders.serverless import load
 from faasguard.model import App, DiagnosticLevel, Unknown
 

@@ -7,7 +7,7 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from faasguard.loaders import LoadOptions
+from faasguard.config import LoadOptions
 from faasguard.loaders.terraform import load
 from faasguard.loaders.tf_hcl import Evaluator, JsonText, LineIndex, parse_text
 from faasguard.model import Unknown

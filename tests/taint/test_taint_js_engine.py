@@ -10,7 +10,8 @@ import pytest
 from faasguard.code.modules import Entry
 from faasguard.code.taint.base import SourceSpec, analyzer_for, flows_for, sources_for
 from faasguard.code.taint.javascript import ANALYZER, analyse_entry, catastrophic
-from faasguard.loaders import Candidate, LoadOptions, load
+from faasguard.config import LoadOptions
+from faasguard.loaders import Candidate, load
 from faasguard.model import TriggerKind
 
 SHOP = Path(__file__).resolve().parents[2] / "examples" / "shop"

@@ -19,7 +19,8 @@ from fixture_annotations import FIXTURES, read_annotations
 
 from faasguard.code.taint.base import SINK_FAMILIES
 from faasguard.code.taint.javascript import ANALYZER
-from faasguard.loaders import Candidate, LoadOptions, load
+from faasguard.config import LoadOptions
+from faasguard.loaders import Candidate, load
 
 JS_SUFFIXES = (".js", ".mjs", ".cjs", ".ts")
 CODE_IDS = {f"CODE{i:03d}": family for i, family in enumerate(SINK_FAMILIES, start=1)}

@@ -29,6 +29,7 @@ from typing import Any
 
 from faasguard.code.modules import resolve_js_module
 from faasguard.code.values import Env, Gap, SdkCall, SymStr
+from faasguard.sdk import resolve_service, waiter_operation
 
 MAX_PASSES = 8
 MAX_VALUES = 24
@@ -1005,9 +1006,6 @@ def _v3_kind(name: str) -> str:
 
 
 def _v3_waiter_operation(service: str, waiter: str) -> str | None:
-    from faasguard.code.boto3_model import waiter_operation  # noqa: PLC0415
-    from faasguard.iam.sdkmap import resolve_service  # noqa: PLC0415
-
     botocore_name = resolve_service(service)
     return waiter_operation(botocore_name, waiter) if botocore_name else None
 

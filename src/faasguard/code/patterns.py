@@ -959,7 +959,7 @@ def _password_like(value: str) -> bool:
 
 def _secret_match(value: str, name: str | None) -> tuple[str, Severity] | None:
     """Why ``value`` (bound to ``name``) is a hard-coded secret, and how bad."""
-    from faasguard.rules.conf._secrets import (  # noqa: PLC0415 - detect-secrets loads lazily
+    from faasguard.secrets import (  # noqa: PLC0415 - detect-secrets loads lazily
         is_high_entropy,
         is_literal,
         is_secret_name,
@@ -1003,7 +1003,7 @@ def _known_type(text: str, known: Callable[[str], str | None]) -> str | None:
 def _secret_code_match(
     path: Path, line: int, column: int, value: str, why: tuple[str, Severity]
 ) -> CodeMatch:
-    from faasguard.rules._helpers import redact  # noqa: PLC0415 - avoid a cycle at import
+    from faasguard.secrets import redact  # noqa: PLC0415 - patterns load lazily
 
     reason, severity = why
     kind = reason.split(" pattern")[0].removeprefix("matches the ")
@@ -2569,7 +2569,7 @@ def rule_hits(app: App, rule_id: str) -> Iterator[Hit]:
     by several functions (module level, helpers, imported modules) is reported once, on the
     first of them, naming the others.
     """
-    from faasguard.rules.base import note  # noqa: PLC0415 - rules import this module
+    from faasguard.context import note  # noqa: PLC0415 - patterns load lazily
 
     per_function = [(fn, _function_files(fn, app)) for fn in app.functions]
     used: dict[Path, set[str]] = {}

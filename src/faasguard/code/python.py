@@ -16,7 +16,7 @@ interpreter over them until nothing changes:
 - boto3: ``boto3.client``/``resource``, sessions, resource objects and sub-resources,
   collections (``bucket.objects.filter``), batch writers, ``load``/attribute loads,
   paginators, waiters, presigned URLs; the operations of resource objects come from
-  boto3's resource models (:mod:`faasguard.code.boto3_model`).
+  boto3's resource models (:mod:`faasguard.sdk`).
 
 The code is never imported or executed. What the interpreter cannot follow — a service
 name or method name computed at run time, a syntax error, a library known to call AWS on
@@ -30,7 +30,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from faasguard.code import boto3_model
+from faasguard import sdk
 from faasguard.code.modules import resolve_python_import
 from faasguard.code.values import Env, Gap, Lit, Opaque, SdkCall, SymStr
 
@@ -663,7 +663,7 @@ def _iterate(values: Values) -> Values:
 
 def _collection_item(collection: Collection) -> ResourceObject | None:
     parent = collection.parent
-    model = boto3_model.resource_model(parent.service)
+    model = sdk.resource_model(parent.service)
     if model is None:
         return None
     owner = (
@@ -690,7 +690,7 @@ def _by_snake(table: object, name: str) -> dict[str, object] | None:
     if not isinstance(table, dict):
         return None
     for key, entry in table.items():
-        if (key == name or boto3_model.snake(key) == name) and isinstance(entry, dict):
+        if (key == name or sdk.snake(key) == name) and isinstance(entry, dict):
             return entry
     return None
 
@@ -1166,7 +1166,7 @@ def _resource_attribute(
     attributes (reading one loads the resource: its ``load`` operation is recorded)."""
     if isinstance(owner, Collection | BatchWriter):
         return frozenset({Member(owner, name)})
-    model = boto3_model.resource_model(owner.service)
+    model = sdk.resource_model(owner.service)
     if name == "meta":
         return frozenset({Member(owner, "meta")})
     if model is None:
@@ -1179,7 +1179,7 @@ def _resource_attribute(
     if _by_snake(definition.get("hasMany"), name) is not None:
         return frozenset({Collection(owner, name)})
     if isinstance(owner, ResourceObject):
-        identifier_names = {boto3_model.snake(i) for i, _ in owner.identifiers}
+        identifier_names = {sdk.snake(i) for i, _ in owner.identifiers}
         attrs_known = (
             name in identifier_names
             or _by_snake(definition.get("actions"), name) is not None
@@ -1188,7 +1188,7 @@ def _resource_attribute(
             or name.startswith("wait_until_")
         )
         if not attrs_known and not name.startswith("_"):
-            load = boto3_model.request_of(definition.get("load"))
+            load = sdk.request_of(definition.get("load"))
             if load is not None:
                 scope.interp.record(
                     owner.service,
@@ -1202,7 +1202,7 @@ def _resource_attribute(
 
 
 def _request_params(
-    request: boto3_model.Request, owner: ResourceObject | None, kwargs: dict[str, Values]
+    request: sdk.Request, owner: ResourceObject | None, kwargs: dict[str, Values]
 ) -> dict[str, Values]:
     params = dict(kwargs)
     identifiers = dict(owner.identifiers) if owner is not None else {}
@@ -1236,7 +1236,7 @@ def _identifier_values(
             continue
         values = next(inputs, None)
         if values is None:
-            values = kwargs.get(boto3_model.snake(target), kwargs.get(target, EMPTY))
+            values = kwargs.get(sdk.snake(target), kwargs.get(target, EMPTY))
         strings = [v.value for v in values if isinstance(v, Str)]
         result.append(
             (target, strings[0] if len(strings) == 1 else SymStr.opaque(ast.unparse(node)))
@@ -1268,7 +1268,7 @@ def _call_member(
         return frozenset({owner}) if name in ("paginate", "search") else EMPTY
     if isinstance(owner, Waiter):
         if name == "wait":
-            operation = boto3_model.waiter_operation(owner.service, owner.waiter)
+            operation = sdk.waiter_operation(owner.service, owner.waiter)
             if operation is not None:
                 interp.record(owner.service, operation, kwargs, site, f"waiter {owner.waiter}")
         return EMPTY
@@ -1348,7 +1348,7 @@ def _call_resource(
     site: tuple[str, int, int],
 ) -> Values:
     interp = scope.interp
-    model = boto3_model.resource_model(owner.service)
+    model = sdk.resource_model(owner.service)
     if model is None:
         return EMPTY
     definition = (
@@ -1376,7 +1376,7 @@ def _call_resource(
         identifiers = _identifier_values(scope, has, parent, args, kwargs, node)
         return frozenset({ResourceObject(owner.service, rtype, identifiers)})
     if name in ("load", "reload") and parent is not None:
-        request = boto3_model.request_of(definition.get("load"))
+        request = sdk.request_of(definition.get("load"))
         if request is not None:
             interp.record(
                 owner.service,
@@ -1391,11 +1391,11 @@ def _call_resource(
     if name.startswith("wait_until_") and parent is not None:
         waiters = definition.get("waiters") or {}
         for key, entry in waiters.items() if isinstance(waiters, dict) else ():
-            if boto3_model.snake(key) == name[len("wait_until_") :]:
+            if sdk.snake(key) == name[len("wait_until_") :]:
                 waiter = str(entry.get("waiterName", ""))
-                operation = boto3_model.waiter_operation(owner.service, waiter)
+                operation = sdk.waiter_operation(owner.service, waiter)
                 if operation is not None:
-                    request = boto3_model.Request(
+                    request = sdk.Request(
                         operation,
                         tuple(
                             (str(p.get("target")), str(p.get("source")), str(p.get("name", "")))
@@ -1411,7 +1411,7 @@ def _call_resource(
                     )
         return EMPTY
     action = _by_snake(definition.get("actions"), name)
-    request = boto3_model.request_of(action)
+    request = sdk.request_of(action)
     if request is not None:
         label = parent.type if parent is not None else "service resource"
         interp.record(
@@ -1431,7 +1431,7 @@ def _call_collection(
     scope: _Scope, collection: Collection, name: str, site: tuple[str, int, int]
 ) -> Values:
     parent = collection.parent
-    model = boto3_model.resource_model(parent.service)
+    model = sdk.resource_model(parent.service)
     if model is None:
         return EMPTY
     owner_definition = (
@@ -1440,7 +1440,7 @@ def _call_collection(
         else model.get("resources", {}).get(parent.type, {})
     )
     entry = _by_snake(owner_definition.get("hasMany"), collection.name)
-    request = boto3_model.request_of(entry)
+    request = sdk.request_of(entry)
     owner = parent if isinstance(parent, ResourceObject) else None
     if name in ("all", "filter", "limit", "page_size", "pages", "iterator"):
         if request is not None:
@@ -1457,7 +1457,7 @@ def _call_collection(
         return EMPTY
     item_definition = model.get("resources", {}).get(item.type, {})
     batch = _by_snake(item_definition.get("batchActions"), name)
-    batch_request = boto3_model.request_of(batch)
+    batch_request = sdk.request_of(batch)
     if batch_request is not None:
         scope.interp.record(
             parent.service,

@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from faasguard.context import current_config, note
 from faasguard.deps.artifact import (
     BINDING_GYP,
     HASH_MISMATCH,
@@ -183,8 +184,6 @@ def open_store(configured: str | None) -> Store | None:
     path = resolve_path(configured)
     key = (os.getpid(), str(path))
     if key not in _STORES:
-        from faasguard.rules.base import note  # noqa: PLC0415
-
         try:
             _STORES[key] = Store.open(path)
         except StoreError as exc:
@@ -194,8 +193,6 @@ def open_store(configured: str | None) -> Store | None:
 
 
 def _check_store(store: Store | None, configured: str | None) -> None:
-    from faasguard.rules.base import current_config, note  # noqa: PLC0415
-
     if store is None:
         note(
             Diagnostic(
@@ -338,8 +335,6 @@ def function_sources(app: App, fn: Function) -> list[Source]:
 def audit_function(app: App, fn: Function, *, with_store: bool = True) -> FunctionAudit | None:
     """The audit of ``fn``, or ``None`` when neither its code nor a layer is available
     locally."""
-    from faasguard.rules.base import current_config, note  # noqa: PLC0415
-
     sources = function_sources(app, fn)
     if not sources:
         return None

@@ -21,15 +21,15 @@ botocore models are read per service on first use (one JSON file each), never at
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
 from faasguard.data import load_json
 from faasguard.iam.catalog import catalog
+from faasguard.sdk import SDK_EXCEPTIONS_FILE, botocore_loader, norm_name, resolve_service
 
-EXCEPTIONS_FILE = "sdk_iam_exceptions.json"
+EXCEPTIONS_FILE = SDK_EXCEPTIONS_FILE
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,30 +59,10 @@ class SdkMapping:
         return tuple(r.action for r in self.requirements if r.when is None)
 
 
-def _norm(name: str) -> str:
-    return re.sub(r"[^a-z0-9]", "", name.lower())
-
-
 @cache
 def _exceptions() -> dict[str, Any]:
     data: dict[str, Any] = load_json(EXCEPTIONS_FILE)
     return data
-
-
-@cache
-def _loader() -> Any:
-    import botocore.session  # noqa: PLC0415 - heavy, only when a mapping is asked for
-
-    return botocore.session.get_session().get_component("data_loader")
-
-
-@cache
-def _service_names() -> dict[str, str]:
-    """Normalised name → botocore service name (botocore names, then the alias table)."""
-    names = {_norm(n): n for n in _loader().list_available_services("service-2")}
-    for alias, target in _exceptions()["service_aliases"].items():
-        names.setdefault(alias, target)
-    return names
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,7 +74,7 @@ class _Model:
 @cache
 def _model(service: str) -> _Model | None:
     try:
-        raw = _loader().load_service_model(service, "service-2")
+        raw = botocore_loader().load_service_model(service, "service-2")
     except Exception:  # botocore raises its own UnknownServiceError and data errors
         return None
     metadata = raw.get("metadata", {})
@@ -108,37 +88,22 @@ def _model(service: str) -> _Model | None:
     prefixes = tuple(dict.fromkeys(c.lower() for c in candidates if isinstance(c, str) and c))
     known = tuple(p for p in prefixes if cat.service_exists(p))
     operations = {
-        _norm(name): (name, str(op.get("http", {}).get("method", "")))
+        norm_name(name): (name, str(op.get("http", {}).get("method", "")))
         for name, op in raw.get("operations", {}).items()
     }
     return _Model(prefixes=known or prefixes, operations=operations)
 
 
-def resolve_service(name: str) -> str | None:
-    """The botocore service name for a boto3 client name (``"s3"``), a JS v2 class
-    (``"S3"``, ``"DynamoDB"``, ``"DocumentClient"``, ``"AWS.DynamoDB.DocumentClient"``) or a
-    JS v3 package (``"client-s3"``, ``"@aws-sdk/lib-dynamodb"``); ``None`` when unknown."""
-    text = name.strip()
-    text = text.removeprefix("@aws-sdk/").removeprefix("AWS.")
-    # JS v3 clients are "client-<service id>"; "lib-*" packages are in the alias table.
-    if text.lower().startswith("client-"):
-        text = text[len("client-") :]
-    key = _norm(text)
-    if not key:
-        return None
-    return _service_names().get(key)
-
-
 def _is_document_client(name: str) -> bool:
     text = name.strip().removeprefix("@aws-sdk/").removeprefix("AWS.")
-    return _norm(text) in _exceptions()["document_client_services"]
+    return norm_name(text) in _exceptions()["document_client_services"]
 
 
 def _operation_key(operation: str) -> str:
     text = operation.strip()
     if text.endswith("Command") and text != "Command":
         text = text[: -len("Command")]
-    return _norm(text)
+    return norm_name(text)
 
 
 def lookup(service: str, operation: str) -> SdkMapping | None:
@@ -150,7 +115,7 @@ def lookup(service: str, operation: str) -> SdkMapping | None:
     table = _exceptions()
     op_key = _operation_key(operation)
     if _is_document_client(service):
-        op_key = _norm(table["document_client_methods"].get(op_key, op_key))
+        op_key = norm_name(table["document_client_methods"].get(op_key, op_key))
     helpers = table["sdk_methods"].get(botocore_name, {})
     helper = helpers.get(operation.strip()) or helpers.get(op_key)
     if helper:
@@ -213,7 +178,7 @@ def mapping_coverage() -> tuple[int, int]:
     botocore service. Reads every service model: a few seconds; for tests and reports."""
     cat = catalog()
     clean = total = 0
-    for service in _loader().list_available_services("service-2"):
+    for service in botocore_loader().list_available_services("service-2"):
         model = _model(service)
         if model is None:
             continue

@@ -13,8 +13,8 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from faasguard.config import LoadOptions
 from faasguard.errors import LoadError
-from faasguard.loaders import LoadOptions
 from faasguard.loaders.cfn_build import TemplateParts, build_parts
 from faasguard.loaders.cfn_sam import expand, is_sam
 from faasguard.loaders.yamlsafe import Document, load_json, load_yaml

@@ -54,8 +54,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from faasguard.config import LoadOptions
 from faasguard.errors import LoadError
-from faasguard.loaders import LoadOptions
 
 try:
     from faasguard.loaders.cfn_intrinsics import ACCOUNT_ID, ExternalResource

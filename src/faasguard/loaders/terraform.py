@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from faasguard.loaders import LoadOptions
+from faasguard.config import LoadOptions
 from faasguard.loaders.tf_build import TfResource, build_app, policy_document_json
 from faasguard.loaders.tf_hcl import (
     Attribute,

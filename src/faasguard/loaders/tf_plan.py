@@ -13,8 +13,8 @@ import os
 from pathlib import Path
 from typing import Any
 
+from faasguard.config import LoadOptions
 from faasguard.errors import LoadError
-from faasguard.loaders import LoadOptions
 from faasguard.loaders.tf_build import TfResource, build_app
 from faasguard.loaders.tf_hcl import LineIndex
 from faasguard.loaders.yamlsafe import Document, load_json, pointer_join

@@ -46,11 +46,6 @@ def describe(value: object) -> str:
     return str(value)
 
 
-def redact(secret: str) -> str:
-    """The only form of a secret a message may contain: first 2 characters and the length."""
-    return f"{secret[:2]}…({len(secret)} chars)"
-
-
 def effective_timeout(app: App, function: Function) -> int | Unknown:
     """The function's timeout in seconds, with the format's default when unset."""
     if function.timeout is None:

@@ -10,9 +10,9 @@ from collections.abc import Iterator
 
 from faasguard.code.taint import TaintFlow, flows_for
 from faasguard.code.taint.base import gaps_for
+from faasguard.context import note
 from faasguard.findings import FlowStep, Hit, Severity
 from faasguard.model import App, Diagnostic, DiagnosticLevel, Function, Location, TriggerKind
-from faasguard.rules.base import note
 
 #: How a trigger kind is named in messages.
 _KIND_NAMES: dict[TriggerKind, str] = {

@@ -38,9 +38,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 
+from faasguard.context import current_config
 from faasguard.findings import Hit, Practice, Severity
 from faasguard.model import App
-from faasguard.rules.base import ALL_FORMATS, current_config, rule
+from faasguard.rules.base import ALL_FORMATS, rule
 from faasguard.rules.conf._runtimes import Phase, RuntimeInfo, runtime_table, successor
 
 _SEVERITY = {

@@ -48,13 +48,13 @@ from collections.abc import Iterator
 
 from faasguard.findings import Hit, Practice, Severity
 from faasguard.model import App
-from faasguard.rules._helpers import redact
 from faasguard.rules.base import ALL_FORMATS, rule
-from faasguard.rules.conf._secrets import (
+from faasguard.secrets import (
     is_high_entropy,
     is_literal,
     is_secret_name,
     known_secret_type,
+    redact,
 )
 
 

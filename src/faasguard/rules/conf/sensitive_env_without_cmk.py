@@ -41,7 +41,7 @@ from collections.abc import Iterator
 from faasguard.findings import Hit, Practice, Severity
 from faasguard.model import App
 from faasguard.rules.base import ALL_FORMATS, rule
-from faasguard.rules.conf._secrets import is_secret_name
+from faasguard.secrets import is_secret_name
 
 
 @rule(

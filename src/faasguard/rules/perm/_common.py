@@ -16,6 +16,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+from faasguard.context import current_config
 from faasguard.findings import Hit, Severity
 from faasguard.iam.effective import (
     ConditionEffect,
@@ -25,7 +26,6 @@ from faasguard.iam.effective import (
 )
 from faasguard.iam.escalation import applies
 from faasguard.model import App, Function, Location, Role
-from faasguard.rules.base import current_config
 
 #: Share of every action in the IAM catalog that a role must be allowed on every resource,
 #: unconditionally, to count as an administrator (``*`` is 100 %; ``NotAction: iam:*`` is

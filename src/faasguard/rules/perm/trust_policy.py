@@ -40,10 +40,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from faasguard.context import current_config
 from faasguard.findings import Hit, Practice, Severity
 from faasguard.iam.conditions import ConditionEffect, classify
 from faasguard.model import App, Function, Role
-from faasguard.rules.base import ALL_FORMATS, current_config, rule
+from faasguard.rules.base import ALL_FORMATS, rule
 from faasguard.rules.perm._common import lowered
 
 LAMBDA_PRINCIPALS = frozenset({"lambda.amazonaws.com", "edgelambda.amazonaws.com"})

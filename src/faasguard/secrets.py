@@ -1,4 +1,5 @@
-"""Secret detection for environment variables: detect-secrets plugins plus secret-like names.
+"""Secrets, for every layer: what a secret looks like (detect-secrets plugins plus secret-like
+names) and the only form in which a message may show one (:func:`redact`).
 
 We use detect-secrets' detector classes directly on each value (its scanning front end works
 on files and lines of source code, which we do not have): the plugins carry well-maintained
@@ -116,3 +117,8 @@ def is_high_entropy(value: str) -> bool:
     if re.fullmatch(r"[0-9a-fA-F]+", text):
         return bool(hexa.calculate_shannon_entropy(text) > _HEX_ENTROPY)
     return bool(base64.calculate_shannon_entropy(text) > _BASE64_ENTROPY)
+
+
+def redact(secret: str) -> str:
+    """The only form of a secret a message may contain: first 2 characters and the length."""
+    return f"{secret[:2]}…({len(secret)} chars)"

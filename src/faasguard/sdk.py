@@ -1,4 +1,9 @@
-"""boto3's resource models and botocore's waiter models, read as data.
+"""The AWS SDK service model, read as data: botocore's service and waiter models, boto3's
+resource models and the names SDK clients go by.
+
+It is a base service: the code front ends (which SDK call a line makes) and the IAM engine
+(which actions that call needs) both read it, and it imports neither.
+
 
 boto3 ships one ``boto3/data/<service>/<version>/resources-1.json`` per service that has
 resource objects (S3, DynamoDB, SQS, SNS, IAM, EC2, ...). They say which API operation each
@@ -18,6 +23,12 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
+
+from faasguard.data import load_json
+
+#: The data table with service aliases (JS v2 class names, JS v3 package names) among the
+#: SDK-to-IAM exceptions; its origin and date are inside.
+SDK_EXCEPTIONS_FILE = "sdk_iam_exceptions.json"
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,10 +95,8 @@ def request_of(entry: dict[str, Any] | None) -> Request | None:
 @cache
 def waiter_operation(service: str, waiter: str) -> str | None:
     """The operation a botocore waiter polls (``s3``/``ObjectExists`` → ``HeadObject``)."""
-    from faasguard.iam.sdkmap import _loader  # noqa: PLC0415 - shares the botocore loader
-
     try:
-        data = _loader().load_service_model(service, "waiters-2")
+        data = botocore_loader().load_service_model(service, "waiters-2")
     except Exception:  # no waiters for the service, or a broken botocore data install
         return None
     waiters = data.get("waiters", {}) if isinstance(data, dict) else {}
@@ -96,3 +105,41 @@ def waiter_operation(service: str, waiter: str) -> str | None:
             operation = body.get("operation") if isinstance(body, dict) else None
             return operation if isinstance(operation, str) else None
     return None
+
+
+def norm_name(name: str) -> str:
+    """A service or operation name for comparison: lower-case letters and digits only."""
+    return re.sub(r"[^a-z0-9]", "", name.lower())
+
+
+@cache
+def botocore_loader() -> Any:
+    """botocore's data loader (service, waiter and paginator models), made once."""
+    import botocore.session  # noqa: PLC0415 - heavy, only when a mapping is asked for
+
+    return botocore.session.get_session().get_component("data_loader")
+
+
+@cache
+def _service_names() -> dict[str, str]:
+    """Normalised name → botocore service name (botocore names, then the alias table)."""
+    names = {norm_name(n): n for n in botocore_loader().list_available_services("service-2")}
+    aliases: dict[str, str] = load_json(SDK_EXCEPTIONS_FILE)["service_aliases"]
+    for alias, target in aliases.items():
+        names.setdefault(alias, target)
+    return names
+
+
+def resolve_service(name: str) -> str | None:
+    """The botocore service name for a boto3 client name (``"s3"``), a JS v2 class
+    (``"S3"``, ``"DynamoDB"``, ``"DocumentClient"``, ``"AWS.DynamoDB.DocumentClient"``) or a
+    JS v3 package (``"client-s3"``, ``"@aws-sdk/lib-dynamodb"``); ``None`` when unknown."""
+    text = name.strip()
+    text = text.removeprefix("@aws-sdk/").removeprefix("AWS.")
+    # JS v3 clients are "client-<service id>"; "lib-*" packages are in the alias table.
+    if text.lower().startswith("client-"):
+        text = text[len("client-") :]
+    key = norm_name(text)
+    if not key:
+        return None
+    return _service_names().get(key)
