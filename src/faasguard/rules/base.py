@@ -24,6 +24,7 @@ is rendered by ``faasguard rules ID`` and into ``docs/rules/ID.md``.
 
 from __future__ import annotations
 
+import enum
 import inspect
 import re
 import sys
@@ -34,6 +35,19 @@ from faasguard.findings import Hit, Practice, Severity
 from faasguard.model import App
 
 Check = Callable[[App], Iterable[Hit]]
+
+class Source(enum.StrEnum):
+    """What a rule reads. The engine runs ``TEMPLATE``, ``CODE`` and ``DEPENDENCIES`` rules
+    on every scanned app; ``LAMBDA_LOGS`` and ``CLOUDTRAIL`` rules run in ``faasguard logs``
+    over log data; ``LIVE`` rules over a snapshot of a live account."""
+
+    TEMPLATE = "template"
+    CODE = "code"
+    DEPENDENCIES = "dependencies"
+    LAMBDA_LOGS = "lambda-logs"
+    CLOUDTRAIL = "cloudtrail"
+    LIVE = "live"
+
 
 #: Source formats a rule can be checked against in fixtures.
 ALL_FORMATS: tuple[str, ...] = ("sam", "serverless", "terraform")
@@ -55,6 +69,7 @@ class Rule:
     cwe: tuple[str, ...] = ()
     owasp: tuple[str, ...] = ()
     formats: tuple[str, ...] = ALL_FORMATS
+    source: Source = Source.TEMPLATE
     module: str = ""
 
     @property
@@ -77,6 +92,7 @@ def rule(
     cwe: tuple[str, ...] = (),
     owasp: tuple[str, ...] = (),
     formats: tuple[str, ...] = ALL_FORMATS,
+    source: Source = Source.TEMPLATE,
 ) -> Callable[[Check], Check]:
     """Register ``check`` as a rule; the calling module's docstring is its documentation."""
     if not _ID_PATTERN.match(id):
@@ -99,6 +115,7 @@ def rule(
             cwe=cwe,
             owasp=owasp,
             formats=formats,
+            source=source,
             module=check.__module__,
         )
         if id in _REGISTRY and _REGISTRY[id].module != registered.module:
