@@ -19,6 +19,7 @@ from faasguard.errors import ExitCode, UsageError
 
 __all__ = [
     "ExitCode",
+    "FunctionOption",
     "Jobs",
     "NoCache",
     "Param",
@@ -46,6 +47,10 @@ Param = Annotated[
 ]
 NoCache = Annotated[bool, typer.Option("--no-cache", help="Do not read or write .faasguard/cache.")]
 Jobs = Annotated[int, typer.Option(help="Parallel loader processes (0: one per core).")]
+#: ``--function`` of the commands that work on one function.
+FunctionOption = Annotated[
+    str | None, typer.Option("--function", help="Only this function (ref or name).")
+]
 
 
 def fail(message: str) -> typer.Exit:

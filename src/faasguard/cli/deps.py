@@ -11,17 +11,12 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from faasguard.cli.common import ExitCode, fail, require_paths, targets
+from faasguard.cli.common import ExitCode, FunctionOption, fail, require_paths, targets
 from faasguard.cli.db import Db
 
 if TYPE_CHECKING:
     from faasguard.deps.audit import FunctionAudit
     from faasguard.model import Diagnostic
-
-#: ``--function`` of ``deps`` and ``sbom``.
-FunctionOption = Annotated[
-    str | None, typer.Option("--function", help="Only this function (ref or name).")
-]
 
 
 def audits(

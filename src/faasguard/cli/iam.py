@@ -14,7 +14,17 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from faasguard.cli.common import Jobs, NoCache, Param, Stage, Var, fail, require_paths, usage_errors
+from faasguard.cli.common import (
+    FunctionOption,
+    Jobs,
+    NoCache,
+    Param,
+    Stage,
+    Var,
+    fail,
+    require_paths,
+    usage_errors,
+)
 
 if TYPE_CHECKING:
     from faasguard.iam.suggest import Suggestion
@@ -27,9 +37,6 @@ iam_app = typer.Typer(
     rich_markup_mode=None,
 )
 
-FunctionOption = Annotated[
-    str | None, typer.Option("--function", help="Only this function (ref or name).")
-]
 PathArgument = Annotated[Path, typer.Argument(help="File or directory to analyse.")]
 
 

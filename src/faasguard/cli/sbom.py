@@ -7,9 +7,9 @@ from typing import Annotated
 
 import typer
 
-from faasguard.cli.common import fail, write_output
+from faasguard.cli.common import FunctionOption, fail, write_output
 from faasguard.cli.db import Db
-from faasguard.cli.deps import FunctionOption, audits, show_diagnostics
+from faasguard.cli.deps import audits, show_diagnostics
 
 
 def sbom(
