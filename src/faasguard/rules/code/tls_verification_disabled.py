@@ -49,7 +49,7 @@ from collections.abc import Iterator
 from faasguard.code.patterns import rule_hits
 from faasguard.findings import Hit, Practice, Severity
 from faasguard.model import App
-from faasguard.rules.base import rule
+from faasguard.rules.base import Source, rule
 
 
 @rule(
@@ -60,6 +60,7 @@ from faasguard.rules.base import rule
     cwe=("CWE-295",),
     owasp=("SAS-3",),
     formats=("sam",),
+    source=Source.CODE,
 )
 def check(app: App) -> Iterator[Hit]:
     """One hit per place that disables certificate verification."""

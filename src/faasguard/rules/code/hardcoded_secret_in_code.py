@@ -53,7 +53,7 @@ from collections.abc import Iterator
 from faasguard.code.patterns import rule_hits
 from faasguard.findings import Hit, Practice, Severity
 from faasguard.model import App
-from faasguard.rules.base import rule
+from faasguard.rules.base import Source, rule
 
 
 @rule(
@@ -64,6 +64,7 @@ from faasguard.rules.base import rule
     cwe=("CWE-798",),
     owasp=("SAS-7",),
     formats=("sam",),
+    source=Source.CODE,
 )
 def check(app: App) -> Iterator[Hit]:
     """One hit per secret literal in the functions' code."""

@@ -52,7 +52,7 @@ from collections.abc import Iterator
 from faasguard.code.patterns import rule_hits
 from faasguard.findings import Hit, Practice, Severity
 from faasguard.model import App
-from faasguard.rules.base import rule
+from faasguard.rules.base import Source, rule
 
 
 @rule(
@@ -63,6 +63,7 @@ from faasguard.rules.base import rule
     cwe=("CWE-377", "CWE-459"),
     owasp=("SAS-7",),
     formats=("sam",),
+    source=Source.CODE,
 )
 def check(app: App) -> Iterator[Hit]:
     """One hit per write of sensitive data to a fixed /tmp path."""

@@ -56,7 +56,7 @@ from collections.abc import Iterator
 from faasguard.code.patterns import rule_hits
 from faasguard.findings import Hit, Practice, Severity
 from faasguard.model import App
-from faasguard.rules.base import rule
+from faasguard.rules.base import Source, rule
 
 
 @rule(
@@ -67,6 +67,7 @@ from faasguard.rules.base import rule
     cwe=("CWE-347",),
     owasp=("SAS-2",),
     formats=("sam",),
+    source=Source.CODE,
 )
 def check(app: App) -> Iterator[Hit]:
     """One hit per unverified JWT decode that authorization depends on."""
