@@ -44,12 +44,26 @@ handler code, not templates, so one format is enough).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
 
-from faasguard.code.patterns import rule_hits
+from faasguard.code.facts import (
+    CodeMatch,
+    Label,
+    Labels,
+    LabelSpec,
+    Sink,
+    describe,
+    label,
+    match_key,
+)
+from faasguard.code.javascript_facts import JsFile
+from faasguard.code.python_facts import PyFile
 from faasguard.findings import Hit, Practice, Severity
 from faasguard.model import App
 from faasguard.rules.base import Source, rule
+from faasguard.rules.code._matches import pattern_hits
 
 
 @rule(
@@ -64,4 +78,102 @@ from faasguard.rules.base import Source, rule
 )
 def check(app: App) -> Iterator[Hit]:
     """One hit per return, response or log call carrying AWS credentials."""
-    yield from rule_hits(app, "CODE026")
+    yield from pattern_hits(app, match_python, match_javascript)
+
+
+#: The environment variables holding the function's AWS credentials, and the label kind
+#: each gets (the key id alone cannot sign a request).
+AWS_CREDENTIAL_VARIABLES = {
+    "AWS_SECRET_ACCESS_KEY": "cred-secret",
+    "AWS_SESSION_TOKEN": "cred-secret",
+    "AWS_ACCESS_KEY_ID": "cred-id",
+}
+
+
+class CredentialSpec(LabelSpec):
+    """AWS credentials from the environment or the SDK's credential chain."""
+
+    precise_calls = True
+
+    def source(self, qual: str | None, node: Any, line: int, column: int) -> Labels | None:
+        if qual in ("os.environ", "process.env"):
+            return label("environment", line, column, f"the whole environment ({qual})")
+        if qual in ("os.getenv()", "os.environ.get()"):
+            return None  # narrowed by its first argument in the language walkers
+        if qual is not None and qual.endswith(
+            (".get_credentials()", ".get_frozen_credentials()", ".credentials()")
+        ):
+            return label("cred-secret", line, column, qual.removesuffix("()") + "()")
+        if qual in (
+            "AWS.config.credentials",
+            "aws-sdk.config.credentials",
+            "@aws-sdk/credential-providers.fromEnv()()",
+            "@aws-sdk/credential-provider-node.defaultProvider()()",
+            "@aws-sdk/credential-providers.fromNodeProviderChain()()",
+        ):
+            return label("cred-secret", line, column, qual.replace("()()", "()"))
+        return None
+
+    def narrow(self, labels: Labels, key: str | None, line: int, column: int) -> Labels:
+        result: set[Label] = set()
+        for found in labels:
+            if found.kind == "environment":
+                if key == "*":
+                    result.add(found)
+                elif key in AWS_CREDENTIAL_VARIABLES:
+                    result.add(Label(AWS_CREDENTIAL_VARIABLES[key], line, column, key))
+            elif key not in ("method", "expiry_time", "expiration"):
+                result.add(found)
+        return frozenset(result)
+
+
+#: What carries AWS credentials (also read by CODE023, which leaves these log calls to us).
+CREDENTIALS = CredentialSpec()
+
+
+def _exposures(path: Path, sinks: Iterable[tuple[Sink, Labels]]) -> Iterator[CodeMatch]:
+    for sink, labels in sinks:
+        carried = frozenset(
+            lab for lab in labels if lab.kind in ("cred-secret", "cred-id", "environment")
+        )
+        if not carried:
+            continue
+        secret = any(lab.kind in ("cred-secret", "environment") for lab in carried)
+        logged = sink.kind == "log"
+        yield CodeMatch(
+            str(path),
+            sink.line,
+            sink.column,
+            f"AWS credentials ({describe(carried)}) are "
+            + ("logged" if logged else "returned to the caller")
+            + ": with them anyone can act as the function's role from anywhere until they "
+            "expire; never expose them (the SDK reads them itself)",
+            match_key(path, "credentials", sink.kind, describe(carried)),
+            (Severity.CRITICAL if not logged else Severity.HIGH) if secret else Severity.MEDIUM,
+            handler_return=sink.export,
+            requires_http=sink.kind == "return",
+        )
+
+
+def match_python(file: PyFile) -> Iterator[CodeMatch]:
+    """AWS credentials in what a handler returns or logs."""
+    found = []
+    for scope in file.scopes:
+        flow = file.flow(scope, CREDENTIALS)
+        for sink in file.sinks(scope):
+            if sink.kind == "return" and sink.export is None:
+                continue  # a helper returning credentials to its caller is not exposure
+            found.append((sink, flow.labels(sink.value)))
+    return _exposures(file.path, found)
+
+
+def match_javascript(file: JsFile) -> Iterator[CodeMatch]:
+    """AWS credentials in what a handler returns, responds or logs."""
+    found: list[tuple[Sink, Labels]] = []
+    for scope in file.scopes:
+        flow = file.flow(scope, CREDENTIALS)
+        for sink in file.sinks(scope):
+            if sink.kind == "callback-error" or (sink.kind == "return" and sink.export is None):
+                continue
+            found.append((sink, flow.labels(sink.value)))
+    return _exposures(file.path, found)
