@@ -52,7 +52,16 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from faasguard.code.facts import CodeMatch, Labels, LabelSpec, ScopeInfo, describe, label, match_key
+from faasguard.code.facts import (
+    EMPTY,
+    CodeMatch,
+    Labels,
+    LabelSpec,
+    ScopeInfo,
+    describe,
+    label,
+    match_key,
+)
 from faasguard.code.javascript_facts import JsFile, JsScope, arguments, position, string_value
 from faasguard.code.javascript_facts import node_text as text
 from faasguard.code.python_facts import PyFile, PyScope, const_str, source_text
@@ -99,7 +108,7 @@ class SensitiveSpec(LabelSpec):
             return label("event", line, column, f"event data ({ident})")
         if is_secret_field(ident):
             return label("secret", line, column, f"the secret-bearing variable {ident}")
-        return frozenset()
+        return EMPTY
 
     def narrow(self, labels: Labels, key: str | None, line: int, column: int) -> Labels:
         if key is not None and key != "*" and is_secret_field(key):
