@@ -23,6 +23,21 @@ REFERENCE_NAME = re.compile(
     r"_(ARN|NAME|ID|PATH|PARAM|PARAMETER|SSM|KEY_ID|TABLE|BUCKET|URL_PARAM|TTL|LENGTH|"
     r"EXPIRY|EXPIRATION|HEADER|FILE|REGION|ENABLED|ENDPOINT|SECRET_ID|VERSION|TYPE)$"
 )
+#: Names in code (fields, keys, variables) whose value is a credential, matched on the
+#: ending of the snake-cased name (``authorizationToken`` -> ``authorization_token``;
+#: ``token_dict`` and ``credential_refresh_window`` do not match). Broader than
+#: :data:`SECRET_NAME` where code differs from configuration: request headers and cookies
+#: (``authorization``, ``cookies``, ``bearer``) carry credentials too.
+SECRET_FIELD = re.compile(
+    r"(^|_)(authorization|cookies?|passw(or)?d|pwd|pass_?phrase|secret|secret_?(access_)?key|"
+    r"access_?key|private_?key|signing_?key|api_?key|apikey|token|credentials?|bearer|"
+    r"authorizationtoken)$"
+)
+#: Names in code ending like a secret that are not one (pagination, counts, types, references).
+NOT_SECRET_FIELD = re.compile(
+    r"(next|page|continuation|pagination|cursor|starting|count|type|expir|ttl|length|url|uri|name|"
+    r"endpoint|arn|path|header|_id$)"
+)
 _REFERENCE_VALUE = re.compile(
     r"^(arn:aws|\{\{resolve:|\$\{(ssm|secretsmanager|aws|cf|env|self|opt|sls|file|var)\b)"
     r"|\$\{|\{\{",
@@ -46,6 +61,25 @@ def is_secret_name(name: str) -> bool:
     """True when the variable name says it holds a secret (and not a reference to one)."""
     upper = name.upper()
     return SECRET_NAME.search(upper) is not None and REFERENCE_NAME.search(upper) is None
+
+
+def snake_case(name: str) -> str:
+    """``camelCase`` names split into ``camel_Case`` (case kept) for the name vocabularies."""
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name)
+
+
+def is_secret_field(name: str) -> bool:
+    """True when a field or variable name in code says its value is a credential."""
+    snake = snake_case(name).replace("-", "_").lower()
+    return SECRET_FIELD.search(snake) is not None and NOT_SECRET_FIELD.search(snake) is None
+
+
+def is_secret_identifier(name: str) -> bool:
+    """True when a name a literal is bound to in code (``dbPassword``, ``API_KEY``) says it
+    holds a secret: :func:`is_secret_name` on the snake-cased name, minus the names that
+    only end like one (:data:`NOT_SECRET_FIELD`)."""
+    snake = snake_case(name)
+    return is_secret_name(snake) and NOT_SECRET_FIELD.search(snake) is None
 
 
 def is_literal(value: Any) -> bool:
@@ -106,6 +140,17 @@ def known_secret_type(value: str) -> str | None:
         if any(True for _ in plugin.analyze_string(value)):
             return str(plugin.secret_type)
     return None
+
+
+def has_url_password(value: str) -> bool:
+    """True for a URL with a password in it (``https://user:pass@host``)."""
+    if "://" not in value:
+        return False
+    from detect_secrets.plugins.basic_auth import (  # noqa: PLC0415 - lazy import keeps startup fast
+        BasicAuthDetector,
+    )
+
+    return any(True for _ in BasicAuthDetector().analyze_string(value))
 
 
 def is_high_entropy(value: str) -> bool:

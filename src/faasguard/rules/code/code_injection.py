@@ -44,7 +44,7 @@ from collections.abc import Iterator
 
 from faasguard.findings import Hit, Practice, Severity
 from faasguard.model import App
-from faasguard.rules.base import rule
+from faasguard.rules.base import Source, rule
 from faasguard.rules.code._taint import taint_hits
 
 
@@ -56,6 +56,7 @@ from faasguard.rules.code._taint import taint_hits
     cwe=("CWE-94", "CWE-95"),
     owasp=("SAS-1",),
     formats=("sam",),
+    source=Source.CODE,
 )
 def check(app: App) -> Iterator[Hit]:
     """One hit per code injection flow, with its source-to-sink path."""

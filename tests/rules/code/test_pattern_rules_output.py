@@ -16,7 +16,7 @@ from faasguard.config import ScanConfig
 from faasguard.engine import scan
 from faasguard.findings import Finding, Report, Severity
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 FIXTURES = REPO / "tests" / "fixtures" / "sam"
 PYTHON = FIXTURES / "coderules-python"
 NODE = FIXTURES / "coderules-node"

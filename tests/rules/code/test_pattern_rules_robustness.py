@@ -3,18 +3,31 @@ trigger deciding what counts as exposure, edits between scans, random text, and 
 
 from __future__ import annotations
 
+import importlib
 import time
 from pathlib import Path
+from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from faasguard.code import patterns
+from faasguard.code.handler_files import clear_caches, file_matches
 from faasguard.config import ScanConfig
 from faasguard.engine import scan
 from faasguard.findings import Report
+from faasguard.rules import get_rule
 
 RULES = tuple(f"CODE02{n}" for n in range(7))
+
+
+def _rule_module(rule_id: str) -> Any:
+    found = get_rule(rule_id)
+    assert found is not None
+    return importlib.import_module(found.module)
+
+
+#: The rule modules, each with its ``match_python`` and ``match_javascript``.
+PATTERN_RULES = tuple(_rule_module(rule_id) for rule_id in RULES)
 
 FUNCTION = """\
   {name}:
@@ -179,8 +192,9 @@ def test_random_text_never_raises(tmp_path: Path, text: str) -> None:
     for suffix, language in ((".py", "python"), (".js", "javascript"), (".ts", "javascript")):
         path = tmp_path / f"h{suffix}"
         path.write_text(text, encoding="utf-8")
-        result = patterns.file_matches(path, language)
-        assert isinstance(result, tuple) or result.message
+        for module in PATTERN_RULES:
+            result = file_matches(path, language, module.match_python, module.match_javascript)
+            assert isinstance(result, tuple) or result.message
 
 
 HANDLER_TEMPLATE = """\
@@ -232,8 +246,7 @@ def test_thirty_functions_and_thousands_of_lines_are_fast(tmp_path: Path) -> Non
     assert lines > 3000
     project = _project(tmp_path, functions, files)
     assert _scan(project).findings == []  # also loads the SAM translator once
-    patterns._CACHE.clear()
-    patterns._FILES_CACHE.clear()
+    clear_caches()
     started = time.perf_counter()
     report = _scan(project)
     elapsed = time.perf_counter() - started

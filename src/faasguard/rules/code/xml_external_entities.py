@@ -42,7 +42,7 @@ from collections.abc import Iterator
 
 from faasguard.findings import Hit, Practice, Severity
 from faasguard.model import App
-from faasguard.rules.base import rule
+from faasguard.rules.base import Source, rule
 from faasguard.rules.code._taint import taint_hits
 
 
@@ -54,6 +54,7 @@ from faasguard.rules.code._taint import taint_hits
     cwe=("CWE-611",),
     owasp=("SAS-1",),
     formats=("sam",),
+    source=Source.CODE,
 )
 def check(app: App) -> Iterator[Hit]:
     """One hit per XML external entity injection flow, with its source-to-sink path."""

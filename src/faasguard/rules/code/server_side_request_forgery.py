@@ -46,7 +46,7 @@ from collections.abc import Iterator
 
 from faasguard.findings import Hit, Practice, Severity
 from faasguard.model import App
-from faasguard.rules.base import rule
+from faasguard.rules.base import Source, rule
 from faasguard.rules.code._taint import taint_hits
 
 
@@ -58,6 +58,7 @@ from faasguard.rules.code._taint import taint_hits
     cwe=("CWE-918",),
     owasp=("SAS-1",),
     formats=("sam",),
+    source=Source.CODE,
 )
 def check(app: App) -> Iterator[Hit]:
     """One hit per server-side request forgery flow, with its source-to-sink path."""

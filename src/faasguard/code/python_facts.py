@@ -1,0 +1,402 @@
+"""Python facts for the code pattern rules: one parsed file with its import names, its
+function scopes (with the names that play the event, context and exception), the per-spec
+label flows of each scope and the places where values leave a function.
+
+Files are parsed by the front end (:func:`faasguard.code.python.parse_module`), never
+imported or run, and once per app scan (:func:`python_file` keeps them in the scan's memo).
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from faasguard.code.facts import (
+    CONTEXT_NAMES,
+    EMPTY,
+    EVENT_NAMES,
+    LOG_METHODS,
+    STRING_METHODS,
+    TRANSPARENT_CALLS,
+    Labels,
+    LabelSpec,
+    ScopeInfo,
+    Sink,
+)
+from faasguard.code.modules import resolve_python_import
+from faasguard.code.python import PyImport, parse_module
+from faasguard.code.values import Gap
+from faasguard.memo import memo
+
+# ---------------------------------------------------------------------------- node helpers
+
+
+def source_text(node: ast.AST) -> str:
+    """The source text of an expression (``<expression>`` for trees ast cannot unparse)."""
+    try:
+        return ast.unparse(node)
+    except (ValueError, RecursionError, AttributeError):  # pragma: no cover - odd trees
+        return "<expression>"
+
+
+def const_str(node: ast.AST | None) -> str | None:
+    """The value of a string constant."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    return None
+
+
+def is_false(node: ast.AST | None) -> bool:
+    """True for the constants ``False`` and ``0``."""
+    return isinstance(node, ast.Constant) and node.value in (False, 0) and node.value is not None
+
+
+def own_nodes(roots: Iterable[ast.AST]) -> Iterator[ast.AST]:
+    """Every node under ``roots`` in source order. Nested functions are yielded (so they can
+    be found) but not entered, except for their decorators and defaults, which run in the
+    enclosing scope."""
+    stack = list(roots)[::-1]
+    while stack:
+        node = stack.pop()
+        yield node
+        children: list[ast.AST]
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            arguments = node.args
+            children = [
+                *node.decorator_list,
+                *arguments.defaults,
+                *(d for d in arguments.kw_defaults if d is not None),
+            ]
+        elif isinstance(node, ast.Lambda):
+            children = []
+        else:
+            children = list(ast.iter_child_nodes(node))
+        stack.extend(reversed(children))
+
+
+def response_dict(node: ast.AST) -> ast.expr | None:
+    """The ``body`` value of an API-shaped response dict literal."""
+    if not isinstance(node, ast.Dict):
+        return None
+    keys = {const_str(k): v for k, v in zip(node.keys, node.values, strict=True)}
+    if "body" in keys and ("statusCode" in keys or "headers" in keys or len(keys) <= 3):
+        return keys["body"]
+    return None
+
+
+# ---------------------------------------------------------------------------- file and scopes
+
+
+@dataclass
+class PyScope:
+    """The module or one function: its own nodes and the names with a role in it."""
+
+    node: ast.AST | None  # None for the module
+    body: list[ast.AST]
+    info: ScopeInfo
+    parent: PyScope | None
+    top: str | None  # the top-level function name around it (an export candidate)
+    is_top_function: bool = False
+    _nodes: list[ast.AST] | None = None
+    _sinks: list[Sink] | None = None
+
+    @property
+    def nodes(self) -> list[ast.AST]:
+        """The scope's own nodes (computed once: every rule walks them)."""
+        if self._nodes is None:
+            self._nodes = list(own_nodes(self.body))
+        return self._nodes
+
+
+def _import_names(imports: Iterable[PyImport]) -> dict[str, str]:
+    """Local name -> dotted name it is bound to (``jwt`` -> ``jwt``, ``decode`` ->
+    ``jwt.decode``); ``from . import x`` binds nothing nameable."""
+    names: dict[str, str] = {}
+    for imported in imports:
+        if imported.local.startswith("\0"):
+            continue  # the front end's marker for ``import a.b`` (binds ``a``)
+        if imported.name is None:
+            names[imported.local] = imported.module
+        elif imported.module:
+            names[imported.local] = f"{imported.module}.{imported.name}"
+    return names
+
+
+class PyFile:
+    """One parsed Python file with its imports, scopes and top-level functions."""
+
+    def __init__(self, path: Path, tree: ast.Module, imports: dict[str, str]) -> None:
+        self.path = path
+        self.tree = tree
+        self.imports = imports
+        self.scopes: list[PyScope] = []
+        self.exports: dict[str, tuple[int, int]] = {}
+        self._flows: dict[LabelSpec, dict[int, PyFlow]] = {}
+        module = PyScope(None, list(tree.body), ScopeInfo(), None, None)
+        self.scopes.append(module)
+        self._collect(module)
+
+    def _collect(self, scope: PyScope) -> None:
+        for node in scope.nodes:
+            if isinstance(node, ast.ExceptHandler) and node.name:
+                scope.info.exceptions.add(node.name)
+        for node in scope.nodes:
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                self._collect(self._function(node, scope))
+
+    def _function(self, node: ast.FunctionDef | ast.AsyncFunctionDef, parent: PyScope) -> PyScope:
+        is_top = parent.node is None and node in self.tree.body
+        if is_top:
+            self.exports[node.name] = (node.lineno, node.end_lineno or node.lineno)
+        params = [a.arg for a in (*node.args.posonlyargs, *node.args.args)]
+        if params and params[0] in ("self", "cls"):
+            params = params[1:]
+        info = ScopeInfo(events=set(parent.info.events), contexts=set(parent.info.contexts))
+        if len(params) >= 2 and params[1] in CONTEXT_NAMES:
+            info.events.add(params[0])
+            info.contexts.add(params[1])
+        info.events.update(p for p in params if p in EVENT_NAMES)
+        info.contexts.update(p for p in params if p in CONTEXT_NAMES)
+        top = node.name if parent.top is None else parent.top
+        scope = PyScope(node, list(node.body), info, parent, top, is_top)
+        self.scopes.append(scope)
+        return scope
+
+    def qual(self, node: ast.AST) -> str | None:
+        """The dotted name of an expression through the file's imports (``jwt.decode``)."""
+        if isinstance(node, ast.Name):
+            return self.imports.get(node.id, node.id)
+        if isinstance(node, ast.Attribute):
+            base = self.qual(node.value)
+            return f"{base}.{node.attr}" if base else None
+        if isinstance(node, ast.Call):
+            base = self.qual(node.func)
+            return f"{base}()" if base else None
+        return None
+
+    def flow(self, scope: PyScope, spec: LabelSpec) -> PyFlow:
+        """The labels of ``scope``'s names for ``spec`` (every scope's computed once)."""
+        flows = self._flows.get(spec)
+        if flows is None:
+            flows = {}
+            for each in self.scopes:
+                parent = flows.get(id(each.parent)) if each.parent is not None else None
+                flows[id(each)] = PyFlow(self, each, spec, parent)
+            self._flows[spec] = flows
+        return flows[id(scope)]
+
+    def sinks(self, scope: PyScope) -> list[Sink]:
+        """Returns (response-shaped or plain) and log-call arguments of one scope."""
+        if scope._sinks is None:
+            scope._sinks = list(self._find_sinks(scope))
+        return scope._sinks
+
+    def _find_sinks(self, scope: PyScope) -> Iterator[Sink]:
+        response_names: set[str] = set()
+        for node in scope.nodes:
+            if isinstance(node, ast.Assign) and response_dict(node.value) is not None:
+                response_names.update(t.id for t in node.targets if isinstance(t, ast.Name))
+        for node in scope.nodes:
+            if isinstance(node, ast.Return) and node.value is not None:
+                body = response_dict(node.value)
+                if body is not None:
+                    yield Sink("response", node, body.lineno, body.col_offset + 1, body)
+                elif isinstance(node.value, ast.Name) and node.value.id in response_names:
+                    yield Sink("response", node, node.lineno, node.col_offset + 1, node.value)
+                else:
+                    export = scope.top if scope.is_top_function else None
+                    yield Sink("return", node, node.lineno, node.col_offset + 1, node.value, export)
+            elif isinstance(node, ast.Call) and self.is_log_call(node):
+                for arg in [*node.args, *(k.value for k in node.keywords)]:
+                    yield Sink("log", node, node.lineno, node.col_offset + 1, arg)
+
+    def is_log_call(self, call: ast.Call) -> bool:
+        """``print``, ``sys.stdout.write``, ``pprint`` or a logger method."""
+        func = call.func
+        if isinstance(func, ast.Name):
+            return func.id == "print"
+        if not isinstance(func, ast.Attribute):
+            return False
+        qual = self.qual(func) or ""
+        if qual in ("sys.stdout.write", "sys.stderr.write", "pprint.pprint"):
+            return True
+        if func.attr not in LOG_METHODS:
+            return False
+        receiver = func.value
+        name = (
+            receiver.id
+            if isinstance(receiver, ast.Name)
+            else receiver.attr
+            if isinstance(receiver, ast.Attribute)
+            else source_text(receiver)
+        )
+        return qual.startswith("logging.") or "log" in name.lower()
+
+
+# ---------------------------------------------------------------------------- flows
+
+
+class PyFlow:
+    """Labels of names in one Python function for one spec (see :mod:`faasguard.code.facts`)."""
+
+    def __init__(self, file: PyFile, scope: PyScope, spec: LabelSpec, parent: PyFlow | None):
+        self.file = file
+        self.scope = scope
+        self.spec = spec
+        self.parent = parent
+        self.names: dict[str, Labels] = {}
+        nodes = scope.nodes
+        for _ in range(6):
+            before = dict(self.names)
+            for node in nodes:
+                self._bind(node)
+            if before == self.names:
+                break
+
+    def _add(self, name: str, labels: Labels) -> None:
+        if labels:
+            self.names[name] = self.names.get(name, EMPTY) | labels
+
+    def _target(self, target: ast.AST, labels: Labels) -> None:
+        if isinstance(target, ast.Name):
+            self._add(target.id, labels)
+        elif isinstance(target, (ast.Tuple, ast.List)):
+            for element in target.elts:
+                self._target(element, self.spec.narrow(labels, "*", 0, 0))
+        elif isinstance(target, ast.Starred):
+            self._target(target.value, labels)
+        elif isinstance(target, (ast.Subscript, ast.Attribute)):
+            # Writing into a container or object taints the container.
+            root: ast.AST = target
+            while isinstance(root, (ast.Subscript, ast.Attribute)):
+                root = root.value
+            if isinstance(root, ast.Name) and root.id not in ("self", "cls"):
+                self._add(root.id, labels)
+
+    def _bind(self, node: ast.AST) -> None:
+        if isinstance(node, ast.Assign):
+            labels = self.labels(node.value)
+            for target in node.targets:
+                self._target(target, labels)
+        elif isinstance(node, (ast.AnnAssign, ast.AugAssign, ast.NamedExpr)):
+            if node.value is not None:
+                self._target(node.target, self.labels(node.value))
+        elif isinstance(node, (ast.For, ast.AsyncFor, ast.comprehension)):
+            self._target(node.target, self.spec.narrow(self.labels(node.iter), "*", 0, 0))
+        elif isinstance(node, ast.withitem) and node.optional_vars is not None:
+            self._target(node.optional_vars, self.labels(node.context_expr))
+
+    def lookup(self, name: str) -> Labels:
+        """Labels bound to ``name`` here or in an enclosing function."""
+        flow: PyFlow | None = self
+        while flow is not None:
+            if name in flow.names:
+                return flow.names[name]
+            flow = flow.parent
+        return EMPTY
+
+    def labels(self, node: ast.AST, through_compare: bool = False) -> Labels:
+        """What the value of ``node`` carries (``through_compare``: also what a comparison
+        looks at, for conditions)."""
+        line, column = getattr(node, "lineno", 0), getattr(node, "col_offset", 0) + 1
+        qual = self.file.qual(node) if isinstance(node, (ast.Attribute, ast.Call)) else None
+        found = self.spec.source(qual, node, line, column)
+        if found is not None:
+            return found
+        if isinstance(node, ast.Name):
+            return self.lookup(node.id) | self.spec.name(node.id, self.scope.info, line, column)
+        if isinstance(node, ast.Subscript):
+            key = const_str(node.slice)
+            if key is None and isinstance(node.slice, ast.Constant):
+                key = "*"
+            return self.spec.narrow(self.labels(node.value), key, line, column)
+        if isinstance(node, ast.Attribute):
+            return self.spec.narrow(self.labels(node.value), node.attr, line, column)
+        if isinstance(node, ast.Call):
+            return self._call(node, qual, line, column)
+        if isinstance(node, ast.Compare) and not through_compare:
+            return EMPTY  # a boolean carries nothing
+        if isinstance(node, (ast.Lambda, ast.Constant)):
+            return EMPTY
+        if isinstance(node, ast.Dict):
+            return self.union(v for v in node.values if v is not None)
+        children = [c for c in ast.iter_child_nodes(node) if isinstance(c, ast.expr)]
+        if isinstance(node, ast.JoinedStr | ast.FormattedValue):
+            children = [
+                c.value if isinstance(c, ast.FormattedValue) else c
+                for c in (node.values if isinstance(node, ast.JoinedStr) else [node.value])
+            ]
+        return self.union(children, through_compare)
+
+    def _call(self, node: ast.Call, qual: str | None, line: int, column: int) -> Labels:
+        func = node.func
+        if qual in ("os.getenv()", "os.environ.get()") or (
+            isinstance(func, ast.Attribute) and func.attr == "get" and node.args
+        ):
+            base = (
+                self.labels(func.value)
+                if isinstance(func, ast.Attribute) and qual != "os.getenv()"
+                else self.spec.source("os.environ", node, line, column) or EMPTY
+            )
+            key = const_str(node.args[0]) if node.args else None
+            narrowed = self.spec.narrow(base, key, line, column)
+            return narrowed | self.union(node.args[1:])
+        arguments = [*node.args, *(k.value for k in node.keywords)]
+        if self.spec.precise_calls:
+            name = func.attr if isinstance(func, ast.Attribute) else source_text(func)
+            found = self.union(arguments) if name in TRANSPARENT_CALLS else EMPTY
+            if isinstance(func, ast.Attribute) and name in STRING_METHODS:
+                found |= self.labels(func.value)
+            return found
+        found = self.union(arguments)
+        if isinstance(func, ast.Attribute):
+            found |= self.labels(func.value)
+        return found
+
+    def union(self, nodes: Iterable[ast.AST], through_compare: bool = False) -> Labels:
+        """What the values of ``nodes`` carry together."""
+        result: Labels = EMPTY
+        for node in nodes:
+            result |= self.labels(node, through_compare)
+        return result
+
+
+# ---------------------------------------------------------------------------- files
+
+
+def python_file(path: Path) -> PyFile | Gap:
+    """``path`` parsed into its facts, once per app scan (a :class:`Gap` when it does not
+    parse)."""
+    try:
+        stat = os.stat(path)
+    except OSError as exc:
+        return Gap(f"cannot read: {exc}", str(path))
+    cache = memo()
+    key = ("python-facts", str(path), stat.st_size, stat.st_mtime_ns)
+    found = cache.get(key)
+    if isinstance(found, PyFile | Gap):
+        return found
+    parsed = parse_module(path)
+    result = (
+        parsed
+        if isinstance(parsed, Gap)
+        else PyFile(path, parsed.tree, _import_names(parsed.imports))
+    )
+    cache[key] = result
+    return result
+
+
+def imported_files(root: Path, path: Path) -> Iterator[Path]:
+    """The files under ``root`` that the module at ``path`` imports."""
+    parsed = parse_module(path)
+    for imported in getattr(parsed, "imports", ()):
+        module = imported.module
+        target = None
+        if imported.name is not None:
+            target = resolve_python_import(root, path, module, imported.level, imported.name)
+        target = target or resolve_python_import(root, path, module, imported.level)
+        if target is not None:
+            yield target
