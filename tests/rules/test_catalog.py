@@ -47,6 +47,33 @@ def test_rule_metadata(rule: Rule) -> None:
     assert rule.practice is not None and rule.title
 
 
+#: LOG and CODE rule modules not yet renamed after their rule (their issue-10 branches do
+#: it). Strict xfail: renaming one makes its test pass, which fails until its id is removed.
+_NOT_YET_NAMED_AFTER_RULE = frozenset(
+    {
+        *("LOG001", "LOG002", "LOG003", "LOG004", "LOG019", "LOG021", "LOG032", "LOG034"),
+        *("LOG035", "CODE007", "CODE008", "CODE011", "CODE020", "CODE021", "CODE022"),
+        *("CODE023", "CODE025", "CODE026"),
+    }
+)
+
+
+@pytest.mark.parametrize(
+    "rule",
+    [
+        pytest.param(r, marks=pytest.mark.xfail(strict=True, reason="renamed on another branch"))
+        if r.id in _NOT_YET_NAMED_AFTER_RULE
+        else r
+        for r in RULES
+    ],
+    ids=[r.id for r in RULES],
+)
+def test_rule_module_is_named_after_the_rule(rule: Rule) -> None:
+    module = rule.module.rsplit(".", 1)[1]
+    expected = rule.name.replace("-", "_")
+    assert module == expected, f"{rule.id} lives in {module}.py; name it {expected}.py"
+
+
 def test_ids_and_names_are_unique() -> None:
     ids = [r.id for r in RULES]
     names = [r.name for r in RULES]

@@ -49,7 +49,7 @@ from faasguard.deps.versions import NPM
 from faasguard.findings import Hit, Practice, Severity
 from faasguard.model import App
 from faasguard.rules.base import rule
-from faasguard.rules.dep._common import DEP_FORMATS, audit_manifests, audits
+from faasguard.rules.dep._function_audits import DEP_FORMATS, audit_manifests, audits
 
 _SDIST_SUFFIXES = (".tar.gz", ".tgz", ".zip", ".tar.bz2")
 

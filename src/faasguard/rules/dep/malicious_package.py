@@ -41,7 +41,7 @@ from collections.abc import Iterator
 from faasguard.findings import Hit, Practice, Severity
 from faasguard.model import App
 from faasguard.rules.base import rule
-from faasguard.rules.dep._common import audits, version_text
+from faasguard.rules.dep._function_audits import audits, version_text
 
 
 @rule(

@@ -53,7 +53,7 @@ from faasguard.deps.versions import NPM, normalize_name
 from faasguard.findings import Hit, Practice, Severity
 from faasguard.model import App
 from faasguard.rules.base import rule
-from faasguard.rules.dep._common import audits
+from faasguard.rules.dep._function_audits import audits
 
 
 @rule(

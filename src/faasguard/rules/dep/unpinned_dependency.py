@@ -45,7 +45,7 @@ from faasguard.deps.versions import NPM, npm_satisfies
 from faasguard.findings import Hit, Practice, Severity
 from faasguard.model import App
 from faasguard.rules.base import rule
-from faasguard.rules.dep._common import DEP_FORMATS, audit_manifests, audits
+from faasguard.rules.dep._function_audits import DEP_FORMATS, audit_manifests, audits
 
 
 def _out_of_sync(manifest: Manifest, lock: Manifest) -> Iterator[tuple[str, str, object]]:

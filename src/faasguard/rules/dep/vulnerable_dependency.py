@@ -51,7 +51,7 @@ from faasguard.deps.reach import lowered
 from faasguard.findings import Hit, Practice, Severity
 from faasguard.model import App
 from faasguard.rules.base import rule
-from faasguard.rules.dep._common import audits
+from faasguard.rules.dep._function_audits import audits
 
 
 @rule(

@@ -53,8 +53,8 @@ from faasguard.findings import Hit, Practice, Severity
 from faasguard.iam.usage import usage_of
 from faasguard.model import App
 from faasguard.rules.base import ALL_FORMATS, rule
-from faasguard.rules.perm._common import permissions
-from faasguard.rules.perm._usage import policies_fully_known, runtime_needs, short_list
+from faasguard.rules.perm._code_derived import policies_fully_known, runtime_needs, short_list
+from faasguard.rules.perm._effective_grants import permissions
 
 
 @rule(

@@ -40,7 +40,7 @@ from faasguard.deps.model import REGISTRY
 from faasguard.findings import Hit, Practice, Severity
 from faasguard.model import App
 from faasguard.rules.base import rule
-from faasguard.rules.dep._common import DEP_FORMATS, audits
+from faasguard.rules.dep._function_audits import DEP_FORMATS, audits
 
 
 @rule(

@@ -47,7 +47,7 @@ from faasguard.deps.versions import NPM
 from faasguard.findings import Hit, Practice, Severity
 from faasguard.model import App
 from faasguard.rules.base import rule
-from faasguard.rules.dep._common import DEP_FORMATS, audit_manifests, audits
+from faasguard.rules.dep._function_audits import DEP_FORMATS, audit_manifests, audits
 
 OFFICIAL_HOSTS = {
     NPM: {"registry.npmjs.org", "registry.yarnpkg.com", "registry.npmjs.com"},
