@@ -60,6 +60,7 @@ def render_rule_markdown(rule: Rule) -> str:
         f"| CWE | {', '.join(rule.cwe) or '-'} |",
         f"| OWASP Serverless Top 10 | {', '.join(rule.owasp) or '-'} |",
         f"| Formats | {formats} |",
+        f"| Reads | {rule.source.value} |",
         "",
     ]
     for name in SECTIONS:

@@ -10,7 +10,7 @@ import pytest
 
 from faasguard.docs import REGENERATE, SECTIONS, generate, split_sections
 from faasguard.rules import all_rules
-from faasguard.rules.base import Rule
+from faasguard.rules.base import Rule, Source
 
 sys.path.insert(0, str(Path(__file__).parents[1]))
 from fixture_annotations import FIXTURES, fixture_dirs, read_annotations
@@ -72,6 +72,15 @@ def test_rule_module_is_named_after_the_rule(rule: Rule) -> None:
     module = rule.module.rsplit(".", 1)[1]
     expected = rule.name.replace("-", "_")
     assert module == expected, f"{rule.id} lives in {module}.py; name it {expected}.py"
+
+
+def test_what_rules_read() -> None:
+    # DEP rules read manifests, lockfiles and artifacts; PERM050-052 the handler code.
+    sources = {r.id: r.source for r in RULES}
+    assert {i for i, s in sources.items() if i.startswith("DEP0")} == {
+        i for i, s in sources.items() if s is Source.DEPENDENCIES
+    }
+    assert all(sources[i] is Source.CODE for i in ("PERM050", "PERM051", "PERM052"))
 
 
 def test_ids_and_names_are_unique() -> None:
