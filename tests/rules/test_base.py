@@ -51,7 +51,7 @@ def test_thresholds_are_read_only_and_rendered_once() -> None:
     assert page.count("## Thresholds") == 1
     assert "| `max_timeout_seconds` | 900 |" in page
     assert "| `ratio` | 0.5 |" in page and "| `unit` | MB |" in page
-    assert page.index("## Thresholds") < page.index("## References")
+    assert page.index("## What it finds") < page.index("## Thresholds") < page.index("## Why")
 
 
 def test_threshold_names_must_be_snake_case() -> None:

@@ -83,6 +83,36 @@ def test_what_rules_read() -> None:
     assert all(sources[i] is Source.CODE for i in ("PERM050", "PERM051", "PERM052"))
 
 
+def _spellings(value: int | float | str) -> list[str]:
+    """How a threshold could be repeated in prose: 900, 10240, 10,240, 0.9, 90 %."""
+    if isinstance(value, str):
+        return [value]
+    found = [f"{value:g}", str(value)]
+    if isinstance(value, int) and value >= 1000:
+        found.append(f"{value:,}")
+    if isinstance(value, float) and 0 < value < 1:
+        found += [f"{value * 100:g} %", f"{value * 100:g}%"]
+    return list(dict.fromkeys(found))
+
+
+@pytest.mark.parametrize(
+    "rule", [r for r in RULES if r.thresholds], ids=[r.id for r in RULES if r.thresholds]
+)
+def test_thresholds_are_written_once(rule: Rule) -> None:
+    # The page renders the thresholds; the docstring names them ("see Thresholds") without
+    # the numbers, which would go stale. The Example shows a user's configuration: exempt.
+    sections = split_sections(rule.doc)
+    prose = "\n".join([rule.title, *(text for name, text in sections.items() if name != "Example")])
+    assert "Thresholds" in prose, f"{rule.id} docstring should point at its Thresholds"
+    repeated = [
+        f"{key}={spelling}"
+        for key, value in rule.thresholds.items()
+        for spelling in _spellings(value)
+        if re.search(rf"(?<![\w.,-]){re.escape(spelling)}(?![\w,]|\.\d)", prose)
+    ]
+    assert not repeated, f"{rule.id} docstring repeats its thresholds {repeated}"
+
+
 def test_ids_and_names_are_unique() -> None:
     ids = [r.id for r in RULES]
     names = [r.name for r in RULES]
