@@ -8,20 +8,21 @@ from pathlib import Path
 
 import pytest
 
-from faasguard.docs import REGENERATE, SECTIONS, generate, split_sections
+from faasguard.docs import REGENERATE, SECTIONS, find_fixtures, generate, split_sections
 from faasguard.rules import all_rules
 from faasguard.rules.base import Rule, Source
 
 sys.path.insert(0, str(Path(__file__).parents[1]))
 from fixture_annotations import FIXTURES, fixture_dirs, read_annotations
 
-DOCS = Path(__file__).parents[2] / "docs" / "rules"
+REPO = Path(__file__).resolve().parents[2]
+DOCS = REPO / "docs" / "rules"
 RULES = all_rules()
 _KEBAB = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)+$")
 
 
 def test_docs_are_fresh() -> None:
-    pages = generate(RULES)
+    pages = generate(RULES, find_fixtures(REPO))
     stale = [
         name
         for name, content in pages.items()
@@ -117,6 +118,25 @@ def test_ids_and_names_are_unique() -> None:
     ids = [r.id for r in RULES]
     names = [r.name for r in RULES]
     assert len(ids) == len(set(ids)) and len(names) == len(set(names))
+
+
+def test_each_page_lists_the_fixtures_annotated_for_its_rule() -> None:
+    listed = {
+        (rule_id, f.path, f.expect, f.ok)
+        for rule_id, files in find_fixtures(REPO).items()
+        for f in files
+    }
+    counted: dict[tuple[str, str], list[int]] = {}
+    for directory in fixture_dirs():
+        notes = read_annotations(directory)
+        for index, table in enumerate((notes.expect, notes.ok)):
+            for (path, _), ids in table.items():
+                for rule_id in ids:
+                    key = (rule_id, path.relative_to(REPO).as_posix())
+                    counted.setdefault(key, [0, 0])[index] += 1
+    assert listed == {(r, p, e, o) for (r, p), (e, o) in counted.items()}
+    page = (DOCS / "TIME001.md").read_text(encoding="utf-8")
+    assert "| `tests/fixtures/sam/time/template.yaml` |" in page
 
 
 def _coverage() -> dict[tuple[str, str], set[str]]:
