@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from faasguard.config import ScanConfig
-from faasguard.engine import RULE_ERROR, run_rules
-from faasguard.findings import Hit, Practice, Severity
-from faasguard.model import App, Diagnostic, Function, Location
+from faasguard.engine import LOAD_ERROR, RULE_ERROR, exit_code, run_rules
+from faasguard.errors import ExitCode
+from faasguard.findings import Finding, Hit, Practice, Report, Severity
+from faasguard.model import App, Diagnostic, DiagnosticLevel, Function, Location
 from faasguard.rules.base import Rule
 
 
@@ -75,3 +76,38 @@ def test_severity_override_and_stable_fingerprint() -> None:
     [b] = run_rules(app_b, [_rule("CONF901", _working)], config, "/p", [])
     assert a.severity is Severity.HIGH
     assert a.fingerprint == b.fingerprint
+
+
+def _report(*, severity: Severity | None = None, diagnostic: Diagnostic | None = None) -> Report:
+    report = Report(root=".")
+    if severity is not None:
+        report.findings.append(
+            Finding(
+                rule_id="CONF001",
+                title="x",
+                severity=severity,
+                practice=Practice.P7,
+                message="x",
+                app="a",
+                location=Location(file="t.yaml", line=1),
+            )
+        )
+    if diagnostic is not None:
+        report.diagnostics.append(diagnostic)
+    return report
+
+
+def test_exit_code_policy() -> None:
+    medium = ScanConfig(fail_on=Severity.MEDIUM)
+    assert exit_code(_report(), medium) is ExitCode.CLEAN
+    assert exit_code(_report(severity=Severity.LOW), medium) is ExitCode.CLEAN
+    assert exit_code(_report(severity=Severity.HIGH), medium) is ExitCode.FINDINGS
+    load_error = Diagnostic(level=DiagnosticLevel.ERROR, message="bad YAML", code=LOAD_ERROR)
+    assert exit_code(_report(severity=Severity.HIGH, diagnostic=load_error), medium) == 2
+    # A failed rule or a warning only fails the run with --strict.
+    rule_error = Diagnostic(level=DiagnosticLevel.ERROR, message="boom", code=RULE_ERROR)
+    warning = Diagnostic(level=DiagnosticLevel.WARNING, message="expired ignore")
+    for diagnostic in (rule_error, warning):
+        assert exit_code(_report(diagnostic=diagnostic), medium) is ExitCode.CLEAN
+        strict = ScanConfig(fail_on=Severity.MEDIUM, strict=True)
+        assert exit_code(_report(diagnostic=diagnostic), strict) is ExitCode.ERROR

@@ -30,8 +30,9 @@ TODAY = dt.date(2026, 12, 7)
 
 
 def _project(report: Any, tmp: Path) -> list[str]:
-    """The report as sorted JSON lines of what a user sees (the temporary directory of the
-    run is written as ``<tmp>``)."""
+    """The report as sorted JSON lines of what a user sees; the run's temporary directory,
+    the corpus and this checkout are written as ``<tmp>``, ``<corpus>`` and ``<repo>`` so
+    that the golden files hold wherever the repository is cloned."""
     rows: list[str] = []
     for f in report.findings:
         rows.append(
@@ -65,7 +66,10 @@ def _project(report: Any, tmp: Path) -> list[str]:
                 sort_keys=True,
             )
         )
-    return sorted(r.replace(str(tmp), "<tmp>") for r in rows)
+    places = ((str(tmp), "<tmp>"), (str(CORPUS), "<corpus>"), (str(ROOT), "<repo>"))
+    for old, new in places:
+        rows = [r.replace(old, new) for r in rows]
+    return sorted(rows)
 
 
 def _check(name: str, paths: list[str], tmp_path: Path) -> None:

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -95,6 +95,63 @@ class ScanConfig:
     db_path: str | None = None
     db_max_age_days: int = 7
 
+    @classmethod
+    def from_options(
+        cls,
+        root: str,
+        *,
+        config_file: Path | None = None,
+        find_config: bool = True,
+        cache: bool = True,
+        fail_on: str | None = None,
+        select: Sequence[str] | None = None,
+        ignore: Sequence[str] | None = None,
+        baseline: str | None = None,
+        db_path: str | None = None,
+        stage: str | None = None,
+        variables: Sequence[str] | None = None,
+        parameters: Sequence[str] | None = None,
+        strict: bool = False,
+        jobs: int = 0,
+    ) -> ScanConfig:
+        """The configuration of a run from command-line options, merged over the config file.
+
+        ``root`` is the scanned root: the cache lives below it (unless ``cache`` is off), the
+        loaders may read files anywhere below it, and the config file is searched from it
+        upwards when ``config_file`` is not given and ``find_config`` is on. Options given
+        (not ``None``, not empty) win over the file; ``ignore`` adds to the file's
+        ``ignore-rules``. ``select`` and ``ignore`` take ids or prefixes, comma-separated.
+        ``variables`` and ``parameters`` are ``NAME=VALUE`` strings (``--var``, ``--param``).
+        Raises :class:`UsageError` naming the option or file at fault.
+        """
+        config = cls(cache_dir=None if not cache else str(Path(root) / ".faasguard" / "cache"))
+        config_path = config_file or (find_config_file(Path(root)) if find_config else None)
+        if config_path is not None:
+            if not config_path.is_file():
+                raise UsageError(f"configuration file not found: {config_path}")
+            config = apply_config_file(config, read_config_file(config_path), str(config_path))
+        load = LoadOptions(
+            stage=stage,
+            variables=parse_assignments(variables, "--var"),
+            parameters=parse_assignments(parameters, "--param"),
+            root=root,
+        )
+        config = replace(config, load=load, strict=strict, jobs=jobs)
+        if fail_on is not None:
+            try:
+                config = replace(config, fail_on=Severity.parse(fail_on))
+            except ValueError as exc:
+                raise UsageError(str(exc)) from None
+        if select:
+            config = replace(config, select=_option_ids(select))
+        if ignore:
+            config = replace(config, ignore_rules=config.ignore_rules + _option_ids(ignore))
+        if baseline is not None:
+            config = replace(config, baseline=baseline)
+        if db_path is not None:
+            config = replace(config, db_path=db_path)
+        return config
+
     def rule_enabled(self, rule_id: str) -> bool:
         """Whether ``rule_id`` passes ``select`` and ``ignore_rules`` (ids or prefixes)."""
         if self.select and not any(rule_id.startswith(s) for s in self.select):
@@ -137,7 +194,7 @@ def read_config_file(path: Path) -> dict[str, Any]:
 
 def apply_config_file(config: ScanConfig, table: Mapping[str, Any], source: str) -> ScanConfig:
     """``config`` updated with the settings of a config-file table (file values first;
-    command-line values are applied afterwards by the CLI and win)."""
+    command-line values are applied afterwards by :meth:`ScanConfig.from_options` and win)."""
     known = {
         "fail-on",
         "select",
@@ -180,6 +237,13 @@ def apply_config_file(config: ScanConfig, table: Mapping[str, Any], source: str)
             raise UsageError(f"{source}: db-max-age-days must be a whole number of days")
         updates["db_max_age_days"] = age
     return replace(config, **updates)
+
+
+def _option_ids(values: Sequence[str]) -> tuple[str, ...]:
+    """Rule ids or prefixes of repeatable, comma-separated options (``--select A,B``)."""
+    return tuple(
+        part.strip().upper() for value in values for part in value.split(",") if part.strip()
+    )
 
 
 def _severity(value: object, where: str) -> Severity:
@@ -240,7 +304,7 @@ def _strings(value: object, where: str) -> list[str]:
     raise UsageError(f"{where}: expected a string or a list of strings")
 
 
-def parse_assignments(values: list[str] | None, option: str) -> dict[str, str]:
+def parse_assignments(values: Sequence[str] | None, option: str) -> dict[str, str]:
     """``["A=1", "B=x=y"]`` → ``{"A": "1", "B": "x=y"}``; :class:`UsageError` otherwise."""
     result: dict[str, str] = {}
     for value in values or []:

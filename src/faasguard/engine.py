@@ -22,7 +22,7 @@ from pathlib import Path
 
 from faasguard.config import LoadOptions, ScanConfig
 from faasguard.context import collecting_notes, using_config
-from faasguard.errors import UsageError
+from faasguard.errors import ExitCode, UsageError
 from faasguard.findings import AppSummary, Finding, Hit, Report, fingerprint
 from faasguard.loaders import Candidate, load, prepare
 from faasguard.loaders.discovery import discover
@@ -31,7 +31,7 @@ from faasguard.model import App, Diagnostic, DiagnosticLevel, Location, Suppress
 from faasguard.rules import all_rules
 from faasguard.rules.base import Rule
 
-#: Diagnostic codes the CLI uses to pick exit codes.
+#: Diagnostic codes :func:`exit_code` tells apart.
 LOAD_ERROR = "load-error"
 RULE_ERROR = "rule-error"
 
@@ -126,6 +126,21 @@ def scan(
     report.findings.sort(key=lambda f: (f.location.file, f.location.line, f.rule_id, f.fingerprint))
     report.duration_seconds = time.perf_counter() - started
     return report
+
+
+def exit_code(report: Report, config: ScanConfig) -> ExitCode:
+    """The exit status of a scan: :attr:`~ExitCode.ERROR` when an input could not be loaded,
+    or (``strict``) when a rule failed or a warning was raised; otherwise
+    :attr:`~ExitCode.FINDINGS` when a finding is at or above ``fail_on``; else clean."""
+    if any(d.level is DiagnosticLevel.ERROR and d.code != RULE_ERROR for d in report.diagnostics):
+        return ExitCode.ERROR
+    if config.strict and any(
+        d.level in (DiagnosticLevel.ERROR, DiagnosticLevel.WARNING) for d in report.diagnostics
+    ):
+        return ExitCode.ERROR
+    if any(f.severity >= config.fail_on for f in report.findings):
+        return ExitCode.FINDINGS
+    return ExitCode.CLEAN
 
 
 def _today() -> dt.date:

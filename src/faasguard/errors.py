@@ -1,6 +1,22 @@
-"""Exceptions faasguard raises for bad input. Each carries the file and line it is about."""
+"""Exceptions faasguard raises for bad input, and the exit codes of the command line.
+
+Each exception carries the file and line it is about.
+"""
 
 from __future__ import annotations
+
+import enum
+
+
+class ExitCode(enum.IntEnum):
+    """What a faasguard command's exit status means (the same for every command)."""
+
+    #: nothing at or above the threshold
+    CLEAN = 0
+    #: findings (vulnerable packages, alerts) at or above the threshold
+    FINDINGS = 1
+    #: wrong usage, or an input that could not be loaded
+    ERROR = 2
 
 
 class FaasguardError(Exception):

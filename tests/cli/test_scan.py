@@ -1,4 +1,4 @@
-"""The command line as a user (and a CI job) sees it: output, files, exit codes."""
+"""``faasguard scan`` as a user (and a CI job) sees it: output, files, exit codes."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 from faasguard.cli import app
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 SHOP = REPO / "examples" / "shop"
 runner = CliRunner()
 
@@ -200,17 +200,6 @@ def test_tampered_cache_entry_is_ignored(tmp_path: Path) -> None:
     entry.write_bytes(b"\x00" * 32 + b"not a pickle signed by this user")
     code, output = _scan(str(project), "--format", "json", "--select", "TIME002")
     assert code == 1 and json.loads(output)["findings"]
-
-
-def test_rules_list_and_doc() -> None:
-    result = runner.invoke(app, ["rules"])
-    assert result.exit_code == 0 and "TIME002" in result.output
-    result = runner.invoke(app, ["rules", "time002"])
-    assert result.exit_code == 0
-    for section in ("What it finds:", "Why it matters:", "How to fix:"):
-        assert section in result.output
-    result = runner.invoke(app, ["rules", "NOPE999"])
-    assert result.exit_code == 2
 
 
 @pytest.mark.parametrize("fmt", ["text", "markdown"])

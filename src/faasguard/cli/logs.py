@@ -6,16 +6,20 @@ CLI stays cheap.
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
+import json
+import signal
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from faasguard.cli.common import ExitCode, fail, require_paths, usage_errors, write_output
+
 if TYPE_CHECKING:
     from faasguard.logs.analyze import AnalyzeConfig
-
-EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
 logs_app = typer.Typer(
     name="logs",
@@ -25,25 +29,13 @@ logs_app = typer.Typer(
 )
 
 
-def register(app: typer.Typer) -> None:
-    """Add the ``logs`` command group to the main CLI."""
-    app.add_typer(logs_app, name="logs")
-
-
-def _fail(message: str) -> typer.Exit:
-    typer.echo(f"faasguard: error: {message}", err=True)
-    return typer.Exit(EXIT_ERROR)
-
-
 def _epoch_ms(text: str | None, option: str) -> int | None:
     if text is None:
         return None
-    import datetime as dt  # noqa: PLC0415
-
     try:
         value = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
-        raise _fail(f"{option} must be an ISO date or time, got '{text}'") from None
+        raise fail(f"{option} must be an ISO date or time, got '{text}'") from None
     if value.tzinfo is None:
         value = value.replace(tzinfo=dt.UTC)
     return int(value.timestamp() * 1000)
@@ -60,8 +52,8 @@ def _config(
     region: str | None,
     architecture: str | None,
 ) -> AnalyzeConfig:
-    from faasguard.logs.analyze import AnalyzeConfig  # noqa: PLC0415
-    from faasguard.logs.pipeline import Options  # noqa: PLC0415
+    from faasguard.logs.analyze import AnalyzeConfig  # noqa: PLC0415 - start-up speed
+    from faasguard.logs.pipeline import Options  # noqa: PLC0415 - start-up speed
 
     options = Options(
         function_name=function_name,
@@ -102,7 +94,7 @@ Arch = Annotated[str | None, typer.Option(help="x86_64 or arm64 for prices.")]
 def _progress() -> Any:
     if not sys.stderr.isatty():
         return None, None
-    from rich.progress import Progress  # noqa: PLC0415
+    from rich.progress import Progress  # noqa: PLC0415 - start-up speed
 
     bar = Progress(transient=True)
     task = bar.add_task("reading logs", total=None)
@@ -149,40 +141,57 @@ def analyze(
     SOURCES may be s3://bucket/prefix (a CloudWatch Logs export), read with the standard
     AWS credential chain.
     """
-    import json  # noqa: PLC0415
-
-    from faasguard.logs.analyze import analyze as run  # noqa: PLC0415
-    from faasguard.logs.analyze import log_rules  # noqa: PLC0415
+    from faasguard.logs.analyze import log_rules  # noqa: PLC0415 - start-up speed
 
     if engine == "embedded":
-        from faasguard.logs.pipeline import start_compiling  # noqa: PLC0415
+        from faasguard.logs.pipeline import start_compiling  # noqa: PLC0415 - start-up speed
 
         start_compiling()  # without the GIL, while the imports and discovery below run
-    from faasguard.findings import Severity  # noqa: PLC0415
-    from faasguard.report import FORMATS, render  # noqa: PLC0415
+    from faasguard.findings import Severity  # noqa: PLC0415 - start-up speed
+    from faasguard.report import FORMATS, render  # noqa: PLC0415 - start-up speed
+    from faasguard.report.log_functions import render_function_summary  # noqa: PLC0415 - start-up speed
 
     if output_format not in FORMATS:
-        raise _fail(f"unknown --format '{output_format}' (expected one of: {', '.join(FORMATS)})")
+        raise fail(f"unknown --format '{output_format}' (expected one of: {', '.join(FORMATS)})")
     if engine not in ("embedded", "spark"):
-        raise _fail(f"unknown --engine '{engine}' (expected embedded or spark)")
-    remote = [_s3_uri(p) for p in sources if _is_s3(p)]
-    missing = [str(p) for p in sources if not _is_s3(p) and not p.exists()]
-    if missing:
-        raise _fail(f"path not found: {', '.join(missing)}")
-    try:
+        raise fail(f"unknown --engine '{engine}' (expected embedded or spark)")
+    require_paths(p for p in sources if not _is_s3(p))
+    with usage_errors():
         threshold = Severity.parse(fail_on)
-    except ValueError as exc:
-        raise _fail(str(exc)) from None
-    if app_path is not None and not app_path.exists():
-        raise _fail(f"--app path not found: {app_path}")
-    import dataclasses  # noqa: PLC0415
-    import tempfile  # noqa: PLC0415
-
+    if app_path is not None:
+        require_paths([app_path], "--app path")
     config = _config(
         since, until, function, function_name, history, no_history, jobs, region, architecture
     )
     apps = tuple(_load_apps(app_path)) if app_path is not None else ()
     config = dataclasses.replace(config, engine=engine, master=master, apps=apps)
+    result = _analyze(sources, config, endpoint_url)
+    if output_format == "json":
+        from faasguard.report.json import to_dict  # noqa: PLC0415 - start-up speed
+
+        body = to_dict(result.report)
+        body["functions"] = result.summary
+        text = json.dumps(body, indent=2) + "\n"
+    else:
+        color = output is None and sys.stdout.isatty()
+        text = render(output_format, result.report, rules=list(log_rules()), color=color)
+        if output_format in ("text", "markdown"):
+            markdown = output_format == "markdown"
+            text += render_function_summary(result.summary, markdown=markdown)
+    write_output(text, output, f"{len(result.report.findings)} finding(s)")
+    if any(f.severity >= threshold for f in result.report.findings):
+        raise typer.Exit(ExitCode.FINDINGS)
+    raise typer.Exit(ExitCode.CLEAN)
+
+
+def _analyze(sources: list[Path], config: AnalyzeConfig, endpoint_url: str | None) -> Any:
+    """The analysis of local and ``s3://`` sources (downloaded to a temporary directory and
+    shown under their ``s3://`` names), with a progress bar on an interactive terminal."""
+    import tempfile  # noqa: PLC0415 - start-up speed
+
+    from faasguard.logs.analyze import analyze as run  # noqa: PLC0415 - start-up speed
+
+    remote = [_s3_uri(p) for p in sources if _is_s3(p)]
     bar, update = _progress()
     with tempfile.TemporaryDirectory(prefix="faasguard-s3-") as download:
         local = {str(p): str(p) for p in sources if not _is_s3(p)}  # shown name -> path
@@ -191,35 +200,13 @@ def analyze(
         try:
             result = run(list(local.values()), config, update)
         except RuntimeError as exc:  # SparkUnavailableError: no PySpark, no Java
-            raise _fail(str(exc)) from None
+            raise fail(str(exc)) from None
         finally:
             if bar is not None:
                 bar.stop()
         if remote:
             _show_s3_names(result.report, {v: k for k, v in local.items() if k in remote})
-    rules = list(log_rules())
-    if output_format == "json":
-        from faasguard.report.json import to_dict  # noqa: PLC0415
-
-        body = to_dict(result.report)
-        body["functions"] = result.summary
-        text = json.dumps(body, indent=2) + "\n"
-    else:
-        text = render(
-            output_format, result.report, rules=rules, color=output is None and sys.stdout.isatty()
-        )
-        if output_format in ("text", "markdown"):
-            text += _summary_table(result.summary, markdown=output_format == "markdown")
-    if output is not None:
-        output.write_text(text, encoding="utf-8")
-        typer.echo(
-            f"faasguard: {len(result.report.findings)} finding(s) written to {output}", err=True
-        )
-    else:
-        sys.stdout.write(text)
-    if any(f.severity >= threshold for f in result.report.findings):
-        raise typer.Exit(EXIT_FINDINGS)
-    raise typer.Exit(EXIT_CLEAN)
+    return result
 
 
 EndpointUrl = Annotated[
@@ -239,9 +226,9 @@ def _s3_uri(path: Path) -> str:
 
 def _download(uris: list[str], into: Path, endpoint_url: str | None) -> dict[str, str]:
     """Each ``s3://`` source copied below ``into``: source URI -> local directory."""
-    from botocore.exceptions import BotoCoreError, ClientError  # noqa: PLC0415
+    from botocore.exceptions import BotoCoreError, ClientError  # noqa: PLC0415 - start-up speed
 
-    from faasguard.logs.aws_logs import AwsOptions, download_prefix  # noqa: PLC0415
+    from faasguard.logs.aws_logs import AwsOptions, download_prefix  # noqa: PLC0415 - start-up speed
 
     options = AwsOptions(endpoint_url=endpoint_url)
     local = {}
@@ -249,13 +236,12 @@ def _download(uris: list[str], into: Path, endpoint_url: str | None) -> dict[str
         try:
             local[uri] = str(download_prefix(uri, into, options))
         except (BotoCoreError, ClientError, ValueError) as exc:
-            raise _fail(f"cannot read {uri}: {exc}") from None
+            raise fail(f"cannot read {uri}: {exc}") from None
     return local
 
 
 def _show_s3_names(report: Any, uri_of: dict[str, str]) -> None:
     """Findings and diagnostics name ``s3://bucket/key``, not the temporary download."""
-    import dataclasses  # noqa: PLC0415
 
     def rename(text: str) -> str:
         for local, uri in uri_of.items():
@@ -288,57 +274,6 @@ def _show_s3_names(report: Any, uri_of: dict[str, str]) -> None:
     report.root = "."
 
 
-def _summary_table(rows: list[dict[str, Any]], *, markdown: bool) -> str:
-    header = (
-        "function",
-        "invocations",
-        "errors",
-        "timeouts",
-        "cold",
-        "p50 ms",
-        "p99 ms",
-        "max ms",
-        "cost $",
-    )
-    data = [
-        (
-            r["function"],
-            str(r["invocations"]),
-            str(r["errors"]),
-            str(r["timeouts"]),
-            str(r["cold_starts"]),
-            str(r["p50_ms"]),
-            str(r["p99_ms"]),
-            str(r["max_ms"]),
-            f"{r['cost_usd']:.4f}",
-        )
-        for r in rows
-    ]
-    if markdown:
-        lines = [
-            "",
-            "## Functions",
-            "",
-            "| " + " | ".join(header) + " |",
-            "|" + "---|" * len(header),
-        ]
-        lines += ["| " + " | ".join(row) + " |" for row in data]
-        return "\n".join(lines) + "\n"
-    widths = [
-        max(len(h), *(len(row[i]) for row in data)) if data else len(h)
-        for i, h in enumerate(header)
-    ]
-    lines = [
-        "",
-        "Functions:",
-        "  " + "  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)),
-    ]
-    lines += [
-        "  " + "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) for row in data
-    ]
-    return "\n".join(lines) + "\n"
-
-
 @logs_app.command()
 def suggest(
     sources: Sources,
@@ -358,22 +293,19 @@ def suggest(
     architecture: Arch = None,
 ) -> None:
     """Right-size timeouts and memory and show the denial-of-wallet exposure."""
-    import json  # noqa: PLC0415
 
-    from faasguard.logs.diagnostics import DiagnosticCounter  # noqa: PLC0415
-    from faasguard.logs.engines import get_engine  # noqa: PLC0415
-    from faasguard.logs.ingest import discover  # noqa: PLC0415
-    from faasguard.logs.suggest import render_patch, render_text  # noqa: PLC0415
-    from faasguard.logs.suggest import suggest as compute  # noqa: PLC0415
+    from faasguard.logs.diagnostics import DiagnosticCounter  # noqa: PLC0415 - start-up speed
+    from faasguard.logs.engines import get_engine  # noqa: PLC0415 - start-up speed
+    from faasguard.logs.ingest import discover  # noqa: PLC0415 - start-up speed
+    from faasguard.logs.suggest import render_patch, render_text  # noqa: PLC0415 - start-up speed
+    from faasguard.logs.suggest import suggest as compute  # noqa: PLC0415 - start-up speed
 
     if output_format not in ("text", "json", "sam", "serverless", "terraform"):
-        raise _fail(
+        raise fail(
             f"unknown --format '{output_format}' (expected text, json, sam, "
             "serverless or terraform)"
         )
-    missing = [str(p) for p in sources if not p.exists()]
-    if missing:
-        raise _fail(f"path not found: {', '.join(missing)}")
+    require_paths(sources)
     apps = _load_apps(app_path) if app_path is not None else []
     config = _config(since, until, function, function_name, None, True, jobs, region, architecture)
     counter = DiagnosticCounter()
@@ -390,12 +322,11 @@ def suggest(
 
 
 def _load_apps(path: Path) -> list[Any]:
-    from faasguard.config import ScanConfig  # noqa: PLC0415
-    from faasguard.engine import load_all, scan_root  # noqa: PLC0415
-    from faasguard.loaders.discovery import discover  # noqa: PLC0415
+    from faasguard.config import ScanConfig  # noqa: PLC0415 - start-up speed
+    from faasguard.engine import load_all, scan_root  # noqa: PLC0415 - start-up speed
+    from faasguard.loaders.discovery import discover  # noqa: PLC0415 - start-up speed
 
-    if not path.exists():
-        raise _fail(f"--app path not found: {path}")
+    require_paths([path], "--app path")
     root = scan_root([str(path)])
     return load_all(discover([str(path)]), ScanConfig(cache_dir=None), root=root)
 
@@ -416,15 +347,15 @@ def generate(
     ] = "mixed",
 ) -> None:
     """Write realistic Lambda and CloudTrail logs with injected incidents (ground truth)."""
-    from faasguard.logs.generator import FORMATS, parse_size  # noqa: PLC0415
-    from faasguard.logs.generator import generate as run  # noqa: PLC0415
+    from faasguard.logs.generator import FORMATS, parse_size  # noqa: PLC0415 - start-up speed
+    from faasguard.logs.generator import generate as run  # noqa: PLC0415 - start-up speed
 
     if output_format not in FORMATS:
-        raise _fail(f"unknown --format '{output_format}' (expected one of: {', '.join(FORMATS)})")
+        raise fail(f"unknown --format '{output_format}' (expected one of: {', '.join(FORMATS)})")
     try:
         size_bytes = parse_size(size)
     except ValueError:
-        raise _fail(f"--size must look like 100MB or 1GB, got '{size}'") from None
+        raise fail(f"--size must look like 100MB or 1GB, got '{size}'") from None
     truth = run(out, size=size_bytes, seed=seed, container=output_format)
     typer.echo(
         f"faasguard: wrote {truth['bytes'] / 1e6:.1f} MB of logs and "
@@ -464,19 +395,17 @@ def watch(
 
     Exit code with --once: 1 when alerts were sent, 0 when none, 2 on AWS or sink errors.
     """
-    import signal  # noqa: PLC0415
-
-    from faasguard.logs.aws_logs import AwsOptions  # noqa: PLC0415
-    from faasguard.logs.sinks import parse_sink  # noqa: PLC0415
-    from faasguard.logs.watch import WatchConfig, Watcher, stderr_log  # noqa: PLC0415
+    from faasguard.logs.aws_logs import AwsOptions  # noqa: PLC0415 - start-up speed
+    from faasguard.logs.sinks import parse_sink  # noqa: PLC0415 - start-up speed
+    from faasguard.logs.watch import WatchConfig, Watcher, stderr_log  # noqa: PLC0415 - start-up speed
 
     if poll <= 0 or retain <= 0:
-        raise _fail("--poll and --retain must be positive")
+        raise fail("--poll and --retain must be positive")
     aws = AwsOptions(region=region, endpoint_url=endpoint_url)
     try:
         target = parse_sink(sink, aws)
     except ValueError as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
     config = WatchConfig(
         log_groups=tuple(log_group),
         state=str(state),
@@ -496,11 +425,11 @@ def watch(
     try:
         watcher = Watcher(config, target, stderr_log)
     except Exception as exc:  # duckdb lock held by another watcher, unreadable state
-        raise _fail(f"cannot open {state}: {exc}") from None
+        raise fail(f"cannot open {state}: {exc}") from None
     try:
         sent = watcher.run(once=once, stop=lambda: bool(stopping))
     finally:
         watcher.close()
     if watcher.errors and once:
-        raise typer.Exit(EXIT_ERROR)
-    raise typer.Exit(EXIT_FINDINGS if once and sent else EXIT_CLEAN)
+        raise typer.Exit(ExitCode.ERROR)
+    raise typer.Exit(ExitCode.FINDINGS if once and sent else ExitCode.CLEAN)

@@ -1,0 +1,5 @@
+"""``python -m faasguard.cli``."""
+
+from faasguard.cli import main
+
+main()

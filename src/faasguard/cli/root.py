@@ -1,0 +1,59 @@
+"""The ``faasguard`` command: the root app, every command registered on it, and :func:`main`.
+
+Each command lives in its own module of :mod:`faasguard.cli` and imports its heavy modules
+inside the command, so building the whole command line stays instant.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+from faasguard import __version__
+from faasguard.cli import data, db, deps, iam, logs, rules, sbom, scan
+
+app = typer.Typer(
+    name="faasguard",
+    help="Serverless security toolkit: finds the seven classic serverless mistakes.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"faasguard {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Show the version."),
+    ] = False,
+) -> None:
+    """faasguard: serverless security from template to runtime."""
+
+
+# In the order ``faasguard --help`` lists them.
+app.command()(scan.scan)
+app.command()(rules.rules)
+app.add_typer(iam.iam_app, name="iam")
+app.add_typer(data.data_app, name="data")
+app.add_typer(db.db_app, name="db")
+app.command("deps")(deps.deps)
+app.command("sbom")(sbom.sbom)
+app.add_typer(logs.logs_app, name="logs")
+
+
+def main() -> None:
+    """Console-script entry point."""
+    if sys.argv[1:] in (["--version"], ["-V"]):
+        sys.stdout.write(f"faasguard {__version__}\n")
+        return
+    app()
