@@ -2,7 +2,7 @@
 
 Two inputs:
 
-1. a synthetic SAM app (``tests/iamusage/iamusage_synthetic.py``, fixed shape) with 30
+1. a synthetic SAM app (``tests/iam/iamusage_synthetic.py``, fixed shape) with 30
    functions, half Python and half Node.js, each a handler plus helper modules — several
    thousand lines of code; the analysis must find exactly the generated calls;
 2. every function of ``../shared/corpus`` (real templates; most have no handler code next
@@ -27,7 +27,7 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "tests" / "iamusage"))
+sys.path.insert(0, str(REPO / "tests" / "iam"))
 BEGIN, END = "<!-- iam_usage:begin -->", "<!-- iam_usage:end -->"
 
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
+
+# One grammar for the annotations: the rule docs list the same files (faasguard.docs).
+from faasguard.docs import ANNOTATED_SUFFIXES, read_file_annotations
 
 FIXTURES = Path(__file__).parent / "fixtures"
 FORMATS = ("sam", "serverless", "terraform")
@@ -14,23 +16,6 @@ LOADER_OF_FORMAT = {
     "serverless": "faasguard.loaders.serverless",
     "terraform": "faasguard.loaders.terraform",
 }
-ANNOTATED_SUFFIXES = (
-    ".yml",
-    ".yaml",
-    ".json",
-    ".tf",
-    ".tfvars",
-    ".txt",
-    ".lock",
-    ".toml",
-    # Handler code (taint and code rules): ``# expect:`` in Python, ``// expect:`` in JS/TS.
-    ".py",
-    ".js",
-    ".mjs",
-    ".cjs",
-    ".ts",
-)
-_MARK = re.compile(r"(?:#|//)\s*(expect|ok):\s*([A-Z]+\d{3}(?:\s*,\s*[A-Z]+\d{3})*)")
 
 
 @dataclass
@@ -63,10 +48,7 @@ def read_annotations(directory: Path) -> Annotations:
     for path in sorted(directory.rglob("*")):
         if not path.is_file() or path.suffix not in ANNOTATED_SUFFIXES:
             continue
-        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-            for kind, ids in _MARK.findall(line):
-                target = found.expect if kind == "expect" else found.ok
-                target.setdefault((path.resolve(), number), set()).update(
-                    i.strip() for i in ids.split(",")
-                )
+        for number, kind, ids in read_file_annotations(path):
+            target = found.expect if kind == "expect" else found.ok
+            target.setdefault((path.resolve(), number), set()).update(ids)
     return found

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
+from types import MappingProxyType
 
 import pytest
 from report_sample import RULES
 
-from faasguard.report.common import doc_sections, relative_path, rule_markdown
+from faasguard.report.common import (
+    doc_sections,
+    relative_path,
+    rule_help_markdown,
+    rule_help_text,
+    rule_markdown,
+)
 
 
 def test_relative_path_under_root() -> None:
@@ -54,3 +62,18 @@ def test_rule_markdown_of_sample_rule_has_every_section() -> None:
     markdown = rule_markdown(RULES[0].doc)
     for heading in ("What it finds", "Why it matters", "Example", "How to fix", "References"):
         assert f"### {heading}" in markdown
+
+
+def test_rule_help_lists_thresholds_the_docstring_points_at() -> None:
+    plain = RULES[0]
+    assert rule_help_text(plain) == plain.doc.strip()
+    assert rule_help_markdown(plain) == rule_markdown(plain.doc)
+    limited = dataclasses.replace(
+        plain, thresholds=MappingProxyType({"max_timeout_seconds": 900, "unit": "MB"})
+    )
+    assert rule_help_text(limited).endswith(
+        "\n\nThresholds:\n  max_timeout_seconds: 900\n  unit: MB"
+    )
+    assert rule_help_markdown(limited).endswith(
+        "### Thresholds\n\n- `max_timeout_seconds`: 900\n- `unit`: MB\n"
+    )

@@ -17,7 +17,7 @@ from pathlib import PurePath, PurePosixPath
 
 from faasguard.findings import Finding, Practice, Report, Severity
 from faasguard.model import Diagnostic, DiagnosticLevel, Location
-from faasguard.rules.base import Rule
+from faasguard.rules.base import Rule, ThresholdValue
 
 #: Severities from the most to the least severe: the order every table uses.
 SEVERITIES_DESCENDING: tuple[Severity, ...] = tuple(sorted(Severity, reverse=True))
@@ -240,6 +240,30 @@ def rule_markdown(doc: str) -> str:
                 body = f"```\n{body}\n```"
         parts.append(body if name == "summary" else f"### {name}\n\n{body}")
     return "\n\n".join(parts) + "\n" if parts else ""
+
+
+def format_threshold(value: ThresholdValue) -> str:
+    """A threshold value as shown to users: numbers as Python writes them, words verbatim."""
+    return value if isinstance(value, str) else repr(value)
+
+
+def rule_help_text(rule: Rule) -> str:
+    """A rule's documentation as plain text, its thresholds appended (the docstring says
+    "see Thresholds" and never repeats them)."""
+    text = rule.doc.strip() or rule.title
+    if not rule.thresholds:
+        return text
+    listed = "\n".join(f"  {k}: {format_threshold(v)}" for k, v in rule.thresholds.items())
+    return f"{text}\n\nThresholds:\n{listed}"
+
+
+def rule_help_markdown(rule: Rule) -> str:
+    """:func:`rule_markdown` of the rule's docstring with a "Thresholds" section."""
+    text = rule_markdown(rule.doc) or rule.title
+    if not rule.thresholds:
+        return text
+    listed = "\n".join(f"- `{k}`: {format_threshold(v)}" for k, v in rule.thresholds.items())
+    return f"{text.rstrip()}\n\n### Thresholds\n\n{listed}\n"
 
 
 def rule_description(rule: Rule) -> str:

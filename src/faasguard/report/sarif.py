@@ -32,7 +32,8 @@ from faasguard.model import Diagnostic, DiagnosticLevel, Location
 from faasguard.report.common import (
     place,
     rule_description,
-    rule_markdown,
+    rule_help_markdown,
+    rule_help_text,
     rules_by_id,
     sorted_diagnostics,
     sorted_findings,
@@ -152,14 +153,16 @@ def _descriptor(registered: Rule) -> dict[str, Any]:
         properties["cwe"] = list(registered.cwe)
     if registered.owasp:
         properties["owasp"] = list(registered.owasp)
+    if registered.thresholds:
+        properties["thresholds"] = dict(registered.thresholds)
     return {
         "id": registered.id,
         "name": registered.name,
         "shortDescription": {"text": registered.title},
         "fullDescription": {"text": rule_description(registered)},
         "help": {
-            "text": registered.doc.strip() or registered.title,
-            "markdown": rule_markdown(registered.doc) or registered.title,
+            "text": rule_help_text(registered),
+            "markdown": rule_help_markdown(registered),
         },
         "helpUri": registered.help_uri,
         "defaultConfiguration": {"level": LEVELS[registered.severity]},

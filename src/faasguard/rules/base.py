@@ -19,7 +19,10 @@ A rule module looks like this (see ``docs/rules`` and the README for the full gu
         ...
 
 The module docstring is the rule's documentation: its first line is the title, the rest
-is rendered by ``faasguard rules ID`` and into ``docs/rules/ID.md``.
+is rendered by ``faasguard rules ID`` and into ``docs/rules/ID.md``. A rule with tunable
+numbers declares them once with :func:`thresholds` and passes them as ``thresholds=``; its
+check reads them from that mapping, the generated page lists them under "Thresholds", and
+the docstring says "see Thresholds" instead of repeating them.
 """
 
 from __future__ import annotations
@@ -28,13 +31,44 @@ import enum
 import inspect
 import re
 import sys
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import TypeVar
 
 from faasguard.findings import Hit, Practice, Severity
 from faasguard.model import App
 
 Check = Callable[[App], Iterable[Hit]]
+
+#: A threshold's value: a number a rule compares with, or a word (a unit, a mode).
+ThresholdValue = int | float | str
+_V = TypeVar("_V", bound=ThresholdValue)
+
+_NO_THRESHOLDS: Mapping[str, ThresholdValue] = MappingProxyType({})
+
+
+def thresholds(**values: _V) -> Mapping[str, _V]:
+    """A rule's tunable numbers as a read-only mapping, written once in the rule module.
+
+    The module passes it to :func:`rule` (which renders it in the rule's documentation)
+    and its check reads the numbers from it, so neither the code nor the docstring repeats
+    them::
+
+        LIMITS = thresholds(max_timeout_seconds=900)
+
+        @rule(id="TIME002", ..., thresholds=LIMITS)
+        def check(app: App) -> Iterator[Hit]:
+            if function.timeout >= LIMITS["max_timeout_seconds"]: ...
+
+    Keys are snake_case names that say the unit (``_seconds``, ``_mb``, ``_percent``).
+    Values of one type keep that type for the check (``Mapping[str, int]`` above); a mix
+    of numbers and words needs the annotation ``Mapping[str, ThresholdValue]``.
+    """
+    for key in values:
+        if not _THRESHOLD_KEY.match(key):
+            raise ValueError(f"threshold name {key!r} must be snake_case")
+    return MappingProxyType(dict(values))
 
 
 class Source(enum.StrEnum):
@@ -54,6 +88,7 @@ class Source(enum.StrEnum):
 ALL_FORMATS: tuple[str, ...] = ("sam", "serverless", "terraform")
 
 _ID_PATTERN = re.compile(r"^(PERM|TRIG|DEP|DEPLOY|TIME|LOG|CODE|CONF)\d{3}$")
+_THRESHOLD_KEY = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -71,6 +106,10 @@ class Rule:
     owasp: tuple[str, ...] = ()
     formats: tuple[str, ...] = ALL_FORMATS
     source: Source = Source.TEMPLATE
+    #: The rule's tunable numbers by name (read-only); rendered once in its documentation.
+    thresholds: Mapping[str, ThresholdValue] = field(
+        default_factory=lambda: _NO_THRESHOLDS, hash=False
+    )
     module: str = ""
 
     @property
@@ -94,10 +133,19 @@ def rule(
     owasp: tuple[str, ...] = (),
     formats: tuple[str, ...] = ALL_FORMATS,
     source: Source = Source.TEMPLATE,
+    thresholds: Mapping[str, ThresholdValue] = _NO_THRESHOLDS,
 ) -> Callable[[Check], Check]:
-    """Register ``check`` as a rule; the calling module's docstring is its documentation."""
+    """Register ``check`` as a rule; the calling module's docstring is its documentation.
+
+    ``thresholds`` are the rule's tunable numbers (build them with :func:`thresholds`);
+    the check reads them from the same mapping and the docstring says "see Thresholds".
+    """
     if not _ID_PATTERN.match(id):
         raise ValueError(f"rule id {id!r} must be a family prefix and three digits")
+    bad_keys = [key for key in thresholds if not _THRESHOLD_KEY.match(key)]
+    if bad_keys:
+        raise ValueError(f"rule {id}: threshold names {bad_keys} must be snake_case")
+    frozen_thresholds = MappingProxyType(dict(thresholds)) if thresholds else _NO_THRESHOLDS
 
     def decorate(check: Check) -> Check:
         module = sys.modules[check.__module__]
@@ -117,6 +165,7 @@ def rule(
             owasp=owasp,
             formats=formats,
             source=source,
+            thresholds=frozen_thresholds,
             module=check.__module__,
         )
         if id in _REGISTRY and _REGISTRY[id].module != registered.module:

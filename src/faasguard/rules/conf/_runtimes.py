@@ -13,9 +13,6 @@ from faasguard.data import load_json
 #: Language families whose successor has another prefix (Go moved to the OS-only runtime).
 _FAMILY_SUCCESSORS = {"dotnetcore": "dotnet", "go": "provided"}
 
-#: How far ahead an announced deprecation is worth a warning.
-WARN_AHEAD = dt.timedelta(days=180)
-
 
 class Phase(enum.IntEnum):
     """Where a runtime is in its lifecycle on a given day, worst last."""
@@ -37,15 +34,16 @@ class RuntimeInfo:
     block_create: dt.date | None
     block_update: dt.date | None
 
-    def phase(self, today: dt.date) -> Phase:
-        """The lifecycle phase of this runtime on ``today``."""
+    def phase(self, today: dt.date, warn_ahead: dt.timedelta) -> Phase:
+        """The lifecycle phase of this runtime on ``today``; a deprecation less than
+        ``warn_ahead`` away is :attr:`Phase.DEPRECATION_SOON`."""
         if self.block_update is not None and today >= self.block_update:
             return Phase.UPDATE_BLOCKED
         if self.block_create is not None and today >= self.block_create:
             return Phase.CREATE_BLOCKED
         if self.deprecation is not None and today >= self.deprecation:
             return Phase.DEPRECATED
-        if self.deprecation is not None and today + WARN_AHEAD >= self.deprecation:
+        if self.deprecation is not None and today + warn_ahead >= self.deprecation:
             return Phase.DEPRECATION_SOON
         return Phase.SUPPORTED
 

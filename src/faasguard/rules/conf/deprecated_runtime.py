@@ -1,10 +1,10 @@
 """Deprecated or end-of-life Lambda runtime.
 
 What it finds:
-Functions whose runtime is deprecated, or will be within 180 days, according to the dated
+Functions whose runtime is deprecated, or will be soon (see Thresholds), according to the dated
 runtime table shipped with faasguard (`faasguard/data/runtimes.json`, taken from the AWS
 Lambda runtimes page, with its `as_of` date). Severity grows with the lifecycle phase:
-low when deprecation is less than 180 days away, medium once deprecated, high once Lambda
+low when deprecation is near, medium once deprecated, high once Lambda
 blocks creating or updating functions with the runtime. Runtimes that are not statically
 known, container images and identifiers missing from the table are not reported.
 
@@ -41,8 +41,10 @@ from collections.abc import Iterator
 from faasguard.context import current_config
 from faasguard.findings import Hit, Practice, Severity
 from faasguard.model import App
-from faasguard.rules.base import ALL_FORMATS, rule
+from faasguard.rules.base import ALL_FORMATS, rule, thresholds
 from faasguard.rules.conf._runtimes import Phase, RuntimeInfo, runtime_table, successor
+
+LIMITS = thresholds(deprecation_warning_days=180)
 
 _SEVERITY = {
     Phase.DEPRECATION_SOON: Severity.LOW,
@@ -74,6 +76,7 @@ def _status(info: RuntimeInfo, phase: Phase) -> str:
     cwe=("CWE-1104",),
     owasp=("SAS-6",),
     formats=ALL_FORMATS,
+    thresholds=LIMITS,
 )
 def check(app: App, today: dt.date | None = None) -> Iterator[Hit]:
     """One hit per function on a deprecated or soon-deprecated runtime.
@@ -83,11 +86,12 @@ def check(app: App, today: dt.date | None = None) -> Iterator[Hit]:
     """
     day = today or current_config().today or dt.date.today()
     table = runtime_table()
+    warn_ahead = dt.timedelta(days=LIMITS["deprecation_warning_days"])
     for fn in app.functions:
         if not isinstance(fn.runtime, str) or fn.runtime not in table:
             continue
         info = table[fn.runtime]
-        phase = info.phase(day)
+        phase = info.phase(day, warn_ahead)
         if phase is Phase.SUPPORTED:
             continue
         target = successor(fn.runtime)

@@ -48,8 +48,9 @@ from faasguard.deps.model import REGISTRY, URL
 from faasguard.deps.versions import NPM
 from faasguard.findings import Hit, Practice, Severity
 from faasguard.model import App
+from faasguard.rules.base import Source as RuleSource
 from faasguard.rules.base import rule
-from faasguard.rules.dep._common import DEP_FORMATS, audit_manifests, audits
+from faasguard.rules.dep._function_audits import DEP_FORMATS, audit_manifests, audits
 
 _SDIST_SUFFIXES = (".tar.gz", ".tgz", ".zip", ".tar.bz2")
 
@@ -62,6 +63,7 @@ _SDIST_SUFFIXES = (".tar.gz", ".tgz", ".zip", ".tar.bz2")
     cwe=("CWE-829",),
     owasp=("SAS-6",),
     formats=DEP_FORMATS,
+    source=RuleSource.DEPENDENCIES,
 )
 def check(app: App) -> Iterator[Hit]:
     """One hit per install script, install-script package, source-only dependency, ``.pth``

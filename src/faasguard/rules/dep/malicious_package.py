@@ -40,8 +40,8 @@ from collections.abc import Iterator
 
 from faasguard.findings import Hit, Practice, Severity
 from faasguard.model import App
-from faasguard.rules.base import rule
-from faasguard.rules.dep._common import audits, version_text
+from faasguard.rules.base import Source, rule
+from faasguard.rules.dep._function_audits import audits, version_text
 
 
 @rule(
@@ -52,6 +52,7 @@ from faasguard.rules.dep._common import audits, version_text
     cwe=("CWE-506",),
     owasp=("SAS-6",),
     formats=(),
+    source=Source.DEPENDENCIES,
 )
 def check(app: App) -> Iterator[Hit]:
     """One hit per function and package listed as malicious."""

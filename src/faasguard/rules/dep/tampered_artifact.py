@@ -52,8 +52,9 @@ from faasguard.deps.model import Dependency
 from faasguard.deps.versions import NPM, normalize_name
 from faasguard.findings import Hit, Practice, Severity
 from faasguard.model import App
+from faasguard.rules.base import Source as RuleSource
 from faasguard.rules.base import rule
-from faasguard.rules.dep._common import audits
+from faasguard.rules.dep._function_audits import audits
 
 
 @rule(
@@ -64,6 +65,7 @@ from faasguard.rules.dep._common import audits
     cwe=("CWE-494", "CWE-353"),
     owasp=("SAS-6",),
     formats=(),
+    source=RuleSource.DEPENDENCIES,
 )
 def check(app: App) -> Iterator[Hit]:
     """Hash mismatches, unrecorded files and undeclared packages in artifacts."""

@@ -44,8 +44,8 @@ from faasguard.deps.model import REGISTRY, Manifest
 from faasguard.deps.versions import NPM, npm_satisfies
 from faasguard.findings import Hit, Practice, Severity
 from faasguard.model import App
-from faasguard.rules.base import rule
-from faasguard.rules.dep._common import DEP_FORMATS, audit_manifests, audits
+from faasguard.rules.base import Source, rule
+from faasguard.rules.dep._function_audits import DEP_FORMATS, audit_manifests, audits
 
 
 def _out_of_sync(manifest: Manifest, lock: Manifest) -> Iterator[tuple[str, str, object]]:
@@ -83,6 +83,7 @@ def _name(manifest: Manifest) -> str:
     cwe=("CWE-1357",),
     owasp=("SAS-6",),
     formats=DEP_FORMATS,
+    source=Source.DEPENDENCIES,
 )
 def check(app: App) -> Iterator[Hit]:
     """Unpinned requirements, manifests without lockfile, stale lockfiles, missing hashes."""

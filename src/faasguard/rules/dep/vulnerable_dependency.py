@@ -50,8 +50,8 @@ from collections.abc import Iterator
 from faasguard.deps.reach import lowered
 from faasguard.findings import Hit, Practice, Severity
 from faasguard.model import App
-from faasguard.rules.base import rule
-from faasguard.rules.dep._common import audits
+from faasguard.rules.base import Source, rule
+from faasguard.rules.dep._function_audits import audits
 
 
 @rule(
@@ -62,6 +62,7 @@ from faasguard.rules.dep._common import audits
     cwe=("CWE-1395",),
     owasp=("A06:2021", "SAS-6"),
     formats=(),
+    source=Source.DEPENDENCIES,
 )
 def check(app: App) -> Iterator[Hit]:
     """One hit per function and vulnerable (non-malicious) package."""

@@ -39,7 +39,7 @@ from collections.abc import Iterator
 from faasguard.findings import Hit, Practice, Severity
 from faasguard.model import App
 from faasguard.rules.base import ALL_FORMATS, rule
-from faasguard.rules.perm._common import Category, category_hits, risk_set
+from faasguard.rules.perm._effective_grants import Category, category_hits, risk_set
 
 
 @rule(

@@ -39,7 +39,7 @@ from faasguard.findings import Hit, Practice, Severity
 from faasguard.iam.catalog import catalog
 from faasguard.model import App
 from faasguard.rules.base import ALL_FORMATS, rule
-from faasguard.rules.perm._common import Category, category_hits, risk_actions
+from faasguard.rules.perm._effective_grants import Category, category_hits, risk_actions
 
 LEVELS = frozenset({"Write", "Permissions management"})
 

@@ -52,9 +52,9 @@ from collections.abc import Iterator
 from faasguard.findings import Hit, Practice, Severity
 from faasguard.iam.usage import usage_of
 from faasguard.model import App
-from faasguard.rules.base import ALL_FORMATS, rule
-from faasguard.rules.perm._common import permissions
-from faasguard.rules.perm._usage import policies_fully_known, runtime_needs, short_list
+from faasguard.rules.base import ALL_FORMATS, Source, rule
+from faasguard.rules.perm._code_derived import policies_fully_known, runtime_needs, short_list
+from faasguard.rules.perm._effective_grants import permissions
 
 
 @rule(
@@ -64,6 +64,7 @@ from faasguard.rules.perm._usage import policies_fully_known, runtime_needs, sho
     practice=Practice.P1,
     cwe=("CWE-703",),
     formats=ALL_FORMATS,
+    source=Source.CODE,
 )
 def check(app: App) -> Iterator[Hit]:
     """One hit per function whose role lacks actions its code or event sources need."""

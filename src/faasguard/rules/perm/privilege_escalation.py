@@ -59,7 +59,7 @@ from faasguard.iam.effective import EffectivePermissions
 from faasguard.iam.escalation import EscalationPath, Step, find_paths
 from faasguard.model import App, Role
 from faasguard.rules.base import ALL_FORMATS, rule
-from faasguard.rules.perm._common import (
+from faasguard.rules.perm._effective_grants import (
     function_roles,
     is_administrator,
     lowered,

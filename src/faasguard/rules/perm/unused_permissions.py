@@ -55,9 +55,9 @@ from faasguard.findings import Hit, Practice, Severity
 from faasguard.iam.catalog import UNKNOWN_LEVEL, catalog
 from faasguard.iam.usage import usage_of
 from faasguard.model import App
-from faasguard.rules.base import ALL_FORMATS, rule
-from faasguard.rules.perm._common import granting_statements, permissions, where
-from faasguard.rules.perm._usage import roles_with_functions, short_list
+from faasguard.rules.base import ALL_FORMATS, Source, rule
+from faasguard.rules.perm._code_derived import roles_with_functions, short_list
+from faasguard.rules.perm._effective_grants import granting_statements, permissions, where
 
 #: Access levels whose unused actions raise the severity to medium.
 _RISKY_LEVELS = frozenset({"Write", "Permissions management"})
@@ -77,6 +77,7 @@ def _own_log_group(action: str, resource: str) -> bool:
     cwe=("CWE-250",),
     owasp=("SAS-4",),
     formats=ALL_FORMATS,
+    source=Source.CODE,
 )
 def check(app: App) -> Iterator[Hit]:
     """One hit per role statement granting actions no function of the role needs."""

@@ -43,7 +43,7 @@ from faasguard.findings import Hit, Practice, Severity
 from faasguard.iam.catalog import catalog
 from faasguard.model import App
 from faasguard.rules.base import ALL_FORMATS, rule
-from faasguard.rules.perm._common import (
+from faasguard.rules.perm._effective_grants import (
     aws_managed,
     function_roles,
     granting_statements,

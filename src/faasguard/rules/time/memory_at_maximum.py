@@ -1,7 +1,7 @@
-"""Function memory at the 10,240 MB maximum without a justification.
+"""Function memory at the Lambda maximum without a justification.
 
 What it finds:
-Functions configured with 10,240 MB of memory, the maximum, that do not carry the tag
+Functions configured with the most memory Lambda allows (see Thresholds) that do not carry the tag
 `faasguard:memory-justification` (any non-empty value, e.g. the benchmark that showed the
 need). The tag silences the rule. Unknown values are not reported.
 
@@ -38,9 +38,9 @@ from collections.abc import Iterator
 
 from faasguard.findings import Hit, Practice, Severity
 from faasguard.model import App
-from faasguard.rules.base import ALL_FORMATS, rule
+from faasguard.rules.base import ALL_FORMATS, rule, thresholds
 
-MAX_MEMORY_MB = 10240
+LIMITS = thresholds(max_memory_mb=10240)
 JUSTIFICATION_TAG = "faasguard:memory-justification"
 
 
@@ -52,11 +52,12 @@ JUSTIFICATION_TAG = "faasguard:memory-justification"
     cwe=("CWE-400",),
     owasp=("SAS-8",),
     formats=ALL_FORMATS,
+    thresholds=LIMITS,
 )
 def check(app: App) -> Iterator[Hit]:
     """One hit per function at maximum memory without the justification tag."""
     for fn in app.functions:
-        if not isinstance(fn.memory, int) or fn.memory < MAX_MEMORY_MB:
+        if not isinstance(fn.memory, int) or fn.memory < LIMITS["max_memory_mb"]:
             continue
         if fn.tags.get(JUSTIFICATION_TAG):
             continue

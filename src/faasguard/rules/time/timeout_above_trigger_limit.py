@@ -2,15 +2,15 @@
 
 What it finds:
 Functions whose timeout exceeds the longest time one of their synchronous triggers waits for
-an answer: API Gateway REST and WebSocket integrations (29 s), HTTP API integrations (30 s),
-AppSync resolvers (30 s), Cognito user pool triggers (5 s), and Application Load Balancers
-(60 s, the default idle timeout). Unknown timeouts are not reported.
+an answer: API Gateway REST, WebSocket and HTTP API integrations, AppSync resolvers, Cognito
+user pool triggers, and Application Load Balancers (their default idle timeout); the limits
+are listed under Thresholds. Unknown timeouts are not reported.
 
 Why it matters:
 When the trigger gives up, the caller gets an error, but the function keeps running (and
-billing) until its own timeout, possibly retried by the client each time. A 900 s function
-behind API Gateway is useless past 29 s and turns every slow request into up to 15 minutes of
-paid compute: a ready-made denial-of-wallet lever.
+billing) until its own timeout, possibly retried by the client each time. A function with the
+maximum timeout behind API Gateway is useless once the API has given up, and turns every slow
+request into up to 15 minutes of paid compute: a ready-made denial-of-wallet lever.
 
 Example:
 
@@ -19,7 +19,7 @@ Resources:
   Search:
     Type: AWS::Serverless::Function
     Properties:
-      Timeout: 300        # API Gateway stops waiting after 29 s
+      Timeout: 300        # API Gateway stops waiting long before
       Events:
         Api:
           Type: Api
@@ -29,8 +29,8 @@ Resources:
 How to fix:
 Set the timeout just above the function's real p99 duration and no higher than the trigger's
 limit. Work that takes longer belongs in an asynchronous flow (queue, Step Functions) with
-the API returning 202. (Regional and private REST APIs can raise the 29 s limit with a quota
-increase; set the timeout to match that quota, not to 900 s.)
+the API returning 202. (Regional and private REST APIs can raise their limit with a quota
+increase; set the timeout to match that quota, not to the maximum.)
 
 References:
 - https://docs.aws.amazon.com/apigateway/latest/developerguide/limits.html
@@ -47,17 +47,45 @@ from collections.abc import Iterator
 
 from faasguard.findings import Hit, Practice, Severity
 from faasguard.model import App, TriggerKind
-from faasguard.rules.base import ALL_FORMATS, rule
+from faasguard.rules.base import ALL_FORMATS, rule, thresholds
 
-#: How long each synchronous trigger waits for the function, in seconds, and why.
-TRIGGER_LIMITS: dict[TriggerKind, tuple[int, str]] = {
-    TriggerKind.API_REST: (29, "API Gateway REST integrations time out after 29 s"),
-    TriggerKind.WEBSOCKET: (29, "API Gateway WebSocket integrations time out after 29 s"),
-    TriggerKind.API_HTTP: (30, "API Gateway HTTP API integrations time out after 30 s"),
-    TriggerKind.APPSYNC: (30, "AppSync resolvers time out after 30 s"),
-    TriggerKind.COGNITO: (5, "Cognito user pool triggers time out after 5 s"),
-    TriggerKind.ALB: (60, "load balancers close idle connections after 60 s by default"),
+#: How long each synchronous trigger waits for the function, in seconds.
+LIMITS = thresholds(
+    api_gateway_rest_seconds=29,
+    api_gateway_websocket_seconds=29,
+    api_gateway_http_seconds=30,
+    appsync_seconds=30,
+    cognito_seconds=5,
+    alb_idle_seconds=60,
+)
+
+#: Each synchronous trigger's limit (a key of LIMITS) and why the caller stops waiting.
+_TRIGGER_LIMITS: dict[TriggerKind, tuple[str, str]] = {
+    TriggerKind.API_REST: (
+        "api_gateway_rest_seconds",
+        "API Gateway REST integrations time out after {} s",
+    ),
+    TriggerKind.WEBSOCKET: (
+        "api_gateway_websocket_seconds",
+        "API Gateway WebSocket integrations time out after {} s",
+    ),
+    TriggerKind.API_HTTP: (
+        "api_gateway_http_seconds",
+        "API Gateway HTTP API integrations time out after {} s",
+    ),
+    TriggerKind.APPSYNC: ("appsync_seconds", "AppSync resolvers time out after {} s"),
+    TriggerKind.COGNITO: ("cognito_seconds", "Cognito user pool triggers time out after {} s"),
+    TriggerKind.ALB: (
+        "alb_idle_seconds",
+        "load balancers close idle connections after {} s by default",
+    ),
 }
+
+
+def _limit(kind: TriggerKind) -> tuple[int, str]:
+    """The trigger kind's limit in seconds and the sentence saying so."""
+    key, why = _TRIGGER_LIMITS[kind]
+    return LIMITS[key], why.format(LIMITS[key])
 
 
 @rule(
@@ -68,13 +96,14 @@ TRIGGER_LIMITS: dict[TriggerKind, tuple[int, str]] = {
     cwe=("CWE-400",),
     owasp=("SAS-8",),
     formats=ALL_FORMATS,
+    thresholds=LIMITS,
 )
 def check(app: App) -> Iterator[Hit]:
     """One hit per function whose timeout exceeds its strictest synchronous trigger."""
     for fn in app.functions:
         if not isinstance(fn.timeout, int):
             continue
-        limits = [TRIGGER_LIMITS[t.kind] for t in fn.triggers if t.kind in TRIGGER_LIMITS]
+        limits = [_limit(t.kind) for t in fn.triggers if t.kind in _TRIGGER_LIMITS]
         if not limits:
             continue
         limit, reason = min(limits)

@@ -1,8 +1,8 @@
-"""Function timeout at the 900-second maximum.
+"""Function timeout at the Lambda maximum.
 
 What it finds:
-Functions whose timeout is set to 900 s (15 minutes), the highest value Lambda allows.
-Unknown timeouts are not reported.
+Functions whose timeout is set to the highest value Lambda allows, 15 minutes (see
+Thresholds). Unknown timeouts are not reported.
 
 Why it matters:
 The maximum is rarely a measured need: it is what gets set when a function timed out once.
@@ -36,9 +36,9 @@ from collections.abc import Iterator
 
 from faasguard.findings import Hit, Practice, Severity
 from faasguard.model import App
-from faasguard.rules.base import ALL_FORMATS, rule
+from faasguard.rules.base import ALL_FORMATS, rule, thresholds
 
-MAX_TIMEOUT = 900
+LIMITS = thresholds(max_timeout_seconds=900)
 
 
 @rule(
@@ -49,11 +49,12 @@ MAX_TIMEOUT = 900
     cwe=("CWE-400",),
     owasp=("SAS-8",),
     formats=ALL_FORMATS,
+    thresholds=LIMITS,
 )
 def check(app: App) -> Iterator[Hit]:
-    """One hit per function whose timeout is 900 s."""
+    """One hit per function whose timeout is at the maximum."""
     for fn in app.functions:
-        if isinstance(fn.timeout, int) and fn.timeout >= MAX_TIMEOUT:
+        if isinstance(fn.timeout, int) and fn.timeout >= LIMITS["max_timeout_seconds"]:
             yield Hit(
                 message=(
                     f"function {fn.display_name} has the maximum timeout of {fn.timeout} s: "

@@ -1,24 +1,24 @@
 """SQS-triggered function timeout not below the queue's visibility timeout.
 
 What it finds:
-Functions triggered by an SQS queue declared in the app whose timeout (or the format's
-default, 3 s, or 6 s for Serverless Framework) is greater than or equal to the queue's
-visibility timeout (30 s when the queue does not set one). Queues outside the app and unknown
-values are not reported.
+Functions triggered by an SQS queue declared in the app whose timeout (or the default when
+none is set: Lambda's three seconds, six for Serverless Framework) is greater than or equal
+to the queue's visibility timeout (SQS's default when the queue sets none, see Thresholds).
+Queues outside the app and unknown values are not reported.
 
 Why it matters:
 When a message stays invisible for less time than the function may run, SQS hands the same
 message to another invocation while the first is still processing it: duplicate side
 effects (double charges, double e-mails), wasted concurrency, and messages moved to the
-dead-letter queue although they were processed. AWS recommends a visibility timeout of at
-least six times the function timeout.
+dead-letter queue although they were processed. AWS recommends a visibility timeout of a
+multiple of the function timeout (see Thresholds).
 
 Example:
 
 ```yaml
 Resources:
   Jobs:
-    Type: AWS::SQS::Queue   # VisibilityTimeout defaults to 30 s
+    Type: AWS::SQS::Queue   # VisibilityTimeout left at its default
   Worker:
     Type: AWS::Serverless::Function
     Properties:
@@ -28,8 +28,8 @@ Resources:
 ```
 
 How to fix:
-Set the queue's `VisibilityTimeout` to at least 6 times the function timeout (plus the batch
-window), or lower the function timeout.
+Set the queue's `VisibilityTimeout` to at least the recommended multiple of the function
+timeout (plus the batch window), or lower the function timeout.
 
 References:
 - https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-configure.html
@@ -44,9 +44,9 @@ from collections.abc import Iterator
 from faasguard.findings import Hit, Practice, Severity
 from faasguard.model import App, Queue, TriggerKind
 from faasguard.rules._helpers import effective_timeout, find_resource
-from faasguard.rules.base import ALL_FORMATS, rule
+from faasguard.rules.base import ALL_FORMATS, rule, thresholds
 
-SQS_DEFAULT_VISIBILITY = 30
+LIMITS = thresholds(default_visibility_seconds=30, recommended_visibility_multiple=6)
 
 
 @rule(
@@ -56,6 +56,7 @@ SQS_DEFAULT_VISIBILITY = 30
     practice=Practice.P5,
     cwe=("CWE-362",),
     formats=ALL_FORMATS,
+    thresholds=LIMITS,
 )
 def check(app: App) -> Iterator[Hit]:
     """One hit per (function, queue) whose visibility timeout is too short."""
@@ -71,15 +72,17 @@ def check(app: App) -> Iterator[Hit]:
                 continue
             visibility = queue.visibility_timeout
             if visibility is None:
-                visibility = SQS_DEFAULT_VISIBILITY
+                visibility = LIMITS["default_visibility_seconds"]
             if not isinstance(visibility, int) or timeout < visibility:
                 continue
             name = queue.name if isinstance(queue.name, str) else queue.ref
+            multiple = LIMITS["recommended_visibility_multiple"]
             yield Hit(
                 message=(
                     f"function {fn.display_name} may run {timeout} s but queue {name} hides a "
                     f"message for only {visibility} s: messages are processed twice; set the "
-                    f"queue's VisibilityTimeout to at least {6 * timeout} s (6 times the timeout)"
+                    f"queue's VisibilityTimeout to at least {multiple * timeout} s "
+                    f"({multiple} times the timeout)"
                 ),
                 location=fn.loc("timeout"),
                 function=fn.ref,

@@ -46,8 +46,8 @@ from faasguard.deps.model import PATH, REGISTRY, URL, VCS
 from faasguard.deps.versions import NPM
 from faasguard.findings import Hit, Practice, Severity
 from faasguard.model import App
-from faasguard.rules.base import rule
-from faasguard.rules.dep._common import DEP_FORMATS, audit_manifests, audits
+from faasguard.rules.base import Source, rule
+from faasguard.rules.dep._function_audits import DEP_FORMATS, audit_manifests, audits
 
 OFFICIAL_HOSTS = {
     NPM: {"registry.npmjs.org", "registry.yarnpkg.com", "registry.npmjs.com"},
@@ -74,6 +74,7 @@ def _host(url: str) -> str:
     cwe=("CWE-494",),
     owasp=("SAS-6",),
     formats=DEP_FORMATS,
+    source=Source.DEPENDENCIES,
 )
 def check(app: App) -> Iterator[Hit]:
     """Index options, non-registry dependencies, foreign hosts and missing hashes."""

@@ -1,4 +1,4 @@
-"""Helpers shared by the DEP rules."""
+"""The dependency audit of each function, once per scan, shared by the DEP rules."""
 
 from __future__ import annotations
 

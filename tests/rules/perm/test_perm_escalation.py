@@ -14,7 +14,7 @@ from faasguard.findings import Finding, Severity
 from faasguard.iam.catalog import catalog
 from faasguard.iam.escalation import methods
 
-FIXTURES = Path(__file__).parents[1] / "fixtures"
+FIXTURES = Path(__file__).parents[2] / "fixtures"
 
 HEADER = """\
 AWSTemplateFormatVersion: "2010-09-09"

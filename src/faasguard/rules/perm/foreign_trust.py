@@ -45,7 +45,7 @@ from faasguard.findings import Hit, Practice, Severity
 from faasguard.iam.conditions import ConditionEffect, classify
 from faasguard.model import App, Function, Role
 from faasguard.rules.base import ALL_FORMATS, rule
-from faasguard.rules.perm._common import lowered
+from faasguard.rules.perm._effective_grants import lowered
 
 LAMBDA_PRINCIPALS = frozenset({"lambda.amazonaws.com", "edgelambda.amazonaws.com"})
 SEVERITY = Severity.HIGH

@@ -39,8 +39,8 @@ from faasguard.deps import typosquat
 from faasguard.deps.model import REGISTRY
 from faasguard.findings import Hit, Practice, Severity
 from faasguard.model import App
-from faasguard.rules.base import rule
-from faasguard.rules.dep._common import DEP_FORMATS, audits
+from faasguard.rules.base import Source, rule
+from faasguard.rules.dep._function_audits import DEP_FORMATS, audits
 
 
 @rule(
@@ -51,6 +51,7 @@ from faasguard.rules.dep._common import DEP_FORMATS, audits
     cwe=("CWE-1357",),
     owasp=("SAS-6",),
     formats=DEP_FORMATS,
+    source=Source.DEPENDENCIES,
 )
 def check(app: App) -> Iterator[Hit]:
     """One hit per function and dependency whose name imitates a popular package."""

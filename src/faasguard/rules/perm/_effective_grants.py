@@ -26,11 +26,13 @@ from faasguard.iam.effective import (
 )
 from faasguard.iam.escalation import applies
 from faasguard.model import App, Function, Location, Role
+from faasguard.rules.base import thresholds
 
-#: Share of every action in the IAM catalog that a role must be allowed on every resource,
-#: unconditionally, to count as an administrator (``*`` is 100 %; ``NotAction: iam:*`` is
-#: about 99 %; ``PowerUserAccess`` about 98 %).
-ADMIN_SHARE = 0.90
+#: Share of every action in the IAM catalog that a role must be allowed on every resource
+#: to count as an administrator (``*`` is 100 %; ``NotAction: iam:*`` is about 99 %;
+#: ``PowerUserAccess`` about 98 %). PERM001 documents it; the PERM rules that leave
+#: administrators to PERM001 use the same test.
+ADMINISTRATOR = thresholds(administrator_action_share=0.90)
 
 #: A resource pattern's part after ``arn:partition:service:region:account:`` that names
 #: every resource of a type: ``*``, ``table/*``, ``function:*``, ``secret:*``, ``*/*``.
@@ -88,15 +90,16 @@ def covers_everything(resource: str) -> bool:
 def is_administrator(perms: EffectivePermissions) -> tuple[Grant, ...]:
     """The grants that make ``perms`` administrator access, or ``()``.
 
-    Administrator (or equivalent) means: at least :data:`ADMIN_SHARE` of every action the
-    IAM catalog knows is allowed on every resource (``Resource: "*"``, no ``NotResource``).
+    Administrator (or equivalent) means: at least the ``administrator_action_share`` of
+    :data:`ADMINISTRATOR` of every action the IAM catalog knows is allowed on every resource
+    (``Resource: "*"``, no ``NotResource``).
     Conditions do not change the verdict (callers lower the severity for narrowing ones).
     """
     from faasguard.iam.catalog import catalog  # noqa: PLC0415 - loaded on first use only
 
     broad = [g for g in perms.grants if g.resource == "*" and not g.not_resources]
     actions = {g.action.lower() for g in broad}
-    if len(actions) < ADMIN_SHARE * catalog().action_count():
+    if len(actions) < ADMINISTRATOR["administrator_action_share"] * catalog().action_count():
         return ()
     return tuple(broad)
 

@@ -3,9 +3,10 @@
 What it finds:
 Functions whose execution role allows every action on every resource: `Action: "*"` on
 `Resource: "*"`, the `AdministratorAccess` managed policy, or an equivalent. *Equivalent*
-means the role's effective permissions allow, on `Resource: "*"`, at least 90 % of every
-action in the IAM catalog: `NotAction: iam:*` (about 99 %) or `PowerUserAccess` (about
-98 %) still allow reading every secret, running code anywhere and deleting any resource.
+means the role's effective permissions allow, on `Resource: "*"`, nearly every action in
+the IAM catalog (the share is under Thresholds): `NotAction: iam:*` (about 99 %) or
+`PowerUserAccess` (about 98 %) still allow reading every secret, running code anywhere and
+deleting any resource.
 Explicit denies and permissions boundaries are applied first; a narrowing condition on the
 granting statement lowers the severity to high. The finding points at the statement (or
 the managed-policy attachment) that grants the most of it.
@@ -43,7 +44,8 @@ from faasguard.findings import Hit, Practice, Severity
 from faasguard.iam.catalog import catalog
 from faasguard.model import App
 from faasguard.rules.base import ALL_FORMATS, rule
-from faasguard.rules.perm._common import (
+from faasguard.rules.perm._effective_grants import (
+    ADMINISTRATOR,
     function_roles,
     granting_statements,
     is_administrator,
@@ -70,6 +72,7 @@ def warm_up() -> None:
     cwe=("CWE-250",),
     owasp=("SAS-4",),
     formats=ALL_FORMATS,
+    thresholds=ADMINISTRATOR,
 )
 def check(app: App) -> Iterator[Hit]:
     """One hit per function whose role amounts to administrator access."""

@@ -41,7 +41,7 @@ from collections.abc import Iterator
 from faasguard.findings import Hit, Practice, Severity
 from faasguard.model import App
 from faasguard.rules.base import ALL_FORMATS, rule
-from faasguard.rules.perm._common import (
+from faasguard.rules.perm._effective_grants import (
     function_roles,
     granting_statements,
     is_administrator,

@@ -12,8 +12,8 @@ from faasguard.engine import scan
 from faasguard.findings import Finding, Severity
 from faasguard.rules.perm.unknown_action import problem
 
-FIXTURES = Path(__file__).parents[1] / "fixtures"
-EXAMPLE = Path(__file__).parents[2] / "examples" / "shop"
+FIXTURES = Path(__file__).parents[2] / "fixtures"
+EXAMPLE = Path(__file__).parents[3] / "examples" / "shop"
 
 
 def _findings(path: Path, rule: str) -> list[Finding]:
