@@ -6,7 +6,7 @@ steps in between. A :class:`TaintAnalyzer` finds them for one language; the CODE
 :func:`flows_for`, which finds the handler file (:mod:`faasguard.code.modules`), picks the
 analyzer for its language and caches the result so the eleven rules share one analysis.
 
-Analyzers register themselves: :func:`flows_for` imports ``faasguard.code.taint.<language>``
+Analyzers register themselves: :func:`flows_for` imports ``faasguard.code.<language>.taint``
 on first use and takes its module-level ``ANALYZER`` (or whatever the module passed to
 :func:`register_analyzer` while importing). Tests may register a stub with
 :func:`register_analyzer` directly.
@@ -269,9 +269,9 @@ def analyzer_for(language: str) -> TaintAnalyzer | None:
     if analyzer is not None:
         return analyzer
     try:
-        module = importlib.import_module(f"faasguard.code.taint.{language}")
+        module = importlib.import_module(f"faasguard.code.{language}.taint")
     except ModuleNotFoundError as exc:
-        if exc.name != f"faasguard.code.taint.{language}":
+        if exc.name not in (f"faasguard.code.{language}", f"faasguard.code.{language}.taint"):
             raise
         return None
     analyzer = _ANALYZERS.get(language) or getattr(module, "ANALYZER", None)

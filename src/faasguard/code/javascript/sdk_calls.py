@@ -21,12 +21,22 @@ The code is never run. What cannot be followed is a :class:`~faasguard.code.valu
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 from typing import Any
 
+from faasguard.code.javascript.index import (
+    ImportBinding,
+    JsModule,
+    import_bindings,
+    key_name,
+    module_specifier,
+    parse_module,
+    required_specifier,
+    string_text,
+    text,
+    walk,
+)
 from faasguard.code.modules import resolve_js_module
 from faasguard.code.values import Env, Gap, SdkCall, SymStr
 from faasguard.sdk import resolve_service, waiter_operation
@@ -53,72 +63,6 @@ AWS_WRAPPER_PACKAGES = (
 _V2_LOCAL = frozenset(
     {"promise", "on", "send", "config", "endpoint", "api", "service", "setupRequestListeners"}
 )
-
-
-# ---------------------------------------------------------------------------- parsing
-
-
-@cache
-def _parser(kind: str) -> Any:
-    from tree_sitter import Language, Parser  # noqa: PLC0415 - loaded on first use
-
-    if kind == "typescript":
-        import tree_sitter_typescript  # noqa: PLC0415
-
-        return Parser(Language(tree_sitter_typescript.language_typescript()))
-    if kind == "tsx":
-        import tree_sitter_typescript  # noqa: PLC0415
-
-        return Parser(Language(tree_sitter_typescript.language_tsx()))
-    import tree_sitter_javascript  # noqa: PLC0415
-
-    return Parser(Language(tree_sitter_javascript.language()))
-
-
-@dataclass(frozen=True, slots=True)
-class JsModule:
-    """A parsed JavaScript/TypeScript file: the tree-sitter tree and the source bytes."""
-
-    path: Path
-    source: bytes
-    tree: Any
-
-    @property
-    def root(self) -> Any:
-        """The ``program`` node."""
-        return self.tree.root_node
-
-
-def parse_module(path: Path) -> JsModule | Gap:
-    """Parse ``path`` with the grammar its extension calls for (never executed)."""
-    try:
-        source = path.read_bytes()
-    except OSError as exc:
-        return Gap(f"cannot read: {exc}", str(path))
-    suffix = path.suffix
-    kind = (
-        "tsx" if suffix == ".tsx" else "typescript" if suffix in (".ts", ".mts", ".cts") else "js"
-    )
-    tree = _parser(kind).parse(source)
-    if tree.root_node.has_error:
-        error = _first_error(tree.root_node)
-        line = error.start_point[0] + 1 if error is not None else 0
-        return Gap("syntax error (the file does not parse)", str(path), line)
-    return JsModule(path=path, source=source, tree=tree)
-
-
-def _first_error(node: Any) -> Any:
-    if node.type == "ERROR" or node.is_missing:
-        return node
-    for child in node.children:
-        if child.has_error:
-            return _first_error(child)
-    return None
-
-
-def text(node: Any) -> str:
-    """The source text of ``node``."""
-    return str(node.text.decode("utf-8", "replace"))
 
 
 # ---------------------------------------------------------------------------- values
@@ -323,11 +267,11 @@ class _Interpreter:
             return None
         state = _File(module=parsed, key=key)
         self.files[key] = state
-        for node in _walk(parsed.root):
+        for node in walk(parsed.root):
             if node.type in _FUNCTION_TYPES:
                 fkey = (key, node.start_byte)
                 self.functions.setdefault(fkey, _Function(key=fkey, node=node))
-            specifier = _module_specifier(node)
+            specifier = module_specifier(node)
             if specifier is None:
                 continue
             if any(specifier == p or specifier.startswith(p + "/") for p in AWS_WRAPPER_PACKAGES):
@@ -394,7 +338,7 @@ class _Interpreter:
     def _pass(self) -> None:
         for state in list(self.files.values()):
             self.current = state
-            for node in _walk(state.module.root):
+            for node in walk(state.module.root):
                 self._visit(node, state)
 
     # ----------------------------------------------------------- scopes
@@ -512,7 +456,7 @@ class _Interpreter:
                     key = child.child_by_field_name("key")
                     value = child.child_by_field_name("value")
                     if key is not None and value is not None:
-                        name = _key_name(key)
+                        name = key_name(key)
                         if name is not None:
                             self.bind(value, self.property(values, name, child), state, at)
         elif kind == "assignment_pattern":
@@ -554,27 +498,18 @@ class _Interpreter:
             self.merge(state.this_props, name, values)
 
     def _import(self, node: Any, state: _File) -> None:
-        source = node.child_by_field_name("source")
-        if source is None:
+        specifier = module_specifier(node)
+        if specifier is None:
             return
-        module = self.require(_string_text(source), state)
-        for clause in node.named_children:
-            if clause.type != "import_clause":
-                continue
-            for part in clause.named_children:
-                scope = self.scopes.setdefault((state.key, 0), {})
-                if part.type == "identifier":  # default import
-                    self.merge(scope, text(part), self.property(module, "default", part))
-                elif part.type == "namespace_import":
-                    for ident in part.named_children:
-                        self.merge(scope, text(ident), module)
-                elif part.type == "named_imports":
-                    for spec in part.named_children:
-                        name = spec.child_by_field_name("name")
-                        alias = spec.child_by_field_name("alias") or name
-                        if name is not None and alias is not None:
-                            found = self.property(module, _key_name(name) or text(name), spec)
-                            self.merge(scope, text(alias), found)
+        module = self.require(specifier, state)
+        scope = self.scopes.setdefault((state.key, 0), {})
+        for binding in import_bindings(node):
+            self.merge(scope, binding.local, self._imported(module, binding))
+
+    def _imported(self, module: Values, binding: ImportBinding) -> Values:
+        if binding.imported is None:
+            return module
+        return self.property(module, binding.imported, binding.node)
 
     def _export(self, node: Any, state: _File) -> None:
         declaration = node.child_by_field_name("declaration")
@@ -677,7 +612,7 @@ class _Interpreter:
         if kind == "identifier":
             return self.lookup(text(node), node, state)
         if kind in ("string",):
-            return frozenset({Str(SymStr.literal(_string_text(node)))})
+            return frozenset({Str(SymStr.literal(string_text(node)))})
         if kind == "template_string":
             return self._template(node, state)
         if kind in (
@@ -785,7 +720,7 @@ class _Interpreter:
             if child.type == "pair":
                 key = child.child_by_field_name("key")
                 value = child.child_by_field_name("value")
-                name = _key_name(key) if key is not None else None
+                name = key_name(key) if key is not None else None
                 if name is not None and value is not None:
                     props.append((name, self.eval(value, state)))
             elif child.type == "shorthand_property_identifier":
@@ -851,11 +786,8 @@ class _Interpreter:
             return EMPTY
         args = self._arguments(node, state)
         if callee.type == "identifier" and text(callee) == "require":
-            arg_nodes = node.child_by_field_name("arguments")
-            first = arg_nodes.named_children[0] if arg_nodes and arg_nodes.named_children else None
-            if first is not None and first.type == "string":
-                return self.require(_string_text(first), state)
-            return EMPTY
+            specifier = required_specifier(node)
+            return self.require(specifier, state) if specifier is not None else EMPTY
         if callee.type == "import":  # dynamic import("./x")
             return EMPTY
         self._link_callbacks(node, state, args)
@@ -1010,45 +942,6 @@ def _v3_waiter_operation(service: str, waiter: str) -> str | None:
     return waiter_operation(botocore_name, waiter) if botocore_name else None
 
 
-def _key_name(node: Any) -> str | None:
-    if node.type in ("property_identifier", "identifier", "shorthand_property_identifier_pattern"):
-        return text(node)
-    if node.type == "string":
-        return _string_text(node)
-    return None
-
-
-def _string_text(node: Any) -> str:
-    return "".join(
-        text(c) for c in node.named_children if c.type in ("string_fragment", "escape_sequence")
-    )
-
-
-def _module_specifier(node: Any) -> str | None:
-    """The module a ``require("x")``, ``import ... from "x"`` or ``export ... from "x"``
-    names, when ``node`` is one."""
-    if node.type in ("import_statement", "export_statement"):
-        source = node.child_by_field_name("source")
-        return _string_text(source) if source is not None else None
-    if node.type == "call_expression":
-        callee = node.child_by_field_name("function")
-        if callee is not None and callee.type == "identifier" and text(callee) == "require":
-            args = node.child_by_field_name("arguments")
-            first = args.named_children[0] if args is not None and args.named_children else None
-            if first is not None and first.type == "string":
-                return _string_text(first)
-    return None
-
-
-def _walk(node: Any) -> Iterator[Any]:
-    """Every node, depth first, in source order (an explicit stack: deep trees are fine)."""
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        yield current
-        stack.extend(reversed(current.children))
-
-
 # ---------------------------------------------------------------------------- entry point
 
 
@@ -1130,4 +1023,4 @@ def analyse(root: Path, entry: Path, export: str | None = None) -> JavaScriptAna
     )
 
 
-__all__ = ["AWS_WRAPPER_PACKAGES", "JavaScriptAnalysis", "JsModule", "analyse", "parse_module"]
+__all__ = ["AWS_WRAPPER_PACKAGES", "JavaScriptAnalysis", "analyse"]

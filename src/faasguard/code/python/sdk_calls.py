@@ -26,12 +26,20 @@ the code's behalf — is reported as a :class:`~faasguard.code.values.Gap`.
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from faasguard import sdk
 from faasguard.code.modules import resolve_python_import
+from faasguard.code.python.index import (
+    ClassTable,
+    PyImport,
+    PyModule,
+    parse_imports,
+    parse_module,
+    walk_defs,
+)
 from faasguard.code.values import Env, Gap, Lit, Opaque, SdkCall, SymStr
 
 #: How many times every function is re-evaluated at most (each pass can only add values;
@@ -40,62 +48,6 @@ MAX_PASSES = 8
 #: Alternatives kept per name: beyond this a value is treated as unknown (keeps
 #: pathological code linear).
 MAX_VALUES = 24
-
-
-# ---------------------------------------------------------------------------- parsing
-
-
-@dataclass(frozen=True, slots=True)
-class PyImport:
-    """One imported name: ``local`` is bound to ``module`` (``from module import name``
-    when ``name`` is set), with the relative ``level``."""
-
-    local: str
-    module: str
-    name: str | None
-    level: int
-    line: int
-
-
-@dataclass(frozen=True, slots=True)
-class PyModule:
-    """A parsed Python file."""
-
-    path: Path
-    tree: ast.Module
-    imports: tuple[PyImport, ...]
-
-
-def parse_module(path: Path) -> PyModule | Gap:
-    """Parse ``path`` (never executed); a :class:`Gap` names the file and line on failure."""
-    try:
-        source = path.read_bytes()
-        tree = ast.parse(source, filename=str(path))
-    except SyntaxError as exc:
-        return Gap(f"syntax error: {exc.msg}", str(path), exc.lineno or 0)
-    except (OSError, ValueError) as exc:
-        return Gap(f"cannot read: {exc}", str(path))
-    imports: list[PyImport] = []
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            for alias in node.names:
-                local = alias.asname or alias.name.split(".")[0]
-                module = alias.name if alias.asname else alias.name.split(".")[0]
-                imports.append(PyImport(local, module, None, 0, node.lineno))
-                if not alias.asname and "." in alias.name:
-                    imports.append(PyImport(f"\0{alias.name}", alias.name, None, 0, node.lineno))
-        elif isinstance(node, ast.ImportFrom):
-            for alias in node.names:
-                imports.append(
-                    PyImport(
-                        alias.asname or alias.name,
-                        node.module or "",
-                        alias.name,
-                        node.level,
-                        node.lineno,
-                    )
-                )
-    return PyModule(path=path, tree=tree, imports=tuple(imports))
 
 
 # ---------------------------------------------------------------------------- values
@@ -315,8 +267,7 @@ class _Interpreter:
         self.modules: dict[str, _ModuleState] = {}
         self.units: dict[str, _Unit] = {}
         self.class_attrs: dict[str, dict[str, Values]] = {}
-        self.class_bases: dict[str, list[str]] = {}
-        self.class_methods: dict[str, dict[str, str]] = {}
+        self.classes = ClassTable()
         self.changed = False
         self.result = _Result(calls={}, gaps={})
         self.paginated: set[tuple[str, int, int]] = set()
@@ -377,12 +328,11 @@ class _Interpreter:
         prefix: str,
     ) -> None:
         """Create units for every function and method (nested ones too)."""
-        for node in _walk_defs(body):
+        for node in walk_defs(body):
             if isinstance(node, ast.ClassDef):
                 key = f"{state.key}::{prefix}{node.name}"
                 self.class_attrs.setdefault(key, {})
-                self.class_methods.setdefault(key, {})
-                self.class_bases[key] = []
+                self.classes.define(key)
                 self._register(state, node.body, parent, key, f"{prefix}{node.name}.")
             else:
                 key = f"{state.key}::{prefix}{node.name}"
@@ -398,7 +348,7 @@ class _Interpreter:
                     is_static=static,
                 )
                 if klass is not None:
-                    self.class_methods[klass][node.name] = key
+                    self.classes.add_method(klass, node.name, key)
                 self._register(state, node.body, key, None, f"{prefix}{node.name}.<locals>.")
 
     # ----------------------------------------------------------- driver
@@ -515,11 +465,10 @@ class _Interpreter:
             scope.assign_name(stmt.name, frozenset({Func(key)}))
         elif isinstance(stmt, ast.ClassDef):
             key = scope.def_key(stmt.name)
-            bases = self.class_bases.setdefault(key, [])
             for base in stmt.bases:
                 for value in scope.eval(base):
-                    if isinstance(value, Klass) and value.key not in bases:
-                        bases.append(value.key)
+                    if isinstance(value, Klass):
+                        self.classes.add_base(key, value.key)
             class_scope = _Scope(self, scope.state, scope.unit, key, class_body=True)
             self._exec_block(stmt.body, class_scope)
             scope.assign_name(stmt.name, frozenset({Klass(key)}))
@@ -595,51 +544,14 @@ class _Interpreter:
 
     def method_of(self, klass: str, name: str) -> str | None:
         """The unit implementing ``klass.name`` (following base classes of the code)."""
-        seen: set[str] = set()
-        pending = [klass]
-        while pending:
-            current = pending.pop(0)
-            if current in seen:
-                continue
-            seen.add(current)
-            found = self.class_methods.get(current, {}).get(name)
-            if found is not None:
-                return found
-            pending.extend(self.class_bases.get(current, []))
-        return None
+        return self.classes.method_of(klass, name)
 
     def class_attr(self, klass: str, name: str) -> Values:
         """Values assigned to ``name`` on the class or its instances (and bases)."""
         result: set[Value] = set()
-        pending, seen = [klass], set()
-        while pending:
-            current = pending.pop(0)
-            if current in seen:
-                continue
-            seen.add(current)
+        for current in self.classes.lineage(klass):
             result |= self.class_attrs.get(current, {}).get(name, EMPTY)
-            pending.extend(self.class_bases.get(current, []))
         return frozenset(result)
-
-
-def _walk_defs(
-    body: list[ast.stmt],
-) -> Iterator[ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef]:
-    """Function and class definitions directly in ``body`` (also inside if/try/with)."""
-    for stmt in body:
-        if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-            yield stmt
-        elif isinstance(stmt, ast.If | ast.While | ast.For | ast.AsyncFor):
-            yield from _walk_defs(stmt.body)
-            yield from _walk_defs(stmt.orelse)
-        elif isinstance(stmt, ast.With | ast.AsyncWith):
-            yield from _walk_defs(stmt.body)
-        elif isinstance(stmt, ast.Try | ast.TryStar):
-            yield from _walk_defs(stmt.body)
-            for handler in stmt.handlers:
-                yield from _walk_defs(handler.body)
-            yield from _walk_defs(stmt.orelse)
-            yield from _walk_defs(stmt.finalbody)
 
 
 def _concat(left: Values, right: Values) -> Values:
@@ -1101,25 +1013,6 @@ class _Scope:
         return frozenset(Client(s) for s in services if s)
 
 
-def parse_imports(stmt: ast.Import | ast.ImportFrom) -> list[PyImport]:
-    """The :class:`PyImport` entries of one import statement."""
-    if isinstance(stmt, ast.Import):
-        return [
-            PyImport(
-                a.asname or a.name.split(".")[0],
-                a.name if a.asname else a.name.split(".")[0],
-                None,
-                0,
-                stmt.lineno,
-            )
-            for a in stmt.names
-        ]
-    return [
-        PyImport(a.asname or a.name, stmt.module or "", a.name, stmt.level, stmt.lineno)
-        for a in stmt.names
-    ]
-
-
 def _has_str(*groups: Values) -> bool:
     return any(isinstance(v, Str) for group in groups for v in group)
 
@@ -1548,15 +1441,7 @@ def analyse(root: Path, entry: Path, export: str | None = None) -> PythonAnalysi
     )
 
 
-__all__ = [
-    "AWS_WRAPPER_LIBRARIES",
-    "PyImport",
-    "PyModule",
-    "PythonAnalysis",
-    "analyse",
-    "parse_imports",
-    "parse_module",
-]
+__all__ = ["AWS_WRAPPER_LIBRARIES", "PythonAnalysis", "analyse"]
 
 # ``Lit`` and ``Opaque`` are part of the values this module builds (re-exported for the
 # taint analysis that will build on it).

@@ -38,16 +38,15 @@ from __future__ import annotations
 
 import ast
 import functools
-import importlib
 import os
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
 
 from faasguard.code.modules import Entry, find_entry, resolve_python_import
-from faasguard.code.python import PyModule, parse_imports, parse_module
+from faasguard.code.python.index import ClassTable, PyModule, parse_imports, parse_module
+from faasguard.code.regex import catastrophic
 from faasguard.code.taint.base import (
     ANY_ITEM,
     ANY_KEY,
@@ -373,7 +372,6 @@ class _ClassInfo:
     key: str
     name: str
     module: _Module
-    methods: dict[str, str] = field(default_factory=dict)
     attrs: dict[str, Val] = field(default_factory=dict)
     bases: list[Val] = field(default_factory=list)
     is_model: bool = False
@@ -398,6 +396,7 @@ class Program:
         self.modules: dict[str, _Module] = {}
         self.funcs: dict[str, _FuncInfo] = {}
         self.classes: dict[str, _ClassInfo] = {}
+        self.class_table = ClassTable()
         self.summaries: dict[str, Summary] = {}
         self.in_progress: set[str] = set()
         self.gaps: list[Gap] = []
@@ -810,9 +809,10 @@ class _Exec:
             for t in b.types
         ) or any(self.p.classes.get(b.klass or "", info).is_model for b in info.bases if b.klass)
         self.p.classes[key] = info
+        self.p.class_table.define(key, (b.klass for b in info.bases if b.klass))
         for stmt in node.body:
             if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef):
-                info.methods[stmt.name] = self.define_function(stmt, key)
+                self.p.class_table.add_method(key, stmt.name, self.define_function(stmt, key))
             elif isinstance(stmt, ast.Assign):
                 value = self.eval(stmt.value)
                 for target in stmt.targets:
@@ -822,20 +822,7 @@ class _Exec:
 
     def method_of(self, klass: str, name: str) -> str | None:
         """The method ``name`` of ``klass`` or of a base class defined in the code."""
-        seen: set[str] = set()
-        pending = [klass]
-        while pending:
-            current = pending.pop(0)
-            if current in seen:
-                continue
-            seen.add(current)
-            info = self.p.classes.get(current)
-            if info is None:
-                continue
-            if name in info.methods:
-                return info.methods[name]
-            pending.extend(b.klass for b in info.bases if b.klass)
-        return None
+        return self.p.class_table.method_of(klass, name)
 
     # ------------------------------------------------------------------ assignment
 
@@ -1551,44 +1538,6 @@ def _narrow_key(value: Val, keys: Sequence[str], families: frozenset[str], loc: 
     fields = dict(value.fields or ())
     fields[keys[0]] = cleaned
     return replace(value, fields=tuple(fields.items()))
-
-
-# ---------------------------------------------------------------------------- ReDoS
-
-
-def catastrophic(pattern: str) -> bool:
-    """True when ``pattern`` nests unbounded quantifiers (``(a+)+``, ``(\\w*)*``, ``(x+y?)*``):
-    the shape that backtracks exponentially on a near-match. The pattern is parsed with
-    the standard library's regex parser, never run."""
-    try:
-        parser: Any = importlib.import_module("re._parser")
-        constants: Any = importlib.import_module("re._constants")
-        parsed = parser.parse(pattern)
-    except Exception:
-        return False
-    repeats = {constants.MAX_REPEAT, constants.MIN_REPEAT}
-    possessive = getattr(constants, "POSSESSIVE_REPEAT", None)
-    atomic = getattr(constants, "ATOMIC_GROUP", None)
-
-    def walk(items: Any, inside_repeat: bool) -> bool:
-        for op, arg in items:
-            if op in repeats:
-                _low, high, sub = arg
-                unbounded = high is constants.MAXREPEAT or high > 1
-                if unbounded and inside_repeat and list(sub):
-                    return True
-                if walk(sub, inside_repeat or unbounded):
-                    return True
-            elif op is possessive or op is atomic:
-                continue
-            elif op == constants.SUBPATTERN:
-                if walk(arg[-1], inside_repeat):
-                    return True
-            elif op == constants.BRANCH and any(walk(b, inside_repeat) for b in arg[1]):
-                return True
-        return False
-
-    return walk(parsed, False)
 
 
 # ---------------------------------------------------------------------------- the analyzer

@@ -38,8 +38,18 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from faasguard.code.javascript import JsModule, parse_module, text
+from faasguard.code.javascript.index import (
+    JsModule,
+    import_bindings,
+    module_specifier,
+    package_path,
+    parse_module,
+    required_specifier,
+    string_text,
+    text,
+)
 from faasguard.code.modules import Entry, find_entry, resolve_js_module
+from faasguard.code.regex import catastrophic
 from faasguard.code.taint.base import (
     ANY_ITEM,
     ANY_KEY,
@@ -389,46 +399,6 @@ def _matches(callee: str, patterns: Iterable[str]) -> bool:
     return any(_glob(p).match(callee) for p in patterns)
 
 
-# ---------------------------------------------------------------------------- ReDoS
-
-
-def catastrophic(pattern: str) -> bool:
-    """True when ``pattern`` has a quantified group that itself contains an unbounded
-    quantifier (``(a+)+``, ``(\\w*\\s?)*``, ``(.*a){2,}``): exponential backtracking on a
-    non-matching input. Read with Python's regex parser (JavaScript syntax is close
-    enough for this shape), with a textual fallback for what it rejects."""
-    try:
-        from re import _parser  # type: ignore[attr-defined]  # noqa: PLC0415
-
-        parsed = _parser.parse(
-            pattern.replace("(?<", "(?P<").replace("(?P<=", "(?<=").replace("(?P<!", "(?<!")
-        )
-    except Exception:
-        return bool(
-            re.search(r"\((?:[^()\\]|\\.)*[+*](?:[^()\\]|\\.)*\)(?:[+*]|\{\d+,\})", pattern)
-        )
-    return _nested(parsed.data if hasattr(parsed, "data") else list(parsed), inside=False)
-
-
-def _nested(items: Sequence[Any], inside: bool) -> bool:
-    from re import _constants  # type: ignore[attr-defined]  # noqa: PLC0415
-
-    for op, arg in items:
-        if op in (_constants.MAX_REPEAT, _constants.MIN_REPEAT):
-            _, high, sub = arg
-            unbounded = high == _constants.MAXREPEAT or high > 16
-            if unbounded and inside:
-                return True
-            if _nested(list(sub), inside or unbounded):
-                return True
-        elif op == _constants.SUBPATTERN:
-            if _nested(list(arg[-1]), inside):
-                return True
-        elif op == _constants.BRANCH and any(_nested(list(b), inside) for b in arg[1]):
-            return True
-    return False
-
-
 # ---------------------------------------------------------------------------- interpreter
 
 
@@ -525,15 +495,9 @@ class _Interpreter:
             return frozenset({Module(str(target))}) if self.load(target) else EMPTY
         if specifier.startswith((".", "/")):
             return EMPTY
-        name = specifier.removeprefix("node:")
-        package, _, rest = name.partition("/") if not name.startswith("@") else (name, "", "")
-        if name.startswith("@"):
-            scope_parts = name.split("/")
-            package = "/".join(scope_parts[:2])
-            rest = "/".join(scope_parts[2:])
-        if package in ("mysql2",) and rest == "promise":
+        package, path = package_path(specifier)
+        if package == "mysql2" and path == ("promise",):
             return frozenset({Ref("mysql2")})
-        path = tuple(p for p in rest.split("/") if p)
         return frozenset({Ref(package, path)})
 
     # ----------------------------------------------------------- statements
@@ -859,26 +823,16 @@ class _Interpreter:
     # ----------------------------------------------------------- modules
 
     def _import(self, node: Any, env: _Env, frame: _Frame) -> None:
-        source = node.child_by_field_name("source")
-        if source is None:
+        specifier = module_specifier(node)
+        if specifier is None:
             return
-        module = self.require(_string_text(source), frame.file)
-        for clause in node.named_children:
-            if clause.type != "import_clause":
-                continue
-            for part in clause.named_children:
-                if part.type == "identifier":
-                    env.vars[text(part)] = self.prop(module, "default", part, frame)
-                elif part.type == "namespace_import":
-                    for ident in part.named_children:
-                        env.vars[text(ident)] = module
-                elif part.type == "named_imports":
-                    for spec in part.named_children:
-                        name = spec.child_by_field_name("name")
-                        alias = spec.child_by_field_name("alias") or name
-                        if name is not None and alias is not None:
-                            imported = _string_text(name) if name.type == "string" else text(name)
-                            env.vars[text(alias)] = self.prop(module, imported, spec, frame)
+        module = self.require(specifier, frame.file)
+        for binding in import_bindings(node):
+            env.vars[binding.local] = (
+                module
+                if binding.imported is None
+                else self.prop(module, binding.imported, binding.node, frame)
+            )
 
     def _export(self, node: Any, env: _Env, frame: _Frame) -> None:
         state = frame.file
@@ -902,7 +856,7 @@ class _Interpreter:
                 state.default = self.lookup(names[0], env)
             return
         source = node.child_by_field_name("source")
-        module = self.require(_string_text(source), state) if source is not None else None
+        module = self.require(string_text(source), state) if source is not None else None
         for child in node.named_children:
             if child.type == "export_clause":
                 for spec in child.named_children:
@@ -949,7 +903,7 @@ class _Interpreter:
         if node.type in ("property_identifier", "identifier", "private_property_identifier"):
             return text(node)
         if node.type == "string":
-            return _string_text(node)
+            return string_text(node)
         if node.type == "number":
             return ANY_ITEM
         if node.type == "computed_property_name":
@@ -1328,7 +1282,7 @@ class _Interpreter:
         if kind in ("this",):
             return frame.this
         if kind in ("string",):
-            return frozenset({Const(_string_text(node))})
+            return frozenset({Const(string_text(node))})
         if kind == "template_string":
             return self._template(node, env, frame)
         if kind == "number":
@@ -1563,16 +1517,11 @@ class _Interpreter:
             self.eval(arguments, env, frame)
             self.eval(callee, env, frame)
             return EMPTY
-        if callee.type == "identifier" and text(callee) == "require":
-            args = _args(node)
-            if args and args[0].type == "string" and env.find("require") is None:
-                return self.require(_string_text(args[0]), frame.file)
-            return EMPTY
-        if callee.type == "import":
-            args = _args(node)
-            if args and args[0].type == "string":
-                return self.require(_string_text(args[0]), frame.file)
-            return EMPTY
+        if (callee.type == "identifier" and text(callee) == "require") or callee.type == "import":
+            specifier = required_specifier(node, dynamic_import=True)
+            if specifier is None or (callee.type != "import" and env.find("require") is not None):
+                return EMPTY
+            return self.require(specifier, frame.file)
         args, arg_nodes = self.arguments(node, env, frame)
         receiver: Values = EMPTY
         method = ""
@@ -1983,7 +1932,7 @@ class _Interpreter:
     def check_redos(
         self, regex: Regex, subject: Values, arg: Any, node: Any, frame: _Frame
     ) -> None:
-        if not catastrophic(regex.pattern):
+        if not catastrophic(regex.pattern, dialect="javascript"):
             return
         message = _spec().redos_catastrophic.format(pattern=_short(f"/{regex.pattern}/", 40))
         for taint in self.tainted(subject, arg, frame):
@@ -2083,12 +2032,6 @@ def _args(node: Any) -> list[Any]:
     if arguments is None:
         return []
     return [a for a in arguments.named_children if a.type != "comment"]
-
-
-def _string_text(node: Any) -> str:
-    return "".join(
-        text(c) for c in node.named_children if c.type in ("string_fragment", "escape_sequence")
-    )
 
 
 def _subject_text(node: Any) -> str:
