@@ -60,6 +60,7 @@ from faasguard.code.taint.base import (
     relative_file,
     sources_for,
 )
+from faasguard.code.taint.spec import ANY_RECEIVER, LanguageSpec, SinkSpec, language_spec
 from faasguard.code.values import Gap
 from faasguard.model import App, Function, Location, TriggerKind
 
@@ -322,63 +323,77 @@ class _Spec:
     redirect_message: str
     regex_methods: frozenset[str]
     regex_string_methods: frozenset[str]
+    regex_constructors: frozenset[str]
     redos_catastrophic: str
     redos_dynamic: str
 
 
-def _sink(entry: dict[str, Any]) -> _Sink:
-    when = entry.get("when")
+def _sink(entry: SinkSpec) -> _Sink:
     return _Sink(
-        family=entry["family"],
-        callees=tuple(entry.get("callees", ())),
-        args=tuple(entry.get("args", (0,))),
-        message=entry["message"],
-        props=tuple(entry.get("props", ())),
-        when=(int(when["arg"]), str(when["key"])) if when else None,
-        check=entry.get("check", ""),
-        new=bool(entry.get("new", False)),
+        family=entry.family,
+        callees=tuple(sorted(entry.callees)),
+        args=entry.args,
+        message=entry.message,
+        props=entry.props,
+        when=entry.option,
+        check=entry.when if entry.when != "option" else "",
+        new=entry.new,
     )
+
+
+#: Sink conditions the ReDoS check implements (the pattern, not an argument, decides).
+_REDOS_RECEIVER = "catastrophic_pattern_receiver"
+_REDOS_ARG0 = "catastrophic_pattern_arg0"
+_REDOS_DYNAMIC = "dynamic_pattern"
+
+
+def _redos_sinks(spec: LanguageSpec, when: str) -> tuple[SinkSpec, ...]:
+    return tuple(s for s in spec.sinks if s.family == "redos" and s.when == when)
 
 
 @cache
 def _spec() -> _Spec:
-    from faasguard.data import load_json  # noqa: PLC0415 - data is read on first analysis
-
-    raw: dict[str, Any] = load_json("taint/javascript.json")
-    guards = raw["guards"]
-    redos = raw["redos"]
+    spec = language_spec("javascript")
+    guards = spec.guards
+    redos = {_REDOS_RECEIVER, _REDOS_ARG0, _REDOS_DYNAMIC}
+    plain = [s for s in spec.sinks if s.when not in redos]
+    receiver, arg0, dynamic = (
+        _redos_sinks(spec, w) for w in (_REDOS_RECEIVER, _REDOS_ARG0, _REDOS_DYNAMIC)
+    )
+    redirect = next((r for r in spec.response_sinks if r.family == "open-redirect"), None)
     return _Spec(
-        sinks=tuple(_sink(e) for e in raw["sinks"]),
-        method_sinks=tuple((_sink(e), tuple(e["methods"])) for e in raw["method_sinks"]),
+        sinks=tuple(_sink(s) for s in plain if not s.methods),
+        method_sinks=tuple((_sink(s), tuple(sorted(s.methods))) for s in plain if s.methods),
         sanitizers=tuple(
-            (tuple(e["callees"]), frozenset(e.get("families") or _ALL_FAMILIES))
-            for e in raw["sanitizers"]
+            (s.callees, s.families or _ALL_FAMILIES)
+            for s in spec.sanitizers
+            if not any(c.startswith(ANY_RECEIVER) for c in s.callees)
         ),
-        sanitizer_methods=frozenset(raw["sanitizer_methods"]),
+        sanitizer_methods=frozenset(
+            c.removeprefix(ANY_RECEIVER)
+            for s in spec.sanitizers
+            for c in s.callees
+            if c.startswith(ANY_RECEIVER)
+        ),
         propagators=tuple(
-            (
-                tuple(e["callees"]),
-                e.get("message", ""),
-                bool(e.get("structured", False)),
-                bool(e.get("normalizes", False)),
-                bool(e.get("stringifies", False)),
-            )
-            for e in raw["propagators"]
+            (p.callees, p.message, p.structured, p.normalizes, p.stringifies)
+            for p in spec.propagators
         ),
-        structured_sources=frozenset(raw["structured_sources"]),
-        string_methods=frozenset(raw["string_methods"]),
-        clean_methods=frozenset(raw["clean_methods"]),
-        membership_methods=frozenset(guards["membership_methods"]),
-        validator_name=re.compile(guards["validator_name"]),
-        validator_packages=frozenset(guards["validator_packages"]),
-        numeric_checks=frozenset(guards["numeric_checks"]),
-        prefix_methods=frozenset(guards["prefix_methods"]),
-        redirect_headers=frozenset(h.lower() for h in raw["redirect"]["headers"]),
-        redirect_message=raw["redirect"]["message"],
-        regex_methods=frozenset(redos["regex_methods"]),
-        regex_string_methods=frozenset(redos["string_methods"]),
-        redos_catastrophic=redos["message_catastrophic"],
-        redos_dynamic=redos["message_dynamic"],
+        structured_sources=spec.structured_sources,
+        string_methods=frozenset(m.removeprefix(ANY_RECEIVER) for m in spec.string_methods),
+        clean_methods=frozenset(m.removeprefix(ANY_RECEIVER) for m in spec.clean_results),
+        membership_methods=guards.membership_methods,
+        validator_name=re.compile(guards.validator_name),
+        validator_packages=guards.validator_packages,
+        numeric_checks=guards.numeric_checks,
+        prefix_methods=guards.prefix_methods,
+        redirect_headers=redirect.headers if redirect else frozenset(),
+        redirect_message=redirect.message if redirect else "",
+        regex_methods=frozenset(m for s in receiver for m in s.methods),
+        regex_string_methods=frozenset(m for s in arg0 for m in s.methods),
+        regex_constructors=frozenset(c for s in dynamic for c in s.callees),
+        redos_catastrophic=receiver[0].message if receiver else "",
+        redos_dynamic=dynamic[0].message if dynamic else "",
     )
 
 
@@ -1869,7 +1884,7 @@ class _Interpreter:
             ):
                 continue
             self.apply_sink(sink, callee, args, arg_nodes, node, frame)
-        if callee == "RegExp" and args:
+        if callee in spec.regex_constructors and args:
             for taint in self.tainted(args[0], arg_nodes[0], frame):
                 self.record("redos", taint, node, frame, "RegExp", spec.redos_dynamic)
 

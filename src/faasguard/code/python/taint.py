@@ -1706,7 +1706,7 @@ def _kinds(source: SourcePath) -> tuple[TriggerKind, ...]:
 
 
 def iter_flows(flows: Iterable[TaintFlow], family: str) -> Iterator[TaintFlow]:
-    """The flows of one sink family (what each CODE rule reports)."""
+    """The flows of one sink family."""
     return (f for f in flows if f.sink_family == family)
 
 

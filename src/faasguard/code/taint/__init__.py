@@ -2,7 +2,7 @@
 
 The shared interface lives in :mod:`faasguard.code.taint.base`: :class:`TaintFlow` (one
 source-to-sink path), :class:`TaintAnalyzer` (one per language), :func:`flows_for` (what the
-CODE rules call) and :func:`sources_for` (the attacker-controlled parts of ``event`` for a
+rules call) and :func:`sources_for` (the attacker-controlled parts of ``event`` for a
 function's triggers). The engines work on each language's code index: Python in
 :mod:`faasguard.code.python.taint`, Node.js in :mod:`faasguard.code.javascript.taint`.
 Sources, sinks, sanitizers and propagators are data files under ``faasguard/data/taint/``,
