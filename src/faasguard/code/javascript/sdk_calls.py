@@ -37,186 +37,38 @@ from faasguard.code.javascript.index import (
     text,
     walk,
 )
+from faasguard.code.javascript.sdk_values import (
+    AWS_WRAPPER_PACKAGES,
+    EMPTY,
+    FUNCTION_TYPES,
+    MAX_PASSES,
+    MAX_VALUES,
+    V2_LOCAL,
+    Func,
+    Instance,
+    JsValue,
+    LocalModule,
+    Member,
+    Named,
+    ObjectValue,
+    ProcessEnv,
+    Str,
+    V2Class,
+    V2Client,
+    V2Module,
+    V3Client,
+    V3Command,
+    V3Export,
+    V3Package,
+    Values,
+    enclosing,
+    package_value,
+    v3_kind,
+    v3_waiter_operation,
+    with_default,
+)
 from faasguard.code.modules import resolve_js_module
 from faasguard.code.values import Env, Gap, SdkCall, SymStr
-from faasguard.sdk import resolve_service, waiter_operation
-
-MAX_PASSES = 8
-MAX_VALUES = 24
-
-#: Packages that call AWS on the code's behalf: their calls are not visible here.
-AWS_WRAPPER_PACKAGES = (
-    "@aws-lambda-powertools/parameters",
-    "@aws-lambda-powertools/idempotency",
-    "@aws-lambda-powertools/batch",
-    "@middy/ssm",
-    "@middy/secrets-manager",
-    "@middy/s3-object-response",
-    "@middy/rds-signer",
-    "dynamoose",
-    "@aws/dynamodb-data-mapper",
-    "electrodb",
-    "sqs-consumer",
-    "@aws-sdk/lib-storage",
-)
-#: aws-sdk v2 request methods that are not API operations.
-_V2_LOCAL = frozenset(
-    {"promise", "on", "send", "config", "endpoint", "api", "service", "setupRequestListeners"}
-)
-
-
-# ---------------------------------------------------------------------------- values
-
-
-@dataclass(frozen=True, slots=True)
-class Str:
-    """A string."""
-
-    value: SymStr
-
-
-@dataclass(frozen=True, slots=True)
-class ProcessEnv:
-    """``process.env`` (``process`` itself is ``Named("process")``)."""
-
-
-@dataclass(frozen=True, slots=True)
-class Named:
-    """A well-known global or package object (``process``, ``require``)."""
-
-    name: str
-
-
-@dataclass(frozen=True, slots=True)
-class V2Module:
-    """The ``aws-sdk`` v2 namespace (``AWS``)."""
-
-
-@dataclass(frozen=True, slots=True)
-class V2Class:
-    """An aws-sdk v2 service class (``AWS.S3``, ``AWS.DynamoDB.DocumentClient``)."""
-
-    name: str
-
-
-@dataclass(frozen=True, slots=True)
-class V2Client:
-    """An instance of a v2 service class."""
-
-    name: str
-
-
-@dataclass(frozen=True, slots=True)
-class V3Package:
-    """An ``@aws-sdk/client-*`` or ``@aws-sdk/lib-dynamodb`` module object."""
-
-    package: str  # "client-s3", "lib-dynamodb"
-
-
-@dataclass(frozen=True, slots=True)
-class V3Export:
-    """A named export of a v3 package: a client class, command, paginator or waiter."""
-
-    package: str
-    name: str
-
-
-@dataclass(frozen=True, slots=True)
-class V3Client:
-    """A v3 client; ``aggregated`` for the method-style classes (``new S3()``)."""
-
-    package: str
-    aggregated: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class V3Command:
-    """``new GetObjectCommand(params)``."""
-
-    package: str
-    name: str
-    params: tuple[tuple[str, frozenset[JsValue]], ...]
-
-
-@dataclass(frozen=True, slots=True)
-class ObjectValue:
-    """An object literal (request parameters), string-keyed properties only."""
-
-    props: tuple[tuple[str, frozenset[JsValue]], ...]
-
-
-@dataclass(frozen=True, slots=True)
-class Member:
-    """Property ``name`` of an SDK object (a method until called)."""
-
-    owner: JsValue
-    name: str
-
-
-@dataclass(frozen=True, slots=True)
-class Func:
-    """A function of the analysed code: ``(file, start byte)``."""
-
-    key: tuple[str, int]
-
-
-@dataclass(frozen=True, slots=True)
-class LocalModule:
-    """A module of the analysed code (its exports)."""
-
-    path: str
-
-
-@dataclass(frozen=True, slots=True)
-class Instance:
-    """``new F()`` for a function/class ``F`` of the code (``this.x`` is per file)."""
-
-    file: str
-
-
-JsValue = (
-    Str
-    | ProcessEnv
-    | Named
-    | V2Module
-    | V2Class
-    | V2Client
-    | V3Package
-    | V3Export
-    | V3Client
-    | V3Command
-    | ObjectValue
-    | Member
-    | Func
-    | LocalModule
-    | Instance
-)
-Values = frozenset[JsValue]
-EMPTY: Values = frozenset()
-
-_FUNCTION_TYPES = frozenset(
-    {
-        "function_declaration",
-        "function_expression",
-        "function",
-        "arrow_function",
-        "method_definition",
-        "generator_function_declaration",
-        "generator_function",
-    }
-)
-
-
-def _package_value(specifier: str) -> Values:
-    """What ``require(specifier)`` of a package gives."""
-    if specifier in {"aws-sdk", "aws-sdk/global"}:
-        return frozenset({V2Module()})
-    if specifier.startswith("aws-sdk/clients/"):
-        return frozenset({V2Class(specifier.rsplit("/", 1)[1])})
-    if specifier.startswith("@aws-sdk/client-") or specifier == "@aws-sdk/lib-dynamodb":
-        return frozenset({V3Package(specifier.removeprefix("@aws-sdk/"))})
-    return EMPTY
-
 
 # ---------------------------------------------------------------------------- interpreter
 
@@ -268,7 +120,7 @@ class _Interpreter:
         state = _File(module=parsed, key=key)
         self.files[key] = state
         for node in walk(parsed.root):
-            if node.type in _FUNCTION_TYPES:
+            if node.type in FUNCTION_TYPES:
                 fkey = (key, node.start_byte)
                 self.functions.setdefault(fkey, _Function(key=fkey, node=node))
             specifier = module_specifier(node)
@@ -347,7 +199,7 @@ class _Interpreter:
         """The name table of the function (or program) enclosing ``node``."""
         current = node.parent
         while current is not None:
-            if current.type in _FUNCTION_TYPES:
+            if current.type in FUNCTION_TYPES:
                 return self.scopes.setdefault((state.key, current.start_byte), {})
             current = current.parent
         return self.scopes.setdefault((state.key, 0), {})
@@ -355,7 +207,7 @@ class _Interpreter:
     def lookup(self, name: str, node: Any, state: _File) -> Values:
         current = node.parent
         while current is not None:
-            if current.type in _FUNCTION_TYPES:
+            if current.type in FUNCTION_TYPES:
                 key = (state.key, current.start_byte)
                 found = self.scopes.get(key, {}).get(name, EMPTY)
                 function = self.functions.get(key)
@@ -423,7 +275,7 @@ class _Interpreter:
         if value is None:
             return
         current = node.parent
-        while current is not None and current.type not in _FUNCTION_TYPES:
+        while current is not None and current.type not in FUNCTION_TYPES:
             current = current.parent
         if current is None:
             return
@@ -448,7 +300,7 @@ class _Interpreter:
                         continue
                     found = self.property(values, text(left), child)
                     if right is not None:
-                        found = _with_default(found, self.eval(right, state))
+                        found = with_default(found, self.eval(right, state))
                     self.bind(left, found, state, at) if left.type != (
                         "shorthand_property_identifier_pattern"
                     ) else self.merge(scope, text(left), found)
@@ -471,7 +323,7 @@ class _Interpreter:
             current = left
             # Assign to the nearest scope that declares the name, else the program scope.
             while current is not None:
-                if current.type in _FUNCTION_TYPES:
+                if current.type in FUNCTION_TYPES:
                     table = self.scopes.get((state.key, current.start_byte), {})
                     if name in table:
                         self.merge(table, name, values)
@@ -521,7 +373,7 @@ class _Interpreter:
                     value = declarator.child_by_field_name("value")
                     if name is not None and name.type == "identifier" and value is not None:
                         self.merge(state.exports, text(name), self.eval(value, state))
-            elif declaration.type in _FUNCTION_TYPES or declaration.type == "class_declaration":
+            elif declaration.type in FUNCTION_TYPES or declaration.type == "class_declaration":
                 name = declaration.child_by_field_name("name")
                 exported: Values = frozenset({Func((state.key, declaration.start_byte))})
                 if declaration.type == "class_declaration":
@@ -552,7 +404,7 @@ class _Interpreter:
         if target is not None:
             self.load(target)
             return frozenset({LocalModule(str(target))})
-        return _package_value(specifier)
+        return package_value(specifier)
 
     def property(self, values: Values, name: str, node: Any) -> Values:
         """``value.name`` for every value (also destructuring ``{ name } = value``)."""
@@ -670,7 +522,7 @@ class _Interpreter:
                 if child is not None:
                     result |= self.eval(child, state) or {Str(SymStr.opaque(text(child)))}
             return frozenset(result)
-        if kind in _FUNCTION_TYPES:
+        if kind in FUNCTION_TYPES:
             return frozenset({Func((state.key, node.start_byte))})
         if kind == "assignment_expression":
             right = node.child_by_field_name("right")
@@ -748,7 +600,7 @@ class _Interpreter:
             if isinstance(value, V2Class):
                 result.add(V2Client(value.name))
             elif isinstance(value, V3Export):
-                kind = _v3_kind(value.name)
+                kind = v3_kind(value.name)
                 if kind == "command":
                     params = args[0] if args else EMPTY
                     props = tuple(p for v in params if isinstance(v, ObjectValue) for p in v.props)
@@ -833,7 +685,7 @@ class _Interpreter:
             self.link(node, state, value.key)
             return self.call_function(value, args)
         if isinstance(value, V3Export):
-            kind = _v3_kind(value.name)
+            kind = v3_kind(value.name)
             if kind == "paginator":
                 params = args[1] if len(args) > 1 else EMPTY
                 operation = value.name[len("paginate") :]
@@ -841,7 +693,7 @@ class _Interpreter:
             elif kind == "waiter":
                 params = args[1] if len(args) > 1 else EMPTY
                 waiter = value.name.removeprefix("waitUntil").removeprefix("waitFor")
-                polled = _v3_waiter_operation(value.package, waiter)
+                polled = v3_waiter_operation(value.package, waiter)
                 if polled is not None:
                     self.record(value.package, polled, params, node, "aws-sdk-v3", "waiter")
             return EMPTY
@@ -853,8 +705,8 @@ class _Interpreter:
         owner, name = member.owner, member.name
         first = args[0] if args else EMPTY
         if isinstance(owner, V3Export):
-            if name == "from" and _v3_kind(owner.name) in ("client", "aggregated"):
-                aggregated = _v3_kind(owner.name) == "aggregated"
+            if name == "from" and v3_kind(owner.name) in ("client", "aggregated"):
+                aggregated = v3_kind(owner.name) == "aggregated"
                 return frozenset({V3Client(owner.package, aggregated=aggregated)})
             return EMPTY
         if isinstance(owner, V3Client):
@@ -883,63 +735,17 @@ class _Interpreter:
             return EMPTY
         if name == "waitFor":
             for waiter in operations:
-                polled = _v3_waiter_operation(client.name, waiter[:1].upper() + waiter[1:])
+                polled = v3_waiter_operation(client.name, waiter[:1].upper() + waiter[1:])
                 if polled is not None:
                     self.record(client.name, polled, params, node, "aws-sdk-v2", "waiter")
             return EMPTY
         if name == "createPresignedPost":
             self.record(client.name, "PutObject", first, node, "aws-sdk-v2", name)
             return EMPTY
-        if name in _V2_LOCAL:
+        if name in V2_LOCAL:
             return EMPTY
         self.record(client.name, name, first, node, "aws-sdk-v2")
         return EMPTY
-
-
-def enclosing(node: Any, file: str) -> tuple[str, int]:
-    """The key of the function around ``node`` (``(file, 0)`` at the top level)."""
-    current = node.parent
-    while current is not None:
-        if current.type in _FUNCTION_TYPES:
-            return (file, current.start_byte)
-        current = current.parent
-    return (file, 0)
-
-
-def _with_default(found: Values, default: Values) -> Values:
-    if not found:
-        return default
-    result: set[JsValue] = set()
-    for value in found:
-        if isinstance(value, Str) and len(value.value.parts) == 1:
-            part = value.value.parts[0]
-            if isinstance(part, Env) and part.default is None:
-                defaults = [d.value.text for d in default if isinstance(d, Str) and d.value.text]
-                if defaults:
-                    result.add(Str(SymStr.of(Env(part.name, defaults[0]))))
-                    continue
-        result.add(value)
-    return frozenset(result)
-
-
-def _v3_kind(name: str) -> str:
-    """What a named export of a v3 package is, from AWS's naming convention."""
-    if name.endswith("Command"):
-        return "command"
-    if name.startswith("paginate"):
-        return "paginator"
-    if name.startswith(("waitUntil", "waitFor")):
-        return "waiter"
-    if name.endswith("Client"):
-        return "client"
-    if name[:1].isupper():
-        return "aggregated"
-    return "other"
-
-
-def _v3_waiter_operation(service: str, waiter: str) -> str | None:
-    botocore_name = resolve_service(service)
-    return waiter_operation(botocore_name, waiter) if botocore_name else None
 
 
 # ---------------------------------------------------------------------------- entry point
