@@ -1,4 +1,4 @@
-"""Time the Node.js taint engine (``faasguard.code.taint.javascript``) on a generated app.
+"""Time the Node.js taint engine (``faasguard.code.javascript.taint``) on a generated app.
 
 The input is a synthetic SAM app (two sizes) of 30 Node.js functions (one trigger kind each, cycling
 through S3, SQS, SNS, Kinesis, EventBridge, HTTP API and REST API), each a handler plus four

@@ -53,8 +53,7 @@ def test_rule_metadata(rule: Rule) -> None:
 _NOT_YET_NAMED_AFTER_RULE = frozenset(
     {
         *("LOG001", "LOG002", "LOG003", "LOG004", "LOG019", "LOG021", "LOG032", "LOG034"),
-        *("LOG035", "CODE007", "CODE008", "CODE011", "CODE020", "CODE021", "CODE022"),
-        *("CODE023", "CODE025", "CODE026"),
+        "LOG035",
     }
 )
 

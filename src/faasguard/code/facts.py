@@ -3,8 +3,8 @@
 The pattern rules look for *shapes* in handler code, not for attacker-controlled data (that
 is the taint engine's job). Several of them need a little data flow inside one function
 ("the decoded claims are used in an ``if``", "the exception text ends up in the response
-body"): the per-language flows (:class:`faasguard.code.python_facts.PyFlow`,
-:class:`faasguard.code.javascript_facts.JsFlow`) are a small flow-insensitive propagation
+body"): the per-language flows (:class:`faasguard.code.python.facts.PyFlow`,
+:class:`faasguard.code.javascript.facts.JsFlow`) are a small flow-insensitive propagation
 over the assignments of one function (names, destructuring, ``for`` targets, containers
 written item by item) with *labels* instead of taint, and a :class:`LabelSpec` written by
 the rule saying where labels come from and what survives a field access (``event["body"]``

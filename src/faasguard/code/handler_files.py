@@ -4,7 +4,7 @@ A function's files are its handler file and every file of its code directory tha
 handler imports, transitively (:func:`function_files`). A pattern is a pair of matchers,
 one per language, written by the rule that owns it; :func:`file_matches` runs the one for
 the file's language on the file's facts (parsed once per scan, see
-:mod:`faasguard.code.python_facts` and :mod:`faasguard.code.javascript_facts`) and keeps the
+:mod:`faasguard.code.python.facts` and :mod:`faasguard.code.javascript.facts`) and keeps the
 result until the file changes (size or modification time), so a module shared by many
 functions, or scanned again, is matched once.
 """
@@ -15,11 +15,12 @@ import os
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
-from faasguard.code import javascript_facts, python_facts
 from faasguard.code.facts import CodeMatch, with_exports
-from faasguard.code.javascript_facts import JsFile, javascript_file
+from faasguard.code.javascript import facts as javascript_facts
+from faasguard.code.javascript.facts import JsFile, javascript_file
 from faasguard.code.modules import Entry, find_entry
-from faasguard.code.python_facts import PyFile, python_file
+from faasguard.code.python import facts as python_facts
+from faasguard.code.python.facts import PyFile, python_file
 from faasguard.code.values import Gap
 from faasguard.model import App, Function
 

@@ -2,11 +2,11 @@
 
 A :class:`TaintFlow` is one path from attacker-controlled data (a part of the handler's
 ``event`` argument that one of the function's triggers fills) to a dangerous call, with the
-steps in between. A :class:`TaintAnalyzer` finds them for one language; the CODE rules call
+steps in between. A :class:`TaintAnalyzer` finds them for one language; rules call
 :func:`flows_for`, which finds the handler file (:mod:`faasguard.code.modules`), picks the
-analyzer for its language and caches the result so the eleven rules share one analysis.
+analyzer for its language and caches the result so the rules share one analysis.
 
-Analyzers register themselves: :func:`flows_for` imports ``faasguard.code.taint.<language>``
+Analyzers register themselves: :func:`flows_for` imports ``faasguard.code.<language>.taint``
 on first use and takes its module-level ``ANALYZER`` (or whatever the module passed to
 :func:`register_analyzer` while importing). Tests may register a stub with
 :func:`register_analyzer` directly.
@@ -29,9 +29,10 @@ from functools import cache
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
+from faasguard.code.modules import Entry, find_entry
 from faasguard.model import App, Function, Location, TriggerKind
 
-#: The sink families in rule order: CODE001 is ``command-injection``, CODE011 ``redos``.
+#: The sink families: what a flow ends in (the rules map families to findings).
 SINK_FAMILIES: tuple[str, ...] = (
     "command-injection",
     "code-injection",
@@ -269,9 +270,9 @@ def analyzer_for(language: str) -> TaintAnalyzer | None:
     if analyzer is not None:
         return analyzer
     try:
-        module = importlib.import_module(f"faasguard.code.taint.{language}")
+        module = importlib.import_module(f"faasguard.code.{language}.taint")
     except ModuleNotFoundError as exc:
-        if exc.name != f"faasguard.code.taint.{language}":
+        if exc.name not in (f"faasguard.code.{language}", f"faasguard.code.{language}.taint"):
             raise
         return None
     analyzer = _ANALYZERS.get(language) or getattr(module, "ANALYZER", None)
@@ -286,10 +287,8 @@ def flows_for(fn: Function, app: App) -> list[TaintFlow]:
 
     Cached per (app root file, function ref, handler file) and revalidated against the
     modification times of the handler file and of every file a flow passes through, so
-    the CODE rules of one scan share one analysis and an edited file is analysed again.
+    rules of one scan share one analysis and an edited file is analysed again.
     """
-    from faasguard.code.modules import Entry, find_entry  # noqa: PLC0415 - import cycle
-
     entry = find_entry(fn, app)
     if not isinstance(entry, Entry):
         return []
@@ -324,8 +323,6 @@ def gaps_for(fn: Function, app: App) -> list[Any]:
     """What made the analysis of ``fn`` incomplete (syntax errors, an unresolved handler,
     code nested too deeply), as :class:`faasguard.code.values.Gap` values; call after
     :func:`flows_for`."""
-    from faasguard.code.modules import Entry, find_entry  # noqa: PLC0415 - import cycle
-
     entry = find_entry(fn, app)
     if not isinstance(entry, Entry):
         return []

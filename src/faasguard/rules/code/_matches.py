@@ -1,7 +1,7 @@
 """What the code pattern rules (CODE020-CODE026) share: their matches attributed to functions.
 
 Each rule module owns its matchers, one per language (facts from
-:mod:`faasguard.code.python_facts` and :mod:`faasguard.code.javascript_facts` in,
+:mod:`faasguard.code.python.facts` and :mod:`faasguard.code.javascript.facts` in,
 :class:`~faasguard.code.facts.CodeMatch` out); :func:`pattern_hits` runs them over every
 function's files and turns the matches into hits. A match inside the exported handler of
 one function belongs to that function only; code shared by several functions (module

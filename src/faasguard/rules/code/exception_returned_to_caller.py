@@ -60,8 +60,8 @@ from faasguard.code.facts import (
     label,
     match_key,
 )
-from faasguard.code.javascript_facts import JsFile
-from faasguard.code.python_facts import PyFile
+from faasguard.code.javascript.facts import JsFile
+from faasguard.code.python.facts import PyFile
 from faasguard.findings import Hit, Practice, Severity
 from faasguard.model import App
 from faasguard.rules.base import Source, rule

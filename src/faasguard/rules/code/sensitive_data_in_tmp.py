@@ -62,9 +62,9 @@ from faasguard.code.facts import (
     label,
     match_key,
 )
-from faasguard.code.javascript_facts import JsFile, JsScope, arguments, position, string_value
-from faasguard.code.javascript_facts import node_text as text
-from faasguard.code.python_facts import PyFile, PyScope, const_str, source_text
+from faasguard.code.javascript.facts import JsFile, JsScope, arguments, position, string_value
+from faasguard.code.javascript.facts import node_text as text
+from faasguard.code.python.facts import PyFile, PyScope, const_str, source_text
 from faasguard.findings import Hit, Practice, Severity
 from faasguard.model import App
 from faasguard.rules.base import Source, rule

@@ -64,9 +64,9 @@ from faasguard.code.facts import (
     label,
     match_key,
 )
-from faasguard.code.javascript_facts import JsFile, position, walk
-from faasguard.code.javascript_facts import node_text as text
-from faasguard.code.python_facts import PyFile, PyScope
+from faasguard.code.javascript.facts import JsFile, position, walk
+from faasguard.code.javascript.facts import node_text as text
+from faasguard.code.python.facts import PyFile, PyScope
 from faasguard.findings import Hit, Practice, Severity
 from faasguard.model import App
 from faasguard.rules.base import Source, rule

@@ -49,9 +49,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from faasguard.code.facts import CodeMatch, match_key
-from faasguard.code.javascript_facts import FUNCTIONS, JsFile, position, string_value, walk
-from faasguard.code.javascript_facts import node_text as text
-from faasguard.code.python_facts import PyFile, const_str, is_false
+from faasguard.code.javascript.facts import FUNCTIONS, JsFile, position, string_value, walk
+from faasguard.code.javascript.facts import node_text as text
+from faasguard.code.python.facts import PyFile, const_str, is_false
 from faasguard.findings import Hit, Practice, Severity
 from faasguard.model import App
 from faasguard.rules.base import Source, rule

@@ -38,8 +38,18 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from faasguard.code.javascript import JsModule, parse_module, text
+from faasguard.code.javascript.index import (
+    JsModule,
+    import_bindings,
+    module_specifier,
+    package_path,
+    parse_module,
+    required_specifier,
+    string_text,
+    text,
+)
 from faasguard.code.modules import Entry, find_entry, resolve_js_module
+from faasguard.code.regex import catastrophic
 from faasguard.code.taint.base import (
     ANY_ITEM,
     ANY_KEY,
@@ -50,6 +60,7 @@ from faasguard.code.taint.base import (
     relative_file,
     sources_for,
 )
+from faasguard.code.taint.spec import ANY_RECEIVER, LanguageSpec, SinkSpec, language_spec
 from faasguard.code.values import Gap
 from faasguard.model import App, Function, Location, TriggerKind
 
@@ -312,63 +323,77 @@ class _Spec:
     redirect_message: str
     regex_methods: frozenset[str]
     regex_string_methods: frozenset[str]
+    regex_constructors: frozenset[str]
     redos_catastrophic: str
     redos_dynamic: str
 
 
-def _sink(entry: dict[str, Any]) -> _Sink:
-    when = entry.get("when")
+def _sink(entry: SinkSpec) -> _Sink:
     return _Sink(
-        family=entry["family"],
-        callees=tuple(entry.get("callees", ())),
-        args=tuple(entry.get("args", (0,))),
-        message=entry["message"],
-        props=tuple(entry.get("props", ())),
-        when=(int(when["arg"]), str(when["key"])) if when else None,
-        check=entry.get("check", ""),
-        new=bool(entry.get("new", False)),
+        family=entry.family,
+        callees=tuple(sorted(entry.callees)),
+        args=entry.args,
+        message=entry.message,
+        props=entry.props,
+        when=entry.option,
+        check=entry.when if entry.when != "option" else "",
+        new=entry.new,
     )
+
+
+#: Sink conditions the ReDoS check implements (the pattern, not an argument, decides).
+_REDOS_RECEIVER = "catastrophic_pattern_receiver"
+_REDOS_ARG0 = "catastrophic_pattern_arg0"
+_REDOS_DYNAMIC = "dynamic_pattern"
+
+
+def _redos_sinks(spec: LanguageSpec, when: str) -> tuple[SinkSpec, ...]:
+    return tuple(s for s in spec.sinks if s.family == "redos" and s.when == when)
 
 
 @cache
 def _spec() -> _Spec:
-    from faasguard.data import load_json  # noqa: PLC0415 - data is read on first analysis
-
-    raw: dict[str, Any] = load_json("taint/javascript.json")
-    guards = raw["guards"]
-    redos = raw["redos"]
+    spec = language_spec("javascript")
+    guards = spec.guards
+    redos = {_REDOS_RECEIVER, _REDOS_ARG0, _REDOS_DYNAMIC}
+    plain = [s for s in spec.sinks if s.when not in redos]
+    receiver, arg0, dynamic = (
+        _redos_sinks(spec, w) for w in (_REDOS_RECEIVER, _REDOS_ARG0, _REDOS_DYNAMIC)
+    )
+    redirect = next((r for r in spec.response_sinks if r.family == "open-redirect"), None)
     return _Spec(
-        sinks=tuple(_sink(e) for e in raw["sinks"]),
-        method_sinks=tuple((_sink(e), tuple(e["methods"])) for e in raw["method_sinks"]),
+        sinks=tuple(_sink(s) for s in plain if not s.methods),
+        method_sinks=tuple((_sink(s), tuple(sorted(s.methods))) for s in plain if s.methods),
         sanitizers=tuple(
-            (tuple(e["callees"]), frozenset(e.get("families") or _ALL_FAMILIES))
-            for e in raw["sanitizers"]
+            (s.callees, s.families or _ALL_FAMILIES)
+            for s in spec.sanitizers
+            if not any(c.startswith(ANY_RECEIVER) for c in s.callees)
         ),
-        sanitizer_methods=frozenset(raw["sanitizer_methods"]),
+        sanitizer_methods=frozenset(
+            c.removeprefix(ANY_RECEIVER)
+            for s in spec.sanitizers
+            for c in s.callees
+            if c.startswith(ANY_RECEIVER)
+        ),
         propagators=tuple(
-            (
-                tuple(e["callees"]),
-                e.get("message", ""),
-                bool(e.get("structured", False)),
-                bool(e.get("normalizes", False)),
-                bool(e.get("stringifies", False)),
-            )
-            for e in raw["propagators"]
+            (p.callees, p.message, p.structured, p.normalizes, p.stringifies)
+            for p in spec.propagators
         ),
-        structured_sources=frozenset(raw["structured_sources"]),
-        string_methods=frozenset(raw["string_methods"]),
-        clean_methods=frozenset(raw["clean_methods"]),
-        membership_methods=frozenset(guards["membership_methods"]),
-        validator_name=re.compile(guards["validator_name"]),
-        validator_packages=frozenset(guards["validator_packages"]),
-        numeric_checks=frozenset(guards["numeric_checks"]),
-        prefix_methods=frozenset(guards["prefix_methods"]),
-        redirect_headers=frozenset(h.lower() for h in raw["redirect"]["headers"]),
-        redirect_message=raw["redirect"]["message"],
-        regex_methods=frozenset(redos["regex_methods"]),
-        regex_string_methods=frozenset(redos["string_methods"]),
-        redos_catastrophic=redos["message_catastrophic"],
-        redos_dynamic=redos["message_dynamic"],
+        structured_sources=spec.structured_sources,
+        string_methods=frozenset(m.removeprefix(ANY_RECEIVER) for m in spec.string_methods),
+        clean_methods=frozenset(m.removeprefix(ANY_RECEIVER) for m in spec.clean_results),
+        membership_methods=guards.membership_methods,
+        validator_name=re.compile(guards.validator_name),
+        validator_packages=guards.validator_packages,
+        numeric_checks=guards.numeric_checks,
+        prefix_methods=guards.prefix_methods,
+        redirect_headers=redirect.headers if redirect else frozenset(),
+        redirect_message=redirect.message if redirect else "",
+        regex_methods=frozenset(m for s in receiver for m in s.methods),
+        regex_string_methods=frozenset(m for s in arg0 for m in s.methods),
+        regex_constructors=frozenset(c for s in dynamic for c in s.callees),
+        redos_catastrophic=receiver[0].message if receiver else "",
+        redos_dynamic=dynamic[0].message if dynamic else "",
     )
 
 
@@ -387,46 +412,6 @@ def _glob(pattern: str) -> re.Pattern[str]:
 
 def _matches(callee: str, patterns: Iterable[str]) -> bool:
     return any(_glob(p).match(callee) for p in patterns)
-
-
-# ---------------------------------------------------------------------------- ReDoS
-
-
-def catastrophic(pattern: str) -> bool:
-    """True when ``pattern`` has a quantified group that itself contains an unbounded
-    quantifier (``(a+)+``, ``(\\w*\\s?)*``, ``(.*a){2,}``): exponential backtracking on a
-    non-matching input. Read with Python's regex parser (JavaScript syntax is close
-    enough for this shape), with a textual fallback for what it rejects."""
-    try:
-        from re import _parser  # type: ignore[attr-defined]  # noqa: PLC0415
-
-        parsed = _parser.parse(
-            pattern.replace("(?<", "(?P<").replace("(?P<=", "(?<=").replace("(?P<!", "(?<!")
-        )
-    except Exception:
-        return bool(
-            re.search(r"\((?:[^()\\]|\\.)*[+*](?:[^()\\]|\\.)*\)(?:[+*]|\{\d+,\})", pattern)
-        )
-    return _nested(parsed.data if hasattr(parsed, "data") else list(parsed), inside=False)
-
-
-def _nested(items: Sequence[Any], inside: bool) -> bool:
-    from re import _constants  # type: ignore[attr-defined]  # noqa: PLC0415
-
-    for op, arg in items:
-        if op in (_constants.MAX_REPEAT, _constants.MIN_REPEAT):
-            _, high, sub = arg
-            unbounded = high == _constants.MAXREPEAT or high > 16
-            if unbounded and inside:
-                return True
-            if _nested(list(sub), inside or unbounded):
-                return True
-        elif op == _constants.SUBPATTERN:
-            if _nested(list(arg[-1]), inside):
-                return True
-        elif op == _constants.BRANCH and any(_nested(list(b), inside) for b in arg[1]):
-            return True
-    return False
 
 
 # ---------------------------------------------------------------------------- interpreter
@@ -525,15 +510,9 @@ class _Interpreter:
             return frozenset({Module(str(target))}) if self.load(target) else EMPTY
         if specifier.startswith((".", "/")):
             return EMPTY
-        name = specifier.removeprefix("node:")
-        package, _, rest = name.partition("/") if not name.startswith("@") else (name, "", "")
-        if name.startswith("@"):
-            scope_parts = name.split("/")
-            package = "/".join(scope_parts[:2])
-            rest = "/".join(scope_parts[2:])
-        if package in ("mysql2",) and rest == "promise":
+        package, path = package_path(specifier)
+        if package == "mysql2" and path == ("promise",):
             return frozenset({Ref("mysql2")})
-        path = tuple(p for p in rest.split("/") if p)
         return frozenset({Ref(package, path)})
 
     # ----------------------------------------------------------- statements
@@ -859,26 +838,16 @@ class _Interpreter:
     # ----------------------------------------------------------- modules
 
     def _import(self, node: Any, env: _Env, frame: _Frame) -> None:
-        source = node.child_by_field_name("source")
-        if source is None:
+        specifier = module_specifier(node)
+        if specifier is None:
             return
-        module = self.require(_string_text(source), frame.file)
-        for clause in node.named_children:
-            if clause.type != "import_clause":
-                continue
-            for part in clause.named_children:
-                if part.type == "identifier":
-                    env.vars[text(part)] = self.prop(module, "default", part, frame)
-                elif part.type == "namespace_import":
-                    for ident in part.named_children:
-                        env.vars[text(ident)] = module
-                elif part.type == "named_imports":
-                    for spec in part.named_children:
-                        name = spec.child_by_field_name("name")
-                        alias = spec.child_by_field_name("alias") or name
-                        if name is not None and alias is not None:
-                            imported = _string_text(name) if name.type == "string" else text(name)
-                            env.vars[text(alias)] = self.prop(module, imported, spec, frame)
+        module = self.require(specifier, frame.file)
+        for binding in import_bindings(node):
+            env.vars[binding.local] = (
+                module
+                if binding.imported is None
+                else self.prop(module, binding.imported, binding.node, frame)
+            )
 
     def _export(self, node: Any, env: _Env, frame: _Frame) -> None:
         state = frame.file
@@ -902,7 +871,7 @@ class _Interpreter:
                 state.default = self.lookup(names[0], env)
             return
         source = node.child_by_field_name("source")
-        module = self.require(_string_text(source), state) if source is not None else None
+        module = self.require(string_text(source), state) if source is not None else None
         for child in node.named_children:
             if child.type == "export_clause":
                 for spec in child.named_children:
@@ -949,7 +918,7 @@ class _Interpreter:
         if node.type in ("property_identifier", "identifier", "private_property_identifier"):
             return text(node)
         if node.type == "string":
-            return _string_text(node)
+            return string_text(node)
         if node.type == "number":
             return ANY_ITEM
         if node.type == "computed_property_name":
@@ -1328,7 +1297,7 @@ class _Interpreter:
         if kind in ("this",):
             return frame.this
         if kind in ("string",):
-            return frozenset({Const(_string_text(node))})
+            return frozenset({Const(string_text(node))})
         if kind == "template_string":
             return self._template(node, env, frame)
         if kind == "number":
@@ -1563,16 +1532,11 @@ class _Interpreter:
             self.eval(arguments, env, frame)
             self.eval(callee, env, frame)
             return EMPTY
-        if callee.type == "identifier" and text(callee) == "require":
-            args = _args(node)
-            if args and args[0].type == "string" and env.find("require") is None:
-                return self.require(_string_text(args[0]), frame.file)
-            return EMPTY
-        if callee.type == "import":
-            args = _args(node)
-            if args and args[0].type == "string":
-                return self.require(_string_text(args[0]), frame.file)
-            return EMPTY
+        if (callee.type == "identifier" and text(callee) == "require") or callee.type == "import":
+            specifier = required_specifier(node, dynamic_import=True)
+            if specifier is None or (callee.type != "import" and env.find("require") is not None):
+                return EMPTY
+            return self.require(specifier, frame.file)
         args, arg_nodes = self.arguments(node, env, frame)
         receiver: Values = EMPTY
         method = ""
@@ -1920,7 +1884,7 @@ class _Interpreter:
             ):
                 continue
             self.apply_sink(sink, callee, args, arg_nodes, node, frame)
-        if callee == "RegExp" and args:
+        if callee in spec.regex_constructors and args:
             for taint in self.tainted(args[0], arg_nodes[0], frame):
                 self.record("redos", taint, node, frame, "RegExp", spec.redos_dynamic)
 
@@ -1983,7 +1947,7 @@ class _Interpreter:
     def check_redos(
         self, regex: Regex, subject: Values, arg: Any, node: Any, frame: _Frame
     ) -> None:
-        if not catastrophic(regex.pattern):
+        if not catastrophic(regex.pattern, dialect="javascript"):
             return
         message = _spec().redos_catastrophic.format(pattern=_short(f"/{regex.pattern}/", 40))
         for taint in self.tainted(subject, arg, frame):
@@ -2083,12 +2047,6 @@ def _args(node: Any) -> list[Any]:
     if arguments is None:
         return []
     return [a for a in arguments.named_children if a.type != "comment"]
-
-
-def _string_text(node: Any) -> str:
-    return "".join(
-        text(c) for c in node.named_children if c.type in ("string_fragment", "escape_sequence")
-    )
 
 
 def _subject_text(node: Any) -> str:

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from faasguard.code.regex import catastrophic
 from faasguard.code.taint import TaintFlow, flows_for, sources_for
 from faasguard.code.taint.base import clear_cache
-from faasguard.code.taint.python import catastrophic
 from faasguard.model import App, CodeLocation, Function, Location, Trigger, TriggerKind
 
 

@@ -13,7 +13,7 @@ from faasguard.findings import Finding, Report
 from faasguard.report import render
 from faasguard.rules import all_rules
 
-SHOP = Path(__file__).resolve().parents[2] / "examples" / "shop"
+SHOP = Path(__file__).resolve().parents[3] / "examples" / "shop"
 TAINT_RULES = tuple(f"CODE0{n:02d}" for n in range(1, 12))
 
 

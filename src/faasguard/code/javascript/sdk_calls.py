@@ -21,258 +21,54 @@ The code is never run. What cannot be followed is a :class:`~faasguard.code.valu
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 from typing import Any
 
+from faasguard.code.javascript.index import (
+    ImportBinding,
+    JsModule,
+    import_bindings,
+    key_name,
+    module_specifier,
+    parse_module,
+    required_specifier,
+    string_text,
+    text,
+    walk,
+)
+from faasguard.code.javascript.sdk_values import (
+    AWS_WRAPPER_PACKAGES,
+    EMPTY,
+    FUNCTION_TYPES,
+    MAX_PASSES,
+    MAX_VALUES,
+    V2_LOCAL,
+    Func,
+    Instance,
+    JsValue,
+    LocalModule,
+    Member,
+    Named,
+    ObjectValue,
+    ProcessEnv,
+    Str,
+    V2Class,
+    V2Client,
+    V2Module,
+    V3Client,
+    V3Command,
+    V3Export,
+    V3Package,
+    Values,
+    enclosing,
+    package_value,
+    v3_kind,
+    v3_waiter_operation,
+    with_default,
+)
 from faasguard.code.modules import resolve_js_module
 from faasguard.code.values import Env, Gap, SdkCall, SymStr
-from faasguard.sdk import resolve_service, waiter_operation
-
-MAX_PASSES = 8
-MAX_VALUES = 24
-
-#: Packages that call AWS on the code's behalf: their calls are not visible here.
-AWS_WRAPPER_PACKAGES = (
-    "@aws-lambda-powertools/parameters",
-    "@aws-lambda-powertools/idempotency",
-    "@aws-lambda-powertools/batch",
-    "@middy/ssm",
-    "@middy/secrets-manager",
-    "@middy/s3-object-response",
-    "@middy/rds-signer",
-    "dynamoose",
-    "@aws/dynamodb-data-mapper",
-    "electrodb",
-    "sqs-consumer",
-    "@aws-sdk/lib-storage",
-)
-#: aws-sdk v2 request methods that are not API operations.
-_V2_LOCAL = frozenset(
-    {"promise", "on", "send", "config", "endpoint", "api", "service", "setupRequestListeners"}
-)
-
-
-# ---------------------------------------------------------------------------- parsing
-
-
-@cache
-def _parser(kind: str) -> Any:
-    from tree_sitter import Language, Parser  # noqa: PLC0415 - loaded on first use
-
-    if kind == "typescript":
-        import tree_sitter_typescript  # noqa: PLC0415
-
-        return Parser(Language(tree_sitter_typescript.language_typescript()))
-    if kind == "tsx":
-        import tree_sitter_typescript  # noqa: PLC0415
-
-        return Parser(Language(tree_sitter_typescript.language_tsx()))
-    import tree_sitter_javascript  # noqa: PLC0415
-
-    return Parser(Language(tree_sitter_javascript.language()))
-
-
-@dataclass(frozen=True, slots=True)
-class JsModule:
-    """A parsed JavaScript/TypeScript file: the tree-sitter tree and the source bytes."""
-
-    path: Path
-    source: bytes
-    tree: Any
-
-    @property
-    def root(self) -> Any:
-        """The ``program`` node."""
-        return self.tree.root_node
-
-
-def parse_module(path: Path) -> JsModule | Gap:
-    """Parse ``path`` with the grammar its extension calls for (never executed)."""
-    try:
-        source = path.read_bytes()
-    except OSError as exc:
-        return Gap(f"cannot read: {exc}", str(path))
-    suffix = path.suffix
-    kind = (
-        "tsx" if suffix == ".tsx" else "typescript" if suffix in (".ts", ".mts", ".cts") else "js"
-    )
-    tree = _parser(kind).parse(source)
-    if tree.root_node.has_error:
-        error = _first_error(tree.root_node)
-        line = error.start_point[0] + 1 if error is not None else 0
-        return Gap("syntax error (the file does not parse)", str(path), line)
-    return JsModule(path=path, source=source, tree=tree)
-
-
-def _first_error(node: Any) -> Any:
-    if node.type == "ERROR" or node.is_missing:
-        return node
-    for child in node.children:
-        if child.has_error:
-            return _first_error(child)
-    return None
-
-
-def text(node: Any) -> str:
-    """The source text of ``node``."""
-    return str(node.text.decode("utf-8", "replace"))
-
-
-# ---------------------------------------------------------------------------- values
-
-
-@dataclass(frozen=True, slots=True)
-class Str:
-    """A string."""
-
-    value: SymStr
-
-
-@dataclass(frozen=True, slots=True)
-class ProcessEnv:
-    """``process.env`` (``process`` itself is ``Named("process")``)."""
-
-
-@dataclass(frozen=True, slots=True)
-class Named:
-    """A well-known global or package object (``process``, ``require``)."""
-
-    name: str
-
-
-@dataclass(frozen=True, slots=True)
-class V2Module:
-    """The ``aws-sdk`` v2 namespace (``AWS``)."""
-
-
-@dataclass(frozen=True, slots=True)
-class V2Class:
-    """An aws-sdk v2 service class (``AWS.S3``, ``AWS.DynamoDB.DocumentClient``)."""
-
-    name: str
-
-
-@dataclass(frozen=True, slots=True)
-class V2Client:
-    """An instance of a v2 service class."""
-
-    name: str
-
-
-@dataclass(frozen=True, slots=True)
-class V3Package:
-    """An ``@aws-sdk/client-*`` or ``@aws-sdk/lib-dynamodb`` module object."""
-
-    package: str  # "client-s3", "lib-dynamodb"
-
-
-@dataclass(frozen=True, slots=True)
-class V3Export:
-    """A named export of a v3 package: a client class, command, paginator or waiter."""
-
-    package: str
-    name: str
-
-
-@dataclass(frozen=True, slots=True)
-class V3Client:
-    """A v3 client; ``aggregated`` for the method-style classes (``new S3()``)."""
-
-    package: str
-    aggregated: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class V3Command:
-    """``new GetObjectCommand(params)``."""
-
-    package: str
-    name: str
-    params: tuple[tuple[str, frozenset[JsValue]], ...]
-
-
-@dataclass(frozen=True, slots=True)
-class ObjectValue:
-    """An object literal (request parameters), string-keyed properties only."""
-
-    props: tuple[tuple[str, frozenset[JsValue]], ...]
-
-
-@dataclass(frozen=True, slots=True)
-class Member:
-    """Property ``name`` of an SDK object (a method until called)."""
-
-    owner: JsValue
-    name: str
-
-
-@dataclass(frozen=True, slots=True)
-class Func:
-    """A function of the analysed code: ``(file, start byte)``."""
-
-    key: tuple[str, int]
-
-
-@dataclass(frozen=True, slots=True)
-class LocalModule:
-    """A module of the analysed code (its exports)."""
-
-    path: str
-
-
-@dataclass(frozen=True, slots=True)
-class Instance:
-    """``new F()`` for a function/class ``F`` of the code (``this.x`` is per file)."""
-
-    file: str
-
-
-JsValue = (
-    Str
-    | ProcessEnv
-    | Named
-    | V2Module
-    | V2Class
-    | V2Client
-    | V3Package
-    | V3Export
-    | V3Client
-    | V3Command
-    | ObjectValue
-    | Member
-    | Func
-    | LocalModule
-    | Instance
-)
-Values = frozenset[JsValue]
-EMPTY: Values = frozenset()
-
-_FUNCTION_TYPES = frozenset(
-    {
-        "function_declaration",
-        "function_expression",
-        "function",
-        "arrow_function",
-        "method_definition",
-        "generator_function_declaration",
-        "generator_function",
-    }
-)
-
-
-def _package_value(specifier: str) -> Values:
-    """What ``require(specifier)`` of a package gives."""
-    if specifier in {"aws-sdk", "aws-sdk/global"}:
-        return frozenset({V2Module()})
-    if specifier.startswith("aws-sdk/clients/"):
-        return frozenset({V2Class(specifier.rsplit("/", 1)[1])})
-    if specifier.startswith("@aws-sdk/client-") or specifier == "@aws-sdk/lib-dynamodb":
-        return frozenset({V3Package(specifier.removeprefix("@aws-sdk/"))})
-    return EMPTY
-
 
 # ---------------------------------------------------------------------------- interpreter
 
@@ -323,11 +119,11 @@ class _Interpreter:
             return None
         state = _File(module=parsed, key=key)
         self.files[key] = state
-        for node in _walk(parsed.root):
-            if node.type in _FUNCTION_TYPES:
+        for node in walk(parsed.root):
+            if node.type in FUNCTION_TYPES:
                 fkey = (key, node.start_byte)
                 self.functions.setdefault(fkey, _Function(key=fkey, node=node))
-            specifier = _module_specifier(node)
+            specifier = module_specifier(node)
             if specifier is None:
                 continue
             if any(specifier == p or specifier.startswith(p + "/") for p in AWS_WRAPPER_PACKAGES):
@@ -394,7 +190,7 @@ class _Interpreter:
     def _pass(self) -> None:
         for state in list(self.files.values()):
             self.current = state
-            for node in _walk(state.module.root):
+            for node in walk(state.module.root):
                 self._visit(node, state)
 
     # ----------------------------------------------------------- scopes
@@ -403,7 +199,7 @@ class _Interpreter:
         """The name table of the function (or program) enclosing ``node``."""
         current = node.parent
         while current is not None:
-            if current.type in _FUNCTION_TYPES:
+            if current.type in FUNCTION_TYPES:
                 return self.scopes.setdefault((state.key, current.start_byte), {})
             current = current.parent
         return self.scopes.setdefault((state.key, 0), {})
@@ -411,7 +207,7 @@ class _Interpreter:
     def lookup(self, name: str, node: Any, state: _File) -> Values:
         current = node.parent
         while current is not None:
-            if current.type in _FUNCTION_TYPES:
+            if current.type in FUNCTION_TYPES:
                 key = (state.key, current.start_byte)
                 found = self.scopes.get(key, {}).get(name, EMPTY)
                 function = self.functions.get(key)
@@ -479,7 +275,7 @@ class _Interpreter:
         if value is None:
             return
         current = node.parent
-        while current is not None and current.type not in _FUNCTION_TYPES:
+        while current is not None and current.type not in FUNCTION_TYPES:
             current = current.parent
         if current is None:
             return
@@ -504,7 +300,7 @@ class _Interpreter:
                         continue
                     found = self.property(values, text(left), child)
                     if right is not None:
-                        found = _with_default(found, self.eval(right, state))
+                        found = with_default(found, self.eval(right, state))
                     self.bind(left, found, state, at) if left.type != (
                         "shorthand_property_identifier_pattern"
                     ) else self.merge(scope, text(left), found)
@@ -512,7 +308,7 @@ class _Interpreter:
                     key = child.child_by_field_name("key")
                     value = child.child_by_field_name("value")
                     if key is not None and value is not None:
-                        name = _key_name(key)
+                        name = key_name(key)
                         if name is not None:
                             self.bind(value, self.property(values, name, child), state, at)
         elif kind == "assignment_pattern":
@@ -527,7 +323,7 @@ class _Interpreter:
             current = left
             # Assign to the nearest scope that declares the name, else the program scope.
             while current is not None:
-                if current.type in _FUNCTION_TYPES:
+                if current.type in FUNCTION_TYPES:
                     table = self.scopes.get((state.key, current.start_byte), {})
                     if name in table:
                         self.merge(table, name, values)
@@ -554,27 +350,18 @@ class _Interpreter:
             self.merge(state.this_props, name, values)
 
     def _import(self, node: Any, state: _File) -> None:
-        source = node.child_by_field_name("source")
-        if source is None:
+        specifier = module_specifier(node)
+        if specifier is None:
             return
-        module = self.require(_string_text(source), state)
-        for clause in node.named_children:
-            if clause.type != "import_clause":
-                continue
-            for part in clause.named_children:
-                scope = self.scopes.setdefault((state.key, 0), {})
-                if part.type == "identifier":  # default import
-                    self.merge(scope, text(part), self.property(module, "default", part))
-                elif part.type == "namespace_import":
-                    for ident in part.named_children:
-                        self.merge(scope, text(ident), module)
-                elif part.type == "named_imports":
-                    for spec in part.named_children:
-                        name = spec.child_by_field_name("name")
-                        alias = spec.child_by_field_name("alias") or name
-                        if name is not None and alias is not None:
-                            found = self.property(module, _key_name(name) or text(name), spec)
-                            self.merge(scope, text(alias), found)
+        module = self.require(specifier, state)
+        scope = self.scopes.setdefault((state.key, 0), {})
+        for binding in import_bindings(node):
+            self.merge(scope, binding.local, self._imported(module, binding))
+
+    def _imported(self, module: Values, binding: ImportBinding) -> Values:
+        if binding.imported is None:
+            return module
+        return self.property(module, binding.imported, binding.node)
 
     def _export(self, node: Any, state: _File) -> None:
         declaration = node.child_by_field_name("declaration")
@@ -586,7 +373,7 @@ class _Interpreter:
                     value = declarator.child_by_field_name("value")
                     if name is not None and name.type == "identifier" and value is not None:
                         self.merge(state.exports, text(name), self.eval(value, state))
-            elif declaration.type in _FUNCTION_TYPES or declaration.type == "class_declaration":
+            elif declaration.type in FUNCTION_TYPES or declaration.type == "class_declaration":
                 name = declaration.child_by_field_name("name")
                 exported: Values = frozenset({Func((state.key, declaration.start_byte))})
                 if declaration.type == "class_declaration":
@@ -617,7 +404,7 @@ class _Interpreter:
         if target is not None:
             self.load(target)
             return frozenset({LocalModule(str(target))})
-        return _package_value(specifier)
+        return package_value(specifier)
 
     def property(self, values: Values, name: str, node: Any) -> Values:
         """``value.name`` for every value (also destructuring ``{ name } = value``)."""
@@ -677,7 +464,7 @@ class _Interpreter:
         if kind == "identifier":
             return self.lookup(text(node), node, state)
         if kind in ("string",):
-            return frozenset({Str(SymStr.literal(_string_text(node)))})
+            return frozenset({Str(SymStr.literal(string_text(node)))})
         if kind == "template_string":
             return self._template(node, state)
         if kind in (
@@ -735,7 +522,7 @@ class _Interpreter:
                 if child is not None:
                     result |= self.eval(child, state) or {Str(SymStr.opaque(text(child)))}
             return frozenset(result)
-        if kind in _FUNCTION_TYPES:
+        if kind in FUNCTION_TYPES:
             return frozenset({Func((state.key, node.start_byte))})
         if kind == "assignment_expression":
             right = node.child_by_field_name("right")
@@ -785,7 +572,7 @@ class _Interpreter:
             if child.type == "pair":
                 key = child.child_by_field_name("key")
                 value = child.child_by_field_name("value")
-                name = _key_name(key) if key is not None else None
+                name = key_name(key) if key is not None else None
                 if name is not None and value is not None:
                     props.append((name, self.eval(value, state)))
             elif child.type == "shorthand_property_identifier":
@@ -813,7 +600,7 @@ class _Interpreter:
             if isinstance(value, V2Class):
                 result.add(V2Client(value.name))
             elif isinstance(value, V3Export):
-                kind = _v3_kind(value.name)
+                kind = v3_kind(value.name)
                 if kind == "command":
                     params = args[0] if args else EMPTY
                     props = tuple(p for v in params if isinstance(v, ObjectValue) for p in v.props)
@@ -851,11 +638,8 @@ class _Interpreter:
             return EMPTY
         args = self._arguments(node, state)
         if callee.type == "identifier" and text(callee) == "require":
-            arg_nodes = node.child_by_field_name("arguments")
-            first = arg_nodes.named_children[0] if arg_nodes and arg_nodes.named_children else None
-            if first is not None and first.type == "string":
-                return self.require(_string_text(first), state)
-            return EMPTY
+            specifier = required_specifier(node)
+            return self.require(specifier, state) if specifier is not None else EMPTY
         if callee.type == "import":  # dynamic import("./x")
             return EMPTY
         self._link_callbacks(node, state, args)
@@ -901,7 +685,7 @@ class _Interpreter:
             self.link(node, state, value.key)
             return self.call_function(value, args)
         if isinstance(value, V3Export):
-            kind = _v3_kind(value.name)
+            kind = v3_kind(value.name)
             if kind == "paginator":
                 params = args[1] if len(args) > 1 else EMPTY
                 operation = value.name[len("paginate") :]
@@ -909,7 +693,7 @@ class _Interpreter:
             elif kind == "waiter":
                 params = args[1] if len(args) > 1 else EMPTY
                 waiter = value.name.removeprefix("waitUntil").removeprefix("waitFor")
-                polled = _v3_waiter_operation(value.package, waiter)
+                polled = v3_waiter_operation(value.package, waiter)
                 if polled is not None:
                     self.record(value.package, polled, params, node, "aws-sdk-v3", "waiter")
             return EMPTY
@@ -921,8 +705,8 @@ class _Interpreter:
         owner, name = member.owner, member.name
         first = args[0] if args else EMPTY
         if isinstance(owner, V3Export):
-            if name == "from" and _v3_kind(owner.name) in ("client", "aggregated"):
-                aggregated = _v3_kind(owner.name) == "aggregated"
+            if name == "from" and v3_kind(owner.name) in ("client", "aggregated"):
+                aggregated = v3_kind(owner.name) == "aggregated"
                 return frozenset({V3Client(owner.package, aggregated=aggregated)})
             return EMPTY
         if isinstance(owner, V3Client):
@@ -951,102 +735,17 @@ class _Interpreter:
             return EMPTY
         if name == "waitFor":
             for waiter in operations:
-                polled = _v3_waiter_operation(client.name, waiter[:1].upper() + waiter[1:])
+                polled = v3_waiter_operation(client.name, waiter[:1].upper() + waiter[1:])
                 if polled is not None:
                     self.record(client.name, polled, params, node, "aws-sdk-v2", "waiter")
             return EMPTY
         if name == "createPresignedPost":
             self.record(client.name, "PutObject", first, node, "aws-sdk-v2", name)
             return EMPTY
-        if name in _V2_LOCAL:
+        if name in V2_LOCAL:
             return EMPTY
         self.record(client.name, name, first, node, "aws-sdk-v2")
         return EMPTY
-
-
-def enclosing(node: Any, file: str) -> tuple[str, int]:
-    """The key of the function around ``node`` (``(file, 0)`` at the top level)."""
-    current = node.parent
-    while current is not None:
-        if current.type in _FUNCTION_TYPES:
-            return (file, current.start_byte)
-        current = current.parent
-    return (file, 0)
-
-
-def _with_default(found: Values, default: Values) -> Values:
-    if not found:
-        return default
-    result: set[JsValue] = set()
-    for value in found:
-        if isinstance(value, Str) and len(value.value.parts) == 1:
-            part = value.value.parts[0]
-            if isinstance(part, Env) and part.default is None:
-                defaults = [d.value.text for d in default if isinstance(d, Str) and d.value.text]
-                if defaults:
-                    result.add(Str(SymStr.of(Env(part.name, defaults[0]))))
-                    continue
-        result.add(value)
-    return frozenset(result)
-
-
-def _v3_kind(name: str) -> str:
-    """What a named export of a v3 package is, from AWS's naming convention."""
-    if name.endswith("Command"):
-        return "command"
-    if name.startswith("paginate"):
-        return "paginator"
-    if name.startswith(("waitUntil", "waitFor")):
-        return "waiter"
-    if name.endswith("Client"):
-        return "client"
-    if name[:1].isupper():
-        return "aggregated"
-    return "other"
-
-
-def _v3_waiter_operation(service: str, waiter: str) -> str | None:
-    botocore_name = resolve_service(service)
-    return waiter_operation(botocore_name, waiter) if botocore_name else None
-
-
-def _key_name(node: Any) -> str | None:
-    if node.type in ("property_identifier", "identifier", "shorthand_property_identifier_pattern"):
-        return text(node)
-    if node.type == "string":
-        return _string_text(node)
-    return None
-
-
-def _string_text(node: Any) -> str:
-    return "".join(
-        text(c) for c in node.named_children if c.type in ("string_fragment", "escape_sequence")
-    )
-
-
-def _module_specifier(node: Any) -> str | None:
-    """The module a ``require("x")``, ``import ... from "x"`` or ``export ... from "x"``
-    names, when ``node`` is one."""
-    if node.type in ("import_statement", "export_statement"):
-        source = node.child_by_field_name("source")
-        return _string_text(source) if source is not None else None
-    if node.type == "call_expression":
-        callee = node.child_by_field_name("function")
-        if callee is not None and callee.type == "identifier" and text(callee) == "require":
-            args = node.child_by_field_name("arguments")
-            first = args.named_children[0] if args is not None and args.named_children else None
-            if first is not None and first.type == "string":
-                return _string_text(first)
-    return None
-
-
-def _walk(node: Any) -> Iterator[Any]:
-    """Every node, depth first, in source order (an explicit stack: deep trees are fine)."""
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        yield current
-        stack.extend(reversed(current.children))
 
 
 # ---------------------------------------------------------------------------- entry point
@@ -1130,4 +829,4 @@ def analyse(root: Path, entry: Path, export: str | None = None) -> JavaScriptAna
     )
 
 
-__all__ = ["AWS_WRAPPER_PACKAGES", "JavaScriptAnalysis", "JsModule", "analyse", "parse_module"]
+__all__ = ["AWS_WRAPPER_PACKAGES", "JavaScriptAnalysis", "analyse"]

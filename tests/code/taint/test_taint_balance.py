@@ -7,7 +7,7 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/fixture_annotations.py
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # tests/fixture_annotations.py
 from fixture_annotations import FIXTURES, read_annotations
 
 from faasguard.config import ScanConfig

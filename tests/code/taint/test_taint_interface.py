@@ -5,9 +5,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from faasguard.code.python.taint import ANALYZER
 from faasguard.code.taint import TaintFlow, TaintStep, flows_for, register_analyzer
 from faasguard.code.taint.base import analyzer_for, clear_cache, parse_path
-from faasguard.code.taint.python import ANALYZER
 from faasguard.model import App, CodeLocation, Function, Location
 
 

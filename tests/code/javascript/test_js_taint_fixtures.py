@@ -14,11 +14,11 @@ from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/fixture_annotations.py
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # tests/fixture_annotations.py
 from fixture_annotations import FIXTURES, read_annotations
 
+from faasguard.code.javascript.taint import ANALYZER
 from faasguard.code.taint.base import SINK_FAMILIES
-from faasguard.code.taint.javascript import ANALYZER
 from faasguard.config import LoadOptions
 from faasguard.loaders import Candidate, load
 

@@ -32,7 +32,7 @@ from faasguard.code.facts import (
     ScopeInfo,
     Sink,
 )
-from faasguard.code.javascript import _module_specifier, parse_module, text
+from faasguard.code.javascript import import_bindings, module_specifier, parse_module, text
 from faasguard.code.modules import resolve_js_module
 from faasguard.code.values import Gap
 from faasguard.memo import memo
@@ -270,22 +270,11 @@ class JsFile:
         if source is None:
             return
         module = (string_value(source) or "").removeprefix("node:")
-        for clause in node.named_children:
-            if clause.type != "import_clause":
-                continue
-            for part in clause.named_children:
-                if part.type == "identifier":
-                    self.imports[text(part)] = module
-                elif part.type == "namespace_import":
-                    for ident in part.named_children:
-                        self.imports[text(ident)] = module
-                elif part.type == "named_imports":
-                    for spec in part.named_children:
-                        name = spec.child_by_field_name("name")
-                        alias = spec.child_by_field_name("alias") or name
-                        if name is not None and alias is not None:
-                            imported = string_value(name) or text(name)
-                            self.imports[text(alias)] = f"{module}.{imported}"
+        for binding in import_bindings(node):
+            if binding.imported in (None, "default"):  # namespace or default import
+                self.imports[binding.local] = module
+            else:
+                self.imports[binding.local] = f"{module}.{binding.imported}"
 
     def required(self, node: Any) -> str | None:
         """The module a ``require("x")`` (or ``require("x").y``) expression names."""
@@ -773,7 +762,7 @@ def imported_files(root: Path, path: Path) -> Iterator[Path]:
         return
     for node in walk(parsed.root):
         if node.type in ("import_statement", "export_statement", "call_expression"):
-            specifier = _module_specifier(node)
+            specifier = module_specifier(node)
             target = resolve_js_module(root, path, specifier) if specifier else None
             if target is not None:
                 yield target

@@ -1,0 +1,44 @@
+"""JavaScript and TypeScript handler code: one index per code directory, shared by every
+analysis.
+
+- :mod:`.index` parses each file once (:func:`parse_module`, :class:`JsModule`) and reads
+  its imports and requires (:func:`module_specifier`, :func:`import_bindings`);
+- :mod:`.sdk_calls` finds every AWS SDK call (:func:`analyse`);
+- :mod:`.taint` follows attacker-controlled event data to sinks (the taint analyzer).
+"""
+
+from faasguard.code.javascript.index import (
+    ImportBinding,
+    JsModule,
+    import_bindings,
+    key_name,
+    module_specifier,
+    package_path,
+    parse_module,
+    required_specifier,
+    string_text,
+    text,
+    walk,
+)
+from faasguard.code.javascript.sdk_calls import (
+    AWS_WRAPPER_PACKAGES,
+    JavaScriptAnalysis,
+    analyse,
+)
+
+__all__ = [
+    "AWS_WRAPPER_PACKAGES",
+    "ImportBinding",
+    "JavaScriptAnalysis",
+    "JsModule",
+    "analyse",
+    "import_bindings",
+    "key_name",
+    "module_specifier",
+    "package_path",
+    "parse_module",
+    "required_specifier",
+    "string_text",
+    "text",
+    "walk",
+]

@@ -1,0 +1,29 @@
+"""Python handler code: one index per code directory, shared by every analysis.
+
+- :mod:`.index` parses each file once (:func:`parse_module`, :class:`PyModule`), reads its
+  imports (:func:`parse_imports`) and resolves methods (:class:`ClassTable`);
+- :mod:`.sdk_calls` finds every AWS SDK call (:func:`analyse`);
+- :mod:`.taint` follows attacker-controlled event data to sinks (the taint analyzer).
+"""
+
+from faasguard.code.python.index import (
+    ClassTable,
+    PyImport,
+    PyModule,
+    parse_imports,
+    parse_module,
+    walk_defs,
+)
+from faasguard.code.python.sdk_calls import AWS_WRAPPER_LIBRARIES, PythonAnalysis, analyse
+
+__all__ = [
+    "AWS_WRAPPER_LIBRARIES",
+    "ClassTable",
+    "PyImport",
+    "PyModule",
+    "PythonAnalysis",
+    "analyse",
+    "parse_imports",
+    "parse_module",
+    "walk_defs",
+]
