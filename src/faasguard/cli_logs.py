@@ -152,7 +152,7 @@ def analyze(
     import json  # noqa: PLC0415
 
     from faasguard.logs.analyze import analyze as run  # noqa: PLC0415
-    from faasguard.logs.analyze import log_rules  # noqa: PLC0415
+    from faasguard.rules import log_rules  # noqa: PLC0415
 
     if engine == "embedded":
         from faasguard.logs.pipeline import start_compiling  # noqa: PLC0415
@@ -189,7 +189,7 @@ def analyze(
         if remote:
             local.update(_download(remote, Path(download), endpoint_url))
         try:
-            result = run(list(local.values()), config, update)
+            result = run(list(local.values()), config, update, rules=log_rules)
         except RuntimeError as exc:  # SparkUnavailableError: no PySpark, no Java
             raise _fail(str(exc)) from None
         finally:
@@ -469,6 +469,7 @@ def watch(
     from faasguard.logs.aws_logs import AwsOptions  # noqa: PLC0415
     from faasguard.logs.sinks import parse_sink  # noqa: PLC0415
     from faasguard.logs.watch import WatchConfig, Watcher, stderr_log  # noqa: PLC0415
+    from faasguard.rules import log_rules  # noqa: PLC0415
 
     if poll <= 0 or retain <= 0:
         raise _fail("--poll and --retain must be positive")
@@ -494,7 +495,7 @@ def watch(
     signal.signal(signal.SIGTERM, stop_on)
     signal.signal(signal.SIGINT, stop_on)
     try:
-        watcher = Watcher(config, target, stderr_log)
+        watcher = Watcher(config, target, stderr_log, log_rules())
     except Exception as exc:  # duckdb lock held by another watcher, unreadable state
         raise _fail(f"cannot open {state}: {exc}") from None
     try:

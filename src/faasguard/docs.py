@@ -48,7 +48,6 @@ def _references(text: str) -> str:
 def render_rule_markdown(rule: Rule) -> str:
     """The Markdown page of one rule: metadata table, then the five documentation sections."""
     sections = split_sections(rule.doc)
-    formats = ", ".join(rule.formats)
     lines = [
         f"# {rule.id}: {rule.title}",
         "",
@@ -59,9 +58,14 @@ def render_rule_markdown(rule: Rule) -> str:
         f"| Practice | {rule.practice.value}: {rule.practice.title} |",
         f"| CWE | {', '.join(rule.cwe) or '-'} |",
         f"| OWASP Serverless Top 10 | {', '.join(rule.owasp) or '-'} |",
-        f"| Formats | {formats} |",
-        "",
+        f"| Reads | {rule.source} |",
     ]
+    if rule.formats:
+        lines.append(f"| Formats | {', '.join(rule.formats)} |")
+    if rule.thresholds:
+        limits = ", ".join(f"`{name}` = {value:g}" for name, value in rule.thresholds.items())
+        lines.append(f"| Thresholds | {limits} |")
+    lines.append("")
     for name in SECTIONS:
         body = sections.get(name, "")
         if name == "References":

@@ -28,13 +28,19 @@ import enum
 import inspect
 import re
 import sys
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+import types
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from faasguard.findings import Hit, Practice, Severity
 from faasguard.model import App
 
+if TYPE_CHECKING:
+    from faasguard.logs.facts import Detect
+
 Check = Callable[[App], Iterable[Hit]]
+
 
 class Source(enum.StrEnum):
     """What a rule reads. The engine runs ``TEMPLATE``, ``CODE`` and ``DEPENDENCIES`` rules
@@ -48,6 +54,10 @@ class Source(enum.StrEnum):
     CLOUDTRAIL = "cloudtrail"
     LIVE = "live"
 
+
+#: The sources ``faasguard logs`` reads; rules reading them are ``@log_rule`` detections and
+#: live in ``rules/log/`` (the catalog test checks it), so log analysis imports that family only.
+LOG_SOURCES = frozenset({Source.LAMBDA_LOGS, Source.CLOUDTRAIL})
 
 #: Source formats a rule can be checked against in fixtures.
 ALL_FORMATS: tuple[str, ...] = ("sam", "serverless", "terraform")
@@ -64,8 +74,14 @@ class Rule:
     title: str
     severity: Severity
     practice: Practice
-    check: Check
     doc: str
+    #: The template check (``None`` for log detections, which have ``detect`` instead).
+    check: Check | None = None
+    #: The log detection: ``detect(facts, thresholds)`` over the facts of a log analysis.
+    detect: Detect | None = None
+    #: Named limits of a detection (``min_errors: 5``), passed to ``detect`` and rendered into
+    #: the rule's documentation: the numbers are written here only.
+    thresholds: Mapping[str, float] = field(default_factory=dict)
     cwe: tuple[str, ...] = ()
     owasp: tuple[str, ...] = ()
     formats: tuple[str, ...] = ALL_FORMATS
@@ -95,35 +111,105 @@ def rule(
     source: Source = Source.TEMPLATE,
 ) -> Callable[[Check], Check]:
     """Register ``check`` as a rule; the calling module's docstring is its documentation."""
-    if not _ID_PATTERN.match(id):
-        raise ValueError(f"rule id {id!r} must be a family prefix and three digits")
+    if source in LOG_SOURCES:
+        raise ValueError(f"rule {id} reads {source}: register its detection with @log_rule")
 
     def decorate(check: Check) -> Check:
-        module = sys.modules[check.__module__]
-        doc = inspect.cleandoc(module.__doc__ or "")
-        if not doc:
-            raise ValueError(f"rule {id} ({check.__module__}) has no module docstring")
-        title = doc.splitlines()[0].strip().rstrip(".")
-        registered = Rule(
+        _register(
+            check.__module__,
             id=id,
             name=name,
-            title=title,
             severity=severity,
             practice=practice,
             check=check,
-            doc=doc,
             cwe=cwe,
             owasp=owasp,
             formats=formats,
             source=source,
-            module=check.__module__,
         )
-        if id in _REGISTRY and _REGISTRY[id].module != registered.module:
-            raise ValueError(f"rule id {id} registered twice ({_REGISTRY[id].module})")
-        _REGISTRY[id] = registered
         return check
 
     return decorate
+
+
+def log_rule(
+    *,
+    id: str,
+    name: str,
+    severity: Severity,
+    practice: Practice,
+    source: Source,
+    cwe: tuple[str, ...] = (),
+    owasp: tuple[str, ...] = (),
+    thresholds: Mapping[str, float] | None = None,
+) -> Callable[[Detect], Detect]:
+    """Register ``detect`` as the detection of a rule over log data (``source`` is
+    ``LAMBDA_LOGS`` or ``CLOUDTRAIL``). ``faasguard logs`` calls ``detect(facts, thresholds)``
+    with the facts of the analysis and this rule's ``thresholds``; the alerts it yields get
+    the rule's id. Log rules have no template fixtures (no ``formats``)."""
+    if source not in LOG_SOURCES:
+        raise ValueError(f"log rule {id} must read {' or '.join(sorted(LOG_SOURCES))}")
+    limits = types.MappingProxyType(dict(thresholds or {}))
+
+    def decorate(detect: Detect) -> Detect:
+        _register(
+            detect.__module__,
+            id=id,
+            name=name,
+            severity=severity,
+            practice=practice,
+            detect=detect,
+            thresholds=limits,
+            cwe=cwe,
+            owasp=owasp,
+            formats=(),
+            source=source,
+        )
+        return detect
+
+    return decorate
+
+
+def _register(
+    module_name: str,
+    *,
+    id: str,
+    name: str,
+    severity: Severity,
+    practice: Practice,
+    check: Check | None = None,
+    detect: Detect | None = None,
+    thresholds: Mapping[str, float] | None = None,
+    cwe: tuple[str, ...],
+    owasp: tuple[str, ...],
+    formats: tuple[str, ...],
+    source: Source,
+) -> None:
+    if not _ID_PATTERN.match(id):
+        raise ValueError(f"rule id {id!r} must be a family prefix and three digits")
+    doc = inspect.cleandoc(sys.modules[module_name].__doc__ or "")
+    if not doc:
+        raise ValueError(f"rule {id} ({module_name}) has no module docstring")
+    title = doc.splitlines()[0].strip().rstrip(".")
+    registered = Rule(
+        id=id,
+        name=name,
+        title=title,
+        severity=severity,
+        practice=practice,
+        check=check,
+        detect=detect,
+        thresholds=thresholds if thresholds is not None else types.MappingProxyType({}),
+        doc=doc,
+        cwe=cwe,
+        owasp=owasp,
+        formats=formats,
+        source=source,
+        module=module_name,
+    )
+    if id in _REGISTRY and _REGISTRY[id].module != registered.module:
+        raise ValueError(f"rule id {id} registered twice ({_REGISTRY[id].module})")
+    _REGISTRY[id] = registered
 
 
 _REGISTRY: dict[str, Rule] = {}

@@ -3,12 +3,11 @@
 What it finds:
 CloudTrail `PutFunctionConcurrency` calls with `reservedConcurrentExecutions` 0.
 
-This is a log-derived detection reported by `faasguard logs analyze`, not a template check:
-it has no template fixtures (`formats=()`). It is tested against CloudTrail records from the
-seeded
-generator (`faasguard logs generate`), whose injected incidents are the ground truth
-(`tests/logs/test_logs_detectors.py` measures its precision and recall), and with small
-hand-written logs in `tests/logs/`.
+This is a log-derived detection (`source=Source.CLOUDTRAIL`) reported by `faasguard logs
+analyze`, not a template check: it has no template fixtures. It is tested against CloudTrail
+records from the seeded generator (`faasguard logs generate`), whose injected incidents are
+the ground truth (`tests/logs/test_logs_detectors.py` measures its precision and recall),
+and with small hand-written logs in `tests/logs/`.
 
 Why it matters:
 Zero reserved concurrency switches the function off: an easy, quiet denial of service, or an
@@ -32,22 +31,34 @@ References:
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING
 
-from faasguard.findings import Hit, Practice, Severity
-from faasguard.model import App
-from faasguard.rules.base import rule
+from faasguard.findings import Practice, Severity
+from faasguard.rules.base import Source, log_rule
+
+if TYPE_CHECKING:
+    from faasguard.logs.alerts import Alert
+    from faasguard.logs.facts import LogFacts
 
 
-@rule(
+@log_rule(
     id="LOG034",
     name="concurrency-set-to-zero",
     severity=Severity.MEDIUM,
     practice=Practice.P4,
     cwe=("CWE-400",),
     owasp=("SAS-8",),
-    formats=(),
+    source=Source.CLOUDTRAIL,
 )
-def check(app: App) -> Iterator[Hit]:
-    """Nothing on templates: the detection runs over logs in ``faasguard.logs``."""
-    return iter(())
+def detect(facts: LogFacts, thresholds: Mapping[str, float]) -> Iterator[Alert]:
+    """``PutFunctionConcurrency`` calls that reserve 0 concurrent executions."""
+    for event in facts.trail.changes:
+        if (
+            event.name.startswith("PutFunctionConcurrency")
+            and str(event.params.get("reservedConcurrentExecutions")) == "0"
+        ):
+            yield event.alert(
+                f"reserved concurrency of {event.subject} set to 0 by {event.principal}: "
+                "the function is switched off"
+            )

@@ -1,18 +1,18 @@
 """Invocations ran close to the function timeout.
 
 What it finds:
-Completed invocations (not timed out) whose `REPORT` duration reached at least 80 % of the
-function's configured timeout, per function: how many, when the first and the last ran, the
-longest one, and the longest lines as evidence. The timeout comes from the scanned app
-(`faasguard logs analyze --app PATH`, matched by function name) or, without one, from the
-function's own `Task timed out after N seconds` lines. Durations are kept in 100 ms buckets
-per function (mergeable across workers and Spark partitions); Lambda timeouts are whole
-seconds, so the count is exact.
+Completed invocations (not timed out) whose `REPORT` duration reached at least
+`timeout_percent` % of the function's configured timeout (see Thresholds above), per
+function: how many, when the first and the last ran, the longest one, and the longest lines
+as evidence. The timeout comes from the scanned app (`faasguard logs analyze --app PATH`,
+matched by function name) or, without one, from the function's own `Task timed out after N
+seconds` lines. Durations are kept in 100 ms buckets per function (mergeable across workers
+and Spark partitions); Lambda timeouts are whole seconds, so the count is exact.
 
-This is a log-derived detection reported by `faasguard logs analyze`, not a template check:
-it has no template fixtures (`formats=()`). It is tested against Lambda logs from the seeded
-generator (`faasguard logs generate`, which injects invocations at 82-95 % of a timeout and
-records them as ground truth) and with small hand-written logs in
+This is a log-derived detection (`source=Source.LAMBDA_LOGS`) reported by `faasguard logs
+analyze`, not a template check: it has no template fixtures. It is tested against Lambda
+logs from the seeded generator (`faasguard logs generate`, which injects invocations at
+82-95 % of a timeout and records them as ground truth) and with small hand-written logs in
 `tests/logs/test_logs_near_timeout.py`.
 
 Why it matters:
@@ -42,21 +42,60 @@ References:
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING
 
-from faasguard.findings import Hit, Practice, Severity
-from faasguard.model import App
-from faasguard.rules.base import rule
+from faasguard.findings import Practice, Severity
+from faasguard.logs.alerts import Alert
+from faasguard.logs.facts import at_ms
+from faasguard.rules.base import Source, log_rule
+
+if TYPE_CHECKING:
+    from faasguard.logs.facts import LogFacts
 
 
-@rule(
+@log_rule(
     id="LOG019",
     name="duration-near-timeout",
     severity=Severity.MEDIUM,
     practice=Practice.P5,
     cwe=("CWE-400",),
-    formats=(),
+    source=Source.LAMBDA_LOGS,
+    thresholds={"timeout_percent": 80},
 )
-def check(app: App) -> Iterator[Hit]:
-    """Nothing on templates: the detection runs over logs in ``faasguard.logs``."""
-    return iter(())
+def detect(facts: LogFacts, thresholds: Mapping[str, float]) -> Iterator[Alert]:
+    """Per function: completed invocations that ran at least ``timeout_percent`` % of the
+    timeout (the app's, else the one the function's timeout lines give)."""
+    percent = thresholds["timeout_percent"]
+    for function, stats in sorted(facts.state.functions.items()):
+        timeout_s, source = facts.configured_timeouts.get(function), "app"
+        if not timeout_s:
+            timeout_s, source = stats.configured_timeout_s, "timeout lines"
+        if not timeout_s:
+            continue
+        # Whole numbers first (3000 * 80 / 100 is 2400.0; 0.8 * 3.0 * 1000 is not).
+        threshold = timeout_s * 1000.0 * percent / 100
+        count, first, last = stats.completed_at_least(threshold)
+        if not count:
+            continue
+        evidence = [e for duration, _, e in stats.longest if duration >= threshold]
+        longest = stats.longest[0][0] if stats.longest else 0.0
+        yield Alert(
+            function=function,
+            start=at_ms(first),
+            end=at_ms(last + 1000),
+            message=(
+                f"{count} invocation(s) of {function} ran for at least "
+                f"{percent:g}% of its {timeout_s:g} s timeout (longest "
+                f"{longest / 1000:.2f} s): one slow dependency away from timing out"
+            ),
+            key="near-timeout",
+            evidence=tuple(evidence),
+            properties={
+                "count": count,
+                "timeout_s": timeout_s,
+                "timeout_source": source,
+                "threshold_ms": threshold,
+                "longest_ms": longest,
+            },
+        )

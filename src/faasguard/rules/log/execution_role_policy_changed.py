@@ -5,12 +5,11 @@ CloudTrail IAM calls that change a role's permissions (`PutRolePolicy`, `AttachR
 `DetachRolePolicy`, `DeleteRolePolicy`, `UpdateAssumeRolePolicy`, `CreatePolicyVersion`,
 `SetDefaultPolicyVersion`).
 
-This is a log-derived detection reported by `faasguard logs analyze`, not a template check:
-it has no template fixtures (`formats=()`). It is tested against CloudTrail records from the
-seeded
-generator (`faasguard logs generate`), whose injected incidents are the ground truth
-(`tests/logs/test_logs_detectors.py` measures its precision and recall), and with small
-hand-written logs in `tests/logs/`.
+This is a log-derived detection (`source=Source.CLOUDTRAIL`) reported by `faasguard logs
+analyze`, not a template check: it has no template fixtures. It is tested against CloudTrail
+records from the seeded generator (`faasguard logs generate`), whose injected incidents are
+the ground truth (`tests/logs/test_logs_detectors.py` measures its precision and recall),
+and with small hand-written logs in `tests/logs/`.
 
 Why it matters:
 Widening a function's execution role is the classic privilege-escalation step after getting
@@ -34,22 +33,44 @@ References:
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING
 
-from faasguard.findings import Hit, Practice, Severity
-from faasguard.model import App
-from faasguard.rules.base import rule
+from faasguard.findings import Practice, Severity
+from faasguard.rules.base import Source, log_rule
+
+if TYPE_CHECKING:
+    from faasguard.logs.alerts import Alert
+    from faasguard.logs.facts import LogFacts
+
+#: IAM calls that change what a role may do or who may assume it.
+ROLE_CHANGES = frozenset(
+    {
+        "PutRolePolicy",
+        "AttachRolePolicy",
+        "DetachRolePolicy",
+        "DeleteRolePolicy",
+        "UpdateAssumeRolePolicy",
+        "CreatePolicyVersion",
+        "SetDefaultPolicyVersion",
+    }
+)
 
 
-@rule(
+@log_rule(
     id="LOG035",
     name="execution-role-policy-changed",
     severity=Severity.HIGH,
     practice=Practice.P1,
     cwe=("CWE-269",),
     owasp=("SAS-4",),
-    formats=(),
+    source=Source.CLOUDTRAIL,
 )
-def check(app: App) -> Iterator[Hit]:
-    """Nothing on templates: the detection runs over logs in ``faasguard.logs``."""
-    return iter(())
+def detect(facts: LogFacts, thresholds: Mapping[str, float]) -> Iterator[Alert]:
+    """IAM role and policy changes recorded in CloudTrail."""
+    for event in facts.trail.changes:
+        if event.name in ROLE_CHANGES and event.event_source == "iam.amazonaws.com":
+            yield event.alert(
+                f"{event.name} on {event.subject} by {event.principal}: the permissions of a "
+                "role changed outside the deployment"
+            )

@@ -3,12 +3,11 @@
 What it finds:
 CloudTrail `CreateFunctionUrlConfig`/`UpdateFunctionUrlConfig` calls with `authType` `NONE`.
 
-This is a log-derived detection reported by `faasguard logs analyze`, not a template check:
-it has no template fixtures (`formats=()`). It is tested against CloudTrail records from the
-seeded
-generator (`faasguard logs generate`), whose injected incidents are the ground truth
-(`tests/logs/test_logs_detectors.py` measures its precision and recall), and with small
-hand-written logs in `tests/logs/`.
+This is a log-derived detection (`source=Source.CLOUDTRAIL`) reported by `faasguard logs
+analyze`, not a template check: it has no template fixtures. It is tested against CloudTrail
+records from the seeded generator (`faasguard logs generate`), whose injected incidents are
+the ground truth (`tests/logs/test_logs_detectors.py` measures its precision and recall),
+and with small hand-written logs in `tests/logs/`.
 
 Why it matters:
 The function becomes invocable by anyone on the internet, without throttling or WAF.
@@ -30,22 +29,34 @@ References:
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING
 
-from faasguard.findings import Hit, Practice, Severity
-from faasguard.model import App
-from faasguard.rules.base import rule
+from faasguard.findings import Practice, Severity
+from faasguard.rules.base import Source, log_rule
+
+if TYPE_CHECKING:
+    from faasguard.logs.alerts import Alert
+    from faasguard.logs.facts import LogFacts
 
 
-@rule(
+@log_rule(
     id="LOG032",
     name="function-url-no-auth-created",
     severity=Severity.HIGH,
     practice=Practice.P2,
     cwe=("CWE-306",),
     owasp=("SAS-2",),
-    formats=(),
+    source=Source.CLOUDTRAIL,
 )
-def check(app: App) -> Iterator[Hit]:
-    """Nothing on templates: the detection runs over logs in ``faasguard.logs``."""
-    return iter(())
+def detect(facts: LogFacts, thresholds: Mapping[str, float]) -> Iterator[Alert]:
+    """Function URL configurations created or updated with ``AuthType`` ``NONE``."""
+    for event in facts.trail.changes:
+        if (
+            event.name.startswith(("CreateFunctionUrlConfig", "UpdateFunctionUrlConfig"))
+            and str(event.params.get("authType", "")).upper() == "NONE"
+        ):
+            yield event.alert(
+                f"function URL of {event.subject} set to AuthType NONE by {event.principal}: "
+                "anyone on the internet can invoke it"
+            )
