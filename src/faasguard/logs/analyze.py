@@ -102,7 +102,7 @@ def analyze(
     discovered = DiagnosticCounter()
     sources = discover(paths, discovered)
     engine = get_engine(config.engine, jobs=config.jobs, master=config.master)
-    from faasguard.logs.store import History  # noqa: PLC0415
+    from faasguard.logs.store import History  # noqa: PLC0415 - start-up: after the fork
 
     opened: list[History] = []
     selected: list[Sequence[LogRule]] = []
@@ -121,7 +121,7 @@ def analyze(
         state = engine.run(sources, config.options, progress)
         state.diagnostics.merge(discovered)
         prepare()
-        from faasguard.logs.finish import all_alerts, save_history  # noqa: PLC0415
+        from faasguard.logs.finish import all_alerts, save_history  # noqa: PLC0415 - start-up
 
         history = opened[0]
         rate = price(config.region, config.architecture)
@@ -137,7 +137,7 @@ def analyze(
     finally:
         for history in opened:
             history.close()
-    from faasguard.findings import Report  # noqa: PLC0415
+    from faasguard.findings import Report  # noqa: PLC0415 - start-up: after the fork
 
     root = _root(paths)
     report = Report(root=root)
@@ -157,7 +157,7 @@ def configured_timeouts(state: PartialState, apps: tuple[App, ...]) -> dict[str,
     """The app's timeout (s) of every function in the logs that the app defines."""
     if not apps:
         return {}
-    from faasguard.logs.suggest import match_function  # noqa: PLC0415
+    from faasguard.logs.suggest import match_function  # noqa: PLC0415 - only with --app
 
     out: dict[str, float] = {}
     for name in state.functions:
@@ -169,9 +169,9 @@ def configured_timeouts(state: PartialState, apps: tuple[App, ...]) -> dict[str,
 
 def load_reporting() -> None:
     """Import what turning a merged state into findings needs (idempotent, cheap when done)."""
-    import faasguard.findings  # noqa: PLC0415
-    import faasguard.logs.finish  # noqa: PLC0415
-    import faasguard.logs.store  # noqa: F401, PLC0415
+    import faasguard.findings  # noqa: PLC0415 - start-up: imported while workers run
+    import faasguard.logs.finish  # noqa: PLC0415 - start-up: imported while workers run
+    import faasguard.logs.store  # noqa: F401, PLC0415 - start-up: while workers run
 
 
 def _root(paths: list[str]) -> str:
@@ -182,7 +182,7 @@ def _root(paths: list[str]) -> str:
 def to_findings(alerts: list[Alert], rules: Sequence[LogRule]) -> list[Finding]:
     """Alerts as report findings, with the metadata of the rules that raised them."""
     from faasguard.findings import Finding, fingerprint  # noqa: PLC0415 - after the fork
-    from faasguard.model import Location  # noqa: PLC0415
+    from faasguard.model import Location  # noqa: PLC0415 - start-up: after the fork
 
     by_id = {r.id: r for r in rules}
     findings = []
