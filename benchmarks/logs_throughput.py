@@ -194,7 +194,7 @@ def main() -> None:
     body = json.loads(report.read_text())
     import datetime as dt  # noqa: PLC0415
 
-    from faasguard.logs.model import Alert  # noqa: PLC0415
+    from faasguard.logs.alerts import Alert  # noqa: PLC0415
     from faasguard.logs.score import score  # noqa: PLC0415
 
     alerts = [

@@ -29,7 +29,7 @@ from faasguard.loaders.discovery import discover
 from faasguard.memo import memo_scope
 from faasguard.model import App, Diagnostic, DiagnosticLevel, Location, Suppression
 from faasguard.rules import all_rules
-from faasguard.rules.base import Rule
+from faasguard.rules.base import LOG_SOURCES, Rule
 
 #: Diagnostic codes :func:`exit_code` tells apart.
 LOAD_ERROR = "load-error"
@@ -94,7 +94,8 @@ def scan(
     candidates = discover(paths)
     if config.load.root is None:
         config = replace(config, load=replace(config.load, root=root))
-    rules = [r for r in all_rules() if config.rule_enabled(r.id)]
+    # Log detections (Source.LAMBDA_LOGS, CLOUDTRAIL) run in `faasguard logs`, not on apps.
+    rules = [r for r in all_rules() if r.source not in LOG_SOURCES and config.rule_enabled(r.id)]
     report.rules_run = len(rules)
     baseline = read_baseline(config.baseline) if config.baseline else frozenset()
     today = config.today or _today()
@@ -310,6 +311,8 @@ def _check_all(
 ) -> list[Finding]:
     findings: list[Finding] = []
     for registered in rules:
+        if registered.check is None:
+            continue
         try:
             with using_config(config):
                 hits = list(registered.check(app))

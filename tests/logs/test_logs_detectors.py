@@ -9,12 +9,13 @@ import pytest
 
 from faasguard.logs.analyze import Analysis, AnalyzeConfig, analyze
 from faasguard.logs.score import score
+from faasguard.rules import log_rules
 
 
 @pytest.fixture(scope="module")
 def analysis(generated: tuple[Path, dict[str, Any]]) -> Analysis:
     root, _ = generated
-    return analyze([str(root)], AnalyzeConfig(history=None, jobs=1))
+    return analyze([str(root)], AnalyzeConfig(history=None, jobs=1), rules=log_rules)
 
 
 def test_precision_and_recall_of_every_rule(
@@ -75,9 +76,9 @@ def test_history_makes_known_types_old(
 ) -> None:
     root, _ = generated
     db = str(tmp_path / "logs.duckdb")
-    first = analyze([str(root)], AnalyzeConfig(history=db, jobs=1))
+    first = analyze([str(root)], AnalyzeConfig(history=db, jobs=1), rules=log_rules)
     assert any(a.rule_id == "LOG013" for a in first.alerts)
-    second = analyze([str(root)], AnalyzeConfig(history=db, jobs=1))
+    second = analyze([str(root)], AnalyzeConfig(history=db, jobs=1), rules=log_rules)
     assert not any(a.rule_id == "LOG013" for a in second.alerts)
     # Window baselines come from history too, so the spikes are still spikes.
     assert any(a.rule_id == "LOG015" for a in second.alerts)
@@ -87,6 +88,6 @@ def test_parallel_engine_gives_the_same_alerts(
     generated: tuple[Path, dict[str, Any]], analysis: Analysis
 ) -> None:
     root, _ = generated
-    parallel = analyze([str(root)], AnalyzeConfig(history=None, jobs=2))
+    parallel = analyze([str(root)], AnalyzeConfig(history=None, jobs=2), rules=log_rules)
     key = [(a.rule_id, a.function, a.start, a.key) for a in analysis.alerts]
     assert [(a.rule_id, a.function, a.start, a.key) for a in parallel.alerts] == key

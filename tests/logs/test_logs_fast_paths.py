@@ -25,14 +25,13 @@ from hypothesis import strategies as st
 from test_logs_golden import GOLDEN, _snapshot
 
 from faasguard.logs import detectors
-from faasguard.logs.analyze import log_rules
 from faasguard.logs.detectors import _WINDOW_SCHEMA, _regroup, _regroup_arrow, _zero_nan
 from faasguard.logs.engines import embedded
 from faasguard.logs.engines.embedded import _guided_groups
 from faasguard.logs.generator import INJECTIONS, SECRETS
 from faasguard.logs.ingest import Source
 from faasguard.logs.patterns import Matcher, hyperscan_available
-from faasguard.rules import all_rules
+from faasguard.rules import all_rules, log_rules
 
 needs_hyperscan = pytest.mark.skipif(not hyperscan_available(), reason="no hyperscan wheel")
 

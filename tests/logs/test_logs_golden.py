@@ -16,14 +16,15 @@ from typing import Any
 
 import pytest
 
+from faasguard.logs.alerts import iso
 from faasguard.logs.analyze import AnalyzeConfig, analyze
-from faasguard.logs.model import iso
+from faasguard.rules import log_rules
 
 GOLDEN = Path(__file__).parent / "data" / "golden_seed7.json"
 
 
 def _snapshot(root: Path, jobs: int) -> dict[str, Any]:
-    result = analyze([str(root)], AnalyzeConfig(history=None, jobs=jobs))
+    result = analyze([str(root)], AnalyzeConfig(history=None, jobs=jobs), rules=log_rules)
     alerts = [
         {
             "rule_id": a.rule_id,

@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from faasguard.logs import ingest
 from faasguard.logs.diagnostics import DiagnosticCounter
 from faasguard.logs.ingest import json_items
+from faasguard.rules import log_rules
 
 EVENTS = [
     {"timestamp": 1714521608159, "message": "héllo wörld ✓", "eventId": "1"},
@@ -202,7 +203,7 @@ def test_firehose_delivered_payloads_give_the_subscription_findings(tmp_path: Pa
         if container == "firehose":
             kinds = {s.container for s in ingest.discover([str(out)], DiagnosticCounter())}
             assert kinds == {"firehose", "cloudtrail"}
-        result = analyze([str(out)], AnalyzeConfig(history=None, jobs=1))
+        result = analyze([str(out)], AnalyzeConfig(history=None, jobs=1), rules=log_rules)
         found[container] = sorted(
             (a.rule_id, a.function, a.start, a.end, a.message) for a in result.alerts
         )

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from faasguard.logs.analyze import AnalyzeConfig, analyze
+from faasguard.rules import log_rules
 
 RID = "0f2a9c1e-0b7a-4d4e-9c51-7a0f3b2e9d11"
 LINE_TIME = dt.datetime(2024, 5, 1, 10, 5, tzinfo=dt.UTC)
@@ -19,7 +20,7 @@ def _line(seconds: int, message: str) -> str:
 
 
 def _late(root: Path) -> list[Any]:
-    result = analyze([str(root)], AnalyzeConfig(history=None, jobs=1))
+    result = analyze([str(root)], AnalyzeConfig(history=None, jobs=1), rules=log_rules)
     return [a for a in result.alerts if a.rule_id == "LOG021"]
 
 

@@ -15,6 +15,7 @@ from faasguard.logs.detectors import FunctionStats
 from faasguard.logs.diagnostics import DiagnosticCounter
 from faasguard.logs.ingest import discover
 from faasguard.logs.pipeline import Options, process_source
+from faasguard.rules import log_rules
 
 runner = CliRunner()
 
@@ -48,7 +49,7 @@ def _write_logs(root: Path, *, with_timeout_line: bool) -> Path:
 
 
 def _near(root: Path, **config: Any) -> list[Any]:
-    result = analyze([str(root)], AnalyzeConfig(history=None, jobs=1, **config))
+    result = analyze([str(root)], AnalyzeConfig(history=None, jobs=1, **config), rules=log_rules)
     return [a for a in result.alerts if a.rule_id == "LOG019"]
 
 

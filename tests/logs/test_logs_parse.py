@@ -14,6 +14,7 @@ from faasguard.logs.diagnostics import DiagnosticCounter
 from faasguard.logs.ingest import TextBlock, discover, text_blocks
 from faasguard.logs.model import Kind
 from faasguard.logs.parse import parse_text_block
+from faasguard.rules import log_rules
 
 RID = "8f5f2c1e-0b7a-4d4e-9c51-7a0f3b2e9d11"
 LINES = [
@@ -110,7 +111,7 @@ def test_malformed_inputs_are_counted_and_the_run_goes_on(tmp_path: Path) -> Non
     )
     (tmp_path / "broken.jsonl").write_text('{"message": "ok", "timestamp": 1}\n{not json\n')
     (tmp_path / "events.json").write_text('{"events": [{"message": 1}]}')
-    result = analyze([str(tmp_path)], AnalyzeConfig(history=None, jobs=1))
+    result = analyze([str(tmp_path)], AnalyzeConfig(history=None, jobs=1), rules=log_rules)
     codes = {d.code for d in result.report.diagnostics}
     assert {
         "logs-truncated-gzip",

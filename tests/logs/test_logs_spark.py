@@ -27,6 +27,7 @@ if shutil.which("java") is None:
     pytest.skip("Java is not installed: the Spark engine needs Java 17", allow_module_level=True)
 
 from faasguard.logs.engines.spark import SparkEngine, spark_session
+from faasguard.rules import log_rules
 
 runner = CliRunner()
 
@@ -65,8 +66,10 @@ def _alerts(result: Any) -> list[tuple[Any, ...]]:
 
 def test_spark_alerts_equal_embedded_alerts(spark: Any, logs: tuple[Path, dict[str, Any]]) -> None:
     root, truth = logs
-    embedded = analyze([str(root)], AnalyzeConfig(history=None, jobs=1))
-    on_spark = analyze([str(root)], AnalyzeConfig(history=None, engine="spark", master="local[2]"))
+    embedded = analyze([str(root)], AnalyzeConfig(history=None, jobs=1), rules=log_rules)
+    on_spark = analyze(
+        [str(root)], AnalyzeConfig(history=None, engine="spark", master="local[2]"), rules=log_rules
+    )
     assert _alerts(on_spark) == _alerts(embedded)
     # The whole summary, duration quantiles included: the sketch merges deterministically.
     assert on_spark.summary == embedded.summary
@@ -82,7 +85,9 @@ def test_spark_partitioning_does_not_change_the_state(
     spark: Any, logs: tuple[Path, dict[str, Any]]
 ) -> None:
     root, _ = logs
-    one = analyze([str(root)], AnalyzeConfig(history=None, engine="spark", master="local[2]"))
+    one = analyze(
+        [str(root)], AnalyzeConfig(history=None, engine="spark", master="local[2]"), rules=log_rules
+    )
     sources = discover([str(root)], DiagnosticCounter())
     many = SparkEngine(session=spark, partitions=len(sources)).run(sources, Options())
     few = SparkEngine(session=spark, partitions=1).run(sources, Options())

@@ -12,10 +12,14 @@ from typing import Any
 import pytest
 
 from faasguard.logs import cloudtrail
+from faasguard.logs.alerts import Alert
 from faasguard.logs.analyze import Analysis, AnalyzeConfig, analyze
 from faasguard.logs.detectors import PartialState
 from faasguard.logs.diagnostics import DiagnosticCounter
+from faasguard.logs.facts import LogFacts, detect_all
+from faasguard.logs.pricing import price
 from faasguard.logs.score import score
+from faasguard.rules import log_rules
 
 ACCOUNT = "111122223333"
 ARN = f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:"
@@ -123,7 +127,7 @@ def _trail(root: Path) -> list[Path]:
 def trail_analysis(tmp_path: Path) -> tuple[Path, Analysis]:
     """The hand-written trail analysed end to end on one process."""
     _trail(tmp_path)
-    return tmp_path, analyze([str(tmp_path)], AnalyzeConfig(history=None, jobs=1))
+    return tmp_path, analyze([str(tmp_path)], AnalyzeConfig(history=None, jobs=1), rules=log_rules)
 
 
 def test_function_names_reduce_to_the_name() -> None:
@@ -206,6 +210,14 @@ def test_state_keeps_counts_not_records(tmp_path: Path) -> None:
     assert len(pickle.dumps(kept)) < 3000
 
 
+def _detect(events: list[dict[str, Any]]) -> list[Alert]:
+    """Every alert of the LOG rules over CloudTrail events alone."""
+    facts = LogFacts(
+        state=PartialState(), trail=cloudtrail.trail_facts(events), price=price(None, None)
+    )
+    return detect_all(facts, log_rules())
+
+
 def test_merge_order_does_not_change_the_alert(tmp_path: Path) -> None:
     a, b = _trail(tmp_path)
     parts = []
@@ -215,8 +227,8 @@ def test_merge_order_does_not_change_the_alert(tmp_path: Path) -> None:
         parts.append(pickle.loads(pickle.dumps(state)))  # as workers and Spark send them
     forward = PartialState().merge(parts[0]).merge(parts[1])
     backward = PartialState().merge(parts[1]).merge(parts[0])
-    assert cloudtrail.detect(forward.cloudtrail) == cloudtrail.detect(backward.cloudtrail)
-    throttles = [a for a in cloudtrail.detect(forward.cloudtrail) if a.rule_id == "LOG020"]
+    assert _detect(forward.cloudtrail) == _detect(backward.cloudtrail)
+    throttles = [a for a in _detect(forward.cloudtrail) if a.rule_id == "LOG020"]
     assert len(throttles) == 1 and throttles[0].properties["count"] == 6
 
 
@@ -228,7 +240,7 @@ def test_invoke_data_events_do_not_feed_management_detections(tmp_path: Path) ->
     )
     events = cloudtrail.read(str(path), DiagnosticCounter())
     assert cloudtrail.deployers(events) == set()
-    assert cloudtrail.detect(events) == []
+    assert _detect(events) == []
 
 
 def test_generated_logs_give_exactly_the_injected_throttling(
@@ -237,7 +249,7 @@ def test_generated_logs_give_exactly_the_injected_throttling(
     root, truth = generated
     incidents = [i for i in truth["incidents"] if i["rule_id"] == "LOG020"]
     assert len(incidents) == 1
-    analysis = analyze([str(root)], AnalyzeConfig(history=None, jobs=1))
+    analysis = analyze([str(root)], AnalyzeConfig(history=None, jobs=1), rules=log_rules)
     alerts = [a for a in analysis.alerts if a.rule_id == "LOG020"]
     assert len(alerts) == 1
     alert, incident = alerts[0], incidents[0]

@@ -28,6 +28,7 @@ from faasguard.cli import app
 from faasguard.logs.analyze import AnalyzeConfig, analyze, to_findings
 from faasguard.logs.aws_logs import AwsOptions, client, put_events
 from faasguard.logs.generator import generate
+from faasguard.rules import log_rules
 
 moto_server = pytest.importorskip("moto.server", reason="moto[server] is not installed")
 
@@ -94,10 +95,10 @@ def _expected(events: Events, tmp: Path) -> dict[str, tuple[str, str, str]]:
             )
         )
         files.append(str(path))
-    result = analyze(files, AnalyzeConfig(history=None, jobs=1))
+    result = analyze(files, AnalyzeConfig(history=None, jobs=1), rules=log_rules)
     return {
         f.fingerprint: (f.rule_id, str(f.function), f.properties["window"]["start"])
-        for f in to_findings(result.alerts)
+        for f in to_findings(result.alerts, log_rules())
     }
 
 

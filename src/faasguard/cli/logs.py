@@ -141,7 +141,7 @@ def analyze(
     SOURCES may be s3://bucket/prefix (a CloudWatch Logs export), read with the standard
     AWS credential chain.
     """
-    from faasguard.logs.analyze import log_rules  # noqa: PLC0415 - start-up speed
+    from faasguard.rules import log_rules  # noqa: PLC0415 - start-up speed
 
     if engine == "embedded":
         from faasguard.logs.pipeline import start_compiling  # noqa: PLC0415 - start-up speed
@@ -190,6 +190,7 @@ def _analyze(sources: list[Path], config: AnalyzeConfig, endpoint_url: str | Non
     import tempfile  # noqa: PLC0415 - start-up speed
 
     from faasguard.logs.analyze import analyze as run  # noqa: PLC0415 - start-up speed
+    from faasguard.rules import log_rules  # noqa: PLC0415 - start-up speed
 
     remote = [_s3_uri(p) for p in sources if _is_s3(p)]
     bar, update = _progress()
@@ -198,7 +199,7 @@ def _analyze(sources: list[Path], config: AnalyzeConfig, endpoint_url: str | Non
         if remote:
             local.update(_download(remote, Path(download), endpoint_url))
         try:
-            result = run(list(local.values()), config, update)
+            result = run(list(local.values()), config, update, rules=log_rules)
         except RuntimeError as exc:  # SparkUnavailableError: no PySpark, no Java
             raise fail(str(exc)) from None
         finally:
@@ -398,6 +399,7 @@ def watch(
     from faasguard.logs.aws_logs import AwsOptions  # noqa: PLC0415 - start-up speed
     from faasguard.logs.sinks import parse_sink  # noqa: PLC0415 - start-up speed
     from faasguard.logs.watch import WatchConfig, Watcher, stderr_log  # noqa: PLC0415 - start-up speed
+    from faasguard.rules import log_rules  # noqa: PLC0415 - start-up speed
 
     if poll <= 0 or retain <= 0:
         raise fail("--poll and --retain must be positive")
@@ -423,7 +425,7 @@ def watch(
     signal.signal(signal.SIGTERM, stop_on)
     signal.signal(signal.SIGINT, stop_on)
     try:
-        watcher = Watcher(config, target, stderr_log)
+        watcher = Watcher(config, target, stderr_log, log_rules())
     except Exception as exc:  # duckdb lock held by another watcher, unreadable state
         raise fail(f"cannot open {state}: {exc}") from None
     try:

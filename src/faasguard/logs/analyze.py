@@ -1,31 +1,33 @@
-"""``faasguard logs analyze``: sources → engine → alerts → the same Report as ``scan``.
+"""``faasguard logs analyze``: sources → engine → facts → the LOG rules → the same Report
+as ``scan``.
 
-What only the parent needs after the workers are done (DuckDB for the baselines, the
-findings model, the LOG rule modules) is imported while the workers run, not before they
-fork: the workers never pay for it, and the parent loads it on time it would spend waiting.
+The caller passes the rules (``faasguard.rules.log_rules``): this package never imports the
+rule layer. They are passed as a function and resolved, like everything else only the parent
+needs after the workers are done (DuckDB for the baselines, the findings model), while the
+workers run, not before they fork: the workers never pay for it, and the parent loads it on
+time it would spend waiting.
 """
 
 from __future__ import annotations
 
-import importlib
 import os
-import pkgutil
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from faasguard.logs.alerts import Alert, iso
 from faasguard.logs.detectors import PartialState
 from faasguard.logs.diagnostics import DiagnosticCounter
 from faasguard.logs.engines import ProgressCallback, get_engine
+from faasguard.logs.facts import LogRule
 from faasguard.logs.ingest import discover
-from faasguard.logs.model import Alert, iso
 from faasguard.logs.pipeline import Options
 from faasguard.logs.pricing import price
 
 if TYPE_CHECKING:
     from faasguard.findings import Finding, Report
     from faasguard.model import App
-    from faasguard.rules.base import Rule
 
 #: The ``app`` of log findings (the JSON contract requires one).
 LOGS_APP = "logs"
@@ -88,20 +90,28 @@ def _round(value: float | None) -> float | None:
 
 
 def analyze(
-    paths: list[str], config: AnalyzeConfig, progress: ProgressCallback | None = None
+    paths: list[str],
+    config: AnalyzeConfig,
+    progress: ProgressCallback | None = None,
+    *,
+    rules: Callable[[], Sequence[LogRule]],
 ) -> Analysis:
-    """Analyse every log file below ``paths`` and report the alerts as findings."""
+    """Analyse every log file below ``paths`` and report the alerts of ``rules()`` as
+    findings (``rules`` is called once, while the workers run)."""
     started = time.perf_counter()
     discovered = DiagnosticCounter()
     sources = discover(paths, discovered)
     engine = get_engine(config.engine, jobs=config.jobs, master=config.master)
-    from faasguard.logs.store import History  # noqa: PLC0415
+    from faasguard.logs.store import History  # noqa: PLC0415 - start-up: after the fork
 
     opened: list[History] = []
+    selected: list[Sequence[LogRule]] = []
 
     def prepare() -> None:
         # Run by the embedded engine while its workers work (or by us after any engine).
         load_reporting()
+        if not selected:
+            selected.append(rules())
         if not opened:
             opened.append(History(config.history))
 
@@ -111,28 +121,29 @@ def analyze(
         state = engine.run(sources, config.options, progress)
         state.diagnostics.merge(discovered)
         prepare()
-        from faasguard.logs.finish import all_alerts, save_history  # noqa: PLC0415
+        from faasguard.logs.finish import all_alerts, save_history  # noqa: PLC0415 - start-up
 
         history = opened[0]
         rate = price(config.region, config.architecture)
         memory = {n: s.memory_mb for n, s in state.functions.items()}
-        alerts = all_alerts(state, history, rate, memory, configured_timeouts(state, config.apps))
+        timeouts = configured_timeouts(state, config.apps)
+        alerts = all_alerts(state, history, rate, memory, selected[0], timeouts)
         if config.options.functions:
             alerts = [
-                a for a in alerts if a.function in config.options.functions or a.rule_id >= "LOG030"
+                a for a in alerts if a.function in config.options.functions or not a.by_function
             ]
         if config.history:
             save_history(history, state, alerts)
     finally:
         for history in opened:
             history.close()
-    from faasguard.findings import Report  # noqa: PLC0415
+    from faasguard.findings import Report  # noqa: PLC0415 - start-up: after the fork
 
     root = _root(paths)
     report = Report(root=root)
-    report.findings = to_findings(alerts)
+    report.findings = to_findings(alerts, selected[0])
     report.diagnostics = state.diagnostics.to_diagnostics()
-    report.rules_run = len(log_rules())
+    report.rules_run = len(selected[0])
     report.duration_seconds = time.perf_counter() - started
     return Analysis(
         report=report,
@@ -146,7 +157,7 @@ def configured_timeouts(state: PartialState, apps: tuple[App, ...]) -> dict[str,
     """The app's timeout (s) of every function in the logs that the app defines."""
     if not apps:
         return {}
-    from faasguard.logs.suggest import match_function  # noqa: PLC0415
+    from faasguard.logs.suggest import match_function  # noqa: PLC0415 - only with --app
 
     out: dict[str, float] = {}
     for name in state.functions:
@@ -156,32 +167,11 @@ def configured_timeouts(state: PartialState, apps: tuple[App, ...]) -> dict[str,
     return out
 
 
-def _is_log_rule(rule_id: str) -> bool:
-    return rule_id.startswith("LOG") and rule_id >= "LOG010"
-
-
-def log_rules() -> tuple[Rule, ...]:
-    """The rules log analysis reports (LOG010 and up), sorted by id.
-
-    Only the ``log`` rule family is imported: ``all_rules()`` would import every scan rule
-    too (dependency audits, IAM, code patterns), ~0.1 s that a log run never uses.
-    """
-    from faasguard.rules import log as family  # noqa: PLC0415
-    from faasguard.rules.base import _REGISTRY  # noqa: PLC0415
-
-    for info in pkgutil.iter_modules(family.__path__):
-        if not info.name.startswith("_"):
-            importlib.import_module(f"{family.__name__}.{info.name}")
-    return tuple(sorted((r for r in _REGISTRY.values() if _is_log_rule(r.id)), key=lambda r: r.id))
-
-
 def load_reporting() -> None:
     """Import what turning a merged state into findings needs (idempotent, cheap when done)."""
-    import faasguard.findings  # noqa: PLC0415
-    import faasguard.logs.finish  # noqa: PLC0415
-    import faasguard.logs.store  # noqa: F401, PLC0415
-
-    log_rules()
+    import faasguard.findings  # noqa: PLC0415 - start-up: imported while workers run
+    import faasguard.logs.finish  # noqa: PLC0415 - start-up: imported while workers run
+    import faasguard.logs.store  # noqa: F401, PLC0415 - start-up: while workers run
 
 
 def _root(paths: list[str]) -> str:
@@ -189,15 +179,15 @@ def _root(paths: list[str]) -> str:
     return os.path.commonpath(dirs) if dirs else os.getcwd()
 
 
-def to_findings(alerts: list[Alert]) -> list[Finding]:
-    """Alerts as report findings, with rule metadata from the rule registry."""
-    from faasguard.findings import Finding, fingerprint  # noqa: PLC0415
-    from faasguard.model import Location  # noqa: PLC0415
+def to_findings(alerts: list[Alert], rules: Sequence[LogRule]) -> list[Finding]:
+    """Alerts as report findings, with the metadata of the rules that raised them."""
+    from faasguard.findings import Finding, fingerprint  # noqa: PLC0415 - after the fork
+    from faasguard.model import Location  # noqa: PLC0415 - start-up: after the fork
 
-    rules = {r.id: r for r in log_rules()}
+    by_id = {r.id: r for r in rules}
     findings = []
     for alert in alerts:
-        registered = rules.get(alert.rule_id)
+        registered = by_id.get(alert.rule_id)
         if registered is None:  # pragma: no cover - every alert id has a rule module
             raise KeyError(alert.rule_id)
         first = alert.evidence[0] if alert.evidence else None
@@ -211,11 +201,6 @@ def to_findings(alerts: list[Alert]) -> list[Finding]:
         location = Location(
             file=first.source if first else "", line=first.line if first else 0, pointer=pointer
         )
-        severity = registered.severity
-        if alert.rule_id == "LOG011" and alert.properties.get("kind") == "near":
-            from faasguard.findings import Severity  # noqa: PLC0415
-
-            severity = Severity.LOW
         properties: dict[str, Any] = {
             "window": {"start": iso(alert.start), "end": iso(alert.end)},
             "evidence": [e.to_dict() for e in alert.evidence],
@@ -225,7 +210,7 @@ def to_findings(alerts: list[Alert]) -> list[Finding]:
             Finding(
                 rule_id=alert.rule_id,
                 title=registered.title,
-                severity=severity,
+                severity=alert.severity or registered.severity,
                 practice=registered.practice,
                 message=alert.message,
                 app=LOGS_APP,

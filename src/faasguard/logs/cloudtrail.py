@@ -1,12 +1,14 @@
-"""CloudTrail events on Lambda, IAM and logging: reading and detections.
+"""CloudTrail events on Lambda, IAM and logging: reading them and the facts they give.
 
 Management events are few (one record per API call), so they are read with ``json`` and
-reduced to compact dicts holding only what the detections need. Lambda ``Invoke`` *data*
+reduced to compact dicts holding only what the rules need. Lambda ``Invoke`` *data*
 events can be millions a day: they are never kept one by one but folded, per file, into one
 compact dict per (function, 5-minute window) — the number of calls, the number throttled
-and the evidence of the first few throttled ones (LOG020). Both kinds travel in
+and the evidence of the first few throttled ones. Both kinds travel in
 ``PartialState.cloudtrail`` (a list, merged by concatenation across workers and Spark
-partitions); :func:`detect` sums the window dicts of every file.
+partitions); :func:`trail_facts` sums the window dicts of every file and turns the
+management events into :class:`TrailEvent` values. Which event is an incident is the LOG
+rules' decision, not this module's.
 """
 
 from __future__ import annotations
@@ -16,12 +18,13 @@ import json
 import re
 from collections import Counter
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
-from faasguard.logs.detectors import MAX_EVIDENCE, WINDOW_MINUTES
+from faasguard.logs.alerts import Alert, Evidence
 from faasguard.logs.diagnostics import DiagnosticCounter
+from faasguard.logs.facts import MAX_EVIDENCE, WINDOW_MINUTES
 from faasguard.logs.ingest import json_items
-from faasguard.logs.model import Alert, Evidence
 
 _LAMBDA_CHANGES = re.compile(
     r"^(UpdateFunctionCode|UpdateFunctionConfiguration|CreateFunction|DeleteFunction|"
@@ -30,25 +33,6 @@ _LAMBDA_CHANGES = re.compile(
     r"AddLayerVersionPermission|PutFunctionCodeSigningConfig|"
     r"DeleteFunctionCodeSigningConfig|CreateEventSourceMapping|UpdateEventSourceMapping)"
 )
-_IAM_ROLE_CHANGES = {
-    "PutRolePolicy",
-    "AttachRolePolicy",
-    "DetachRolePolicy",
-    "DeleteRolePolicy",
-    "UpdateAssumeRolePolicy",
-    "CreatePolicyVersion",
-    "SetDefaultPolicyVersion",
-}
-_LOGGING_OFF = {
-    "StopLogging",
-    "DeleteTrail",
-    "UpdateTrail",
-    "PutEventSelectors",
-    "DeleteLogGroup",
-    "DeleteLogStream",
-    "PutRetentionPolicy",
-    "DeleteSubscriptionFilter",
-}
 _KEPT_SOURCES = {
     "lambda.amazonaws.com",
     "iam.amazonaws.com",
@@ -64,8 +48,6 @@ _DEPLOYER_SHARE = 0.25
 #: a call: counting it would count asynchronous invocations twice.
 _INVOKE = re.compile(r"^(?:Invoke|InvokeAsync|InvokeWithResponseStream)(?:\d{8}(?:v\d+)?)?$")
 _THROTTLED = "TooManyRequestsException"
-#: LOG020 alerts from this many throttled calls of one function in one window (see the rule).
-MIN_THROTTLES = 5
 _WINDOW_MS = WINDOW_MINUTES * 60_000
 #: Marks the per-window dicts of Invoke data events among the management-event dicts.
 _INVOKES = "invokes"
@@ -220,9 +202,81 @@ def _management(events: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     return [e for e in events if e.get("kind") != _INVOKES]
 
 
-def throttle_alerts(events: Iterable[dict[str, Any]]) -> list[Alert]:
-    """LOG020: functions with at least :data:`MIN_THROTTLES` throttled Invoke calls
-    (``TooManyRequestsException``) in one 5-minute window, over every file's window dicts."""
+@dataclass(frozen=True, slots=True)
+class InvokeWindow:
+    """The Invoke data events of one function in one 5-minute window, over every file."""
+
+    function: str
+    #: The window's start, epoch ms.
+    window_ms: int
+    start: dt.datetime
+    end: dt.datetime
+    calls: int
+    #: Calls refused with ``TooManyRequestsException``.
+    throttled: int
+    #: The earliest throttled calls (at most ``MAX_EVIDENCE``).
+    evidence: tuple[Evidence, ...]
+    #: The distinct error messages of those calls, sorted.
+    error_messages: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class TrailEvent:
+    """One successful management event (a denied call changed nothing)."""
+
+    name: str
+    event_source: str
+    principal: str
+    account: str
+    params: dict[str, Any]
+    #: What the event changed: a function's bare name, a role name, a trail name.
+    subject: str
+    when: dt.datetime
+    event_id: str
+    evidence: Evidence
+
+    def alert(self, message: str, key: str = "") -> Alert:
+        """An alert about this event (keyed by its id unless ``key``), not filtered by
+        ``--function``: its subject may be a role or a trail."""
+        return Alert(
+            function=self.subject,
+            start=self.when,
+            end=self.when + dt.timedelta(seconds=1),
+            message=message,
+            key=key or self.event_id,
+            evidence=(self.evidence,),
+            properties={"principal": self.principal, "event": self.name},
+            by_function=False,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class TrailFacts:
+    """What the CloudTrail files of an analysis say."""
+
+    #: Successful management events, by time.
+    changes: tuple[TrailEvent, ...]
+    #: Invoke data events per (function, window), by function and window.
+    invokes: tuple[InvokeWindow, ...]
+    #: Principals that make the usual share of Lambda changes (this run and the history).
+    usual_deployers: frozenset[str]
+
+
+def trail_facts(events: list[dict[str, Any]], known_deployers: Iterable[str] = ()) -> TrailFacts:
+    """The facts of the merged CloudTrail dicts of every file."""
+    changes = tuple(
+        _trail_event(event)
+        for event in sorted(_management(events), key=lambda e: e["time"])
+        if not event["error"]
+    )
+    return TrailFacts(
+        changes=changes,
+        invokes=_invoke_windows(events),
+        usual_deployers=frozenset(deployers(events, known_deployers)),
+    )
+
+
+def _invoke_windows(events: Iterable[dict[str, Any]]) -> tuple[InvokeWindow, ...]:
     merged: dict[tuple[str, int], dict[str, Any]] = {}
     for event in events:
         if event.get("kind") != _INVOKES:
@@ -232,29 +286,18 @@ def throttle_alerts(events: Iterable[dict[str, Any]]) -> list[Alert]:
         slot["calls"] += event["calls"]
         slot["throttled"] += event["throttled"]
         slot["evidence"].extend(event["evidence"])
-    alerts = []
+    windows = []
     for (function, window), slot in sorted(merged.items()):
-        throttled, calls = slot["throttled"], slot["calls"]
-        if throttled < MIN_THROTTLES:
-            continue
         start = dt.datetime.fromtimestamp(window / 1000, dt.UTC)
-        end = start + dt.timedelta(minutes=WINDOW_MINUTES)
         kept = sorted(slot["evidence"], key=_evidence_order)[:MAX_EVIDENCE]
-        messages = sorted({e["message"] for e in kept if e["message"]})
-        share = throttled / calls if calls else 1.0
-        alerts.append(
-            Alert(
-                rule_id="LOG020",
+        windows.append(
+            InvokeWindow(
                 function=function,
+                window_ms=window,
                 start=start,
-                end=end,
-                message=(
-                    f"{throttled} invocation(s) of {function} throttled "
-                    f"({_THROTTLED}) between {start:%Y-%m-%d %H:%M} and {end:%H:%M} UTC: "
-                    f"{share:.0%} of the {calls} Invoke call(s) CloudTrail recorded "
-                    "in that window; callers got errors or retried"
-                ),
-                key=str(window),
+                end=start + dt.timedelta(minutes=WINDOW_MINUTES),
+                calls=slot["calls"],
+                throttled=slot["throttled"],
                 evidence=tuple(
                     Evidence(
                         source=e["source"],
@@ -265,15 +308,31 @@ def throttle_alerts(events: Iterable[dict[str, Any]]) -> list[Alert]:
                     )
                     for e in kept
                 ),
-                properties={
-                    "count": throttled,
-                    "invoke_calls": calls,
-                    "throttled_share": round(share, 4),
-                    "error_messages": messages,
-                },
+                error_messages=tuple(sorted({e["message"] for e in kept if e["message"]})),
             )
         )
-    return alerts
+    return tuple(windows)
+
+
+def _trail_event(event: dict[str, Any]) -> TrailEvent:
+    params = json.dumps(event["params"], sort_keys=True)[:240]
+    return TrailEvent(
+        name=event["name"],
+        event_source=str(event["event_source"]),
+        principal=event["principal"],
+        account=event["account"],
+        params=event["params"],
+        subject=_subject(event),
+        when=_when(event),
+        event_id=event["event_id"],
+        evidence=Evidence(
+            source=event["source"],
+            event_id=event["event_id"],
+            stream=f"Records[{event['index']}]",
+            timestamp=event["time"],
+            text=f"{event['name']} by {event['principal']}: {params}",
+        ),
+    )
 
 
 def _when(event: dict[str, Any]) -> dt.datetime:
@@ -283,18 +342,7 @@ def _when(event: dict[str, Any]) -> dt.datetime:
         return dt.datetime.fromtimestamp(0, dt.UTC)
 
 
-def _evidence(event: dict[str, Any]) -> Evidence:
-    params = json.dumps(event["params"], sort_keys=True)[:240]
-    return Evidence(
-        source=event["source"],
-        event_id=event["event_id"],
-        stream=f"Records[{event['index']}]",
-        timestamp=event["time"],
-        text=f"{event['name']} by {event['principal']}: {params}",
-    )
-
-
-def _function(event: dict[str, Any]) -> str:
+def _subject(event: dict[str, Any]) -> str:
     params = event["params"]
     name = params.get("functionName") or params.get("roleName") or params.get("name") or "?"
     name = str(name)
@@ -319,99 +367,3 @@ def deployers(events: Iterable[dict[str, Any]], known: Iterable[str] = ()) -> se
         p for p, n in counts.items() if n >= _MIN_DEPLOYER_EVENTS and n >= _DEPLOYER_SHARE * total
     }
     return usual | set(known)
-
-
-def detect(events: list[dict[str, Any]], known_deployers: Iterable[str] = ()) -> list[Alert]:
-    """Every CloudTrail alert (LOG020, LOG030-LOG037) over the merged events."""
-    usual = deployers(events, known_deployers)
-    alerts: list[Alert] = throttle_alerts(events)
-
-    def alert(rule_id: str, event: dict[str, Any], message: str, key: str = "") -> None:
-        when = _when(event)
-        alerts.append(
-            Alert(
-                rule_id=rule_id,
-                function=_function(event),
-                start=when,
-                end=when + dt.timedelta(seconds=1),
-                message=message,
-                key=key or event["event_id"],
-                evidence=(_evidence(event),),
-                properties={"principal": event["principal"], "event": event["name"]},
-            )
-        )
-
-    for event in sorted(_management(events), key=lambda e: e["time"]):
-        if event["error"]:
-            continue  # a denied call changed nothing
-        name, params, who = event["name"], event["params"], event["principal"]
-        fn = _function(event)
-        if name.startswith("CreateFunction") and not name.startswith("CreateFunctionUrl"):
-            if who not in usual:
-                alert(
-                    "LOG037",
-                    event,
-                    f"function {fn} was created by {who}, not by the usual "
-                    f"deployer ({', '.join(sorted(usual)) or 'none seen'})",
-                )
-        elif (
-            _LAMBDA_CHANGES.match(name)
-            and who not in usual
-            and name.startswith(("UpdateFunctionCode", "UpdateFunctionConfiguration"))
-        ):
-            alert(
-                "LOG030",
-                event,
-                f"{name.rstrip('0123456789v')} on {fn} by {who}, who is not "
-                f"the usual deployer ({', '.join(sorted(usual)) or 'none seen'})",
-            )
-        if name.startswith("AddPermission") and str(params.get("principal")) == "*":
-            alert(
-                "LOG031",
-                event,
-                f"AddPermission opened {fn} to any principal ('*') "
-                f"(statement {params.get('statementId', '?')}, by {who})",
-            )
-        if (
-            name.startswith(("CreateFunctionUrlConfig", "UpdateFunctionUrlConfig"))
-            and str(params.get("authType", "")).upper() == "NONE"
-        ):
-            alert(
-                "LOG032",
-                event,
-                f"function URL of {fn} set to AuthType NONE by {who}: "
-                "anyone on the internet can invoke it",
-            )
-        layers = params.get("layers")
-        for layer in layers if isinstance(layers, list) else []:
-            parts = str(layer).split(":")
-            if len(parts) > 4 and parts[4] and event["account"] and parts[4] != event["account"]:
-                alert(
-                    "LOG033",
-                    event,
-                    f"{fn} now uses layer {layer} from foreign account {parts[4]} (set by {who})",
-                    key=f"{event['event_id']}:{layer}",
-                )
-        if (
-            name.startswith("PutFunctionConcurrency")
-            and str(params.get("reservedConcurrentExecutions")) == "0"
-        ):
-            alert(
-                "LOG034",
-                event,
-                f"reserved concurrency of {fn} set to 0 by {who}: the function is switched off",
-            )
-        if name in _IAM_ROLE_CHANGES and event["event_source"] == "iam.amazonaws.com":
-            alert(
-                "LOG035",
-                event,
-                f"{name} on {fn} by {who}: the permissions of a role "
-                "changed outside the deployment",
-            )
-        if name in _LOGGING_OFF:
-            alert(
-                "LOG036",
-                event,
-                f"{name} on {fn} by {who}: logging or auditing was switched off or weakened",
-            )
-    return alerts

@@ -6,7 +6,7 @@
   log-durations, max duration, GB-seconds) as Arrow tables, re-aggregated on merge;
 - per-function duration quantile sketches (log-spaced buckets with ±0.5 % relative error,
   DDSketch's scheme: deterministic and mergeable by adding counts), exact 100 ms duration
-  buckets (LOG019) and counters;
+  buckets (for "ran close to the timeout") and counters;
 - error types and masked error templates with first-seen time, count and one evidence line;
 - timeouts, out-of-memory/near-limit reports and pattern hits (injection, secrets) with a
   capped number of evidence lines each;
@@ -14,7 +14,8 @@
 
 ``merge`` is associative and commutative up to evidence order, so the embedded engine merges
 worker states and a Spark engine can merge partition states the same way. Nothing here
-decides what is an alert: :mod:`faasguard.logs.finish` does, over the merged state.
+decides what is an alert: the LOG rules do, over the facts :mod:`faasguard.logs.finish`
+makes of the merged state.
 """
 
 from __future__ import annotations
@@ -28,22 +29,22 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from faasguard.logs.alerts import Evidence, iso
 from faasguard.logs.diagnostics import DiagnosticCounter
-from faasguard.logs.model import Evidence, Kind, iso
+from faasguard.logs.facts import MAX_EVIDENCE, WINDOW_MINUTES
+from faasguard.logs.model import Kind
 from faasguard.logs.patterns import Matcher, redact
 
-WINDOW_MINUTES = 5
-#: Evidence lines kept per alert key (the first ones seen).
-MAX_EVIDENCE = 5
 #: Relative accuracy of the duration quantiles (p50/p99 within ±0.5 %).
 SKETCH_ACCURACY = 0.005
 _GAMMA = (1 + SKETCH_ACCURACY) / (1 - SKETCH_ACCURACY)
 _LOG_GAMMA = math.log(_GAMMA)
-#: Width of the duration buckets kept per function (LOG019), in ms.
+#: Width of the duration buckets kept per function, in ms.
 DURATION_BUCKET_MS = 100
-#: LOG021: a logged stream/queue record this much older than the line is processed late.
+#: A logged stream/queue record this much older than the line is processed late.
 RECORD_AGE_MS = 60_000
-_NEAR_LIMIT = 0.9
+#: A REPORT whose max memory used is at least this share of the memory size is near the limit.
+NEAR_MEMORY_SHARE = 0.9
 _EVIDENCE_CHARS = 300
 
 #: Values masked before template mining, so payloads never become part of a template.
@@ -125,7 +126,7 @@ class _BatchView:
         if exits.any():
             where = np.flatnonzero(exits)
             self.is_error[where[_np(pc.starts_with(self.messages(exits), "RequestId: "))]] = True
-        # Timed-out invocations are LOG010's; keep them out of the duration baseline.
+        # Timed-out invocations are counted as timeouts; keep them out of the duration baseline.
         self.normal = self.is_report & ~self.timed_out
         timeouts = self.kind == Kind.TIMEOUT
         if timeouts.any():
@@ -207,7 +208,7 @@ class FunctionStats:
     zero_durations: int = 0
     #: Durations of completed (not timed-out) invocations in 100 ms buckets: bucket →
     #: [count, first ms, last ms]. Lambda timeouts are whole seconds, so "at least 80 % of
-    #: the timeout" is a bucket boundary and counts from these buckets are exact (LOG019).
+    #: the timeout" is a bucket boundary and counts from these buckets are exact.
     duration_buckets: dict[int, list[int]] = field(default_factory=dict)
     #: The longest completed invocations, (duration ms, time ms, evidence), longest first.
     longest: list[tuple[float, int, Evidence]] = field(default_factory=list)
@@ -393,9 +394,11 @@ class PartialState:
     templates: dict[tuple[str, str], Seen] = field(default_factory=dict)
     timeouts: dict[tuple[str, int], Seen] = field(default_factory=dict)
     memory: dict[tuple[str, int, str], Seen] = field(default_factory=dict)
+    #: Pattern hits by (pattern kind, function, ``category@hour``);
+    #: ``extra["patterns"]`` lists the ids of the patterns that matched.
     patterns: dict[tuple[str, str, str], Seen] = field(default_factory=dict)
     window_errors: dict[tuple[str, int], Seen] = field(default_factory=dict)
-    #: LOG021: application lines that logged a record at least RECORD_AGE_MS old, by
+    #: Application lines that logged a record at least RECORD_AGE_MS old, by
     #: (function, hour); ``extra["max_age_ms"]`` is the oldest.
     late_records: dict[tuple[str, int], Seen] = field(default_factory=dict)
     cloudtrail: list[dict[str, Any]] = field(default_factory=list)
@@ -678,7 +681,7 @@ class PartialState:
 
     def _memory(self, view: _BatchView) -> None:
         with np.errstate(divide="ignore", invalid="ignore"):
-            near = view.is_report & (view.max_memory / view.memory >= _NEAR_LIMIT)
+            near = view.is_report & (view.max_memory / view.memory >= NEAR_MEMORY_SHARE)
         exits = view.kind == Kind.RUNTIME_EXIT
         if exits.any():
             where = np.flatnonzero(exits)
@@ -714,7 +717,7 @@ class PartialState:
             pattern = matcher.patterns[pattern_index]
             ms = _ms(row)
             hour = ms - ms % 3_600_000
-            key = (pattern.rule, row["function"], f"{pattern.category}@{hour}")
+            key = (pattern.kind, row["function"], f"{pattern.category}@{hour}")
             seen = self.patterns.setdefault(key, Seen())
             evidence = _evidence(row)
             duplicate = any(

@@ -1,11 +1,12 @@
-"""Types shared by the log pipeline: record kinds, the parsed-batch schema, alerts."""
+"""Types shared by the log pipeline: record kinds and the parsed-batch schema.
+
+Alerts and their evidence are in :mod:`faasguard.logs.alerts` (no pyarrow: the LOG rules
+build them and are imported by every scan).
+"""
 
 from __future__ import annotations
 
-import datetime as dt
 import enum
-from dataclasses import dataclass, field
-from typing import Any
 
 import pyarrow as pa
 
@@ -47,65 +48,10 @@ SCHEMA = pa.schema(
         ("event_id", pa.string()),
         # Arrival time (epoch ms) of the stream/queue record an application line logged:
         # Kinesis approximateArrivalTimestamp, DynamoDB ApproximateCreationDateTime, SQS
-        # SentTimestamp (LOG021's iterator age is the line's time minus this).
+        # SentTimestamp (the iterator age is the line's time minus this).
         ("record_ms", pa.float64()),
     ]
 )
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Evidence:
-    """One log line behind an alert: where it is and (possibly redacted) what it says.
-
-    Text containers give ``offset`` (byte offset in the decompressed stream) and ``line``
-    (1-based); JSON containers give ``stream`` and ``event_id`` instead (``line`` 0).
-    """
-
-    source: str
-    offset: int = -1
-    line: int = 0
-    stream: str = ""
-    event_id: str = ""
-    timestamp: str = ""
-    text: str = ""
-
-    def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready view without empty fields."""
-        out: dict[str, Any] = {"source": self.source}
-        if self.offset >= 0:
-            out["offset"] = self.offset
-        if self.line:
-            out["line"] = self.line
-        if self.stream:
-            out["stream"] = self.stream
-        if self.event_id:
-            out["event_id"] = self.event_id
-        if self.timestamp:
-            out["timestamp"] = self.timestamp
-        if self.text:
-            out["text"] = self.text
-        return out
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Alert:
-    """A detection: rule, function, time window, message and the evidence lines."""
-
-    rule_id: str
-    function: str
-    start: dt.datetime
-    end: dt.datetime
-    message: str
-    key: str = ""
-    evidence: tuple[Evidence, ...] = ()
-    properties: dict[str, Any] = field(default_factory=dict)
-
-
-def iso(value: dt.datetime | None) -> str:
-    """``2024-05-01T10:00:00Z`` (UTC, seconds precision); empty for ``None``."""
-    if value is None:
-        return ""
-    return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def empty_batch() -> pa.RecordBatch:

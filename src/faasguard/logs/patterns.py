@@ -30,10 +30,11 @@ from faasguard.data import load_json
 
 @dataclass(frozen=True, slots=True)
 class Pattern:
-    """One detection pattern: its id, the rule it feeds, its category and expression."""
+    """One detection pattern: its id, its kind, its category and expression."""
 
     id: str
-    rule: str
+    #: ``injection`` (an attack payload) or ``secret`` (a credential, redacted in evidence).
+    kind: str
     category: str
     pattern: str
     caseless: bool
@@ -44,7 +45,7 @@ def patterns() -> tuple[Pattern, ...]:
     """The packaged injection and secret patterns (loaded on first use)."""
     table = load_json("log_patterns.json")
     return tuple(
-        Pattern(p["id"], p["rule"], p["category"], p["pattern"], bool(p["caseless"]))
+        Pattern(p["id"], p["kind"], p["category"], p["pattern"], bool(p["caseless"]))
         for p in table["patterns"]
     )
 
@@ -217,7 +218,7 @@ def _secret_regexes() -> tuple[re.Pattern[str], ...]:
     return tuple(
         re.compile(p.pattern, re.IGNORECASE if p.caseless else 0)
         for p in patterns()
-        if p.rule == "LOG018"
+        if p.kind == "secret"
     )
 
 

@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from faasguard.logs.model import Alert
+from faasguard.logs.alerts import Alert
 
 #: An alert matches an incident of the same rule and function within this slack.
 SLACK = dt.timedelta(minutes=10)

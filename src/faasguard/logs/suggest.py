@@ -22,7 +22,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from faasguard.logs.detectors import WINDOW_MINUTES, PartialState
+from faasguard.logs.detectors import PartialState
+from faasguard.logs.facts import WINDOW_MINUTES
 from faasguard.logs.pricing import Price, price
 from faasguard.model import App, Function
 

@@ -38,7 +38,7 @@ from __future__ import annotations
 import datetime as dt
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -46,12 +46,13 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from faasguard.logs.alerts import Alert, iso
 from faasguard.logs.analyze import to_findings
 from faasguard.logs.aws_logs import AwsOptions, client, list_streams, read_stream
 from faasguard.logs.detectors import PartialState
+from faasguard.logs.facts import LogRule
 from faasguard.logs.finish import all_alerts, save_history
 from faasguard.logs.ingest import function_from_group
-from faasguard.logs.model import Alert, iso
 from faasguard.logs.parse import parse_events
 from faasguard.logs.patterns import Matcher
 from faasguard.logs.pricing import price
@@ -116,14 +117,14 @@ class _Position:
     last_ms: int
 
 
-def alert_id(alert: Alert) -> str:
+def alert_id(alert: Alert, rules: Sequence[LogRule]) -> str:
     """The alert's stable id: its finding fingerprint (rule, function, window key)."""
-    return to_findings([alert])[0].fingerprint
+    return to_findings([alert], rules)[0].fingerprint
 
 
-def alert_record(alert: Alert) -> dict[str, Any]:
+def alert_record(alert: Alert, rules: Sequence[LogRule]) -> dict[str, Any]:
     """What a sink receives: the finding of ``alert`` as a flat JSON-ready dict."""
-    finding = to_findings([alert])[0]
+    finding = to_findings([alert], rules)[0]
     return {
         "id": finding.fingerprint,
         "rule_id": finding.rule_id,
@@ -144,8 +145,16 @@ def alert_record(alert: Alert) -> dict[str, Any]:
 class Watcher:
     """Tails log groups into the shared detectors; one instance per state file."""
 
-    def __init__(self, config: WatchConfig, sink: Sink, log: Callable[[str], None]) -> None:
+    def __init__(
+        self,
+        config: WatchConfig,
+        sink: Sink,
+        log: Callable[[str], None],
+        rules: Sequence[LogRule],
+    ) -> None:
+        """Watch with the LOG ``rules`` (``faasguard.rules.log_rules()``)."""
         self.config = config
+        self.rules = rules
         self.sink = sink
         self.log = log
         Path(config.state).parent.mkdir(parents=True, exist_ok=True)
@@ -276,11 +285,11 @@ class Watcher:
         events, cutoff = self._retained(new)
         state = self._state(events)
         memory = {n: s.memory_mb for n, s in state.functions.items()}
-        alerts = all_alerts(state, self.history, self.rate, memory)
+        alerts = all_alerts(state, self.history, self.rate, memory, self.rules)
         result.alerts = len(alerts)
         sent = {str(r[0]) for r in self.db.execute("SELECT alert_id FROM watch_sent").fetchall()}
         for alert in alerts:
-            record = alert_record(alert)
+            record = alert_record(alert, self.rules)
             if record["id"] in sent:
                 continue
             if record["id"] not in self.sink_ids:

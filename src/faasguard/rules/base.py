@@ -34,10 +34,13 @@ import sys
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from faasguard.findings import Hit, Practice, Severity
 from faasguard.model import App
+
+if TYPE_CHECKING:
+    from faasguard.logs.facts import Detect
 
 Check = Callable[[App], Iterable[Hit]]
 
@@ -84,6 +87,10 @@ class Source(enum.StrEnum):
     LIVE = "live"
 
 
+#: The sources ``faasguard logs`` reads; rules reading them are ``@log_rule`` detections and
+#: live in ``rules/log/`` (the catalog test checks it), so log analysis imports that family only.
+LOG_SOURCES = frozenset({Source.LAMBDA_LOGS, Source.CLOUDTRAIL})
+
 #: Source formats a rule can be checked against in fixtures.
 ALL_FORMATS: tuple[str, ...] = ("sam", "serverless", "terraform")
 
@@ -100,13 +107,17 @@ class Rule:
     title: str
     severity: Severity
     practice: Practice
-    check: Check
     doc: str
+    #: The template check (``None`` for log detections, which have ``detect`` instead).
+    check: Check | None = None
+    #: The log detection: ``detect(facts, thresholds)`` over the facts of a log analysis.
+    detect: Detect | None = None
     cwe: tuple[str, ...] = ()
     owasp: tuple[str, ...] = ()
     formats: tuple[str, ...] = ALL_FORMATS
     source: Source = Source.TEMPLATE
-    #: The rule's tunable numbers by name (read-only); rendered once in its documentation.
+    #: The rule's tunable numbers by name (read-only), rendered once in its documentation;
+    #: a log detection gets them as its second argument.
     thresholds: Mapping[str, ThresholdValue] = field(
         default_factory=lambda: _NO_THRESHOLDS, hash=False
     )
@@ -140,40 +151,108 @@ def rule(
     ``thresholds`` are the rule's tunable numbers (build them with :func:`thresholds`);
     the check reads them from the same mapping and the docstring says "see Thresholds".
     """
+    if source in LOG_SOURCES:
+        raise ValueError(f"rule {id} reads {source}: register its detection with @log_rule")
+
+    def decorate(check: Check) -> Check:
+        _register(
+            check.__module__,
+            id=id,
+            name=name,
+            severity=severity,
+            practice=practice,
+            check=check,
+            cwe=cwe,
+            owasp=owasp,
+            formats=formats,
+            source=source,
+            thresholds=thresholds,
+        )
+        return check
+
+    return decorate
+
+
+def log_rule(
+    *,
+    id: str,
+    name: str,
+    severity: Severity,
+    practice: Practice,
+    source: Source,
+    cwe: tuple[str, ...] = (),
+    owasp: tuple[str, ...] = (),
+    thresholds: Mapping[str, ThresholdValue] = _NO_THRESHOLDS,
+) -> Callable[[Detect], Detect]:
+    """Register ``detect`` as the detection of a rule over log data (``source`` is
+    ``LAMBDA_LOGS`` or ``CLOUDTRAIL``). ``faasguard logs`` calls ``detect(facts, thresholds)``
+    with the facts of the analysis and this rule's ``thresholds``; the alerts it yields get
+    the rule's id. Log rules have no template fixtures (no ``formats``)."""
+    if source not in LOG_SOURCES:
+        raise ValueError(f"log rule {id} must read {' or '.join(sorted(LOG_SOURCES))}")
+
+    def decorate(detect: Detect) -> Detect:
+        _register(
+            detect.__module__,
+            id=id,
+            name=name,
+            severity=severity,
+            practice=practice,
+            detect=detect,
+            thresholds=thresholds,
+            cwe=cwe,
+            owasp=owasp,
+            formats=(),
+            source=source,
+        )
+        return detect
+
+    return decorate
+
+
+def _register(
+    module_name: str,
+    *,
+    id: str,
+    name: str,
+    severity: Severity,
+    practice: Practice,
+    check: Check | None = None,
+    detect: Detect | None = None,
+    thresholds: Mapping[str, ThresholdValue],
+    cwe: tuple[str, ...],
+    owasp: tuple[str, ...],
+    formats: tuple[str, ...],
+    source: Source,
+) -> None:
     if not _ID_PATTERN.match(id):
         raise ValueError(f"rule id {id!r} must be a family prefix and three digits")
     bad_keys = [key for key in thresholds if not _THRESHOLD_KEY.match(key)]
     if bad_keys:
         raise ValueError(f"rule {id}: threshold names {bad_keys} must be snake_case")
-    frozen_thresholds = MappingProxyType(dict(thresholds)) if thresholds else _NO_THRESHOLDS
-
-    def decorate(check: Check) -> Check:
-        module = sys.modules[check.__module__]
-        doc = inspect.cleandoc(module.__doc__ or "")
-        if not doc:
-            raise ValueError(f"rule {id} ({check.__module__}) has no module docstring")
-        title = doc.splitlines()[0].strip().rstrip(".")
-        registered = Rule(
-            id=id,
-            name=name,
-            title=title,
-            severity=severity,
-            practice=practice,
-            check=check,
-            doc=doc,
-            cwe=cwe,
-            owasp=owasp,
-            formats=formats,
-            source=source,
-            thresholds=frozen_thresholds,
-            module=check.__module__,
-        )
-        if id in _REGISTRY and _REGISTRY[id].module != registered.module:
-            raise ValueError(f"rule id {id} registered twice ({_REGISTRY[id].module})")
-        _REGISTRY[id] = registered
-        return check
-
-    return decorate
+    doc = inspect.cleandoc(sys.modules[module_name].__doc__ or "")
+    if not doc:
+        raise ValueError(f"rule {id} ({module_name}) has no module docstring")
+    title = doc.splitlines()[0].strip().rstrip(".")
+    registered = Rule(
+        id=id,
+        name=name,
+        title=title,
+        severity=severity,
+        practice=practice,
+        check=check,
+        detect=detect,
+        thresholds=MappingProxyType(dict(thresholds)) if thresholds else _NO_THRESHOLDS,
+        doc=doc,
+        cwe=cwe,
+        owasp=owasp,
+        formats=formats,
+        source=source,
+        module=module_name,
+    )
+    if id in _REGISTRY and _REGISTRY[id].module != registered.module:
+        raise ValueError(f"rule id {id} registered twice ({_REGISTRY[id].module})")
+    _REGISTRY[id] = registered
 
 
 _REGISTRY: dict[str, Rule] = {}

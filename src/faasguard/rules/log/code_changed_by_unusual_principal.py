@@ -5,12 +5,11 @@ CloudTrail `UpdateFunctionCode` and `UpdateFunctionConfiguration` calls made by 
 other than the usual deployers (principals with at least 3 Lambda changes and a quarter of
 them, plus those recorded in earlier runs).
 
-This is a log-derived detection reported by `faasguard logs analyze`, not a template check:
-it has no template fixtures (`formats=()`). It is tested against CloudTrail records from the
-seeded
-generator (`faasguard logs generate`), whose injected incidents are the ground truth
-(`tests/logs/test_logs_detectors.py` measures its precision and recall), and with small
-hand-written logs in `tests/logs/`.
+This is a log-derived detection (`source=Source.CLOUDTRAIL`) reported by `faasguard logs
+analyze`, not a template check: it has no template fixtures. It is tested against CloudTrail
+records from the seeded generator (`faasguard logs generate`), whose injected incidents are
+the ground truth (`tests/logs/test_logs_detectors.py` measures its precision and recall),
+and with small hand-written logs in `tests/logs/`.
 
 Why it matters:
 Whoever can update a function's code owns everything its role can do. A change outside the
@@ -35,22 +34,35 @@ References:
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING
 
-from faasguard.findings import Hit, Practice, Severity
-from faasguard.model import App
-from faasguard.rules.base import rule
+from faasguard.findings import Practice, Severity
+from faasguard.rules.base import Source, log_rule
+
+if TYPE_CHECKING:
+    from faasguard.logs.alerts import Alert
+    from faasguard.logs.facts import LogFacts
 
 
-@rule(
+@log_rule(
     id="LOG030",
     name="code-changed-by-unusual-principal",
     severity=Severity.HIGH,
     practice=Practice.P4,
     cwe=("CWE-284",),
     owasp=("SAS-4",),
-    formats=(),
+    source=Source.CLOUDTRAIL,
 )
-def check(app: App) -> Iterator[Hit]:
-    """Nothing on templates: the detection runs over logs in ``faasguard.logs``."""
-    return iter(())
+def detect(facts: LogFacts, thresholds: Mapping[str, float]) -> Iterator[Alert]:
+    """Code or configuration updates by a principal that is not a usual deployer."""
+    usual = facts.trail.usual_deployers
+    for event in facts.trail.changes:
+        name, who = event.name, event.principal
+        if name.startswith(("UpdateFunctionCode", "UpdateFunctionConfiguration")) and (
+            who not in usual
+        ):
+            yield event.alert(
+                f"{name.rstrip('0123456789v')} on {event.subject} by {who}, who is not "
+                f"the usual deployer ({', '.join(sorted(usual)) or 'none seen'})"
+            )

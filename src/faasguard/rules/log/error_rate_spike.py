@@ -2,15 +2,16 @@
 
 What it finds:
 5-minute windows in which a function's errors (ERROR-level lines, timeouts, runtime exits) are
-at least 5 and their rate exceeds max(10 %, 4 x the function's overall rate, median + 6 robust
-deviations of its windows); adjacent windows are merged. The baseline includes earlier runs
+at least `min_errors` and their rate exceeds max(`min_rate`, `overall_rate_factor` x the
+function's overall rate, median + `robust_deviations` robust deviations of its windows; see
+Thresholds above); adjacent windows are merged. The baseline includes earlier runs
 kept in `.faasguard/logs.duckdb`.
 
-This is a log-derived detection reported by `faasguard logs analyze`, not a template check:
-it has no template fixtures (`formats=()`). It is tested against Lambda logs from the seeded
-generator (`faasguard logs generate`), whose injected incidents are the ground truth
-(`tests/logs/test_logs_detectors.py` measures its precision and recall), and with small
-hand-written logs in `tests/logs/`.
+This is a log-derived detection (`source=Source.LAMBDA_LOGS`) reported by `faasguard logs
+analyze`, not a template check: it has no template fixtures. It is tested against Lambda
+logs from the seeded generator (`faasguard logs generate`), whose injected incidents are the
+ground truth (`tests/logs/test_logs_detectors.py` measures its precision and recall), and
+with small hand-written logs in `tests/logs/`.
 
 Why it matters:
 Error spikes are the first trace of injection probes, malformed-event fuzzing, a broken
@@ -34,22 +35,47 @@ References:
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING
 
-from faasguard.findings import Hit, Practice, Severity
-from faasguard.model import App
-from faasguard.rules.base import rule
+from faasguard.findings import Practice, Severity
+from faasguard.logs.facts import MAD_SCALE, WindowRow
+from faasguard.rules.base import Source, log_rule
+
+if TYPE_CHECKING:
+    from faasguard.logs.alerts import Alert
+    from faasguard.logs.facts import LogFacts
 
 
-@rule(
+@log_rule(
     id="LOG012",
     name="error-rate-spike",
     severity=Severity.MEDIUM,
     practice=Practice.P6,
     cwe=("CWE-778",),
     owasp=("SAS-5",),
-    formats=(),
+    source=Source.LAMBDA_LOGS,
+    thresholds={"min_errors": 5, "min_rate": 0.1, "overall_rate_factor": 4, "robust_deviations": 6},
 )
-def check(app: App) -> Iterator[Hit]:
-    """Nothing on templates: the detection runs over logs in ``faasguard.logs``."""
-    return iter(())
+def detect(facts: LogFacts, thresholds: Mapping[str, float]) -> Iterator[Alert]:
+    """Runs of windows whose error rate is far above the function's own."""
+
+    def flag(row: WindowRow) -> str | None:
+        errors, rate = row["errors"] or 0, row["error_rate"]
+        if rate is None or errors < thresholds["min_errors"]:
+            return None
+        limit = max(
+            thresholds["min_rate"],
+            thresholds["overall_rate_factor"] * (row["err_all"] or 0.0),
+            (row["err_med"] or 0.0)
+            + thresholds["robust_deviations"] * MAD_SCALE * (row["err_mad"] or 0.0),
+        )
+        if rate <= limit:
+            return None
+        return (
+            f"{errors} errors in {row['invocations'] or 0} invocations ({rate:.0%}) against a "
+            f"baseline of {(row['err_all'] or 0):.1%}"
+        )
+
+    for run in facts.window_runs(flag):
+        yield facts.window_alert(run, error_evidence=True)

@@ -3,12 +3,11 @@
 What it finds:
 CloudTrail `CreateFunction` calls made by a principal other than the usual deployers.
 
-This is a log-derived detection reported by `faasguard logs analyze`, not a template check:
-it has no template fixtures (`formats=()`). It is tested against CloudTrail records from the
-seeded
-generator (`faasguard logs generate`), whose injected incidents are the ground truth
-(`tests/logs/test_logs_detectors.py` measures its precision and recall), and with small
-hand-written logs in `tests/logs/`.
+This is a log-derived detection (`source=Source.CLOUDTRAIL`) reported by `faasguard logs
+analyze`, not a template check: it has no template fixtures. It is tested against CloudTrail
+records from the seeded generator (`faasguard logs generate`), whose injected incidents are
+the ground truth (`tests/logs/test_logs_detectors.py` measures its precision and recall),
+and with small hand-written logs in `tests/logs/`.
 
 Why it matters:
 A function nobody deployed through the pipeline is unreviewed code with a role: a rogue
@@ -32,22 +31,34 @@ References:
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING
 
-from faasguard.findings import Hit, Practice, Severity
-from faasguard.model import App
-from faasguard.rules.base import rule
+from faasguard.findings import Practice, Severity
+from faasguard.rules.base import Source, log_rule
+
+if TYPE_CHECKING:
+    from faasguard.logs.alerts import Alert
+    from faasguard.logs.facts import LogFacts
 
 
-@rule(
+@log_rule(
     id="LOG037",
     name="function-created-outside-pipeline",
     severity=Severity.HIGH,
     practice=Practice.P4,
     cwe=("CWE-284",),
     owasp=("SAS-4",),
-    formats=(),
+    source=Source.CLOUDTRAIL,
 )
-def check(app: App) -> Iterator[Hit]:
-    """Nothing on templates: the detection runs over logs in ``faasguard.logs``."""
-    return iter(())
+def detect(facts: LogFacts, thresholds: Mapping[str, float]) -> Iterator[Alert]:
+    """``CreateFunction`` calls by a principal that is not a usual deployer."""
+    usual = facts.trail.usual_deployers
+    for event in facts.trail.changes:
+        name, who = event.name, event.principal
+        created = name.startswith("CreateFunction") and not name.startswith("CreateFunctionUrl")
+        if created and who not in usual:
+            yield event.alert(
+                f"function {event.subject} was created by {who}, not by the usual "
+                f"deployer ({', '.join(sorted(usual)) or 'none seen'})"
+            )

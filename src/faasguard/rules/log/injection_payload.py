@@ -6,11 +6,11 @@ path traversal, template injection, XXE, SSRF to the instance-metadata address o
 JNDI/Log4Shell strings, matched with one multi-pattern scan (Hyperscan, or an equivalent `re`
 fallback) over every batch. Patterns live in `faasguard/data/log_patterns.json`.
 
-This is a log-derived detection reported by `faasguard logs analyze`, not a template check:
-it has no template fixtures (`formats=()`). It is tested against Lambda logs from the seeded
-generator (`faasguard logs generate`), whose injected incidents are the ground truth
-(`tests/logs/test_logs_detectors.py` measures its precision and recall), and with small
-hand-written logs in `tests/logs/`.
+This is a log-derived detection (`source=Source.LAMBDA_LOGS`) reported by `faasguard logs
+analyze`, not a template check: it has no template fixtures. It is tested against Lambda
+logs from the seeded generator (`faasguard logs generate`), whose injected incidents are the
+ground truth (`tests/logs/test_logs_detectors.py` measures its precision and recall), and
+with small hand-written logs in `tests/logs/`.
 
 Why it matters:
 Serverless functions take input from many triggers no WAF sees (queues, buckets, streams).
@@ -34,22 +34,39 @@ References:
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING
 
-from faasguard.findings import Hit, Practice, Severity
-from faasguard.model import App
-from faasguard.rules.base import rule
+from faasguard.findings import Practice, Severity
+from faasguard.logs.facts import seen_alert
+from faasguard.rules.base import Source, log_rule
+
+if TYPE_CHECKING:
+    from faasguard.logs.alerts import Alert
+    from faasguard.logs.facts import LogFacts
 
 
-@rule(
+@log_rule(
     id="LOG017",
     name="injection-payload",
     severity=Severity.HIGH,
     practice=Practice.P2,
     cwe=("CWE-74",),
     owasp=("SAS-1",),
-    formats=(),
+    source=Source.LAMBDA_LOGS,
 )
-def check(app: App) -> Iterator[Hit]:
-    """Nothing on templates: the detection runs over logs in ``faasguard.logs``."""
-    return iter(())
+def detect(facts: LogFacts, thresholds: Mapping[str, float]) -> Iterator[Alert]:
+    """One alert per function, payload category and hour with injection-pattern hits."""
+    for (kind, function, key), seen in sorted(facts.state.patterns.items()):
+        if kind != "injection":
+            continue
+        category = key.split("@", 1)[0]
+        names = ", ".join(seen.extra.get("patterns", []))
+        yield seen_alert(
+            function,
+            seen,
+            f"{category} payload logged by {function} in {seen.count} line(s) "
+            f"(patterns: {names}): someone is probing this function",
+            key,
+            category=category,
+        )

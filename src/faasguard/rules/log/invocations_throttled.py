@@ -1,7 +1,8 @@
 """Lambda invocations throttled.
 
 What it finds:
-Functions with at least 5 throttled invocations in one 5-minute window, from CloudTrail
+Functions with at least `min_throttles` throttled invocations (see Thresholds above) in one
+5-minute window, from CloudTrail
 Lambda **data events**: `eventSource` `lambda.amazonaws.com`, `eventName` `Invoke` (what
 CloudTrail writes; the SDK operation names `Invoke20150331`, `InvokeAsync` and
 `InvokeWithResponseStream` are accepted too), `errorCode` `TooManyRequestsException`
@@ -15,11 +16,10 @@ a partial or a full ARN, all reduced to the bare name — or, when the request p
 entry of `resources[].ARN`. `InvokeExecution` records (Lambda running a queued asynchronous
 event) are not counted, so an asynchronous call is not counted twice.
 
-Why 5 in 5 minutes: serverless-plugin-aws-alerts' default `functionThrottles` alarm fires
-on a `Throttles` sum of 1 or more per 60 s, the same average rate as 5 per 5 minutes; over one
-window, a single request that the SDK retries a couple of times (the standard retry mode
-makes up to 3 attempts) cannot raise the alert alone. The constant is
-`faasguard.logs.cloudtrail.MIN_THROTTLES`.
+Why `min_throttles` per 5-minute window (see Thresholds): serverless-plugin-aws-alerts' default
+`functionThrottles` alarm fires on a `Throttles` sum of 1 or more per 60 s, the same average
+rate; over one window, a single request that the SDK retries a couple of times (the standard
+retry mode makes up to 3 attempts) cannot raise the alert alone.
 
 Lambda's own throttles never reach the function, so they are not in its log group; the
 `Throttles` metric is in CloudWatch, and the calls are in CloudTrail only when the trail logs
@@ -32,10 +32,10 @@ times its runtime, so throttles are what over-long runtimes, a flood (see LOG015
 reserved-concurrency cap set too low turn into once the limit is reached; the fixes are the
 runtime and concurrency settings P5 is about.
 
-This is a log-derived detection reported by `faasguard logs analyze`, not a template check:
-it has no template fixtures (`formats=()`). It is tested against CloudTrail records from the
-seeded generator (`faasguard logs generate`, which injects a throttling burst among ordinary
-Invoke data events), whose injected incidents are the ground truth
+This is a log-derived detection (`source=Source.CLOUDTRAIL`) reported by `faasguard logs
+analyze`, not a template check: it has no template fixtures. It is tested against CloudTrail
+records from the seeded generator (`faasguard logs generate`, which injects a throttling
+burst among ordinary Invoke data events), whose injected incidents are the ground truth
 (`tests/logs/test_logs_detectors.py` measures its precision and recall), and with
 hand-written CloudTrail files in `tests/logs/test_logs_throttles.py`.
 
@@ -72,22 +72,50 @@ References:
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING
 
-from faasguard.findings import Hit, Practice, Severity
-from faasguard.model import App
-from faasguard.rules.base import rule
+from faasguard.findings import Practice, Severity
+from faasguard.logs.alerts import Alert
+from faasguard.rules.base import Source, log_rule
+
+if TYPE_CHECKING:
+    from faasguard.logs.facts import LogFacts
 
 
-@rule(
+@log_rule(
     id="LOG020",
     name="invocations-throttled",
     severity=Severity.MEDIUM,
     practice=Practice.P5,
     cwe=("CWE-770",),
     owasp=("SAS-8",),
-    formats=(),
+    source=Source.CLOUDTRAIL,
+    thresholds={"min_throttles": 5},
 )
-def check(app: App) -> Iterator[Hit]:
-    """Nothing on templates: the detection runs over logs in ``faasguard.logs``."""
-    return iter(())
+def detect(facts: LogFacts, thresholds: Mapping[str, float]) -> Iterator[Alert]:
+    """Functions with at least ``min_throttles`` throttled Invoke calls in one window."""
+    for window in facts.trail.invokes:
+        throttled, calls = window.throttled, window.calls
+        if throttled < thresholds["min_throttles"]:
+            continue
+        share = throttled / calls if calls else 1.0
+        yield Alert(
+            function=window.function,
+            start=window.start,
+            end=window.end,
+            message=(
+                f"{throttled} invocation(s) of {window.function} throttled "
+                f"(TooManyRequestsException) between {window.start:%Y-%m-%d %H:%M} and "
+                f"{window.end:%H:%M} UTC: {share:.0%} of the {calls} Invoke call(s) CloudTrail "
+                "recorded in that window; callers got errors or retried"
+            ),
+            key=str(window.window_ms),
+            evidence=window.evidence,
+            properties={
+                "count": throttled,
+                "invoke_calls": calls,
+                "throttled_share": round(share, 4),
+                "error_messages": list(window.error_messages),
+            },
+        )

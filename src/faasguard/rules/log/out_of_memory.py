@@ -5,11 +5,11 @@ REPORT records whose `Max Memory Used` reached `Memory Size` (or a JSON `Runtime
 report), runtime exits with `signal: killed` (out of memory), and invocations above 90 % of
 their memory (reported with low severity), per function and hour.
 
-This is a log-derived detection reported by `faasguard logs analyze`, not a template check:
-it has no template fixtures (`formats=()`). It is tested against Lambda logs from the seeded
-generator (`faasguard logs generate`), whose injected incidents are the ground truth
-(`tests/logs/test_logs_detectors.py` measures its precision and recall), and with small
-hand-written logs in `tests/logs/`.
+This is a log-derived detection (`source=Source.LAMBDA_LOGS`) reported by `faasguard logs
+analyze`, not a template check: it has no template fixtures. It is tested against Lambda
+logs from the seeded generator (`faasguard logs generate`), whose injected incidents are the
+ground truth (`tests/logs/test_logs_detectors.py` measures its precision and recall), and
+with small hand-written logs in `tests/logs/`.
 
 Why it matters:
 An out-of-memory exit kills the invocation without an application error: the event is retried
@@ -36,22 +36,52 @@ References:
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from dataclasses import replace
+from typing import TYPE_CHECKING
 
-from faasguard.findings import Hit, Practice, Severity
-from faasguard.model import App
-from faasguard.rules.base import rule
+from faasguard.findings import Practice, Severity
+from faasguard.logs.facts import seen_alert
+from faasguard.rules.base import Source, log_rule
+
+if TYPE_CHECKING:
+    from faasguard.logs.alerts import Alert
+    from faasguard.logs.facts import LogFacts
 
 
-@rule(
+@log_rule(
     id="LOG011",
     name="out-of-memory",
     severity=Severity.HIGH,
     practice=Practice.P5,
     cwe=("CWE-400",),
     owasp=("SAS-8",),
-    formats=(),
+    source=Source.LAMBDA_LOGS,
 )
-def check(app: App) -> Iterator[Hit]:
-    """Nothing on templates: the detection runs over logs in ``faasguard.logs``."""
-    return iter(())
+def detect(facts: LogFacts, thresholds: Mapping[str, float]) -> Iterator[Alert]:
+    """One alert per function, hour and kind: out of memory, or close to it (low)."""
+    near = f"{facts.near_memory_share * 100:g}"
+    for (function, hour, what), seen in sorted(facts.state.memory.items()):
+        size = seen.extra.get("memory_mb")
+        used = seen.extra.get("max_memory_used_mb")
+        if what == "oom":
+            text = (
+                f"{function} ran out of memory ({used:g} of {size:g} MB used)"
+                if size
+                else f"{function} was killed by the runtime (out of memory)"
+            )
+        else:
+            text = (
+                f"{function} used {used:g} of {size:g} MB (≥ {near} %) in {seen.count} "
+                "invocation(s): close to an out-of-memory exit"
+            )
+        alert = seen_alert(
+            function,
+            seen,
+            text,
+            f"{hour}:{what}",
+            kind=what,
+            memory_mb=size,
+            max_memory_used_mb=used,
+        )
+        yield alert if what == "oom" else replace(alert, severity=Severity.LOW)

@@ -3,12 +3,11 @@
 What it finds:
 CloudTrail `AddPermission` calls whose principal is `*`.
 
-This is a log-derived detection reported by `faasguard logs analyze`, not a template check:
-it has no template fixtures (`formats=()`). It is tested against CloudTrail records from the
-seeded
-generator (`faasguard logs generate`), whose injected incidents are the ground truth
-(`tests/logs/test_logs_detectors.py` measures its precision and recall), and with small
-hand-written logs in `tests/logs/`.
+This is a log-derived detection (`source=Source.CLOUDTRAIL`) reported by `faasguard logs
+analyze`, not a template check: it has no template fixtures. It is tested against CloudTrail
+records from the seeded generator (`faasguard logs generate`), whose injected incidents are
+the ground truth (`tests/logs/test_logs_detectors.py` measures its precision and recall),
+and with small hand-written logs in `tests/logs/`.
 
 Why it matters:
 A resource policy with principal `*` lets any AWS account (or anyone, through a function URL)
@@ -32,22 +31,32 @@ References:
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING
 
-from faasguard.findings import Hit, Practice, Severity
-from faasguard.model import App
-from faasguard.rules.base import rule
+from faasguard.findings import Practice, Severity
+from faasguard.rules.base import Source, log_rule
+
+if TYPE_CHECKING:
+    from faasguard.logs.alerts import Alert
+    from faasguard.logs.facts import LogFacts
 
 
-@rule(
+@log_rule(
     id="LOG031",
     name="permission-to-anyone",
     severity=Severity.CRITICAL,
     practice=Practice.P1,
     cwe=("CWE-284",),
     owasp=("SAS-4",),
-    formats=(),
+    source=Source.CLOUDTRAIL,
 )
-def check(app: App) -> Iterator[Hit]:
-    """Nothing on templates: the detection runs over logs in ``faasguard.logs``."""
-    return iter(())
+def detect(facts: LogFacts, thresholds: Mapping[str, float]) -> Iterator[Alert]:
+    """``AddPermission`` calls with principal ``*``."""
+    for event in facts.trail.changes:
+        params = event.params
+        if event.name.startswith("AddPermission") and str(params.get("principal")) == "*":
+            yield event.alert(
+                f"AddPermission opened {event.subject} to any principal ('*') "
+                f"(statement {params.get('statementId', '?')}, by {event.principal})"
+            )

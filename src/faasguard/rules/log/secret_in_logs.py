@@ -5,11 +5,11 @@ Log lines containing AWS access keys, AWS secret keys, private keys, GitHub/Slac
 tokens, JWTs or JSON password fields. Evidence is redacted: only the first characters of a
 match are shown.
 
-This is a log-derived detection reported by `faasguard logs analyze`, not a template check:
-it has no template fixtures (`formats=()`). It is tested against Lambda logs from the seeded
-generator (`faasguard logs generate`), whose injected incidents are the ground truth
-(`tests/logs/test_logs_detectors.py` measures its precision and recall), and with small
-hand-written logs in `tests/logs/`.
+This is a log-derived detection (`source=Source.LAMBDA_LOGS`) reported by `faasguard logs
+analyze`, not a template check: it has no template fixtures. It is tested against Lambda
+logs from the seeded generator (`faasguard logs generate`), whose injected incidents are the
+ground truth (`tests/logs/test_logs_detectors.py` measures its precision and recall), and
+with small hand-written logs in `tests/logs/`.
 
 Why it matters:
 Logs are read by many people and tools and kept for a long time; a credential in a log line is
@@ -33,22 +33,38 @@ References:
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING
 
-from faasguard.findings import Hit, Practice, Severity
-from faasguard.model import App
-from faasguard.rules.base import rule
+from faasguard.findings import Practice, Severity
+from faasguard.logs.facts import seen_alert
+from faasguard.rules.base import Source, log_rule
+
+if TYPE_CHECKING:
+    from faasguard.logs.alerts import Alert
+    from faasguard.logs.facts import LogFacts
 
 
-@rule(
+@log_rule(
     id="LOG018",
     name="secret-in-logs",
     severity=Severity.HIGH,
     practice=Practice.P7,
     cwe=("CWE-532",),
     owasp=("SAS-3",),
-    formats=(),
+    source=Source.LAMBDA_LOGS,
 )
-def check(app: App) -> Iterator[Hit]:
-    """Nothing on templates: the detection runs over logs in ``faasguard.logs``."""
-    return iter(())
+def detect(facts: LogFacts, thresholds: Mapping[str, float]) -> Iterator[Alert]:
+    """One alert per function, secret category and hour with secret-pattern hits."""
+    for (kind, function, key), seen in sorted(facts.state.patterns.items()):
+        if kind != "secret":
+            continue
+        category = key.split("@", 1)[0]
+        yield seen_alert(
+            function,
+            seen,
+            f"{category} leaked into the logs of {function} in {seen.count} line(s) "
+            "(value redacted): rotate it and stop logging it",
+            key,
+            category=category,
+        )

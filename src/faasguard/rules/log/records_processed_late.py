@@ -9,12 +9,12 @@ is the line's timestamp minus that arrival time: for a stream it is the iterator
 the batch was read, for a queue the age of the message. Reported per function and hour,
 with the oldest age and the lines as evidence.
 
-This is a log-derived detection reported by `faasguard logs analyze`, not a template check:
-it has no template fixtures (`formats=()`). It only sees functions that log their events
-(for example AWS Lambda Powertools' `log_event`, or a `print(event)`); the `IteratorAge`
-CloudWatch metric covers the others. It is tested against Lambda logs from the seeded
-generator (`faasguard logs generate`, whose SQS-triggered function falls minutes behind in
-an injected backlog recorded as ground truth) and with hand-written lines in
+This is a log-derived detection (`source=Source.LAMBDA_LOGS`) reported by `faasguard logs
+analyze`, not a template check: it has no template fixtures. It only sees functions that log
+their events (for example AWS Lambda Powertools' `log_event`, or a `print(event)`); the
+`IteratorAge` CloudWatch metric covers the others. It is tested against Lambda logs from the
+seeded generator (`faasguard logs generate`, whose SQS-triggered function falls minutes
+behind in an injected backlog recorded as ground truth) and with hand-written lines in
 `tests/logs/test_logs_late_records.py`.
 
 Why it matters:
@@ -45,21 +45,36 @@ References:
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING
 
-from faasguard.findings import Hit, Practice, Severity
-from faasguard.model import App
-from faasguard.rules.base import rule
+from faasguard.findings import Practice, Severity
+from faasguard.logs.facts import seen_alert
+from faasguard.rules.base import Source, log_rule
+
+if TYPE_CHECKING:
+    from faasguard.logs.alerts import Alert
+    from faasguard.logs.facts import LogFacts
 
 
-@rule(
+@log_rule(
     id="LOG021",
     name="records-processed-late",
     severity=Severity.MEDIUM,
     practice=Practice.P6,
     cwe=("CWE-400",),
-    formats=(),
+    source=Source.LAMBDA_LOGS,
 )
-def check(app: App) -> Iterator[Hit]:
-    """Nothing on templates: the detection runs over logs in ``faasguard.logs``."""
-    return iter(())
+def detect(facts: LogFacts, thresholds: Mapping[str, float]) -> Iterator[Alert]:
+    """One alert per function and hour with late records."""
+    for (function, hour), seen in sorted(facts.state.late_records.items()):
+        oldest = seen.extra.get("max_age_ms", 0.0) / 1000.0
+        yield seen_alert(
+            function,
+            seen,
+            f"{function} processed {seen.count} stream/queue record(s) at least "
+            f"{facts.late_record_ms // 1000} s after they arrived (oldest {oldest:,.0f} s): "
+            "it is falling behind its event source",
+            f"{hour}",
+            max_age_s=round(oldest, 3),
+        )
