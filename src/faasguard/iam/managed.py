@@ -81,7 +81,7 @@ def managed_policy(arn_or_name: str) -> Policy | None:
 
 @cache
 def _policy(lower_name: str) -> Policy | None:
-    from faasguard.loaders.sls_iam import statement  # noqa: PLC0415 - the shared normaliser
+    from faasguard.loaders.serverless.iam import statement  # noqa: PLC0415 - the shared normaliser
 
     data = managed_data()
     name = data.by_lower_name.get(lower_name)

@@ -36,6 +36,7 @@ from faasguard.model import App
 
 Check = Callable[[App], Iterable[Hit]]
 
+
 class Source(enum.StrEnum):
     """What a rule reads. The engine runs ``TEMPLATE``, ``CODE`` and ``DEPENDENCIES`` rules
     on every scanned app; ``LAMBDA_LOGS`` and ``CLOUDTRAIL`` rules run in ``faasguard logs``

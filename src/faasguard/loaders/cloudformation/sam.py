@@ -29,14 +29,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from faasguard.errors import LoadError
-from faasguard.loaders import cfn_intrinsics
-from faasguard.loaders.yamlsafe import Document, escape_pointer_token, load_json, load_yaml
+from faasguard.loaders.cloudformation import intrinsics
+from faasguard.loaders.documents import Document, escape_pointer_token, load_json, load_yaml
 from faasguard.model import CodeLocation, Diagnostic, DiagnosticLevel, Location
 
 SAM_TRANSFORM = "AWS::Serverless-2016-10-31"
 PLACEHOLDER_BUCKET = "faasguard-local-code"
 _IMAGE_PLACEHOLDER = (
-    f"{cfn_intrinsics.ACCOUNT_ID}.dkr.ecr.{cfn_intrinsics.REGION}.amazonaws.com/faasguard-local"
+    f"{intrinsics.ACCOUNT_ID}.dkr.ecr.{intrinsics.REGION}.amazonaws.com/faasguard-local"
 )
 _ID_IN_MESSAGE = re.compile(r"id \[([^\]]+)\]")
 
@@ -95,7 +95,12 @@ def is_sam(data: Mapping[str, Any]) -> bool:
 class _RegionOnlySession:
     """Stands in for a boto3 session: the translator only reads ``region_name``."""
 
-    region_name = cfn_intrinsics.REGION
+    region_name = intrinsics.REGION
+
+
+def warm_up_translator() -> None:
+    """Import the SAM translator and build its reusable parts now (once per process)."""
+    _translator_parts()
 
 
 @functools.cache
@@ -156,7 +161,7 @@ def translate(template: dict[str, Any], parameters: Mapping[str, Any]) -> dict[s
 
     values: dict[str, Any] = {
         key: value
-        for key, value in cfn_intrinsics.PSEUDO_PARAMETERS.items()
+        for key, value in intrinsics.PSEUDO_PARAMETERS.items()
         if key != "AWS::NotificationARNs"
     }
     values.update(parameters)
@@ -486,7 +491,7 @@ class _Preparer:
         elif not (isinstance(uri, dict) and "Bucket" in uri and "Key" in uri):
             # An intrinsic (``!Ref CodeParam``) or something malformed: only deploy time knows.
             props["CodeUri"] = self.placeholder(
-                key, CodeLocation(kind="unknown", uri=cfn_intrinsics.expression_text(uri))
+                key, CodeLocation(kind="unknown", uri=intrinsics.expression_text(uri))
             )
         return True
 

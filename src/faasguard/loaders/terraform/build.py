@@ -1,11 +1,11 @@
 """Terraform resources → the one model, shared by the HCL and the plan-JSON front ends.
 
 Both front ends hand over :class:`TfResource` records whose ``values`` are already
-evaluated (HCL expressions through :mod:`faasguard.loaders.tf_hcl`, plan values as they
+evaluated (HCL expressions through :mod:`faasguard.loaders.terraform.hcl`, plan values as they
 are); nested blocks are lists of dicts in both. References that are not static are
 :class:`Unknown` values whose expression keeps the target address
 (``aws_sqs_queue.orders.arn``), which is how functions are linked to roles, triggers to
-their sources and alarms to functions. A :class:`~faasguard.loaders.tf_hcl.LineIndex`
+their sources and alarms to functions. A :class:`~faasguard.loaders.terraform.hcl.LineIndex`
 gives the line of any key, so field locations and policy statements point at the line
 the user wrote.
 """
@@ -19,7 +19,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from faasguard.loaders.tf_hcl import JsonText, LineIndex
+from faasguard.loaders.terraform.hcl import JsonText, LineIndex
 from faasguard.model import (
     Alarm,
     Api,

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from faasguard.loaders.cfn_intrinsics import expression_text
+from faasguard.loaders.cloudformation.intrinsics import expression_text
 from faasguard.model import MaybeStr, Unknown
 
 

@@ -22,8 +22,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from faasguard.loaders.sls_common import Context, as_list, as_ref, as_str, mapping
-from faasguard.loaders.yamlsafe import pointer_join
+from faasguard.loaders.documents import pointer_join
+from faasguard.loaders.serverless.common import Context, as_list, as_ref, as_str, mapping
 from faasguard.model import Location, Policy, Role, Statement, TriggerKind, Unknown
 from faasguard.model.iam import MaybeStr
 

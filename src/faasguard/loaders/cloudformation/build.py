@@ -2,7 +2,7 @@
 
 :func:`build_parts` is shared: the CloudFormation/SAM/CDK loader calls it on the template
 (after the SAM transform when there is one) and the Serverless Framework loader calls it on
-its ``resources`` section. It resolves intrinsics itself (:mod:`cfn_intrinsics`).
+its ``resources`` section. It resolves intrinsics itself (:mod:`.intrinsics`).
 
 Linking works on logical ids: ``Ref`` to a resource resolves to its logical id and
 ``Fn::GetAtt X.Arn`` to an ARN placeholder that :meth:`Resolver.ref_of` maps back to ``X``.
@@ -18,8 +18,8 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from faasguard.loaders.cfn_intrinsics import ExternalResource, Resolver, expression_text
-from faasguard.loaders.cfn_values import (
+from faasguard.loaders.cloudformation.intrinsics import ExternalResource, Resolver, expression_text
+from faasguard.loaders.cloudformation.values import (
     as_bool,
     as_float,
     as_int,
@@ -30,7 +30,7 @@ from faasguard.loaders.cfn_values import (
     mapping,
     tags,
 )
-from faasguard.loaders.yamlsafe import escape_pointer_token
+from faasguard.loaders.documents import escape_pointer_token
 from faasguard.model import (
     Alarm,
     Api,
