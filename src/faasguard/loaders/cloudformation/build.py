@@ -397,29 +397,6 @@ class _Builder:
 
     # ----------------------------------------------------------------- IAM
 
-    def statement(self, raw: Any, location: Location) -> Statement:
-        data = mapping(raw)
-        principals = _principals(data.get("Principal"))
-        not_principals = _principals(data.get("NotPrincipal"))
-        conditions: dict[str, dict[str, tuple[Any, ...]]] = {}
-        for operator, entries in mapping(data.get("Condition")).items():
-            conditions[str(operator)] = {
-                str(key): tuple(items(values)) for key, values in mapping(entries).items()
-            }
-        effect = data.get("Effect", "Allow")
-        return Statement(
-            effect=effect if isinstance(effect, str) else "Allow",
-            sid=data.get("Sid") if isinstance(data.get("Sid"), str) else None,
-            actions=as_str_tuple(data.get("Action")),
-            not_actions=as_str_tuple(data.get("NotAction")),
-            resources=as_str_tuple(data.get("Resource")),
-            not_resources=as_str_tuple(data.get("NotResource")),
-            principals=principals,
-            not_principals=not_principals,
-            conditions=conditions,
-            location=location,
-        )
-
     def policy(
         self,
         document: Any,
@@ -454,7 +431,11 @@ class _Builder:
                     "Statement",
                 )
             )
-            statements.append(self.statement(raw, self.loc(str(lid), *path)))
+            converted = Statement.from_document(raw, self.loc(str(lid), *path))
+            if isinstance(converted, Diagnostic):
+                self.diagnostics.append(converted)
+            else:
+                statements.append(converted)
         return Policy(
             name=name, statements=tuple(statements), arn=arn, managed=managed, location=location
         )
@@ -1675,17 +1656,6 @@ def _json_or_none(text: str) -> Any:
         return json.loads(text)
     except ValueError:
         return None
-
-
-def _principals(value: Any) -> dict[str, tuple[MaybeStr, ...]]:
-    if value is None:
-        return {}
-    if value == "*":
-        return {"*": ("*",)}
-    if isinstance(value, Mapping):
-        return {str(kind): as_str_tuple(values) for kind, values in value.items()}
-    unknown = as_str(value)
-    return {"*": (unknown,)} if unknown is not None else {}
 
 
 def _cors_from(value: Any) -> Cors | None:

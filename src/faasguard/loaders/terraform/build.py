@@ -319,36 +319,6 @@ def _statement_from_block(block: Mapping[str, Any]) -> dict[str, Any]:
     return statement
 
 
-def _tuple_of(value: Any) -> tuple[MaybeStr, ...]:
-    if isinstance(value, list):
-        return tuple(s for s in (_str(v) for v in value) if s is not None)
-    single = _str(value)
-    return (single,) if single is not None else ()
-
-
-def _principals(value: Any) -> dict[str, tuple[MaybeStr, ...]]:
-    if value is None:
-        return {}
-    if value == "*":
-        return {"*": ("*",)}
-    if isinstance(value, dict):
-        return {str(k): _tuple_of(v) for k, v in value.items()}
-    return {"?": _tuple_of(value)}
-
-
-def _conditions(value: Any) -> dict[str, dict[str, tuple[Any, ...]]]:
-    if not isinstance(value, dict):
-        return {}
-    result: dict[str, dict[str, tuple[Any, ...]]] = {}
-    for operator, entries in value.items():
-        if not isinstance(entries, dict):
-            continue
-        result[str(operator)] = {
-            str(k): tuple(v) if isinstance(v, list) else (v,) for k, v in entries.items()
-        }
-    return result
-
-
 def build_policy(
     name: str, document: Any, location: Location, lines: LineIndex, *, arn: Any = None
 ) -> Policy:
@@ -382,22 +352,9 @@ def build_policy(
             if where is not None
             else location
         )
-        effect = item.get("Effect")
-        sid = item.get("Sid")
-        statements.append(
-            Statement(
-                effect=effect if isinstance(effect, str) else "Allow",
-                sid=sid if isinstance(sid, str) else None,
-                actions=_tuple_of(item.get("Action")),
-                not_actions=_tuple_of(item.get("NotAction")),
-                resources=_tuple_of(item.get("Resource")),
-                not_resources=_tuple_of(item.get("NotResource")),
-                principals=_principals(item.get("Principal")),
-                not_principals=_principals(item.get("NotPrincipal")),
-                conditions=_conditions(item.get("Condition")),
-                location=statement_location,
-            )
-        )
+        converted = Statement.from_document(item, statement_location)
+        if isinstance(converted, Statement):
+            statements.append(converted)
     return Policy(
         name=name,
         statements=tuple(statements),
