@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from faasguard.config import LoadOptions
-from faasguard.loaders.terraform.build import TfResource, build_app, policy_document_json
+from faasguard.loaders.terraform.build import build_app
 from faasguard.loaders.terraform.hcl import (
     Attribute,
     Block,
@@ -38,6 +38,8 @@ from faasguard.loaders.terraform.hcl import (
     parse_text,
 )
 from faasguard.loaders.terraform.plan import load_plan
+from faasguard.loaders.terraform.records import TfResource
+from faasguard.loaders.terraform.roles import policy_document_json
 from faasguard.model import App, Diagnostic, DiagnosticLevel, Location, Suppression, Unknown
 
 MAX_TF_FILE_BYTES = 5 * 1024 * 1024

@@ -16,8 +16,9 @@ from typing import Any
 from faasguard.config import LoadOptions
 from faasguard.errors import LoadError
 from faasguard.loaders.documents import Document, load_json, pointer_join
-from faasguard.loaders.terraform.build import TfResource, build_app
+from faasguard.loaders.terraform.build import build_app
 from faasguard.loaders.terraform.hcl import LineIndex
+from faasguard.loaders.terraform.records import TfResource
 from faasguard.model import App, Diagnostic, DiagnosticLevel, Location, Unknown
 
 MAX_PLAN_BYTES = 100 * 1024 * 1024
