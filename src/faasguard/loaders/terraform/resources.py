@@ -4,9 +4,11 @@ registered for its type.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
+from faasguard.loaders.base import BuilderTable
 from faasguard.loaders.terraform.records import (
     HTTP_API,
     REST_API,
@@ -123,6 +125,26 @@ def waf_targets(b: Builder) -> dict[str, str]:
     return found
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ResourceInput:
+    """What a resource builder gets besides the builder state."""
+
+    record: TfResource
+    #: the fields every :class:`Resource` has (ref, type, properties, location)
+    common: dict[str, Any]
+    #: bucket address → its companion resources (ACL, policy, encryption, ...) by type
+    buckets: Mapping[str, Mapping[str, TfResource]]
+    #: queue/topic address → the separate policy resource attached to it
+    policies: Mapping[str, TfResource]
+    #: target address → web ACL associated with it
+    waf: Mapping[str, str]
+
+
+ResourceBuilder = Callable[[Builder, ResourceInput], Resource]
+#: resource type → its builder; any other managed resource becomes a plain :class:`Resource`
+RESOURCES: BuilderTable[ResourceBuilder] = BuilderTable()
+
+
 def _resource(
     b: Builder,
     record: TfResource,
@@ -137,173 +159,286 @@ def _resource(
         "properties": {**v, **({"_notes": record.notes} if record.notes else {})},
         "location": record.location,
     }
-    t = record.type
-    if t == "aws_s3_bucket":
-        return _bucket(b, record, buckets.get(record.address, {}), common)
-    if t == "aws_sqs_queue":
-        attached = policies.get(record.address)
-        redrive = as_json(v.get("redrive_policy"))
-        dlq = redrive.get("deadLetterTargetArn") if isinstance(redrive, dict) else None
-        policy_value = attached.values.get("policy") if attached else v.get("policy")
-        name = v.get("name")
-        return Queue(
-            **common,
-            name=as_str(name),
-            visibility_timeout=as_int(v.get("visibility_timeout_seconds", 30)),
-            kms_key=as_str(v.get("kms_master_key_id")),
-            sqs_managed_encryption=as_bool(v.get("sqs_managed_sse_enabled")),
-            dead_letter_target=as_str(b.link(dlq) or dlq),
-            policy=build_policy(
-                "queue policy",
-                policy_value,
-                b.loc(attached or record, "policy"),
-                b.lines,
-            )
-            if policy_value is not None
-            else None,
-            fifo=v.get("fifo_queue") is True or (isinstance(name, str) and name.endswith(".fifo")),
-        )
-    if t == "aws_sns_topic":
-        attached = policies.get(record.address)
-        policy_value = attached.values.get("policy") if attached else v.get("policy")
-        return Topic(
-            **common,
-            name=as_str(v.get("name")),
-            kms_key=as_str(v.get("kms_master_key_id")),
-            policy=build_policy(
-                "topic policy", policy_value, b.loc(attached or record, "policy"), b.lines
-            )
-            if policy_value is not None
-            else None,
-        )
-    if t == "aws_dynamodb_table":
-        sse = first_block(v, "server_side_encryption")
-        return Table(
-            **common,
-            name=as_str(v.get("name")),
-            stream_enabled=v.get("stream_enabled") is True,
-            stream_view_type=as_str(v.get("stream_view_type")),
-            kms_key=as_str(sse.get("kms_key_arn")) if sse else None,
-        )
-    if t == "aws_kinesis_stream":
-        return Stream(**common, name=as_str(v.get("name")), kms_key=as_str(v.get("kms_key_id")))
-    if t == "aws_cloudwatch_log_group":
-        return LogGroup(
-            **common,
-            name=as_str(v.get("name")),
-            log_group_name=as_str(v.get("name")),
-            retention_days=as_int(v.get("retention_in_days")) or None,
-            kms_key=as_str(v.get("kms_key_id")),
-        )
-    if t == "aws_cloudwatch_metric_alarm":
-        dims = v.get("dimensions")
-        return Alarm(
-            **common,
-            name=as_str(v.get("alarm_name")),
-            namespace=as_str(v.get("namespace")),
-            metric_name=as_str(v.get("metric_name")),
-            dimensions={
-                str(k): _dimension(b, val)
-                for k, val in (dims.items() if isinstance(dims, dict) else [])
-                if as_str(val) is not None
-            },
-        )
-    if t == "aws_kms_key":
-        return KmsKey(
-            **common,
-            rotation=as_bool(v.get("enable_key_rotation")),
-            policy=build_policy("key policy", v.get("policy"), b.loc(record, "policy"), b.lines)
-            if v.get("policy") is not None
-            else None,
-        )
-    if t == "aws_lambda_code_signing_config":
-        policies_block = first_block(v, "policies")
-        publishers = first_block(v, "allowed_publishers")
-        return CodeSigningConfig(
-            **common,
-            policy=as_str(policies_block.get("untrusted_artifact_on_deployment"))
-            if policies_block
-            else "Warn",
-            signing_profiles=as_strs(publishers.get("signing_profile_version_arns"))
-            if publishers
-            else (),
-        )
-    if t == "aws_lambda_permission":
-        function = v.get("function_name")
-        return LambdaPermission(
-            **common,
-            function=as_str(b.function_for(function) or function) or Unknown(expression="null"),
-            action=as_str(v.get("action")) or "lambda:InvokeFunction",
-            principal=as_str(v.get("principal")) or Unknown(expression="null"),
-            source_arn=as_str(v.get("source_arn")),
-            source_account=as_str(v.get("source_account")),
-            principal_org_id=as_str(v.get("principal_org_id")),
-            function_url_auth_type=as_str(v.get("function_url_auth_type")),
-        )
-    if t in ("aws_sqs_queue_policy", "aws_sns_topic_policy", "aws_s3_bucket_policy"):
-        target_key = {"aws_sqs_queue_policy": "queue_url", "aws_sns_topic_policy": "arn"}.get(
-            t, "bucket"
-        )
-        target = v.get(target_key)
-        return ResourcePolicy(
-            **common,
-            targets=(as_str(b.link(target) or target) or Unknown(expression="null"),),
-            policy=build_policy(record.address, v.get("policy"), b.loc(record, "policy"), b.lines),
-        )
-    if t == "aws_api_gateway_rest_api":
-        stages = [
-            s.address
-            for s in b.typed("aws_api_gateway_stage")
-            if b.link(s.values.get("rest_api_id"), REST_API) == record.address
-        ]
-        return Api(**common, name=as_str(v.get("name")), kind="rest", stages=tuple(stages))
-    if t == "aws_apigatewayv2_api":
-        protocol = v.get("protocol_type")
-        stages = [
-            s.address
-            for s in b.typed("aws_apigatewayv2_stage")
-            if b.link(s.values.get("api_id"), HTTP_API) == record.address
-        ]
-        return Api(
-            **common,
-            name=as_str(v.get("name")),
-            kind="websocket" if protocol == "WEBSOCKET" else "http",
-            stages=tuple(stages),
-        )
-    if t in ("aws_lb", "aws_alb") and v.get("load_balancer_type", "application") == "application":
-        return Api(**common, name=as_str(v.get("name")), kind="alb")
-    if t == "aws_appsync_graphql_api":
-        return Api(
-            **common,
-            name=as_str(v.get("name")),
-            kind="appsync",
-            authorization=as_str(v.get("authentication_type")),
-        )
-    if t in STAGES:
-        return _stage(b, record, common)
-    if t in ("aws_wafv2_web_acl", "aws_waf_web_acl", "aws_wafregional_web_acl"):
-        return WebAcl(**common, name=as_str(v.get("name")), scope=as_str(v.get("scope")))
-    if t in ("aws_wafv2_web_acl_association", "aws_waf_regional_web_acl_association"):
-        acl_value = v.get("web_acl_arn", v.get("web_acl_id"))
-        target_value = v.get("resource_arn")
-        return WebAclAssociation(
-            **common,
-            web_acl=as_str(b.link(acl_value) or acl_value) or Unknown(expression="null"),
-            target=as_str(b.link(target_value) or target_value) or Unknown(expression="null"),
-        )
-    if t == "aws_cognito_user_pool":
-        config = first_block(v, "lambda_config") or {}
-        return UserPool(
-            **common,
-            name=as_str(v.get("name")),
-            lambda_triggers={
-                str(k): s
-                for k, val in config.items()
-                if isinstance(val, str | Unknown) and (s := as_str(b.function_for(val) or val))
-            },
-        )
+    given = ResourceInput(record=record, common=common, buckets=buckets, policies=policies, waf=waf)
+    return (RESOURCES.get(record.type) or _plain)(b, given)
+
+
+def _plain(b: Builder, r: ResourceInput) -> Resource:
+    """A resource no builder is registered for: its type, name and properties."""
+    del b  # the same signature as every builder
+    name = r.record.values.get("name")
+    return Resource(**r.common, name=as_str(name) if isinstance(name, str | Unknown) else None)
+
+
+@RESOURCES.builds("aws_s3_bucket")
+def _s3_bucket(b: Builder, r: ResourceInput) -> Resource:
+    record = r.record
+    common = r.common
+    buckets = r.buckets
+    return _bucket(b, record, buckets.get(record.address, {}), common)
+
+
+@RESOURCES.builds("aws_sqs_queue")
+def _queue(b: Builder, r: ResourceInput) -> Resource:
+    record = r.record
+    v = r.record.values
+    common = r.common
+    policies = r.policies
+    attached = policies.get(record.address)
+    redrive = as_json(v.get("redrive_policy"))
+    dlq = redrive.get("deadLetterTargetArn") if isinstance(redrive, dict) else None
+    policy_value = attached.values.get("policy") if attached else v.get("policy")
     name = v.get("name")
-    return Resource(**common, name=as_str(name) if isinstance(name, str | Unknown) else None)
+    return Queue(
+        **common,
+        name=as_str(name),
+        visibility_timeout=as_int(v.get("visibility_timeout_seconds", 30)),
+        kms_key=as_str(v.get("kms_master_key_id")),
+        sqs_managed_encryption=as_bool(v.get("sqs_managed_sse_enabled")),
+        dead_letter_target=as_str(b.link(dlq) or dlq),
+        policy=build_policy(
+            "queue policy",
+            policy_value,
+            b.loc(attached or record, "policy"),
+            b.lines,
+        )
+        if policy_value is not None
+        else None,
+        fifo=v.get("fifo_queue") is True or (isinstance(name, str) and name.endswith(".fifo")),
+    )
+
+
+@RESOURCES.builds("aws_sns_topic")
+def _topic(b: Builder, r: ResourceInput) -> Resource:
+    record = r.record
+    v = r.record.values
+    common = r.common
+    policies = r.policies
+    attached = policies.get(record.address)
+    policy_value = attached.values.get("policy") if attached else v.get("policy")
+    return Topic(
+        **common,
+        name=as_str(v.get("name")),
+        kms_key=as_str(v.get("kms_master_key_id")),
+        policy=build_policy(
+            "topic policy", policy_value, b.loc(attached or record, "policy"), b.lines
+        )
+        if policy_value is not None
+        else None,
+    )
+
+
+@RESOURCES.builds("aws_dynamodb_table")
+def _table(b: Builder, r: ResourceInput) -> Resource:
+    v = r.record.values
+    common = r.common
+    sse = first_block(v, "server_side_encryption")
+    return Table(
+        **common,
+        name=as_str(v.get("name")),
+        stream_enabled=v.get("stream_enabled") is True,
+        stream_view_type=as_str(v.get("stream_view_type")),
+        kms_key=as_str(sse.get("kms_key_arn")) if sse else None,
+    )
+
+
+@RESOURCES.builds("aws_kinesis_stream")
+def _stream(b: Builder, r: ResourceInput) -> Resource:
+    v = r.record.values
+    common = r.common
+    return Stream(**common, name=as_str(v.get("name")), kms_key=as_str(v.get("kms_key_id")))
+
+
+@RESOURCES.builds("aws_cloudwatch_log_group")
+def _log_group(b: Builder, r: ResourceInput) -> Resource:
+    v = r.record.values
+    common = r.common
+    return LogGroup(
+        **common,
+        name=as_str(v.get("name")),
+        log_group_name=as_str(v.get("name")),
+        retention_days=as_int(v.get("retention_in_days")) or None,
+        kms_key=as_str(v.get("kms_key_id")),
+    )
+
+
+@RESOURCES.builds("aws_cloudwatch_metric_alarm")
+def _alarm(b: Builder, r: ResourceInput) -> Resource:
+    v = r.record.values
+    common = r.common
+    dims = v.get("dimensions")
+    return Alarm(
+        **common,
+        name=as_str(v.get("alarm_name")),
+        namespace=as_str(v.get("namespace")),
+        metric_name=as_str(v.get("metric_name")),
+        dimensions={
+            str(k): _dimension(b, val)
+            for k, val in (dims.items() if isinstance(dims, dict) else [])
+            if as_str(val) is not None
+        },
+    )
+
+
+@RESOURCES.builds("aws_kms_key")
+def _kms_key(b: Builder, r: ResourceInput) -> Resource:
+    record = r.record
+    v = r.record.values
+    common = r.common
+    return KmsKey(
+        **common,
+        rotation=as_bool(v.get("enable_key_rotation")),
+        policy=build_policy("key policy", v.get("policy"), b.loc(record, "policy"), b.lines)
+        if v.get("policy") is not None
+        else None,
+    )
+
+
+@RESOURCES.builds("aws_lambda_code_signing_config")
+def _code_signing_config(b: Builder, r: ResourceInput) -> Resource:
+    v = r.record.values
+    common = r.common
+    policies_block = first_block(v, "policies")
+    publishers = first_block(v, "allowed_publishers")
+    return CodeSigningConfig(
+        **common,
+        policy=as_str(policies_block.get("untrusted_artifact_on_deployment"))
+        if policies_block
+        else "Warn",
+        signing_profiles=as_strs(publishers.get("signing_profile_version_arns"))
+        if publishers
+        else (),
+    )
+
+
+@RESOURCES.builds("aws_lambda_permission")
+def _lambda_permission(b: Builder, r: ResourceInput) -> Resource:
+    v = r.record.values
+    common = r.common
+    function = v.get("function_name")
+    return LambdaPermission(
+        **common,
+        function=as_str(b.function_for(function) or function) or Unknown(expression="null"),
+        action=as_str(v.get("action")) or "lambda:InvokeFunction",
+        principal=as_str(v.get("principal")) or Unknown(expression="null"),
+        source_arn=as_str(v.get("source_arn")),
+        source_account=as_str(v.get("source_account")),
+        principal_org_id=as_str(v.get("principal_org_id")),
+        function_url_auth_type=as_str(v.get("function_url_auth_type")),
+    )
+
+
+@RESOURCES.builds("aws_sqs_queue_policy", "aws_sns_topic_policy", "aws_s3_bucket_policy")
+def _resource_policy(b: Builder, r: ResourceInput) -> Resource:
+    record = r.record
+    v = r.record.values
+    common = r.common
+    t = r.record.type
+    target_key = {"aws_sqs_queue_policy": "queue_url", "aws_sns_topic_policy": "arn"}.get(
+        t, "bucket"
+    )
+    target = v.get(target_key)
+    return ResourcePolicy(
+        **common,
+        targets=(as_str(b.link(target) or target) or Unknown(expression="null"),),
+        policy=build_policy(record.address, v.get("policy"), b.loc(record, "policy"), b.lines),
+    )
+
+
+@RESOURCES.builds("aws_api_gateway_rest_api")
+def _rest_api(b: Builder, r: ResourceInput) -> Resource:
+    record = r.record
+    v = r.record.values
+    common = r.common
+    stages = [
+        s.address
+        for s in b.typed("aws_api_gateway_stage")
+        if b.link(s.values.get("rest_api_id"), REST_API) == record.address
+    ]
+    return Api(**common, name=as_str(v.get("name")), kind="rest", stages=tuple(stages))
+
+
+@RESOURCES.builds("aws_apigatewayv2_api")
+def _http_api(b: Builder, r: ResourceInput) -> Resource:
+    record = r.record
+    v = r.record.values
+    common = r.common
+    protocol = v.get("protocol_type")
+    stages = [
+        s.address
+        for s in b.typed("aws_apigatewayv2_stage")
+        if b.link(s.values.get("api_id"), HTTP_API) == record.address
+    ]
+    return Api(
+        **common,
+        name=as_str(v.get("name")),
+        kind="websocket" if protocol == "WEBSOCKET" else "http",
+        stages=tuple(stages),
+    )
+
+
+@RESOURCES.builds("aws_lb", "aws_alb")
+def _load_balancer(b: Builder, r: ResourceInput) -> Resource:
+    v = r.record.values
+    common = r.common
+    if v.get("load_balancer_type", "application") != "application":  # NLB, GWLB: no HTTP
+        return _plain(b, r)
+    return Api(**common, name=as_str(v.get("name")), kind="alb")
+
+
+@RESOURCES.builds("aws_appsync_graphql_api")
+def _appsync_api(b: Builder, r: ResourceInput) -> Resource:
+    v = r.record.values
+    common = r.common
+    return Api(
+        **common,
+        name=as_str(v.get("name")),
+        kind="appsync",
+        authorization=as_str(v.get("authentication_type")),
+    )
+
+
+@RESOURCES.builds(*STAGES)
+def _api_stage(b: Builder, r: ResourceInput) -> Resource:
+    record = r.record
+    common = r.common
+    return _stage(b, record, common)
+
+
+@RESOURCES.builds("aws_wafv2_web_acl", "aws_waf_web_acl", "aws_wafregional_web_acl")
+def _web_acl(b: Builder, r: ResourceInput) -> Resource:
+    v = r.record.values
+    common = r.common
+    return WebAcl(**common, name=as_str(v.get("name")), scope=as_str(v.get("scope")))
+
+
+@RESOURCES.builds("aws_wafv2_web_acl_association", "aws_waf_regional_web_acl_association")
+def _web_acl_association(b: Builder, r: ResourceInput) -> Resource:
+    v = r.record.values
+    common = r.common
+    acl_value = v.get("web_acl_arn", v.get("web_acl_id"))
+    target_value = v.get("resource_arn")
+    return WebAclAssociation(
+        **common,
+        web_acl=as_str(b.link(acl_value) or acl_value) or Unknown(expression="null"),
+        target=as_str(b.link(target_value) or target_value) or Unknown(expression="null"),
+    )
+
+
+@RESOURCES.builds("aws_cognito_user_pool")
+def _user_pool(b: Builder, r: ResourceInput) -> Resource:
+    v = r.record.values
+    common = r.common
+    config = first_block(v, "lambda_config") or {}
+    return UserPool(
+        **common,
+        name=as_str(v.get("name")),
+        lambda_triggers={
+            str(k): s
+            for k, val in config.items()
+            if isinstance(val, str | Unknown) and (s := as_str(b.function_for(val) or val))
+        },
+    )
 
 
 def _dimension(b: Builder, value: Any) -> MaybeStr:
