@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -165,8 +166,6 @@ def function_role(
 
 
 def _json_or_none(text: str) -> Any:
-    import json  # noqa: PLC0415 - only for the rare policy document written as a JSON string
-
     try:
         return json.loads(text)
     except ValueError:

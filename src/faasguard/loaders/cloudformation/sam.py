@@ -110,13 +110,13 @@ def _translator_parts() -> tuple[Any, Any]:
         DummyMetricsPublisher,
         Metrics,
     )
-    from samtranslator.plugins.policies.policy_templates_plugin import (  # noqa: PLC0415
+    from samtranslator.plugins.policies.policy_templates_plugin import (  # noqa: PLC0415 - heavy import, only for SAM
         PolicyTemplatesForResourcePlugin,
     )
-    from samtranslator.policy_template_processor.processor import (  # noqa: PLC0415
+    from samtranslator.policy_template_processor.processor import (  # noqa: PLC0415 - heavy import, only for SAM
         PolicyTemplatesProcessor,
     )
-    from samtranslator.translator import translator as translator_module  # noqa: PLC0415
+    from samtranslator.translator import translator as translator_module  # noqa: PLC0415 - heavy import, only for SAM
 
     processor = PolicyTemplatesProcessor(
         PolicyTemplatesProcessor.get_default_policy_templates_json()
@@ -137,7 +137,7 @@ def _fast_sam_type_check() -> None:
     each time (300,000 enum accesses for the corpus, ~8% of translation time). Same answer:
     its only caller passes a string.
     """
-    from samtranslator.sdk.resource import SamResourceType  # noqa: PLC0415
+    from samtranslator.sdk.resource import SamResourceType  # noqa: PLC0415 - heavy import, only for SAM
 
     values = frozenset(item.value for item in SamResourceType)
 
@@ -154,8 +154,8 @@ def _no_sar_client() -> Any:
 def translate(template: dict[str, Any], parameters: Mapping[str, Any]) -> dict[str, Any]:
     """Run the SAM transform on ``template`` (mutated) with no network I/O."""
     translator_module, new_metrics = _translator_parts()
-    from samtranslator.parser.parser import Parser  # noqa: PLC0415
-    from samtranslator.plugins.application.serverless_app_plugin import (  # noqa: PLC0415
+    from samtranslator.parser.parser import Parser  # noqa: PLC0415 - heavy import, only for SAM
+    from samtranslator.plugins.application.serverless_app_plugin import (  # noqa: PLC0415 - heavy import, only for SAM
         ServerlessAppPlugin,
     )
 

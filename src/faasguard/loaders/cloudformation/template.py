@@ -77,27 +77,9 @@ class Template:
             for lid, ref in self.external_refs.items()
             if self.resolver.external[lid].type == "AWS::Lambda::Function"
         }
-        raw_resources = template.get("Resources")
-        if not isinstance(raw_resources, Mapping):
-            if raw_resources is not None:
-                self.error("'Resources' must be a mapping", "/Resources")
-            raw_resources = {}
         self.types: dict[str, str] = {}
         self.raw: dict[str, Mapping[str, Any]] = {}
-        for logical_id, resource in raw_resources.items():
-            if not isinstance(logical_id, str):
-                continue
-            if not isinstance(resource, Mapping):
-                self.error(f"resource {logical_id} must be a mapping", self.ptr(logical_id))
-                continue
-            kind = resource.get("Type")
-            if not isinstance(kind, str):
-                self.error(f"resource {logical_id} has no 'Type'", self.ptr(logical_id))
-                continue
-            if not self.resolver.resource_enabled(resource):
-                continue  # its condition is known to be false: never deployed
-            self.types[logical_id] = kind
-            self.raw[logical_id] = resource
+        self._index_resources(template.get("Resources"))
         # Resolve every resource's properties first: GetAtt placeholders are registered as
         # they are produced, and linking needs all of them.
         self.props: dict[str, Mapping[str, Any]] = {}
@@ -131,6 +113,27 @@ class Template:
                     self.function_aliases[lid] = target
         self.triggers: dict[str, list[Trigger]] = {}
         self.waf_targets: dict[str, MaybeStr] = {}
+
+    def _index_resources(self, raw_resources: object) -> None:
+        """Fill ``types`` and ``raw`` with the well-formed resources that may be deployed."""
+        if not isinstance(raw_resources, Mapping):
+            if raw_resources is not None:
+                self.error("'Resources' must be a mapping", "/Resources")
+            return
+        for logical_id, resource in raw_resources.items():
+            if not isinstance(logical_id, str):
+                continue
+            if not isinstance(resource, Mapping):
+                self.error(f"resource {logical_id} must be a mapping", self.ptr(logical_id))
+                continue
+            kind = resource.get("Type")
+            if not isinstance(kind, str):
+                self.error(f"resource {logical_id} has no 'Type'", self.ptr(logical_id))
+                continue
+            if not self.resolver.resource_enabled(resource):
+                continue  # its condition is known to be false: never deployed
+            self.types[logical_id] = kind
+            self.raw[logical_id] = resource
 
     def ptr(self, logical_id: str, *path: str | int) -> str:
         tokens = ["Resources", logical_id, *path]

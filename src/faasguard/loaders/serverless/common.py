@@ -5,15 +5,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from faasguard.loaders.cloudformation.intrinsics import ExternalResource, Resolver
 from faasguard.loaders.serverless.variables import dump_expression
 from faasguard.model import Diagnostic, DiagnosticLevel, Location, Resource, Unknown
 from faasguard.model.iam import MaybeStr
 from faasguard.model.resources import MaybeBool, MaybeInt
-
-if TYPE_CHECKING:
-    from faasguard.loaders.cloudformation.intrinsics import ExternalResource, Resolver
 
 _NON_ALNUM = re.compile(r"[^0-9A-Za-z]")
 
@@ -150,8 +148,6 @@ class Context:
 
     def resolver(self) -> Resolver:
         """A CloudFormation resolver over ``resources`` and the framework's resources."""
-        from faasguard.loaders.cloudformation.intrinsics import Resolver  # noqa: PLC0415 - optional
-
         return Resolver({"Resources": dict(self.raw_resources)}, external=self.external)
 
     @property
