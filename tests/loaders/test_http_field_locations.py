@@ -13,9 +13,9 @@ import textwrap
 from pathlib import Path
 
 from faasguard.config import LoadOptions
-from faasguard.loaders.cfn_intrinsics import ExternalResource
 from faasguard.loaders.cloudformation import build_parts
 from faasguard.loaders.cloudformation import load as load_cfn
+from faasguard.loaders.cloudformation.intrinsics import ExternalResource
 from faasguard.loaders.serverless import load as load_sls
 from faasguard.model import App, Bucket, Function, Location, Trigger, TriggerKind
 

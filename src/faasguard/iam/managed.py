@@ -19,7 +19,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from faasguard.model import Location, Policy
+from faasguard.model import Location, Policy, Statement
 
 DATA_FILE = "aws-managed-policies.json.gz"
 
@@ -81,8 +81,6 @@ def managed_policy(arn_or_name: str) -> Policy | None:
 
 @cache
 def _policy(lower_name: str) -> Policy | None:
-    from faasguard.loaders.sls_iam import statement  # noqa: PLC0415 - the shared normaliser
-
     data = managed_data()
     name = data.by_lower_name.get(lower_name)
     if name is None:
@@ -95,8 +93,8 @@ def _policy(lower_name: str) -> Policy | None:
     file = f"aws-managed:{name}"
     statements = []
     for index, raw in enumerate(raw_statements):
-        converted = statement(raw, Location(file=file, pointer=f"/Statement/{index}"))
-        if converted is not None:
+        converted = Statement.from_document(raw, Location(file=file, pointer=f"/Statement/{index}"))
+        if isinstance(converted, Statement):  # the packaged data has only mappings
             statements.append(converted)
     return Policy(
         name=name,

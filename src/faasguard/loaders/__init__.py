@@ -1,8 +1,10 @@
 """Loaders turn each source format into the one model (:class:`faasguard.model.App`).
 
-Each loader module exposes ``load(path: str, options: LoadOptions) -> App``. A loader never
-raises for bad input: what it cannot read becomes an error :class:`Diagnostic` with the
-file and line, and whatever it could read is still returned.
+Each format is a package (``cloudformation``, ``serverless``, ``terraform``) whose
+``LOADER`` satisfies :class:`faasguard.loaders.base.Loader`. A loader never raises for bad
+input: what it cannot read becomes an error :class:`Diagnostic` with the file and line, and
+whatever it could read is still returned. Format packages are imported on first use only,
+so a scan of one format does not pay for the others.
 """
 
 from __future__ import annotations
@@ -12,9 +14,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from faasguard.config import LoadOptions
+from faasguard.loaders.base import Loader
 from faasguard.model import App
 
-#: candidate format → loader module
+__all__ = ["LOADER_MODULES", "Candidate", "Loader", "load", "loader_for", "prepare"]
+
+#: candidate format → the package whose ``LOADER`` reads it
 LOADER_MODULES: Mapping[str, str] = {
     "cloudformation": "faasguard.loaders.cloudformation",
     "cdk": "faasguard.loaders.cloudformation",
@@ -32,19 +37,21 @@ class Candidate:
     path: str
 
 
+def loader_for(fmt: str) -> Loader:
+    """The loader of discovery format ``fmt`` (its package is imported on first use)."""
+    loader: Loader = importlib.import_module(LOADER_MODULES[fmt]).LOADER
+    return loader
+
+
 def prepare(formats: set[str]) -> None:
     """Import the loaders for ``formats`` and warm up their expensive state (the SAM
     translator) in this process, so forked worker processes inherit it instead of each
     paying for it again."""
     for module_name in sorted({LOADER_MODULES[f] for f in formats if f in LOADER_MODULES}):
-        module = importlib.import_module(module_name)
-        warm_up = getattr(module, "warm_up", None)
-        if warm_up is not None:
-            warm_up()
+        loader: Loader = importlib.import_module(module_name).LOADER
+        loader.warm_up()
 
 
 def load(candidate: Candidate, options: LoadOptions) -> App:
     """Load one candidate with the loader for its format."""
-    module = importlib.import_module(LOADER_MODULES[candidate.format])
-    app: App = module.load(candidate.path, options, fmt=candidate.format)
-    return app
+    return loader_for(candidate.format).load(candidate.path, options, fmt=candidate.format)

@@ -4,8 +4,6 @@ from faasguard.model.app import (
     App,
     CodeLocation,
     Cors,
-    Diagnostic,
-    DiagnosticLevel,
     Function,
     FunctionUrl,
     HttpSettings,
@@ -16,6 +14,7 @@ from faasguard.model.app import (
     TriggerKind,
     VpcConfig,
 )
+from faasguard.model.diagnostics import Diagnostic, DiagnosticLevel
 from faasguard.model.iam import MaybeStr, Policy, Role, Statement
 from faasguard.model.location import Location, Unknown, is_unknown
 from faasguard.model.resources import (

@@ -7,6 +7,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from faasguard.model.diagnostics import Diagnostic
 from faasguard.model.iam import MaybeStr, Role
 from faasguard.model.location import Location
 from faasguard.model.resources import MaybeBool, MaybeInt, Resource, Throttling
@@ -238,24 +239,6 @@ class Layer:
     content: CodeLocation = CodeLocation(kind="unknown")
     compatible_runtimes: tuple[MaybeStr, ...] = ()
     location: Location
-
-
-class DiagnosticLevel(enum.StrEnum):
-    """How bad a diagnostic is: an ``error`` means part of the input was not analysed."""
-
-    ERROR = "error"
-    WARNING = "warning"
-    INFO = "info"
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Diagnostic:
-    """A message about the input or the analysis itself (not a security finding)."""
-
-    level: DiagnosticLevel
-    message: str
-    location: Location | None = None
-    code: str = ""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from faasguard.model.diagnostics import Diagnostic, DiagnosticLevel
 from faasguard.model.location import Location, Unknown
 
 #: A string that may not be statically known (``Resource: !GetAtt Table.Arn`` in a template
 #: that could not be resolved, a Terraform reference, ...).
 MaybeStr = str | Unknown
+
+#: The principal type of a ``Principal`` that is neither ``"*"`` nor a mapping of types
+#: (an unresolved intrinsic, a bare ARN string): its type is not known.
+UNKNOWN_PRINCIPAL_TYPE = "?"
+
+_MAX_EXPRESSION = 240
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -22,7 +30,7 @@ class Statement:
     ``conditions`` keeps the original operator → key → values structure.
     """
 
-    effect: str = "Allow"
+    effect: MaybeStr = "Allow"
     sid: str | None = None
     actions: tuple[MaybeStr, ...] = ()
     not_actions: tuple[MaybeStr, ...] = ()
@@ -35,8 +43,121 @@ class Statement:
 
     @property
     def allows(self) -> bool:
-        """True for ``Effect: Allow`` (case-insensitive, as IAM treats it)."""
-        return self.effect.lower() == "allow"
+        """True for ``Effect: Allow`` (case-insensitive, as IAM treats it).
+
+        An unknown effect counts as Allow: the conservative reading for every question
+        faasguard asks (what may this function do, who may assume this role).
+        """
+        return isinstance(self.effect, Unknown) or self.effect.lower() == "allow"
+
+    @classmethod
+    def from_document(cls, raw: object, location: Location) -> Statement | Diagnostic:
+        """Normalise one statement of a policy document, as any source format writes it.
+
+        ``raw`` is the statement after the loader resolved what it could (unresolvable
+        parts are :class:`Unknown` values). Never raises. A statement that is not a mapping
+        gives a warning :class:`Diagnostic` at ``location`` instead; inside a statement,
+        what IAM would not accept becomes an explicit :class:`Unknown`, never a guess:
+
+        - ``Effect`` missing or not a string: an Unknown effect (``allows`` reads it
+          conservatively as Allow);
+        - ``Principal`` neither ``"*"`` nor a mapping: its values under the principal type
+          :data:`UNKNOWN_PRINCIPAL_TYPE`;
+        - a list entry that is not a string (a nested list, a mapping): an Unknown with its
+          JSON; numbers and booleans become their text; ``null`` entries are dropped;
+        - ``Sid``: a string, or the text of a number; anything else is no sid;
+        - ``Condition``: operators whose entries are not a mapping keep no keys; a
+          ``Condition`` that is not a mapping gives none.
+        """
+        if not isinstance(raw, Mapping):
+            return Diagnostic(
+                level=DiagnosticLevel.WARNING,
+                message=f"IAM statement is not a mapping ({_expression(raw)}); ignored",
+                location=location,
+                code="iam",
+            )
+        return cls(
+            effect=_effect(raw),
+            sid=_sid(raw.get("Sid")),
+            actions=_values(raw.get("Action")),
+            not_actions=_values(raw.get("NotAction")),
+            resources=_values(raw.get("Resource")),
+            not_resources=_values(raw.get("NotResource")),
+            principals=_principals(raw.get("Principal")),
+            not_principals=_principals(raw.get("NotPrincipal")),
+            conditions=_conditions(raw.get("Condition")),
+            location=location,
+        )
+
+
+def _expression(value: object) -> str:
+    """Compact JSON of a value, shortened, for the expression of an :class:`Unknown`."""
+    if isinstance(value, Unknown):
+        return value.expression
+    try:
+        text = json.dumps(value, separators=(",", ":"), default=str)
+    except (TypeError, ValueError, RecursionError):
+        text = repr(value)
+    if len(text) > _MAX_EXPRESSION:
+        text = text[: _MAX_EXPRESSION - 3] + "..."
+    return text
+
+
+def _effect(raw: Mapping[Any, Any]) -> MaybeStr:
+    if "Effect" not in raw:
+        return Unknown("<missing>", reason="statement has no Effect")
+    effect = raw["Effect"]
+    if isinstance(effect, str | Unknown):
+        return effect
+    return Unknown(_expression(effect), reason="Effect is not Allow or Deny")
+
+
+def _sid(value: object) -> str | None:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    return None
+
+
+def _value(value: object) -> MaybeStr | None:
+    if value is None:
+        return None
+    if isinstance(value, str | Unknown):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return str(value)
+    return Unknown(_expression(value), reason="not a string")
+
+
+def _values(value: object) -> tuple[MaybeStr, ...]:
+    entries = value if isinstance(value, list) else [value]
+    return tuple(item for item in (_value(entry) for entry in entries) if item is not None)
+
+
+def _principals(value: object) -> dict[str, tuple[MaybeStr, ...]]:
+    if value is None:
+        return {}
+    if value == "*":
+        return {"*": ("*",)}
+    if isinstance(value, Mapping):
+        return {str(kind): _values(values) for kind, values in value.items()}
+    found = _values(value)
+    return {UNKNOWN_PRINCIPAL_TYPE: found} if found else {}
+
+
+def _conditions(value: object) -> dict[str, dict[str, tuple[Any, ...]]]:
+    if not isinstance(value, Mapping):
+        return {}
+    result: dict[str, dict[str, tuple[Any, ...]]] = {}
+    for operator, entries in value.items():
+        keys = entries if isinstance(entries, Mapping) else {}
+        result[str(operator)] = {
+            str(key): _condition_values(values) for key, values in keys.items()
+        }
+    return result
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -79,3 +200,9 @@ class Role:
     #: ``policy_arn`` of an attachment resource, ``managedPolicies`` item), so findings about
     #: an AWS managed policy point at the line to change; loaders fill it when they know it.
     managed_policy_locations: Mapping[str, Location] = field(default_factory=dict)
+
+
+def _condition_values(values: object) -> tuple[Any, ...]:
+    if values is None:
+        return ()
+    return tuple(values) if isinstance(values, list) else (values,)

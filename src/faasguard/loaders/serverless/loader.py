@@ -1,7 +1,7 @@
 """Serverless Framework loader: ``serverless.yml`` / ``.yaml`` / ``.json`` → :class:`App`.
 
 v3 and v4 configurations are read statically; variables are resolved by
-:mod:`faasguard.loaders.sls_variables` (``--stage`` gives ``${opt:stage}``/``${sls:stage}``;
+:mod:`faasguard.loaders.serverless.variables` (``--stage`` gives ``${opt:stage}``/``${sls:stage}``;
 ``--var NAME=VALUE`` gives ``${env:NAME}``, ``${opt:NAME}`` and ``${param:NAME}``; the real
 process environment is never read, so scans are reproducible). ``serverless.ts`` and
 ``serverless.js`` are programs: faasguard never executes them and reports a diagnostic
@@ -18,8 +18,8 @@ The model follows what the framework deploys:
 - the framework's log groups ``/aws/lambda/<name>`` (logical id ``<Fn>LogGroup``) become
   :class:`LogGroup` resources with ``provider.logRetentionInDays`` / the function's
   ``logRetentionInDays`` (``disableLogs: true`` → no log group);
-- IAM in every spelling (see :mod:`faasguard.loaders.sls_iam`); events become triggers
-  (see :mod:`faasguard.loaders.sls_events`), with the REST/HTTP/WebSocket APIs and stages
+- IAM in every spelling (see :mod:`faasguard.loaders.serverless.iam`); events become triggers
+  (see :mod:`faasguard.loaders.serverless.events`), with the REST/HTTP/WebSocket APIs and stages
   the framework creates (``ApiGatewayRestApi``/``ApiGatewayStage``, ``HttpApi``/
   ``HttpApiStage``, ``WebsocketsApi``/``WebsocketsDeploymentStage``);
 - ``resources.Resources`` (a mapping, or a list of mappings / ``${file()}`` includes merged
@@ -56,14 +56,11 @@ from typing import Any
 
 from faasguard.config import LoadOptions
 from faasguard.errors import LoadError
-
-try:
-    from faasguard.loaders.cfn_intrinsics import ACCOUNT_ID, ExternalResource
-    from faasguard.loaders.cfn_intrinsics import Resolver as CfnResolver
-    from faasguard.loaders.cloudformation import build_parts
-except ImportError:  # pragma: no cover - only while the CloudFormation loader is absent
-    build_parts = None  # type: ignore[assignment]  # checked before every use
-from faasguard.loaders.sls_common import (
+from faasguard.loaders.cloudformation.build import build_parts
+from faasguard.loaders.cloudformation.intrinsics import ACCOUNT_ID, ExternalResource
+from faasguard.loaders.cloudformation.intrinsics import Resolver as CfnResolver
+from faasguard.loaders.documents import Document, load_json, load_yaml, pointer_join
+from faasguard.loaders.serverless.common import (
     Context,
     as_bool,
     as_int,
@@ -74,7 +71,7 @@ from faasguard.loaders.sls_common import (
     mapping,
     normalized_function_name,
 )
-from faasguard.loaders.sls_events import (
+from faasguard.loaders.serverless.events import (
     HTTP_API,
     HTTP_STAGE,
     REST_API,
@@ -86,7 +83,7 @@ from faasguard.loaders.sls_events import (
     framework_resources,
     function_url,
 )
-from faasguard.loaders.sls_iam import (
+from faasguard.loaders.serverless.iam import (
     DEFAULT_ROLE,
     RoleInputs,
     generated_role,
@@ -94,8 +91,7 @@ from faasguard.loaders.sls_iam import (
     referenced_role,
     statements,
 )
-from faasguard.loaders.sls_variables import Resolver
-from faasguard.loaders.yamlsafe import Document, load_json, load_yaml, pointer_join
+from faasguard.loaders.serverless.variables import Resolver
 from faasguard.model import (
     App,
     Bucket,
@@ -378,19 +374,8 @@ class _Builder:
                 merged[str(logical_id)] = body
                 pointers[str(logical_id)] = body_pointer
         self.ctx.raw_resources = merged
-        self.ctx.external = self._generated_resources() if build_parts is not None else {}
+        self.ctx.external = self._generated_resources()
         if not merged:
-            return
-        if build_parts is None:
-            self.ctx.diagnostics.append(
-                Diagnostic(
-                    level=DiagnosticLevel.INFO,
-                    message="resources.Resources not analysed: the CloudFormation builder "
-                    "is not available",
-                    location=self.ctx.locate("/resources"),
-                    code="serverless",
-                )
-            )
             return
 
         def locate(pointer: str) -> Location:
@@ -672,7 +657,7 @@ class _Builder:
         settings; a renamed function would break the framework's own references).
         """
         override = self.overrides.get(function_logical_id(key))
-        if override is None or build_parts is None:
+        if override is None:
             return
         resolver = self.ctx.resolver()
 
@@ -1099,3 +1084,19 @@ def _joined(*parts: MaybeStr | None, sep: str = "-") -> MaybeStr:
                 expression=sep.join(str(p) for p in parts), reason=part.reason or "not static"
             )
     return sep.join(str(part) for part in parts)
+
+
+class ServerlessLoader:
+    """The :class:`~faasguard.loaders.base.Loader` of Serverless Framework services."""
+
+    formats = frozenset({"serverless"})
+
+    def load(self, path: str, options: LoadOptions, *, fmt: str) -> App:
+        """See :func:`load`."""
+        return load(path, options, fmt=fmt)
+
+    def warm_up(self) -> None:
+        """Nothing to prepare: the Serverless loader has no expensive shared state."""
+
+
+LOADER = ServerlessLoader()

@@ -22,18 +22,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from faasguard.loaders.sls_common import Context, as_list, as_ref, as_str, mapping
-from faasguard.loaders.yamlsafe import pointer_join
-from faasguard.model import Location, Policy, Role, Statement, TriggerKind, Unknown
+from faasguard.loaders.documents import pointer_join
+from faasguard.loaders.serverless.common import Context, as_list, as_ref, as_str, mapping
+from faasguard.model import Diagnostic, Location, Policy, Role, Statement, TriggerKind, Unknown
 from faasguard.model.iam import MaybeStr
 
 DEFAULT_ROLE = "IamRoleLambdaExecution"
 VPC_POLICY = "arn:aws:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole"
-_LAMBDA_TRUST: dict[str, Any] = {
-    "Effect": "Allow",
-    "Principal": {"Service": ["lambda.amazonaws.com"]},
-    "Action": ["sts:AssumeRole"],
-}
 _STREAM_ACTIONS = {
     TriggerKind.DYNAMODB_STREAM: (
         "dynamodb:GetRecords",
@@ -61,42 +56,6 @@ def _values(value: Any) -> tuple[MaybeStr, ...]:
     return tuple(result)
 
 
-def _principals(value: Any) -> dict[str, tuple[MaybeStr, ...]]:
-    if value is None:
-        return {}
-    if value == "*":
-        return {"*": ("*",)}
-    if isinstance(value, dict):
-        return {str(kind): _values(values) for kind, values in value.items()}
-    return {"*": _values(value)}
-
-
-def _conditions(value: Any) -> dict[str, dict[str, tuple[Any, ...]]]:
-    result: dict[str, dict[str, tuple[Any, ...]]] = {}
-    for operator, keys in mapping(value).items():
-        result[str(operator)] = {str(k): tuple(as_list(v)) for k, v in mapping(keys).items()}
-    return result
-
-
-def statement(raw: Any, location: Location) -> Statement | None:
-    """Normalise one IAM statement mapping; ``None`` when it is not a mapping."""
-    if not isinstance(raw, dict):
-        return None
-    sid = raw.get("Sid")
-    return Statement(
-        effect=str(raw.get("Effect", "Allow")),
-        sid=str(sid) if sid is not None else None,
-        actions=_values(raw.get("Action")),
-        not_actions=_values(raw.get("NotAction")),
-        resources=_values(raw.get("Resource")),
-        not_resources=_values(raw.get("NotResource")),
-        principals=_principals(raw.get("Principal")),
-        not_principals=_principals(raw.get("NotPrincipal")),
-        conditions=_conditions(raw.get("Condition")),
-        location=location,
-    )
-
-
 def statements(ctx: Context, raw: Any, pointer: str) -> list[Statement]:
     """Every statement of a list at ``pointer`` (malformed entries give a warning)."""
     result: list[Statement] = []
@@ -106,10 +65,11 @@ def statements(ctx: Context, raw: Any, pointer: str) -> list[Statement]:
         ctx.warn("IAM statements must be a list", pointer)
         return result
     for index, item in enumerate(raw):
-        item_pointer = pointer_join(pointer, index)
-        converted = statement(ctx.intrinsics(item), ctx.locate(item_pointer))
-        if converted is None:
-            ctx.warn("IAM statement is not a mapping; ignored", item_pointer)
+        converted = Statement.from_document(
+            ctx.intrinsics(item), ctx.locate(pointer_join(pointer, index))
+        )
+        if isinstance(converted, Diagnostic):
+            ctx.diagnostics.append(converted)
         else:
             result.append(converted)
     return result
@@ -270,8 +230,14 @@ def generated_role(
     managed = list(managed_policies)
     if inputs.vpc and VPC_POLICY not in managed:
         managed.append(VPC_POLICY)
-    trust_statement = statement(_LAMBDA_TRUST, location)
-    trust = (trust_statement,) if trust_statement is not None else ()
+    trust = (
+        Statement(
+            effect="Allow",
+            principals={"Service": ("lambda.amazonaws.com",)},
+            actions=("sts:AssumeRole",),
+            location=location,
+        ),
+    )
     return Role(
         ref=ref,
         name=name,

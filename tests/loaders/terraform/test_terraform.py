@@ -21,7 +21,7 @@ from faasguard.model import (
     WebAclAssociation,
 )
 
-CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus"
+CORPUS = Path(__file__).resolve().parents[4] / "shared" / "corpus"
 
 MAIN_TF = """\
 variable "timeout" {

@@ -1,16 +1,16 @@
 """Terraform loader: HCL root modules and ``terraform show -json`` plan/state files.
 
-Two front ends feed one mapping layer (:mod:`faasguard.loaders.tf_build`):
+Two front ends feed one mapping layer (:mod:`faasguard.loaders.terraform.build`):
 
 - HCL (``fmt="terraform"``): every ``.tf`` file of the root directory is parsed with
-  tree-sitter (:mod:`faasguard.loaders.tf_hcl`), variables are bound from defaults,
+  tree-sitter (:mod:`faasguard.loaders.terraform.hcl`), variables are bound from defaults,
   ``terraform.tfvars``/``*.auto.tfvars`` and ``--var`` overrides (in Terraform's order of
   precedence), locals and references are evaluated lazily with cycle detection, and local
   modules (``source = "./modules/x"``) are loaded with their inputs bound and their
   addresses prefixed ``module.x.``. Remote modules are never downloaded.
-- Plan/state JSON (``fmt="terraform-plan"``): :mod:`faasguard.loaders.tf_plan`.
+- Plan/state JSON (``fmt="terraform-plan"``): :mod:`faasguard.loaders.terraform.plan`.
 
-Both produce :class:`~faasguard.loaders.tf_build.TfResource` records (address, type,
+Both produce :class:`~faasguard.loaders.terraform.build.TfResource` records (address, type,
 already-evaluated attribute dict, location) and the same model comes out.
 """
 
@@ -24,8 +24,8 @@ from pathlib import Path
 from typing import Any
 
 from faasguard.config import LoadOptions
-from faasguard.loaders.tf_build import TfResource, build_app, policy_document_json
-from faasguard.loaders.tf_hcl import (
+from faasguard.loaders.terraform.build import build_app
+from faasguard.loaders.terraform.hcl import (
     Attribute,
     Block,
     Body,
@@ -37,7 +37,9 @@ from faasguard.loaders.tf_hcl import (
     Step,
     parse_text,
 )
-from faasguard.loaders.tf_plan import load_plan
+from faasguard.loaders.terraform.plan import load_plan
+from faasguard.loaders.terraform.records import TfResource
+from faasguard.loaders.terraform.roles import policy_document_json
 from faasguard.model import App, Diagnostic, DiagnosticLevel, Location, Suppression, Unknown
 
 MAX_TF_FILE_BYTES = 5 * 1024 * 1024
@@ -625,3 +627,19 @@ def _step_text(step: Step) -> str:
         return f".{step.name}"
     key = step.key
     return f"[{json.dumps(key) if isinstance(key, str) else key}]"
+
+
+class TerraformLoader:
+    """The :class:`~faasguard.loaders.base.Loader` of Terraform HCL and plan/state JSON."""
+
+    formats = frozenset({"terraform", "terraform-plan"})
+
+    def load(self, path: str, options: LoadOptions, *, fmt: str) -> App:
+        """See :func:`load`."""
+        return load(path, options, fmt=fmt)
+
+    def warm_up(self) -> None:
+        """Nothing to prepare: the tree-sitter parser is built on first use per process."""
+
+
+LOADER = TerraformLoader()

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from faasguard.config import LoadOptions
 from faasguard.loaders.terraform import load
-from faasguard.loaders.tf_hcl import Evaluator, JsonText, LineIndex, parse_text
+from faasguard.loaders.terraform.hcl import Evaluator, JsonText, LineIndex, parse_text
 from faasguard.model import Unknown
 
 

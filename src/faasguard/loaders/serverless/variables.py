@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from faasguard.errors import LoadError
-from faasguard.loaders.yamlsafe import Document, load_json, load_yaml, pointer_join
+from faasguard.loaders.documents import Document, load_json, load_yaml, pointer_join
 from faasguard.model import Diagnostic, DiagnosticLevel, Location, Unknown
 
 #: How many variable references may be followed in one chain before giving up. Real

@@ -11,7 +11,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from faasguard.loaders.sls_common import (
+from faasguard.loaders.documents import pointer_join
+from faasguard.loaders.serverless.common import (
     Context,
     alnum_logical_name,
     as_bool,
@@ -22,7 +23,6 @@ from faasguard.loaders.sls_common import (
     as_str,
     mapping,
 )
-from faasguard.loaders.yamlsafe import pointer_join
 from faasguard.model import (
     Api,
     Cors,

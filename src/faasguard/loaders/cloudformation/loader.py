@@ -1,10 +1,10 @@
 """CloudFormation, AWS SAM and CDK output (``cdk.out/*.template.json``) loader.
 
-The file is read safely with :mod:`faasguard.loaders.yamlsafe` (short-form tags become long
+The file is read safely with :mod:`faasguard.loaders.documents` (short-form tags become long
 form, every value keeps its line). A SAM template is expanded with AWS's own transform
-(:mod:`faasguard.loaders.cfn_sam`); the model is then built from the CloudFormation template
-by :func:`faasguard.loaders.cfn_build.build_parts`, which resolves intrinsics
-(:mod:`faasguard.loaders.cfn_intrinsics` documents every placeholder).
+(:mod:`.sam`); the model is then built from the CloudFormation template by
+:func:`.build.build_parts`, which resolves intrinsics (:mod:`.intrinsics` documents every
+placeholder).
 """
 
 from __future__ import annotations
@@ -15,12 +15,20 @@ from typing import Any
 
 from faasguard.config import LoadOptions
 from faasguard.errors import LoadError
-from faasguard.loaders.cfn_build import TemplateParts, build_parts
-from faasguard.loaders.cfn_sam import expand, is_sam
-from faasguard.loaders.yamlsafe import Document, load_json, load_yaml
+from faasguard.loaders.cloudformation.build import TemplateParts, build_parts
+from faasguard.loaders.cloudformation.sam import expand, is_sam, warm_up_translator
+from faasguard.loaders.documents import Document, load_json, load_yaml
 from faasguard.model import App, CodeLocation, Diagnostic, DiagnosticLevel, Location
 
-__all__ = ["TemplateParts", "app_name", "build_parts", "load", "locator"]
+__all__ = [
+    "LOADER",
+    "CloudFormationLoader",
+    "TemplateParts",
+    "app_name",
+    "build_parts",
+    "load",
+    "locator",
+]
 
 _MAX_BYTES = 20 * 1024 * 1024
 
@@ -188,8 +196,18 @@ def load(path: str, options: LoadOptions, *, fmt: str = "cloudformation") -> App
     )
 
 
-def warm_up() -> None:
-    """Build the SAM translator's shared parts now (see :func:`faasguard.loaders.prepare`)."""
-    from faasguard.loaders.cfn_sam import _translator_parts  # noqa: PLC0415
+class CloudFormationLoader:
+    """The :class:`~faasguard.loaders.base.Loader` of CloudFormation, SAM and CDK output."""
 
-    _translator_parts()
+    formats = frozenset({"cloudformation", "cdk"})
+
+    def load(self, path: str, options: LoadOptions, *, fmt: str) -> App:
+        """See :func:`load`."""
+        return load(path, options, fmt=fmt)
+
+    def warm_up(self) -> None:
+        """Build the SAM translator's shared parts now (see :func:`faasguard.loaders.prepare`)."""
+        warm_up_translator()
+
+
+LOADER = CloudFormationLoader()

@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from faasguard.loaders.cfn_intrinsics import expression_text
-from faasguard.model import MaybeStr, Unknown
+from faasguard.loaders.cloudformation.intrinsics import expression_text
+from faasguard.model import Cors, MaybeStr, Throttling, Unknown
 
 
 def as_str(value: Any) -> MaybeStr | None:
@@ -119,3 +119,57 @@ def tags(value: Any) -> dict[str, Any]:
         if isinstance(item, Mapping) and isinstance(item.get("Key"), str):
             result[item["Key"]] = item.get("Value")
     return result
+
+
+def cors_from(value: Any) -> Cors | None:
+    """CORS settings as a function URL, an HTTP API or SAM writes them."""
+    if value is None:
+        return None
+    if isinstance(value, str):  # SAM ``Cors: "'*'"`` shorthand
+        return Cors(allow_origins=(value.strip("'"),))
+    if not isinstance(value, Mapping):
+        return Cors(allow_origins=(as_str(value) or "",))
+    origins = value.get("AllowOrigins", value.get("allowOrigins", value.get("AllowOrigin")))
+    credentials = value.get(
+        "AllowCredentials", value.get("allowCredentials", value.get("AllowCredentials"))
+    )
+    return Cors(
+        allow_origins=tuple(
+            origin.strip("'") if isinstance(origin, str) else origin
+            for origin in as_str_tuple(origins)
+        ),
+        allow_credentials=as_bool(credentials),
+    )
+
+
+def stage_throttling(
+    props: Mapping[str, Any], method: str | None = None, path: str | None = None
+) -> Throttling | None:
+    """The throttling of an API stage that applies to ``method`` ``path`` (or all routes)."""
+    default = props.get("DefaultRouteSettings")
+    if isinstance(default, Mapping):
+        rate, burst = default.get("ThrottlingRateLimit"), default.get("ThrottlingBurstLimit")
+        if rate is not None or burst is not None:
+            return Throttling(rate_limit=as_float(rate), burst_limit=as_int(burst))
+    best: Throttling | None = None
+    for setting in items(props.get("MethodSettings")):
+        if not isinstance(setting, Mapping):
+            continue
+        rate = setting.get("ThrottlingRateLimit")
+        burst = setting.get("ThrottlingBurstLimit")
+        if rate is None and burst is None:
+            continue
+        setting_method = str(setting.get("HttpMethod", "*"))
+        setting_path = str(setting.get("ResourcePath", "/*"))
+        matches_all = setting_method == "*" and setting_path in ("/*", "*")
+        matches_this = (
+            method is not None
+            and setting_method in ("*", method)
+            and path is not None
+            and setting_path.replace("~1", "/") in (path, "/*")
+        )
+        if matches_this or (matches_all and best is None):
+            best = Throttling(rate_limit=as_float(rate), burst_limit=as_int(burst))
+            if matches_this and not matches_all:
+                return best
+    return best

@@ -11,7 +11,7 @@ from faasguard.loaders.cloudformation import load
 from faasguard.loaders.discovery import discover
 from faasguard.model import DiagnosticLevel
 
-CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus"
+CORPUS = Path(__file__).resolve().parents[3].parent / "shared" / "corpus"
 
 #: Files of the corpus that are genuinely not loadable templates (checked by hand): a
 #: skeleton with an empty ``Resources``, CDK project placeholders, and two invalid YAML files.

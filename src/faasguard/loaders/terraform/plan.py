@@ -4,7 +4,7 @@ Values come from ``planned_values.root_module`` (plan) or ``values.root_module``
 including ``child_modules``. Attributes only known after apply are absent from a plan, so
 the references written in ``configuration`` (``"references": ["aws_iam_role.exec.arn",
 ...]``) are used as linkable placeholders for them, the same placeholders the HCL front
-end produces. Lines come from the JSON pointer map of :func:`yamlsafe.load_json`.
+end produces. Lines come from the JSON pointer map of :func:`faasguard.loaders.documents.load_json`.
 """
 
 from __future__ import annotations
@@ -15,9 +15,10 @@ from typing import Any
 
 from faasguard.config import LoadOptions
 from faasguard.errors import LoadError
-from faasguard.loaders.tf_build import TfResource, build_app
-from faasguard.loaders.tf_hcl import LineIndex
-from faasguard.loaders.yamlsafe import Document, load_json, pointer_join
+from faasguard.loaders.documents import Document, load_json, pointer_join
+from faasguard.loaders.terraform.build import build_app
+from faasguard.loaders.terraform.hcl import LineIndex
+from faasguard.loaders.terraform.records import TfResource
 from faasguard.model import App, Diagnostic, DiagnosticLevel, Location, Unknown
 
 MAX_PLAN_BYTES = 100 * 1024 * 1024

@@ -5,15 +5,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from faasguard.loaders.sls_variables import dump_expression
+from faasguard.loaders.cloudformation.intrinsics import ExternalResource, Resolver
+from faasguard.loaders.serverless.variables import dump_expression
 from faasguard.model import Diagnostic, DiagnosticLevel, Location, Resource, Unknown
 from faasguard.model.iam import MaybeStr
 from faasguard.model.resources import MaybeBool, MaybeInt
-
-if TYPE_CHECKING:
-    from faasguard.loaders.cfn_intrinsics import ExternalResource, Resolver
 
 _NON_ALNUM = re.compile(r"[^0-9A-Za-z]")
 
@@ -136,7 +134,7 @@ class Context:
     #: raw ``resources.Resources`` merged, by logical id
     raw_resources: Mapping[str, Any] = field(default_factory=dict)
     #: the resources the framework generates, as ``resources`` may reference them
-    #: (:class:`faasguard.loaders.cfn_intrinsics.ExternalResource` by logical id)
+    #: (:class:`faasguard.loaders.cloudformation.intrinsics.ExternalResource` by logical id)
     external: Mapping[str, ExternalResource] = field(default_factory=dict)
 
     def intrinsics(self, value: Any) -> Any:
@@ -150,8 +148,6 @@ class Context:
 
     def resolver(self) -> Resolver:
         """A CloudFormation resolver over ``resources`` and the framework's resources."""
-        from faasguard.loaders.cfn_intrinsics import Resolver  # noqa: PLC0415 - optional
-
         return Resolver({"Resources": dict(self.raw_resources)}, external=self.external)
 
     @property

@@ -13,7 +13,7 @@ from faasguard.loaders.discovery import discover
 from faasguard.loaders.serverless import load
 from faasguard.model import DiagnosticLevel
 
-CORPUS = Path(__file__).parents[1].parent.parent / "shared" / "corpus"
+CORPUS = Path(__file__).parents[2].parent.parent / "shared" / "corpus"
 
 
 @pytest.mark.skipif(not CORPUS.is_dir(), reason="shared corpus not available")

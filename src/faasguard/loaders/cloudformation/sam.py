@@ -29,14 +29,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from faasguard.errors import LoadError
-from faasguard.loaders import cfn_intrinsics
-from faasguard.loaders.yamlsafe import Document, escape_pointer_token, load_json, load_yaml
+from faasguard.loaders.cloudformation import intrinsics
+from faasguard.loaders.documents import Document, escape_pointer_token, load_json, load_yaml
 from faasguard.model import CodeLocation, Diagnostic, DiagnosticLevel, Location
 
 SAM_TRANSFORM = "AWS::Serverless-2016-10-31"
 PLACEHOLDER_BUCKET = "faasguard-local-code"
 _IMAGE_PLACEHOLDER = (
-    f"{cfn_intrinsics.ACCOUNT_ID}.dkr.ecr.{cfn_intrinsics.REGION}.amazonaws.com/faasguard-local"
+    f"{intrinsics.ACCOUNT_ID}.dkr.ecr.{intrinsics.REGION}.amazonaws.com/faasguard-local"
 )
 _ID_IN_MESSAGE = re.compile(r"id \[([^\]]+)\]")
 
@@ -95,7 +95,12 @@ def is_sam(data: Mapping[str, Any]) -> bool:
 class _RegionOnlySession:
     """Stands in for a boto3 session: the translator only reads ``region_name``."""
 
-    region_name = cfn_intrinsics.REGION
+    region_name = intrinsics.REGION
+
+
+def warm_up_translator() -> None:
+    """Import the SAM translator and build its reusable parts now (once per process)."""
+    _translator_parts()
 
 
 @functools.cache
@@ -105,13 +110,13 @@ def _translator_parts() -> tuple[Any, Any]:
         DummyMetricsPublisher,
         Metrics,
     )
-    from samtranslator.plugins.policies.policy_templates_plugin import (  # noqa: PLC0415
+    from samtranslator.plugins.policies.policy_templates_plugin import (  # noqa: PLC0415 - heavy import, only for SAM
         PolicyTemplatesForResourcePlugin,
     )
-    from samtranslator.policy_template_processor.processor import (  # noqa: PLC0415
+    from samtranslator.policy_template_processor.processor import (  # noqa: PLC0415 - heavy import, only for SAM
         PolicyTemplatesProcessor,
     )
-    from samtranslator.translator import translator as translator_module  # noqa: PLC0415
+    from samtranslator.translator import translator as translator_module  # noqa: PLC0415 - heavy import, only for SAM
 
     processor = PolicyTemplatesProcessor(
         PolicyTemplatesProcessor.get_default_policy_templates_json()
@@ -132,7 +137,7 @@ def _fast_sam_type_check() -> None:
     each time (300,000 enum accesses for the corpus, ~8% of translation time). Same answer:
     its only caller passes a string.
     """
-    from samtranslator.sdk.resource import SamResourceType  # noqa: PLC0415
+    from samtranslator.sdk.resource import SamResourceType  # noqa: PLC0415 - heavy import, only for SAM
 
     values = frozenset(item.value for item in SamResourceType)
 
@@ -149,14 +154,14 @@ def _no_sar_client() -> Any:
 def translate(template: dict[str, Any], parameters: Mapping[str, Any]) -> dict[str, Any]:
     """Run the SAM transform on ``template`` (mutated) with no network I/O."""
     translator_module, new_metrics = _translator_parts()
-    from samtranslator.parser.parser import Parser  # noqa: PLC0415
-    from samtranslator.plugins.application.serverless_app_plugin import (  # noqa: PLC0415
+    from samtranslator.parser.parser import Parser  # noqa: PLC0415 - heavy import, only for SAM
+    from samtranslator.plugins.application.serverless_app_plugin import (  # noqa: PLC0415 - heavy import, only for SAM
         ServerlessAppPlugin,
     )
 
     values: dict[str, Any] = {
         key: value
-        for key, value in cfn_intrinsics.PSEUDO_PARAMETERS.items()
+        for key, value in intrinsics.PSEUDO_PARAMETERS.items()
         if key != "AWS::NotificationARNs"
     }
     values.update(parameters)
@@ -486,7 +491,7 @@ class _Preparer:
         elif not (isinstance(uri, dict) and "Bucket" in uri and "Key" in uri):
             # An intrinsic (``!Ref CodeParam``) or something malformed: only deploy time knows.
             props["CodeUri"] = self.placeholder(
-                key, CodeLocation(kind="unknown", uri=cfn_intrinsics.expression_text(uri))
+                key, CodeLocation(kind="unknown", uri=intrinsics.expression_text(uri))
             )
         return True
 

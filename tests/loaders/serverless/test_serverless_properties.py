@@ -8,8 +8,8 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from faasguard.loaders.sls_variables import Resolver
-from faasguard.loaders.yamlsafe import Document
+from faasguard.loaders.documents import Document
+from faasguard.loaders.serverless.variables import Resolver
 from faasguard.model import DiagnosticLevel, Unknown
 
 KEYS = [f"k{i}" for i in range(8)]

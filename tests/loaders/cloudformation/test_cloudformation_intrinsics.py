@@ -8,7 +8,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from faasguard.loaders.cfn_intrinsics import NO_VALUE, Resolver
+from faasguard.loaders.cloudformation.intrinsics import NO_VALUE, Resolver
 from faasguard.model import Unknown
 
 TEMPLATE: dict[str, Any] = {

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from faasguard.errors import LoadError
-from faasguard.loaders.yamlsafe import MAX_DEPTH, load_json, load_yaml
+from faasguard.loaders.documents import MAX_DEPTH, load_json, load_yaml
 
 TEMPLATE = """\
 AWSTemplateFormatVersion: 2010-09-09
