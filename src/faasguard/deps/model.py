@@ -92,3 +92,17 @@ class Manifest:
     def location(self) -> Location:
         """The manifest file as a whole."""
         return Location(file=self.path, line=1)
+
+    @property
+    def file_name(self) -> str:
+        """The file's name without its directory (``package-lock.json``), also for a
+        Windows path."""
+        return self.path.replace("\\", "/").rsplit("/", 1)[-1]
+
+    def versions_by_key(self) -> dict[str, list[str | None]]:
+        """The versions the file lists for each normalised package name, in file order
+        (a lockfile may hold several versions of one package)."""
+        versions: dict[str, list[str | None]] = {}
+        for dependency in self.dependencies:
+            versions.setdefault(dependency.key, []).append(dependency.version)
+        return versions
