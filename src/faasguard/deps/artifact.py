@@ -222,6 +222,32 @@ class _Tree:
             return Location(file=str(self.path / name))
         return Location(file=self.display)
 
+    def installed(
+        self,
+        member: str,
+        *,
+        ecosystem: str,
+        name: str,
+        version: str | None,
+        requires: tuple[str, ...],
+        install_script: bool = False,
+    ) -> Dependency:
+        """A package installed in this artifact, read from its metadata file ``member``:
+        shipped from the registry as a transitive package, pinned at the version it
+        names (an installed package has no requirement spec of its own)."""
+        return Dependency(
+            ecosystem=ecosystem,
+            name=name,
+            version=version,
+            spec=version or "",
+            location=self.location(member),
+            direct=False,
+            source=REGISTRY,
+            install_script=install_script,
+            requires=requires,
+            artifact=self.display,
+        )
+
     def member_display(self, name: str) -> str:
         """How messages name a member."""
         return name if self._zip is None else f"{self.display}!/{name}"
@@ -338,17 +364,7 @@ def _python(tree: _Tree) -> tuple[list[Dependency], list[ArtifactIssue], set[str
                 )
             )
         packages.append(
-            Dependency(
-                ecosystem=PYPI,
-                name=name,
-                version=version,
-                spec=version or "",
-                location=tree.location(member),
-                direct=False,
-                source=REGISTRY,
-                requires=requires,
-                artifact=tree.display,
-            )
+            tree.installed(member, ecosystem=PYPI, name=name, version=version, requires=requires)
         )
         site_recorded = recorded.setdefault(site, set())
         site_owners = owners.setdefault(site, {})
@@ -479,17 +495,13 @@ def _node(tree: _Tree) -> tuple[list[Dependency], list[ArtifactIssue]]:
             continue
         seen.add(key)
         packages.append(
-            Dependency(
+            tree.installed(
+                member,
                 ecosystem=NPM,
                 name=name,
                 version=version,
-                spec=version or "",
-                location=tree.location(member),
-                direct=False,
-                source=REGISTRY,
-                install_script=bool(install),
                 requires=tuple(sorted(requires)),
-                artifact=tree.display,
+                install_script=bool(install),
             )
         )
         for script, command in install.items():

@@ -5,7 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from faasguard.deps.versions import normalize_name
-from faasguard.model import Diagnostic, Location
+from faasguard.model import Diagnostic, DiagnosticLevel, Location
+
+#: The code of the diagnostics about a dependency file that could not be read in full.
+PARSE_CODE = "dep-parse"
 
 #: Where a dependency comes from.
 REGISTRY = "registry"
@@ -92,3 +95,45 @@ class Manifest:
     def location(self) -> Location:
         """The manifest file as a whole."""
         return Location(file=self.path, line=1)
+
+    @property
+    def file_name(self) -> str:
+        """The file's name without its directory (``package-lock.json``), also for a
+        Windows path."""
+        return self.path.replace("\\", "/").rsplit("/", 1)[-1]
+
+    def versions_by_key(self) -> dict[str, list[str | None]]:
+        """The versions the file lists for each normalised package name, in file order
+        (a lockfile may hold several versions of one package)."""
+        versions: dict[str, list[str | None]] = {}
+        for dependency in self.dependencies:
+            versions.setdefault(dependency.key, []).append(dependency.version)
+        return versions
+
+
+def parse_warning(path: str, message: str, line: int = 0) -> Diagnostic:
+    """A warning about the dependency file ``path`` at ``line`` (0: the whole file)."""
+    return Diagnostic(
+        level=DiagnosticLevel.WARNING,
+        message=message,
+        location=Location(file=path, line=line),
+        code=PARSE_CODE,
+    )
+
+
+def not_audited(path: str, message: str, line: int = 0) -> Diagnostic:
+    """A warning that what ``message`` says keeps dependencies of ``path`` out of the audit."""
+    return parse_warning(path, f"{message}; its dependencies are not audited", line)
+
+
+def broken_manifest(
+    path: str, kind: str, ecosystem: str, *, is_lock: bool, message: str, line: int = 0
+) -> Manifest:
+    """A manifest or lockfile that could not be parsed: no dependencies, one warning."""
+    return Manifest(
+        path=path,
+        kind=kind,
+        ecosystem=ecosystem,
+        is_lock=is_lock,
+        diagnostics=(not_audited(path, message, line),),
+    )

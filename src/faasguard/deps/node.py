@@ -14,10 +14,19 @@ import re
 from typing import Any
 
 from faasguard.deps.lines import KeyIndex
-from faasguard.deps.model import PATH, REGISTRY, URL, VCS, Dependency, Manifest, Script
-from faasguard.deps.python import PARSE_CODE
+from faasguard.deps.model import (
+    PATH,
+    REGISTRY,
+    URL,
+    VCS,
+    Dependency,
+    Manifest,
+    Script,
+    broken_manifest,
+    parse_warning,
+)
 from faasguard.deps.versions import NPM, npm_exact
-from faasguard.model import Diagnostic, DiagnosticLevel, Location
+from faasguard.model import Diagnostic, Location
 
 #: Lifecycle scripts npm runs on ``npm install`` of a package.
 INSTALL_SCRIPTS = ("preinstall", "install", "postinstall")
@@ -30,19 +39,8 @@ _SECTIONS = (
 
 
 def _broken(path: str, kind: str, message: str, line: int = 0) -> Manifest:
-    return Manifest(
-        path=path,
-        kind=kind,
-        ecosystem=NPM,
-        is_lock=kind != "package-json",
-        diagnostics=(
-            Diagnostic(
-                level=DiagnosticLevel.WARNING,
-                message=f"{message}; its dependencies are not audited",
-                location=Location(file=path, line=line),
-                code=PARSE_CODE,
-            ),
-        ),
+    return broken_manifest(
+        path, kind, NPM, is_lock=kind != "package-json", message=message, line=line
     )
 
 
@@ -292,11 +290,10 @@ def parse_yarn_lock(path: str, text: str, direct_names: set[str]) -> Manifest:
                 entry_names.append(selector[:at] if at > 0 else selector)
             if not raw.rstrip().endswith(":"):
                 diagnostics.append(
-                    Diagnostic(
-                        level=DiagnosticLevel.WARNING,
-                        message="unexpected line in yarn.lock (an entry header must end in ':')",
-                        location=Location(file=path, line=number),
-                        code=PARSE_CODE,
+                    parse_warning(
+                        path,
+                        "unexpected line in yarn.lock (an entry header must end in ':')",
+                        number,
                     )
                 )
                 entry_names = []

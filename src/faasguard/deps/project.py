@@ -14,10 +14,9 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from faasguard.deps.model import Dependency, Manifest
-from faasguard.deps.python import PARSE_CODE
+from faasguard.deps.model import Dependency, Manifest, parse_warning
 from faasguard.deps.versions import NPM, PYPI
-from faasguard.model import Diagnostic, DiagnosticLevel, Location
+from faasguard.model import Diagnostic, Location
 
 LOCKFILE_NAMES = {
     "package-lock.json": NPM,
@@ -116,12 +115,7 @@ def parse_file(path: Path, direct_names: set[str] | None = None) -> Manifest:
             ecosystem=ecosystem_of(name),
             is_lock=name in LOCKFILE_NAMES,
             diagnostics=(
-                Diagnostic(
-                    level=DiagnosticLevel.WARNING,
-                    message=f"cannot read dependency file ({exc}); it is not audited",
-                    location=Location(file=file),
-                    code=PARSE_CODE,
-                ),
+                parse_warning(file, f"cannot read dependency file ({exc}); it is not audited"),
             ),
         )
     return parse_text(name, file, text, direct_names)

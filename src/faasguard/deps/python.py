@@ -16,22 +16,21 @@ from pathlib import Path
 from typing import Any
 
 from faasguard.deps.lines import KeyIndex, find_line, toml_names
-from faasguard.deps.model import PATH, REGISTRY, URL, VCS, Dependency, IndexSetting, Manifest
+from faasguard.deps.model import (
+    PATH,
+    REGISTRY,
+    URL,
+    VCS,
+    Dependency,
+    IndexSetting,
+    Manifest,
+    broken_manifest,
+    not_audited,
+)
 from faasguard.deps.versions import PYPI, normalize_name
-from faasguard.model import Diagnostic, DiagnosticLevel, Location
-
-PARSE_CODE = "dep-parse"
+from faasguard.model import Diagnostic, Location
 
 _NAME_IN_SPEC = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
-
-
-def _diag(path: str, message: str, line: int = 0) -> Diagnostic:
-    return Diagnostic(
-        level=DiagnosticLevel.WARNING,
-        message=f"{message}; its dependencies are not audited",
-        location=Location(file=path, line=line),
-        code=PARSE_CODE,
-    )
 
 
 def _pinned(spec: str) -> str | None:
@@ -52,12 +51,12 @@ def parse_requirements(path: str, text: str | None = None) -> Manifest:
     try:
         parsed = RequirementsFile.from_file(path, include_nested=True)
     except Exception as exc:  # the parser raises bare exceptions on unreadable includes
-        return Manifest(
-            path=path,
-            kind="requirements",
-            ecosystem=PYPI,
+        return broken_manifest(
+            path,
+            "requirements",
+            PYPI,
             is_lock=False,
-            diagnostics=(_diag(path, f"cannot parse requirements file ({exc})"),),
+            message=f"cannot parse requirements file ({exc})",
         )
     dependencies: list[Dependency] = []
     for req in parsed.requirements:
@@ -114,13 +113,24 @@ def parse_requirements(path: str, text: str | None = None) -> Manifest:
                     )
                 )
     diagnostics = [
-        _diag(
+        not_audited(
             str(invalid.filename or path),
             f"invalid requirement line: {str(invalid.error_message).splitlines()[0]}",
             int(invalid.line_number or 0),
         )
         for invalid in parsed.invalid_lines
     ]
+    return _requirements_manifest(path, dependencies, indexes, diagnostics)
+
+
+def _requirements_manifest(
+    path: str,
+    dependencies: list[Dependency],
+    indexes: list[IndexSetting],
+    diagnostics: list[Diagnostic],
+) -> Manifest:
+    """A requirements file as the audit sees it, whichever of the two readers read it
+    (a file on disk, or the text of a file inside an archive)."""
     return Manifest(
         path=path,
         kind="requirements",
@@ -205,7 +215,7 @@ def _requirements_text(path: str, text: str) -> Manifest:
             req = Requirement(requirement)
         except InvalidRequirement as exc:
             diagnostics.append(
-                _diag(path, f"invalid requirement line: {str(exc).splitlines()[0]}", number)
+                not_audited(path, f"invalid requirement line: {str(exc).splitlines()[0]}", number)
             )
             continue
         spec = str(req.specifier)
@@ -224,15 +234,7 @@ def _requirements_text(path: str, text: str) -> Manifest:
                 hashes=hashes,
             )
         )
-    return Manifest(
-        path=path,
-        kind="requirements",
-        ecosystem=PYPI,
-        is_lock=False,
-        dependencies=tuple(dependencies),
-        indexes=tuple(indexes),
-        diagnostics=tuple(diagnostics),
-    )
+    return _requirements_manifest(path, dependencies, indexes, diagnostics)
 
 
 def parse_pipfile_lock(path: str, text: str) -> Manifest:
@@ -305,12 +307,8 @@ def _load_toml(path: str, text: str, kind: str) -> dict[str, Any] | Manifest:
 
 
 def _broken(path: str, kind: str, message: str, line: int = 0) -> Manifest:
-    return Manifest(
-        path=path,
-        kind=kind,
-        ecosystem=PYPI,
-        is_lock=kind != "pyproject",
-        diagnostics=(_diag(path, message, line),),
+    return broken_manifest(
+        path, kind, PYPI, is_lock=kind != "pyproject", message=message, line=line
     )
 
 

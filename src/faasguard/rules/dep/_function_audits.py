@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
 
 from faasguard.deps.audit import FunctionAudit, Source, audit_function
-from faasguard.deps.model import Manifest
+from faasguard.deps.matcher import PackageResult, VulnMatch
+from faasguard.deps.model import Dependency, Manifest
+from faasguard.findings import Hit, Severity
 from faasguard.memo import memo
 from faasguard.model import App
 
@@ -37,3 +40,34 @@ def audit_manifests(audit: FunctionAudit) -> Iterator[tuple[Source, Manifest]]:
     for source in audit.sources:
         for manifest in source.project.manifests:
             yield source, manifest
+
+
+def advisories(
+    app: App, selected: Callable[[VulnMatch], bool]
+) -> Iterator[tuple[FunctionAudit, PackageResult, list[VulnMatch]]]:
+    """Per function, each vulnerable package with the vulnerabilities ``selected`` keeps;
+    packages left with none are skipped."""
+    for audit in audits(app, with_store=True):
+        for result in audit.vulnerable:
+            kept = [v for v in result.vulnerabilities if selected(v)]
+            if kept:
+                yield audit, result, kept
+
+
+def package_hit(
+    audit: FunctionAudit,
+    dep: Dependency,
+    message: str,
+    properties: Mapping[str, Any],
+    severity: Severity | None = None,
+) -> Hit:
+    """A hit on one package of the function, at the line that declares it, keyed by
+    ecosystem and normalised name."""
+    return Hit(
+        message=message,
+        location=audit.declaration(dep),
+        function=audit.function.ref,
+        key=f"{dep.ecosystem}:{dep.key}",
+        severity=severity,
+        properties=properties,
+    )

@@ -77,7 +77,7 @@ def check(app: App) -> Iterator[Hit]:
                 yield Hit(
                     message=(
                         f"'{script.name}' script runs '{script.command}' on every install of "
-                        f"{manifest.path.rsplit('/', 1)[-1]}: install with --ignore-scripts or "
+                        f"{manifest.file_name}: install with --ignore-scripts or "
                         "remove it"
                     ),
                     location=script.location,
@@ -103,7 +103,7 @@ def check(app: App) -> Iterator[Hit]:
                     yield Hit(
                         message=(
                             f"{dep.name} {dep.version or ''} has only a source archive in "
-                            f"{manifest.path.rsplit('/', 1)[-1]} (no wheel): installing it runs "
+                            f"{manifest.file_name} (no wheel): installing it runs "
                             "its build code (setup.py or build backend); pin a version with "
                             "wheels or build the wheel yourself"
                         ),

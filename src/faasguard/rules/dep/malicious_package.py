@@ -41,7 +41,7 @@ from collections.abc import Iterator
 from faasguard.findings import Hit, Practice, Severity
 from faasguard.model import App
 from faasguard.rules.base import Source, rule
-from faasguard.rules.dep._function_audits import audits, version_text
+from faasguard.rules.dep._function_audits import advisories, package_hit, version_text
 
 
 @rule(
@@ -56,27 +56,20 @@ from faasguard.rules.dep._function_audits import audits, version_text
 )
 def check(app: App) -> Iterator[Hit]:
     """One hit per function and package listed as malicious."""
-    for audit in audits(app, with_store=True):
-        for result in audit.vulnerable:
-            malicious = [v for v in result.vulnerabilities if v.malicious]
-            if not malicious:
-                continue
-            dep = result.dependency
-            ids = ", ".join(i for v in malicious for i in v.ids)
-            summary = next((v.summary for v in malicious if v.summary), "")
-            yield Hit(
-                message=(
-                    f"{dep.name} {version_text(dep.version, dep.spec)} is a known malicious "
-                    f"package ({ids}){': ' + summary if summary else ''}. Remove it and rotate "
-                    "every credential the function and build machines had"
-                ),
-                location=audit.declaration(dep),
-                function=audit.function.ref,
-                key=f"{dep.ecosystem}:{dep.key}",
-                properties={
-                    "package": dep.name,
-                    "ecosystem": dep.ecosystem,
-                    "version": dep.version,
-                    "advisories": [i for v in malicious for i in v.ids],
-                },
-            )
+    for audit, result, malicious in advisories(app, lambda v: v.malicious):
+        dep = result.dependency
+        ids = ", ".join(i for v in malicious for i in v.ids)
+        summary = next((v.summary for v in malicious if v.summary), "")
+        yield package_hit(
+            audit,
+            dep,
+            f"{dep.name} {version_text(dep.version, dep.spec)} is a known malicious "
+            f"package ({ids}){': ' + summary if summary else ''}. Remove it and rotate "
+            "every credential the function and build machines had",
+            {
+                "package": dep.name,
+                "ecosystem": dep.ecosystem,
+                "version": dep.version,
+                "advisories": [i for v in malicious for i in v.ids],
+            },
+        )

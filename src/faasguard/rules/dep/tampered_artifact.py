@@ -142,10 +142,8 @@ def _undeclared_hits(source: Source, function: str) -> Iterator[Hit]:
         packages = [d for d in installed if d.ecosystem == ecosystem]
         lock = project.lockfile(ecosystem)
         if lock is not None:
-            locked: dict[str, list[str | None]] = {}
-            for dep in lock.dependencies:
-                locked.setdefault(dep.key, []).append(dep.version)
-            against = lock.path.replace("\\", "/").rsplit("/", 1)[-1]
+            locked = lock.versions_by_key()
+            against = lock.file_name
             for package in packages:
                 versions = locked.get(package.key)
                 if versions is None:
@@ -162,7 +160,7 @@ def _undeclared_hits(source: Source, function: str) -> Iterator[Hit]:
             continue  # nothing to compare with (DEP006 reports missing lockfiles)
         roots = {d.key for d in declared}
         reached = _required_closure(roots, ecosystem, packages)
-        names = sorted({m.path.replace("\\", "/").rsplit("/", 1)[-1] for m in project.manifests})
+        names = sorted({m.file_name for m in project.manifests})
         for package in packages:
             if package.key not in reached:
                 detail = (

@@ -40,7 +40,7 @@ from faasguard.deps.model import REGISTRY
 from faasguard.findings import Hit, Practice, Severity
 from faasguard.model import App
 from faasguard.rules.base import Source, rule
-from faasguard.rules.dep._function_audits import DEP_FORMATS, audits
+from faasguard.rules.dep._function_audits import DEP_FORMATS, audits, package_hit
 
 
 @rule(
@@ -72,16 +72,13 @@ def check(app: App) -> Iterator[Hit]:
                 squat = typosquat.check(dep.ecosystem, dep.name)
                 if squat is None:
                     continue
-                yield Hit(
-                    message=(
-                        f"{dep.name} looks like a typosquat of the popular {dep.ecosystem} "
-                        f"package {squat.target} ({squat.technique}): check the name and use "
-                        f"{squat.target} if that is what you meant"
-                    ),
-                    location=audit.declaration(dep),
-                    function=audit.function.ref,
-                    key=f"{dep.ecosystem}:{dep.key}",
-                    properties={
+                yield package_hit(
+                    audit,
+                    dep,
+                    f"{dep.name} looks like a typosquat of the popular {dep.ecosystem} "
+                    f"package {squat.target} ({squat.technique}): check the name and use "
+                    f"{squat.target} if that is what you meant",
+                    {
                         "package": dep.name,
                         "ecosystem": dep.ecosystem,
                         "imitates": squat.target,

@@ -43,21 +43,23 @@ from collections.abc import Iterator
 from faasguard.deps.model import REGISTRY, Manifest
 from faasguard.deps.versions import NPM, npm_satisfies
 from faasguard.findings import Hit, Practice, Severity
-from faasguard.model import App
+from faasguard.model import App, Location
 from faasguard.rules.base import Source, rule
 from faasguard.rules.dep._function_audits import DEP_FORMATS, audit_manifests, audits
 
 
-def _out_of_sync(manifest: Manifest, lock: Manifest) -> Iterator[tuple[str, str, object]]:
-    locked: dict[str, list[str]] = {}
-    for dep in lock.dependencies:
-        locked.setdefault(dep.key, []).append(dep.version or "")
+def _out_of_sync(manifest: Manifest, lock: Manifest) -> Iterator[tuple[str, str, Location]]:
+    locked = lock.versions_by_key()
     for dep in manifest.dependencies:
         if dep.source != REGISTRY or dep.dev:
             continue  # dev groups are locked (or not) by tool-specific rules
         versions = locked.get(dep.key)
         if versions is None:
-            yield dep.name, f"{dep.name} is declared but missing from {_name(lock)}", dep.location
+            yield (
+                dep.name,
+                f"{dep.name} is declared but missing from {lock.file_name}",
+                dep.location,
+            )
         elif (
             dep.ecosystem == NPM
             and dep.spec
@@ -65,14 +67,10 @@ def _out_of_sync(manifest: Manifest, lock: Manifest) -> Iterator[tuple[str, str,
         ):
             yield (
                 dep.name,
-                f"{dep.name} is declared as '{dep.spec}' but {_name(lock)} locks "
-                f"{', '.join(sorted(set(versions)))}",
+                f"{dep.name} is declared as '{dep.spec}' but {lock.file_name} locks "
+                f"{', '.join(sorted({v or '' for v in versions}))}",
                 dep.location,
             )
-
-
-def _name(manifest: Manifest) -> str:
-    return manifest.path.replace("\\", "/").rsplit("/", 1)[-1]
 
 
 @rule(
@@ -87,8 +85,6 @@ def _name(manifest: Manifest) -> str:
 )
 def check(app: App) -> Iterator[Hit]:
     """Unpinned requirements, manifests without lockfile, stale lockfiles, missing hashes."""
-    from faasguard.model import Location  # noqa: PLC0415
-
     for audit in audits(app):
         fn = audit.function
         for source, manifest in audit_manifests(audit):
@@ -101,12 +97,11 @@ def check(app: App) -> Iterator[Hit]:
             if lock is not None:
                 if manifest.kind != "requirements":
                     for name, message, location in _out_of_sync(manifest, lock):
-                        assert isinstance(location, Location)
                         yield Hit(
                             message=f"lockfile out of sync: {message}; regenerate the lockfile",
                             location=location,
                             function=fn.ref,
-                            key=f"{prefix}sync:{_name(manifest)}:{name}",
+                            key=f"{prefix}sync:{manifest.file_name}:{name}",
                         )
                 continue
             unpinned = [d for d in shipped if d.version is None]
@@ -120,18 +115,18 @@ def check(app: App) -> Iterator[Hit]:
                         ),
                         location=dep.location,
                         function=fn.ref,
-                        key=f"{prefix}pin:{_name(manifest)}:{dep.key}",
+                        key=f"{prefix}pin:{manifest.file_name}:{dep.key}",
                     )
                 pinned = [d for d in shipped if d.version is not None]
                 if pinned and not any(d.hashes for d in pinned):
                     yield Hit(
                         message=(
-                            f"{_name(manifest)} pins versions without --hash: pip cannot detect "
+                            f"{manifest.file_name} pins versions without --hash: pip cannot detect "
                             "a replaced package file (pip-compile --generate-hashes)"
                         ),
                         location=pinned[0].location,
                         function=fn.ref,
-                        key=f"{prefix}hashes:{_name(manifest)}",
+                        key=f"{prefix}hashes:{manifest.file_name}",
                         severity=Severity.INFO,
                     )
             elif unpinned:
@@ -139,11 +134,11 @@ def check(app: App) -> Iterator[Hit]:
                 more = len(unpinned) - 4
                 yield Hit(
                     message=(
-                        f"{_name(manifest)} has no lockfile and {len(unpinned)} version "
+                        f"{manifest.file_name} has no lockfile and {len(unpinned)} version "
                         f"range(s) ({names}{f' and {more} more' if more > 0 else ''}): every "
                         "install may resolve other versions; commit a lockfile"
                     ),
                     location=unpinned[0].location,
                     function=fn.ref,
-                    key=f"{prefix}nolock:{_name(manifest)}",
+                    key=f"{prefix}nolock:{manifest.file_name}",
                 )

@@ -136,5 +136,5 @@ def check(app: App) -> Iterator[Hit]:
                     ),
                     location=first.location,
                     function=fn.ref,
-                    key=f"{prefix}integrity:{manifest.path.rsplit('/', 1)[-1]}",
+                    key=f"{prefix}integrity:{manifest.file_name}",
                 )

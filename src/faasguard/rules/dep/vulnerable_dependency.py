@@ -51,7 +51,7 @@ from faasguard.deps.reach import lowered
 from faasguard.findings import Hit, Practice, Severity
 from faasguard.model import App
 from faasguard.rules.base import Source, rule
-from faasguard.rules.dep._function_audits import audits
+from faasguard.rules.dep._function_audits import advisories, package_hit
 
 
 @rule(
@@ -66,55 +66,47 @@ from faasguard.rules.dep._function_audits import audits
 )
 def check(app: App) -> Iterator[Hit]:
     """One hit per function and vulnerable (non-malicious) package."""
-    for audit in audits(app, with_store=True):
-        for result in audit.vulnerable:
-            vulns = [v for v in result.vulnerabilities if not v.malicious]
-            if not vulns:
-                continue
-            dep = result.dependency
-            reach = audit.reach_of(dep)
-            worst = max(v.severity for v in vulns)
-            severity = Severity(lowered(int(worst), reach))
-            listed = "; ".join(
-                f"{'/'.join(v.ids[:2])} ({v.severity.label}"
-                f"{f', CVSS {v.score:.1f}' if v.score is not None else ''}"
-                f"{', fixed in ' + v.fixed[0] if v.fixed else ', no fix'})"
-                f"{': ' + v.summary if v.summary else ''}"
-                for v in vulns
-            )
-            if result.upgrade:
-                advice = f"upgrade to {result.upgrade} (smallest version clearing all of them)"
-            else:
-                advice = "no released version clears all of them: remove or replace it"
-            yield Hit(
-                message=(
-                    f"{dep.name} {dep.version} has {len(vulns)} known "
-                    f"vulnerabilit{'y' if len(vulns) == 1 else 'ies'}: {listed}. {advice}; "
-                    f"{reach.describe()}"
-                ),
-                location=audit.declaration(dep),
-                function=audit.function.ref,
-                key=f"{dep.ecosystem}:{dep.key}",
-                severity=severity,
-                properties={
-                    "package": dep.name,
-                    "ecosystem": dep.ecosystem,
-                    "version": dep.version,
-                    "direct": dep.direct,
-                    "advisories": [
-                        {
-                            "ids": list(v.ids),
-                            "severity": v.severity.label,
-                            "cvss": v.score,
-                            "fixed": list(v.fixed),
-                            "summary": v.summary,
-                        }
-                        for v in vulns
-                    ],
-                    "fixed_versions": sorted({f for v in vulns for f in v.fixed}),
-                    "upgrade": result.upgrade,
-                    "reachability": reach.status,
-                    "reached_via": reach.via or None,
-                    "base_severity": worst.label,
-                },
-            )
+    for audit, result, vulns in advisories(app, lambda v: not v.malicious):
+        dep = result.dependency
+        reach = audit.reach_of(dep)
+        worst = max(v.severity for v in vulns)
+        listed = "; ".join(
+            f"{'/'.join(v.ids[:2])} ({v.severity.label}"
+            f"{f', CVSS {v.score:.1f}' if v.score is not None else ''}"
+            f"{', fixed in ' + v.fixed[0] if v.fixed else ', no fix'})"
+            f"{': ' + v.summary if v.summary else ''}"
+            for v in vulns
+        )
+        if result.upgrade:
+            advice = f"upgrade to {result.upgrade} (smallest version clearing all of them)"
+        else:
+            advice = "no released version clears all of them: remove or replace it"
+        yield package_hit(
+            audit,
+            dep,
+            f"{dep.name} {dep.version} has {len(vulns)} known "
+            f"vulnerabilit{'y' if len(vulns) == 1 else 'ies'}: {listed}. {advice}; "
+            f"{reach.describe()}",
+            {
+                "package": dep.name,
+                "ecosystem": dep.ecosystem,
+                "version": dep.version,
+                "direct": dep.direct,
+                "advisories": [
+                    {
+                        "ids": list(v.ids),
+                        "severity": v.severity.label,
+                        "cvss": v.score,
+                        "fixed": list(v.fixed),
+                        "summary": v.summary,
+                    }
+                    for v in vulns
+                ],
+                "fixed_versions": sorted({f for v in vulns for f in v.fixed}),
+                "upgrade": result.upgrade,
+                "reachability": reach.status,
+                "reached_via": reach.via or None,
+                "base_severity": worst.label,
+            },
+            severity=Severity(lowered(int(worst), reach)),
+        )

@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING
 
 from faasguard.findings import Practice, Severity
 from faasguard.rules.base import Source, log_rule
+from faasguard.rules.log._cloudtrail import changes_by_unusual_principal
 
 if TYPE_CHECKING:
     from faasguard.logs.alerts import Alert
@@ -56,13 +57,9 @@ if TYPE_CHECKING:
 )
 def detect(facts: LogFacts, thresholds: Mapping[str, float]) -> Iterator[Alert]:
     """Code or configuration updates by a principal that is not a usual deployer."""
-    usual = facts.trail.usual_deployers
-    for event in facts.trail.changes:
-        name, who = event.name, event.principal
-        if name.startswith(("UpdateFunctionCode", "UpdateFunctionConfiguration")) and (
-            who not in usual
-        ):
+    for event, usual in changes_by_unusual_principal(facts):
+        if event.name.startswith(("UpdateFunctionCode", "UpdateFunctionConfiguration")):
             yield event.alert(
-                f"{name.rstrip('0123456789v')} on {event.subject} by {who}, who is not "
-                f"the usual deployer ({', '.join(sorted(usual)) or 'none seen'})"
+                f"{event.name.rstrip('0123456789v')} on {event.subject} by {event.principal}, "
+                f"who is not the usual deployer ({usual})"
             )

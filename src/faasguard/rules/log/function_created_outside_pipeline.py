@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING
 
 from faasguard.findings import Practice, Severity
 from faasguard.rules.base import Source, log_rule
+from faasguard.rules.log._cloudtrail import changes_by_unusual_principal
 
 if TYPE_CHECKING:
     from faasguard.logs.alerts import Alert
@@ -53,12 +54,10 @@ if TYPE_CHECKING:
 )
 def detect(facts: LogFacts, thresholds: Mapping[str, float]) -> Iterator[Alert]:
     """``CreateFunction`` calls by a principal that is not a usual deployer."""
-    usual = facts.trail.usual_deployers
-    for event in facts.trail.changes:
-        name, who = event.name, event.principal
-        created = name.startswith("CreateFunction") and not name.startswith("CreateFunctionUrl")
-        if created and who not in usual:
+    for event, usual in changes_by_unusual_principal(facts):
+        name = event.name
+        if name.startswith("CreateFunction") and not name.startswith("CreateFunctionUrl"):
             yield event.alert(
-                f"function {event.subject} was created by {who}, not by the usual "
-                f"deployer ({', '.join(sorted(usual)) or 'none seen'})"
+                f"function {event.subject} was created by {event.principal}, not by the usual "
+                f"deployer ({usual})"
             )

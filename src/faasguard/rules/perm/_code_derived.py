@@ -1,22 +1,11 @@
-"""Helpers shared by the code-derived PERM rules (PERM050-PERM052): which functions use
-which role, whether a role's policies are fully known, and how to name a code location."""
+"""Helpers shared by the code-derived PERM rules (PERM050-PERM052): whether a role's
+policies are fully known, which needs a function cannot run without, and short lists."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 from faasguard.iam.effective import resolve_policy_arn
 from faasguard.iam.usage import FunctionUsage, Need
-from faasguard.model import App, Function, Role, Unknown
-
-
-def roles_with_functions(app: App) -> Iterator[tuple[Role, list[Function]]]:
-    """Every execution role of the app with the functions using it, in declaration order."""
-    users: dict[str, tuple[Role, list[Function]]] = {}
-    for function in app.functions:
-        if function.role is not None:
-            users.setdefault(function.role.ref, (function.role, []))[1].append(function)
-    yield from users.values()
+from faasguard.model import App, Role, Unknown
 
 
 def policies_fully_known(role: Role, app: App) -> bool:

@@ -65,6 +65,14 @@ def function_roles(app: App) -> Iterator[tuple[Function, Role]]:
             yield function, function.role
 
 
+def roles_with_functions(app: App) -> Iterator[tuple[Role, list[Function]]]:
+    """Every execution role of the app with the functions using it, in declaration order."""
+    users: dict[str, tuple[Role, list[Function]]] = {}
+    for function, role in function_roles(app):
+        users.setdefault(role.ref, (role, []))[1].append(function)
+    yield from users.values()
+
+
 def usable(grant: Grant) -> bool:
     """A grant that can take effect: an impossible condition removes it."""
     return grant.condition_effect is not ConditionEffect.IMPOSSIBLE
@@ -151,6 +159,54 @@ def lowered(severity: Severity) -> Severity:
 
 
 @dataclass(frozen=True, slots=True)
+class StatementGrants:
+    """The grants one statement gives a function's role, among those a rule selected."""
+
+    function: Function
+    role: Role
+    perms: EffectivePermissions
+    location: Location
+    grants: list[Grant]
+
+    @property
+    def first(self) -> Grant:
+        """The first selected grant of the statement (names its policy and statement)."""
+        return self.grants[0]
+
+    @property
+    def narrowed(self) -> bool:
+        """True when a narrowing condition restricts every selected grant."""
+        return not any(unconditional(g) for g in self.grants)
+
+    def hit(self, message: str, *, key: str, severity: Severity | None = None) -> Hit:
+        """A hit at the statement, for the function and its role; ``message`` is followed
+        by the note on what could not be analysed."""
+        return Hit(
+            message=f"{message}{unknown_note(self.perms)}",
+            location=self.location,
+            function=self.function.ref,
+            resource=self.role.ref,
+            key=key,
+            severity=severity,
+        )
+
+
+def statements_granting(app: App, selected: Callable[[Grant], bool]) -> Iterator[StatementGrants]:
+    """Per function and statement of its role, the effective grants ``selected`` keeps.
+
+    Roles with administrator access are skipped: PERM001 reports them, and every rule
+    judging a part of what they grant would repeat it.
+    """
+    for function, role in function_roles(app):
+        perms = permissions(role, app)
+        if is_administrator(perms):
+            continue
+        grants = [g for g in perms.grants if selected(g)]
+        for location, group in granting_statements(grants).items():
+            yield StatementGrants(function, role, perms, location, group)
+
+
+@dataclass(frozen=True, slots=True)
 class Category:
     """A family of risky actions judged on broad resources (PERM005-PERM008)."""
 
@@ -169,33 +225,23 @@ def category_hits(app: App, category: Category) -> Iterator[Hit]:
     from a ``NotAction`` statement, allows nothing); a
     narrowing condition lowers the severity one step. Administrators are left to PERM001.
     """
-    for function, role in function_roles(app):
-        perms = permissions(role, app)
-        if is_administrator(perms):
-            continue  # PERM001 reports it; every category would repeat it
-        grants = [
-            g
-            for g in perms.grants
-            if category.matches(g.action)
-            and usable(g)
-            and (not category.broad_only or covers_everything(g.resource))
-            and applies(g)
-        ]
-        for location, group in granting_statements(grants).items():
-            first = group[0]
-            narrowed = all(not unconditional(g) for g in group)
-            resources = summarise(g.resource for g in group)
-            yield Hit(
-                message=(
-                    f"function {function.display_name} can {category.label}: "
-                    f"{summarise(g.action for g in group)} on {resources}, granted by "
-                    f"{where(first)} of role {role.ref}"
-                    f"{' (under a narrowing condition)' if narrowed else ''}; "
-                    f"{category.advice}{unknown_note(perms)}"
-                ),
-                location=location,
-                function=function.ref,
-                resource=role.ref,
-                key=f"{first.policy.name}:{summarise((g.action for g in group), 50)}",
-                severity=lowered(category.severity) if narrowed else None,
-            )
+
+    def selected(grant: Grant) -> bool:
+        return (
+            category.matches(grant.action)
+            and usable(grant)
+            and (not category.broad_only or covers_everything(grant.resource))
+            and applies(grant)
+        )
+
+    for statement in statements_granting(app, selected):
+        group = statement.grants
+        yield statement.hit(
+            f"function {statement.function.display_name} can {category.label}: "
+            f"{summarise(g.action for g in group)} on {summarise(g.resource for g in group)}, "
+            f"granted by {where(statement.first)} of role {statement.role.ref}"
+            f"{' (under a narrowing condition)' if statement.narrowed else ''}; "
+            f"{category.advice}",
+            key=f"{statement.first.policy.name}:{summarise((g.action for g in group), 50)}",
+            severity=lowered(category.severity) if statement.narrowed else None,
+        )

@@ -43,9 +43,9 @@ from collections.abc import Iterator
 from faasguard.context import current_config
 from faasguard.findings import Hit, Practice, Severity
 from faasguard.iam.conditions import ConditionEffect, classify
-from faasguard.model import App, Function, Role
+from faasguard.model import App
 from faasguard.rules.base import ALL_FORMATS, rule
-from faasguard.rules.perm._effective_grants import lowered
+from faasguard.rules.perm._effective_grants import lowered, roles_with_functions
 
 LAMBDA_PRINCIPALS = frozenset({"lambda.amazonaws.com", "edgelambda.amazonaws.com"})
 SEVERITY = Severity.HIGH
@@ -73,12 +73,9 @@ def _foreign(principals: dict[str, tuple[object, ...]]) -> list[str]:
 )
 def check(app: App) -> Iterator[Hit]:
     """One hit per trust statement of an execution role letting in another principal."""
-    roles: dict[str, tuple[Role, list[Function]]] = {}
-    for function in app.functions:
-        if function.role is not None:
-            roles.setdefault(function.role.ref, (function.role, []))[1].append(function)
     today = current_config().today
-    for ref, (role, users) in roles.items():
+    for role, users in roles_with_functions(app):
+        ref = role.ref
         trust = role.assume_role_policy
         if trust is None:
             continue

@@ -39,18 +39,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from faasguard.findings import Hit, Practice, Severity
+from faasguard.iam.effective import Grant
 from faasguard.model import App
 from faasguard.rules.base import ALL_FORMATS, rule
 from faasguard.rules.perm._effective_grants import (
-    function_roles,
-    granting_statements,
-    is_administrator,
     lowered,
-    permissions,
     risk_actions,
+    statements_granting,
     summarise,
-    unconditional,
-    unknown_note,
     where,
 )
 
@@ -82,32 +78,24 @@ def check(app: App) -> Iterator[Hit]:
     control = risk_actions()["function_control"]
     invoke = frozenset(a.lower() for a in control["invoke"])
     modify = frozenset(a.lower() for a in control["modify"])
-    for function, role in function_roles(app):
-        perms = permissions(role, app)
-        if is_administrator(perms):
-            continue
-        grants = [
-            g
-            for g in perms.grants
-            if g.action.lower() in invoke | modify
-            and not g.resource_unknown
-            and reaches_other_functions(g.resource)
-        ]
-        for location, group in granting_statements(grants).items():
-            changes = any(g.action.lower() in modify for g in group)
-            severity = SEVERITY if changes else lowered(SEVERITY)
-            narrowed = not any(unconditional(g) for g in group)
-            yield Hit(
-                message=(
-                    f"function {function.display_name} can "
-                    f"{'change or delete' if changes else 'invoke'} other functions: "
-                    f"{summarise(g.action for g in group)} on "
-                    f"{summarise(g.resource for g in group)}, granted by {where(group[0])} "
-                    f"of role {role.ref}; name the functions it calls{unknown_note(perms)}"
-                ),
-                location=location,
-                function=function.ref,
-                resource=role.ref,
-                key=f"{group[0].policy.name}:{'modify' if changes else 'invoke'}",
-                severity=lowered(severity) if narrowed else severity,
-            )
+
+    def on_other_functions(grant: Grant) -> bool:
+        return (
+            grant.action.lower() in invoke | modify
+            and not grant.resource_unknown
+            and reaches_other_functions(grant.resource)
+        )
+
+    for statement in statements_granting(app, on_other_functions):
+        group = statement.grants
+        changes = any(g.action.lower() in modify for g in group)
+        severity = SEVERITY if changes else lowered(SEVERITY)
+        yield statement.hit(
+            f"function {statement.function.display_name} can "
+            f"{'change or delete' if changes else 'invoke'} other functions: "
+            f"{summarise(g.action for g in group)} on "
+            f"{summarise(g.resource for g in group)}, granted by {where(statement.first)} "
+            f"of role {statement.role.ref}; name the functions it calls",
+            key=f"{statement.first.policy.name}:{'modify' if changes else 'invoke'}",
+            severity=lowered(severity) if statement.narrowed else severity,
+        )

@@ -38,25 +38,23 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from faasguard.findings import Hit, Practice, Severity
+from faasguard.iam.effective import Grant
 from faasguard.model import App
 from faasguard.rules.base import ALL_FORMATS, rule
-from faasguard.rules.perm._effective_grants import (
-    function_roles,
-    granting_statements,
-    is_administrator,
-    lowered,
-    permissions,
-    unconditional,
-    unknown_note,
-    where,
-)
+from faasguard.rules.perm._effective_grants import lowered, statements_granting, where
 
 SEVERITY = Severity.MEDIUM
 
 
-def _service_wide(pattern: str) -> bool:
-    service, sep, action = pattern.partition(":")
-    return bool(sep) and action == "*" and "*" not in service and "?" not in service
+def _service_wide(grant: Grant) -> bool:
+    service, sep, action = grant.pattern.partition(":")
+    return (
+        not grant.via_not_action
+        and bool(sep)
+        and action == "*"
+        and "*" not in service
+        and "?" not in service
+    )
 
 
 @rule(
@@ -70,27 +68,15 @@ def _service_wide(pattern: str) -> bool:
 )
 def check(app: App) -> Iterator[Hit]:
     """One hit per function, statement and service wildcard."""
-    for function, role in function_roles(app):
-        perms = permissions(role, app)
-        if is_administrator(perms):
-            continue
-        grants = [g for g in perms.grants if not g.via_not_action and _service_wide(g.pattern)]
-        for location, group in granting_statements(grants).items():
-            patterns: dict[str, list[str]] = {}
-            for grant in group:
-                patterns.setdefault(grant.pattern.lower(), []).append(grant.action)
-            narrowed = not any(unconditional(g) for g in group)
-            for pattern, actions in patterns.items():
-                yield Hit(
-                    message=(
-                        f"function {function.display_name} is granted {pattern} "
-                        f"({len(set(actions))} actions) by {where(group[0])} of role "
-                        f"{role.ref}; list only the actions the code calls"
-                        f"{unknown_note(perms)}"
-                    ),
-                    location=location,
-                    function=function.ref,
-                    resource=role.ref,
-                    key=f"{group[0].policy.name}:{pattern}",
-                    severity=lowered(SEVERITY) if narrowed else None,
-                )
+    for statement in statements_granting(app, _service_wide):
+        patterns: dict[str, list[str]] = {}
+        for grant in statement.grants:
+            patterns.setdefault(grant.pattern.lower(), []).append(grant.action)
+        for pattern, actions in patterns.items():
+            yield statement.hit(
+                f"function {statement.function.display_name} is granted {pattern} "
+                f"({len(set(actions))} actions) by {where(statement.first)} of role "
+                f"{statement.role.ref}; list only the actions the code calls",
+                key=f"{statement.first.policy.name}:{pattern}",
+                severity=lowered(SEVERITY) if statement.narrowed else None,
+            )

@@ -40,8 +40,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from faasguard.findings import Hit, Practice, Severity
-from faasguard.model import App, Function, Role
+from faasguard.model import App
 from faasguard.rules.base import ALL_FORMATS, rule
+from faasguard.rules.perm._effective_grants import roles_with_functions
 
 
 @rule(
@@ -55,13 +56,10 @@ from faasguard.rules.base import ALL_FORMATS, rule
 )
 def check(app: App) -> Iterator[Hit]:
     """One hit per role used by two or more functions, at the role's declaration."""
-    users: dict[str, tuple[Role, list[Function]]] = {}
-    for function in app.functions:
-        if function.role is not None:
-            users.setdefault(function.role.ref, (function.role, []))[1].append(function)
-    for ref, (role, functions) in users.items():
+    for role, functions in roles_with_functions(app):
         if len(functions) < 2:
             continue
+        ref = role.ref
         names = ", ".join(f.display_name for f in functions)
         yield Hit(
             message=(

@@ -43,7 +43,8 @@ from faasguard.findings import Hit, Practice, Severity
 from faasguard.iam.usage import usage_of
 from faasguard.model import App
 from faasguard.rules.base import ALL_FORMATS, Source, rule
-from faasguard.rules.perm._code_derived import roles_with_functions, short_list
+from faasguard.rules.perm._code_derived import short_list
+from faasguard.rules.perm._effective_grants import roles_with_functions
 
 
 @rule(

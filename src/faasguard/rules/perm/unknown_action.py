@@ -37,9 +37,9 @@ from collections.abc import Iterator
 
 from faasguard.findings import Hit, Practice, Severity
 from faasguard.iam.catalog import catalog
-from faasguard.model import App, Function, Role
+from faasguard.model import App
 from faasguard.rules.base import ALL_FORMATS, rule, thresholds
-from faasguard.rules.perm._effective_grants import risk_actions
+from faasguard.rules.perm._effective_grants import risk_actions, roles_with_functions
 
 #: How similar (``difflib`` ratio) a real name must be to be suggested.
 LIMITS = thresholds(suggestion_similarity=0.6)
@@ -73,14 +73,6 @@ def _accepted() -> frozenset[str]:
     return frozenset(a.lower() for a in risk_actions()["not_iam_actions_but_accepted"]["actions"])
 
 
-def _users(app: App) -> dict[str, list[Function]]:
-    users: dict[str, list[Function]] = {}
-    for function in app.functions:
-        if function.role is not None:
-            users.setdefault(function.role.ref, []).append(function)
-    return users
-
-
 @rule(
     id="PERM010",
     name="unknown-action",
@@ -92,13 +84,9 @@ def _users(app: App) -> dict[str, list[Function]]:
 )
 def check(app: App) -> Iterator[Hit]:
     """One hit per statement entry of an execution role that names nothing real."""
-    roles: dict[str, Role] = {}
-    for function in app.functions:
-        if function.role is not None:
-            roles.setdefault(function.role.ref, function.role)
-    users = _users(app)
-    for ref, role in roles.items():
-        names = ", ".join(f.display_name for f in users[ref])
+    for role, users in roles_with_functions(app):
+        ref = role.ref
+        names = ", ".join(f.display_name for f in users)
         for policy in role.policies:
             for statement in policy.statements:
                 for field, values in (
@@ -114,7 +102,7 @@ def check(app: App) -> Iterator[Hit]:
                                 f"{policy.name} (role {ref}, used by {names}): {why}"
                             ),
                             location=statement.location,
-                            function=users[ref][0].ref,
+                            function=users[0].ref,
                             resource=ref,
                             key=f"{policy.name}:{field}:{value}",
                         )

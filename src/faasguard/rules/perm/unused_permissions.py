@@ -56,8 +56,13 @@ from faasguard.iam.catalog import UNKNOWN_LEVEL, catalog
 from faasguard.iam.usage import usage_of
 from faasguard.model import App
 from faasguard.rules.base import ALL_FORMATS, Source, rule
-from faasguard.rules.perm._code_derived import roles_with_functions, short_list
-from faasguard.rules.perm._effective_grants import granting_statements, permissions, where
+from faasguard.rules.perm._code_derived import short_list
+from faasguard.rules.perm._effective_grants import (
+    granting_statements,
+    permissions,
+    roles_with_functions,
+    where,
+)
 
 #: Access levels whose unused actions raise the severity to medium.
 _RISKY_LEVELS = frozenset({"Write", "Permissions management"})

@@ -41,18 +41,14 @@ from collections.abc import Iterator
 
 from faasguard.findings import Hit, Practice, Severity
 from faasguard.iam.catalog import catalog
+from faasguard.iam.effective import Grant
 from faasguard.model import App
 from faasguard.rules.base import ALL_FORMATS, rule
 from faasguard.rules.perm._effective_grants import (
     aws_managed,
-    function_roles,
-    granting_statements,
-    is_administrator,
     lowered,
-    permissions,
+    statements_granting,
     summarise,
-    unconditional,
-    unknown_note,
     where,
 )
 
@@ -77,33 +73,25 @@ def _explicit(pattern: str) -> bool:
 def check(app: App) -> Iterator[Hit]:
     """One hit per function and granting statement."""
     cat = catalog()
-    for function, role in function_roles(app):
-        perms = permissions(role, app)
-        if is_administrator(perms):
-            continue
-        grants = [
-            g
-            for g in perms.grants
-            if g.resource == "*"
-            and not g.via_not_action
-            and not aws_managed(g)
-            and _explicit(g.pattern)
-            and cat.access_level(g.action) in LEVELS
-            and cat.supports_resource_scoping(g.action)
-        ]
-        for location, group in granting_statements(grants).items():
-            narrowed = not any(unconditional(g) for g in group)
-            actions = summarise(g.action for g in group)
-            yield Hit(
-                message=(
-                    f"function {function.display_name} may {actions} on every resource "
-                    f'(Resource "*") by {where(group[0])} of role {role.ref}, although '
-                    f"these actions accept resource ARNs; name the resources it writes"
-                    f"{unknown_note(perms)}"
-                ),
-                location=location,
-                function=function.ref,
-                resource=role.ref,
-                key=f"{group[0].policy.name}:{summarise((g.action for g in group), 50)}",
-                severity=lowered(SEVERITY) if narrowed else None,
-            )
+
+    def scopable_write(grant: Grant) -> bool:
+        return (
+            grant.resource == "*"
+            and not grant.via_not_action
+            and not aws_managed(grant)
+            and _explicit(grant.pattern)
+            and cat.access_level(grant.action) in LEVELS
+            and cat.supports_resource_scoping(grant.action)
+        )
+
+    for statement in statements_granting(app, scopable_write):
+        actions = (g.action for g in statement.grants)
+        yield statement.hit(
+            f"function {statement.function.display_name} may {summarise(actions)} on every "
+            f'resource (Resource "*") by {where(statement.first)} of role '
+            f"{statement.role.ref}, although these actions accept resource ARNs; name the "
+            "resources it writes",
+            key=f"{statement.first.policy.name}:"
+            f"{summarise((g.action for g in statement.grants), 50)}",
+            severity=lowered(SEVERITY) if statement.narrowed else None,
+        )
