@@ -71,7 +71,7 @@ def analyse_entry(entry: Entry) -> CodeAnalysis:
         py = python.analyse(entry.root, entry.file, entry.export)
         calls, files, gaps = py.calls, py.files, py.gaps
     else:
-        from faasguard.code import javascript  # noqa: PLC0415
+        from faasguard.code import javascript  # noqa: PLC0415 - loaded on first use (start-up speed)
 
         js = javascript.analyse(entry.root, entry.file, entry.export)
         calls, files, gaps = js.calls, js.files, js.gaps

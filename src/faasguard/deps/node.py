@@ -325,7 +325,7 @@ _PNPM_KEY = re.compile(r"^/?((?:@[^/@]+/)?[^/@(]+)[/@]([^/(_:]+)")
 
 def parse_pnpm_lock(path: str, text: str) -> Manifest:
     """``pnpm-lock.yaml`` versions 5 to 9."""
-    import yaml  # noqa: PLC0415
+    import yaml  # noqa: PLC0415 - loaded on first use (start-up speed)
 
     try:
         data = yaml.safe_load(text)

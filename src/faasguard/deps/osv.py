@@ -131,7 +131,7 @@ def severity_of(record: Mapping[str, Any]) -> tuple[Severity, float | None, str]
 
 def _cvss_score(kind: str, vector: str) -> float | None:
     from cvss import CVSS3, CVSS4  # noqa: PLC0415 - only needed while importing data
-    from cvss.exceptions import CVSSError  # noqa: PLC0415
+    from cvss.exceptions import CVSSError  # noqa: PLC0415 - loaded on first use (start-up speed)
 
     try:
         if kind == "CVSS_V4":

@@ -95,7 +95,7 @@ class Project:
 
 def parse_file(path: Path, direct_names: set[str] | None = None) -> Manifest:
     """Parse one dependency file by its name; unreadable files become a diagnostic."""
-    from faasguard.deps import python  # noqa: PLC0415
+    from faasguard.deps import python  # noqa: PLC0415 - loaded on first use (start-up speed)
 
     name = path.name
     file = str(path)
@@ -126,7 +126,7 @@ def parse_text(name: str, file: str, text: str, direct_names: set[str] | None = 
 
     Used for files on disk and for manifests read from inside deployment zips.
     """
-    from faasguard.deps import node, python  # noqa: PLC0415
+    from faasguard.deps import node, python  # noqa: PLC0415 - loaded on first use (start-up speed)
 
     names = direct_names or set()
     if _REQUIREMENTS.match(name) and not name.startswith("pylock"):
@@ -152,7 +152,7 @@ def parse_text(name: str, file: str, text: str, direct_names: set[str] | None = 
 
 
 def _as_dev(manifest: Manifest) -> Manifest:
-    from dataclasses import replace  # noqa: PLC0415
+    from dataclasses import replace  # noqa: PLC0415 - loaded on first use (start-up speed)
 
     return replace(
         manifest, dependencies=tuple(replace(d, dev=True) for d in manifest.dependencies)

@@ -161,7 +161,7 @@ def _requirements_text(path: str, text: str) -> Manifest:
     requirements with their hashes, and index options. ``-r``/``-c`` includes are not
     followed: they name files outside the archive.
     """
-    from packaging.requirements import InvalidRequirement, Requirement  # noqa: PLC0415
+    from packaging.requirements import InvalidRequirement, Requirement  # noqa: PLC0415 - loaded on first use (start-up speed)
 
     dependencies: list[Dependency] = []
     indexes: list[IndexSetting] = []
@@ -511,7 +511,7 @@ def parse_pyproject(path: str, text: str) -> Manifest:
 
 
 def _pep508(path: str, text: str, lines: list[str], start: int, *, dev: bool) -> Dependency:
-    from packaging.requirements import InvalidRequirement, Requirement  # noqa: PLC0415
+    from packaging.requirements import InvalidRequirement, Requirement  # noqa: PLC0415 - loaded on first use (start-up speed)
 
     line = find_line(lines, text, max(start - 1, 0)) or find_line(lines, text)
     try:

@@ -30,7 +30,7 @@ FORMATS = ("cyclonedx-json", "spdx-json")
 
 def purl(dependency: Dependency) -> str:
     """The package URL of a dependency (``pkg:pypi/requests@2.19.1``)."""
-    from packageurl import PackageURL  # noqa: PLC0415
+    from packageurl import PackageURL  # noqa: PLC0415 - loaded on first use (start-up speed)
 
     if dependency.ecosystem == NPM:
         namespace, _, name = dependency.name.rpartition("/")
@@ -80,11 +80,11 @@ def _packages(audits: Sequence[FunctionAudit]) -> dict[str, Dependency]:
 
 def cyclonedx_json(app_name: str, audits: Sequence[FunctionAudit], *, reproducible: bool) -> str:
     """A CycloneDX 1.6 JSON document for the functions in ``audits``."""
-    from cyclonedx.model import HashAlgorithm, HashType, XsUri  # noqa: PLC0415
-    from cyclonedx.model.bom import Bom  # noqa: PLC0415
-    from cyclonedx.model.bom_ref import BomRef  # noqa: PLC0415
-    from cyclonedx.model.component import Component, ComponentScope, ComponentType  # noqa: PLC0415
-    from cyclonedx.model.vulnerability import (  # noqa: PLC0415
+    from cyclonedx.model import HashAlgorithm, HashType, XsUri  # noqa: PLC0415 - loaded on first use (start-up speed)
+    from cyclonedx.model.bom import Bom  # noqa: PLC0415 - loaded on first use (start-up speed)
+    from cyclonedx.model.bom_ref import BomRef  # noqa: PLC0415 - loaded on first use (start-up speed)
+    from cyclonedx.model.component import Component, ComponentScope, ComponentType  # noqa: PLC0415 - loaded on first use (start-up speed)
+    from cyclonedx.model.vulnerability import (  # noqa: PLC0415 - loaded on first use (start-up speed)
         BomTarget,
         Vulnerability,
         VulnerabilityAdvisory,
@@ -93,8 +93,8 @@ def cyclonedx_json(app_name: str, audits: Sequence[FunctionAudit], *, reproducib
         VulnerabilitySeverity,
         VulnerabilitySource,
     )
-    from cyclonedx.output.json import JsonV1Dot6  # noqa: PLC0415
-    from packageurl import PackageURL  # noqa: PLC0415
+    from cyclonedx.output.json import JsonV1Dot6  # noqa: PLC0415 - loaded on first use (start-up speed)
+    from packageurl import PackageURL  # noqa: PLC0415 - loaded on first use (start-up speed)
 
     algorithms = {
         "md5": HashAlgorithm.MD5,

@@ -67,7 +67,7 @@ class StoreError(Exception):
 
 def default_path() -> Path:
     """Where the store lives unless ``--db``/``FAASGUARD_DB`` says otherwise."""
-    from platformdirs import user_cache_dir  # noqa: PLC0415
+    from platformdirs import user_cache_dir  # noqa: PLC0415 - loaded on first use (start-up speed)
 
     return Path(user_cache_dir("faasguard")) / DB_FILE_NAME
 
@@ -159,7 +159,7 @@ class Store:
 
     def import_from(self, source: Path) -> ImportStats:
         """Import every OSV record below ``source`` (zip, directory or JSON file)."""
-        import time  # noqa: PLC0415
+        import time  # noqa: PLC0415 - loaded on first use (start-up speed)
 
         started = time.perf_counter()
         stats = ImportStats()

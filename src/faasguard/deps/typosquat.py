@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
+from faasguard.data import load_json
 from faasguard.deps.versions import NPM, normalize_name
 
 _MIN_EDIT_LENGTH = 5
@@ -36,8 +37,6 @@ class Squat:
 @cache
 def popular(ecosystem: str) -> frozenset[str]:
     """Normalised popular names of ``ecosystem`` (lazily loaded data)."""
-    from faasguard.data import load_json  # noqa: PLC0415
-
     table = load_json("popular_packages.json")
     names = table["npm" if ecosystem == NPM else "pypi"]
     return frozenset(normalize_name(ecosystem, n) for n in names)
@@ -90,7 +89,7 @@ def _strip_affixes(name: str) -> set[str]:
 def check(ecosystem: str, name: str) -> Squat | None:
     """The popular package ``name`` imitates, or ``None``."""
     from rapidfuzz import process  # noqa: PLC0415 - C extension, loaded only when auditing
-    from rapidfuzz.distance import OSA  # noqa: PLC0415
+    from rapidfuzz.distance import OSA  # noqa: PLC0415 - loaded on first use (start-up speed)
 
     key = normalize_name(ecosystem, name)
     names = popular(ecosystem)

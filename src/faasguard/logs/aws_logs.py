@@ -30,7 +30,7 @@ class AwsOptions:
 def client(service: str, options: AwsOptions) -> Any:
     """A boto3 client for ``service`` with the standard credential chain."""
     import boto3  # noqa: PLC0415 - keeps 'faasguard --version' fast
-    from botocore.config import Config  # noqa: PLC0415
+    from botocore.config import Config  # noqa: PLC0415 - loaded on first use (start-up speed)
 
     config = Config(retries={"max_attempts": 5, "mode": "standard"}, connect_timeout=10)
     return boto3.session.Session().client(

@@ -118,7 +118,7 @@ def mine_templates(state: PartialState) -> list[tuple[str, str, Seen]]:
     if not state.templates:
         return []
     from drain3 import TemplateMiner  # noqa: PLC0415 - heavy, only when there are errors
-    from drain3.template_miner_config import TemplateMinerConfig  # noqa: PLC0415
+    from drain3.template_miner_config import TemplateMinerConfig  # noqa: PLC0415 - loaded on first use (start-up speed)
 
     logging.getLogger("drain3").setLevel(logging.WARNING)
     by_function: dict[str, list[tuple[str, Seen]]] = {}

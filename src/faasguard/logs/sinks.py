@@ -157,7 +157,7 @@ class SnsSink:
 
     def send(self, record: dict[str, Any]) -> None:
         """Publish; the returned MessageId acknowledges it."""
-        from botocore.exceptions import BotoCoreError, ClientError  # noqa: PLC0415
+        from botocore.exceptions import BotoCoreError, ClientError  # noqa: PLC0415 - loaded on first use (start-up speed)
 
         subject = f"faasguard {record['rule_id']} {record['function']}"
         try:

@@ -113,7 +113,7 @@ def _peak_concurrency(state: PartialState, function: str, memory_mb: float) -> f
     windows = state.window_table()
     if windows.num_rows == 0 or not memory_mb:
         return 0.0
-    import pyarrow.compute as pc  # noqa: PLC0415
+    import pyarrow.compute as pc  # noqa: PLC0415 - loaded on first use (start-up speed)
 
     mine = windows.filter(pc.equal(windows.column("function"), function))
     peak = pc.max(mine.column("gb_seconds")).as_py() or 0.0

@@ -183,7 +183,7 @@ class Watcher:
     def _read(
         self, positions: dict[tuple[str, str], _Position], result: CycleResult
     ) -> tuple[pa.Table, dict[tuple[str, str], _Position]]:
-        from botocore.exceptions import BotoCoreError, ClientError  # noqa: PLC0415
+        from botocore.exceptions import BotoCoreError, ClientError  # noqa: PLC0415 - loaded on first use (start-up speed)
 
         columns: dict[str, list[Any]] = {name: [] for name in _EVENT_SCHEMA.names}
         updated: dict[tuple[str, str], _Position] = {}

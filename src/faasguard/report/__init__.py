@@ -34,17 +34,17 @@ def render(
         raise ValueError(f"unknown format '{fmt}' (expected one of: {', '.join(FORMATS)})")
     # Imports stay local so that one format never pays for another's dependencies.
     if name == "text":
-        from faasguard.report import text  # noqa: PLC0415
+        from faasguard.report import text  # noqa: PLC0415 - loaded on first use (start-up speed)
 
         return text.render(report, rules=rules, color=color, width=width)
     if name == "json":
-        from faasguard.report import json  # noqa: PLC0415
+        from faasguard.report import json  # noqa: PLC0415 - loaded on first use (start-up speed)
 
         return json.render(report, rules=rules)
     if name == "sarif":
-        from faasguard.report import sarif  # noqa: PLC0415
+        from faasguard.report import sarif  # noqa: PLC0415 - loaded on first use (start-up speed)
 
         return sarif.render(report, rules=rules)
-    from faasguard.report import markdown  # noqa: PLC0415
+    from faasguard.report import markdown  # noqa: PLC0415 - loaded on first use (start-up speed)
 
     return markdown.render(report, rules=rules)

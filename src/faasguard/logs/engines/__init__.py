@@ -40,11 +40,11 @@ def get_engine(name: str, *, jobs: int = 0, master: str | None = None) -> Engine
     ``None`` lets ``spark-submit`` or the environment choose.
     """
     if name == "embedded":
-        from faasguard.logs.engines.embedded import EmbeddedEngine  # noqa: PLC0415
+        from faasguard.logs.engines.embedded import EmbeddedEngine  # noqa: PLC0415 - loaded on first use (start-up speed)
 
         return EmbeddedEngine(jobs=jobs)
     if name == "spark":
-        from faasguard.logs.engines.spark import SparkEngine  # noqa: PLC0415
+        from faasguard.logs.engines.spark import SparkEngine  # noqa: PLC0415 - loaded on first use (start-up speed)
 
         return SparkEngine(master)
     raise ValueError(f"unknown engine '{name}' (available: embedded, spark)")

@@ -86,7 +86,7 @@ def spark_session(master: str | None, app_name: str = "faasguard-logs") -> Spark
     the driver binds to the loopback address only.
     """
     try:
-        from pyspark.sql import SparkSession  # noqa: PLC0415
+        from pyspark.sql import SparkSession  # noqa: PLC0415 - loaded on first use (start-up speed)
     except ImportError as exc:
         raise SparkUnavailableError(
             "the Spark engine needs PySpark: pip install 'faasguard[spark]'"
@@ -119,7 +119,7 @@ def spark_session(master: str | None, app_name: str = "faasguard-logs") -> Spark
 
 
 def _java_available() -> bool:
-    import shutil  # noqa: PLC0415
+    import shutil  # noqa: PLC0415 - loaded on first use (start-up speed)
 
     home = os.environ.get("JAVA_HOME")
     if home and os.path.exists(os.path.join(home, "bin", "java")):

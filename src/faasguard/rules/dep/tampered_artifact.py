@@ -110,7 +110,7 @@ def _record_hits(source: Source, function: str) -> Iterator[Hit]:
 def _same_version(ecosystem: str, left: str | None, right: str | None) -> bool:
     if left is None or right is None or ecosystem == NPM:
         return left == right
-    from packaging.version import InvalidVersion, Version  # noqa: PLC0415
+    from packaging.version import InvalidVersion, Version  # noqa: PLC0415 - loaded on first use (start-up speed)
 
     try:
         return Version(left) == Version(right)
