@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from faasguard.loaders.cloudformation.intrinsics import ExternalResource, Resolver
+from faasguard.loaders.documents import pointer_join
 from faasguard.loaders.serverless.variables import dump_expression
 from faasguard.model import Diagnostic, DiagnosticLevel, Location, Resource, Unknown
 from faasguard.model.iam import MaybeStr
@@ -169,3 +170,27 @@ class Context:
                 level=level, message=message, location=self.locate(pointer), code="serverless"
             )
         )
+
+
+def function_entries(ctx: Context) -> list[tuple[str, Any, str]]:
+    """``(key, definition, pointer)`` of every function, in both syntaxes."""
+    raw_functions = ctx.config.get("functions")
+    entries: list[tuple[str, Any, str]] = []
+    if isinstance(raw_functions, dict):
+        entries = [(str(k), v, pointer_join("/functions", k)) for k, v in raw_functions.items()]
+    elif isinstance(raw_functions, list):
+        # Old syntax: a list of mappings (often ${file()} includes), merged in order.
+        for index, item in enumerate(raw_functions):
+            for k, v in mapping(item).items():
+                entries.append((str(k), v, pointer_join(f"/functions/{index}", k)))
+    return entries
+
+
+def joined(*parts: MaybeStr | None, sep: str = "-") -> MaybeStr:
+    """``parts`` joined with ``sep``; Unknown (keeping the whole expression) if one is."""
+    for part in parts:
+        if isinstance(part, Unknown):
+            return Unknown(
+                expression=sep.join(str(p) for p in parts), reason=part.reason or "not static"
+            )
+    return sep.join(str(part) for part in parts)

@@ -7,6 +7,7 @@ own logical ids, so rules about APIs, WAF and throttling see them.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -694,3 +695,29 @@ def _joined(*parts: MaybeStr) -> MaybeStr:
         if isinstance(part, Unknown):
             return Unknown(expression="-".join(str(p) for p in parts), reason=part.reason)
     return "-".join(str(part) for part in parts)
+
+
+def websocket_connect_auth(results: Iterable[EventResult]) -> HttpSettings | None:
+    """The authorisation of an authorised ``$connect`` route, if the service has one."""
+    for result in results:
+        for trigger in result.triggers:
+            if (
+                trigger.kind is TriggerKind.WEBSOCKET
+                and trigger.http is not None
+                and trigger.http.path == "$connect"
+                and trigger.http.authorization != "NONE"
+            ):
+                return trigger.http
+    return None
+
+
+def with_connection_auth(trigger: Trigger, connect: HttpSettings) -> Trigger:
+    """WebSocket routes other than ``$connect`` ride on the connection it authorised."""
+    if trigger.kind is not TriggerKind.WEBSOCKET or trigger.http is None:
+        return trigger
+    if trigger.http.path == "$connect" or trigger.http.authorization != "NONE":
+        return trigger
+    http = dataclasses.replace(
+        trigger.http, authorization=connect.authorization, authorizer=connect.authorizer
+    )
+    return dataclasses.replace(trigger, http=http)
