@@ -71,34 +71,40 @@ def api_waf(t: Template, api: str | None) -> MaybeStr | None:
     return None
 
 
-def api_throttling_location(
+def _throttled_stage(
     t: Template, api: str | None, method: str | None, path: str | None
-) -> Location | None:
-    """Where the throttling :meth:`api_throttling` finds is set (the stage's settings)."""
+) -> tuple[str, Throttling] | None:
+    """The first stage of ``api`` that throttles ``method path``, and its throttling."""
     if api is None:
         return None
     for lid, props in t.of_type("AWS::ApiGateway::Stage", "AWS::ApiGatewayV2::Stage"):
         if t.ref_of(props.get("RestApiId") or props.get("ApiId")) != api:
             continue
-        if stage_throttling(props, method, path) is not None:
-            return t.written(lid, "Properties", "DefaultRouteSettings") or t.written(
-                lid, "Properties", "MethodSettings"
-            )
+        throttling = stage_throttling(props, method, path)
+        if throttling is not None:
+            return lid, throttling
     return None
+
+
+def api_throttling_location(
+    t: Template, api: str | None, method: str | None, path: str | None
+) -> Location | None:
+    """Where the throttling :meth:`api_throttling` finds is set (the stage's settings)."""
+    found = _throttled_stage(t, api, method, path)
+    if found is None:
+        return None
+    lid = found[0]
+    return t.written(lid, "Properties", "DefaultRouteSettings") or t.written(
+        lid, "Properties", "MethodSettings"
+    )
 
 
 def api_throttling(
     t: Template, api: str | None, method: str | None, path: str | None
 ) -> Throttling | None:
-    if api is None:
-        return None
-    for _lid, props in t.of_type("AWS::ApiGateway::Stage", "AWS::ApiGatewayV2::Stage"):
-        if t.ref_of(props.get("RestApiId") or props.get("ApiId")) != api:
-            continue
-        throttling = stage_throttling(props, method, path)
-        if throttling is not None:
-            return throttling
-    return None
+    """The throttling of ``method path`` on ``api``, from the first stage that sets one."""
+    found = _throttled_stage(t, api, method, path)
+    return found[1] if found is not None else None
 
 
 def build_triggers(t: Template, resources: list[Resource]) -> None:

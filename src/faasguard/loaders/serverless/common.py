@@ -11,7 +11,7 @@ from faasguard.loaders.cloudformation.intrinsics import ExternalResource, Resolv
 from faasguard.loaders.documents import pointer_join
 from faasguard.loaders.serverless.variables import dump_expression
 from faasguard.model import Diagnostic, DiagnosticLevel, Location, Resource, Unknown
-from faasguard.model.iam import MaybeStr
+from faasguard.model.iam import MaybeStr, scalar_str
 from faasguard.model.resources import MaybeBool, MaybeInt
 
 _NON_ALNUM = re.compile(r"[^0-9A-Za-z]")
@@ -39,15 +39,7 @@ def alnum_logical_name(name: str) -> str:
 
 def as_str(value: Any) -> MaybeStr | None:
     """A string field: ``None`` stays ``None``, intrinsics and the rest become Unknown."""
-    if value is None:
-        return None
-    if isinstance(value, str | Unknown):
-        return value
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return str(value)
-    return Unknown(expression=dump_expression(value), reason="not a static string")
+    return scalar_str(value, dump_expression, "not a static string")
 
 
 def as_ref(value: Any) -> MaybeStr | None:

@@ -21,6 +21,7 @@ from faasguard.model import (
     TriggerKind,
     Unknown,
 )
+from faasguard.model.iam import scalar_str
 from faasguard.model.resources import MaybeBool, MaybeInt
 
 
@@ -116,15 +117,8 @@ def all_blocks(values: Mapping[str, Any], key: str) -> list[dict[str, Any]]:
 
 
 def as_str(value: Any) -> MaybeStr | None:
-    if value is None:
-        return None
-    if isinstance(value, Unknown | str):
-        return value
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return str(value)
-    return Unknown(expression=short_text(value), reason="not a string")
+    """A string field (see :func:`~faasguard.model.iam.scalar_str`)."""
+    return scalar_str(value, short_text)
 
 
 def as_int(value: Any) -> MaybeInt | None:
