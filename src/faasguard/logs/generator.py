@@ -18,6 +18,7 @@ import json
 import math
 import random
 import zlib
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -74,6 +75,21 @@ def parse_size(text: str) -> int:
     if value and value[-1] in units:
         return int(float(value[:-1]) * units[value[-1]])
     return int(float(value or "0"))
+
+
+@dataclass(frozen=True, slots=True)
+class _Call:
+    """One invocation to write out, in whichever log style its function uses."""
+
+    fn: FunctionSpec
+    t: int
+    rid: str
+    duration: float
+    memory_used: int
+    init_ms: float | None
+    outcome: str
+    error_type: str | None
+    payload: tuple[str, str] | None
 
 
 class _Generator(GeneratorState):
@@ -288,13 +304,8 @@ class _Generator(GeneratorState):
         if outcome == "oom":
             memory_used = fn.memory
         init_ms = rng.uniform(150, 900) if cold else None
-        if fn.style == "json":
-            return self._json_style(
-                fn, t, rid, duration, memory_used, init_ms, outcome, error_type, payload
-            )
-        return self._text_style(
-            fn, t, rid, duration, memory_used, init_ms, outcome, error_type, payload
-        )
+        call = _Call(fn, t, rid, duration, memory_used, init_ms, outcome, error_type, payload)
+        return self._json_style(call) if fn.style == "json" else self._text_style(call)
 
     def _event_text(self, fn: FunctionSpec, t: int, payload: tuple[str, str] | None) -> str:
         path = self.rng.choice(_BENIGN_PATHS)
@@ -337,18 +348,10 @@ class _Generator(GeneratorState):
         )
         return out
 
-    def _text_style(
-        self,
-        fn: FunctionSpec,
-        t: int,
-        rid: str,
-        duration: float,
-        memory_used: int,
-        init_ms: float | None,
-        outcome: str,
-        error_type: str | None,
-        payload: tuple[str, str] | None,
-    ) -> list[tuple[int, str]]:
+    def _text_style(self, call: _Call) -> list[tuple[int, str]]:
+        fn, t, rid, duration = call.fn, call.t, call.rid, call.duration
+        memory_used, init_ms, outcome = call.memory_used, call.init_ms, call.outcome
+        error_type, payload = call.error_type, call.payload
         node = fn.runtime.startswith("nodejs")
         lines: list[tuple[int, str]] = []
         if init_ms is not None:
@@ -444,18 +447,11 @@ class _Generator(GeneratorState):
             f'"/var/task/app.py", line 42, in handler\r    raise {error_type}(msg)'
         )
 
-    def _json_style(
-        self,
-        fn: FunctionSpec,
-        t: int,
-        rid: str,
-        duration: float,
-        memory_used: int,
-        init_ms: float | None,
-        outcome: str,
-        error_type: str | None,
-        payload: tuple[str, str] | None,
-    ) -> list[tuple[int, str]]:
+    def _json_style(self, call: _Call) -> list[tuple[int, str]]:
+        fn, t, rid, duration = call.fn, call.t, call.rid, call.duration
+        memory_used, init_ms, outcome = call.memory_used, call.init_ms, call.outcome
+        error_type, payload = call.error_type, call.payload
+
         def platform(ts: int, kind: str, record: dict[str, Any]) -> tuple[int, str]:
             body = {"time": iso_ms(ts), "type": kind, "record": record}
             return ts, json.dumps(body, separators=(",", ":"))
