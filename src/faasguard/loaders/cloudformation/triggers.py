@@ -352,6 +352,26 @@ def rest_path(t: Template, resource_id: Any, api: str | None) -> str:
     return "/" + "/".join(reversed(parts))
 
 
+def _method_auth(t: Template, props: Mapping[str, Any]) -> dict[str, Any]:
+    """``authorization``, ``authorizer`` and ``api_key_required`` of a REST method or v2 route."""
+    auth = as_str(props.get("AuthorizationType")) or "NONE"
+    if isinstance(auth, str):
+        auth = _AUTH_TYPES.get(auth.upper(), auth)
+    authorizer = props.get("AuthorizerId")
+    return {
+        "authorization": auth,
+        "authorizer": t.ref_or_value(authorizer) if authorizer is not None else None,
+        "api_key_required": as_bool(props.get("ApiKeyRequired")) or False,
+    }
+
+
+def _method_auth_location(t: Template, lid: str) -> Location | None:
+    """Where the authorisation of a REST method or v2 route is written."""
+    return t.written(lid, "Properties", "AuthorizationType") or t.written(
+        lid, "Properties", "AuthorizerId"
+    )
+
+
 def triggers_rest(t: Template) -> None:
     for lid, props in t.of_type("AWS::ApiGateway::Method"):
         uri = get(props, "Integration", "Uri")
@@ -362,9 +382,6 @@ def triggers_rest(t: Template) -> None:
         api = t.ref_of(props.get("RestApiId"))
         method = as_str(props.get("HttpMethod"))
         path = rest_path(t, props.get("ResourceId"), api)
-        auth = as_str(props.get("AuthorizationType")) or "NONE"
-        if isinstance(auth, str):
-            auth = _AUTH_TYPES.get(auth.upper(), auth)
         validator = t.ref_of(props.get("RequestValidatorId"))
         validation: bool | Unknown | None = False
         if validator is not None:
@@ -387,11 +404,7 @@ def triggers_rest(t: Template) -> None:
                     method=method,
                     path=path,
                     api=api,
-                    authorization=auth,
-                    authorizer=t.ref_or_value(props.get("AuthorizerId"))
-                    if props.get("AuthorizerId") is not None
-                    else None,
-                    api_key_required=as_bool(props.get("ApiKeyRequired")) or False,
+                    **_method_auth(t, props),
                     request_validation=validation,
                     throttling=api_throttling(
                         t, api, method if isinstance(method, str) else None, path
@@ -400,8 +413,7 @@ def triggers_rest(t: Template) -> None:
                     marked_public=t.marked_public(api, function),
                     field_locations=t.aspects(
                         location,
-                        authorization=t.written(lid, "Properties", "AuthorizationType")
-                        or t.written(lid, "Properties", "AuthorizerId"),
+                        authorization=_method_auth_location(t, lid),
                         request_validation=t.written(lid, "Properties", "RequestValidatorId"),
                         throttling=api_throttling_location(
                             t, api, method if isinstance(method, str) else None, path
@@ -538,9 +550,6 @@ def triggers_v2(t: Template) -> None:
         method, _, path = route_key.partition(" ") if isinstance(route_key, str) else ("", "", "")
         if not path:
             method, path = "ANY", method
-        auth = as_str(props.get("AuthorizationType")) or "NONE"
-        if isinstance(auth, str):
-            auth = _AUTH_TYPES.get(auth.upper(), auth)
         t.add_trigger(
             uri,
             Trigger(
@@ -551,19 +560,14 @@ def triggers_v2(t: Template) -> None:
                     method=method,
                     path=path,
                     api=api,
-                    authorization=auth,
-                    authorizer=t.ref_or_value(props.get("AuthorizerId"))
-                    if props.get("AuthorizerId") is not None
-                    else None,
-                    api_key_required=as_bool(props.get("ApiKeyRequired")) or False,
+                    **_method_auth(t, props),
                     throttling=api_throttling(t, api, method, path),
                     waf=api_waf(t, api),
                     cors=cors_from(api_props.get("CorsConfiguration")),
                     marked_public=t.marked_public(api, t.function_ref_in(uri)),
                     field_locations=t.aspects(
                         t.loc(lid),
-                        authorization=t.written(lid, "Properties", "AuthorizationType")
-                        or t.written(lid, "Properties", "AuthorizerId"),
+                        authorization=_method_auth_location(t, lid),
                         cors=t.written(api, "Properties", "CorsConfiguration")
                         if api in t.raw
                         else None,

@@ -150,15 +150,7 @@ def _load(path: str, options: LoadOptions) -> App:
     document = _read(path)
     if isinstance(document, Diagnostic):
         return _failed(path, document)
-    diagnostics = [
-        Diagnostic(
-            level=DiagnosticLevel.WARNING,
-            message=message,
-            location=Location(file=path, line=line),
-            code="yaml",
-        )
-        for message, line in document.warnings
-    ]
+    diagnostics = document.warning_diagnostics(path)
     if not isinstance(document.data, dict):
         return _failed(
             path, *diagnostics, _error(path, "a Serverless configuration must be a mapping", 1)

@@ -393,14 +393,7 @@ class Evaluator:
         collection = self._eval(source_node, file, env)
         if isinstance(collection, Unknown):
             return unknown_of(node, "for over a non-static collection")
-        if isinstance(collection, dict):
-            pairs: list[tuple[Any, Any]] = list(collection.items())
-        elif isinstance(collection, list):
-            pairs = list(enumerate(collection))
-        else:
-            raise EvalError("for over a non-collection")
-        if len(pairs) > MAX_COLLECTION:
-            raise EvalError("collection too large")
+        pairs = _for_pairs(collection)
         grouping = any(c.type == "ellipsis" for c in inner.children)
         is_object = inner.type == "for_object_expr"
         out_list: list[Any] = []
@@ -508,6 +501,19 @@ class _Literal:
     @property
     def text(self) -> str:
         return unescape_quoted(self.raw) if self.quoted else unescape_heredoc(self.raw)
+
+
+def _for_pairs(collection: Any) -> list[tuple[Any, Any]]:
+    """The (key, value) pairs a ``for`` expression iterates: map entries or list items."""
+    if isinstance(collection, dict):
+        pairs: list[tuple[Any, Any]] = list(collection.items())
+    elif isinstance(collection, list):
+        pairs = list(enumerate(collection))
+    else:
+        raise EvalError("for over a non-collection")
+    if len(pairs) > MAX_COLLECTION:
+        raise EvalError("collection too large")
+    return pairs
 
 
 def _slice(source: bytes, base: int, start: int, end: int) -> str:
