@@ -25,12 +25,13 @@ from hypothesis import strategies as st
 from test_logs_golden import GOLDEN, _snapshot
 
 from faasguard.logs import detectors
-from faasguard.logs.detectors import _WINDOW_SCHEMA, _regroup, _regroup_arrow, _zero_nan
+from faasguard.logs.batch import zero_nan
 from faasguard.logs.engines import embedded
 from faasguard.logs.engines.embedded import _guided_groups
 from faasguard.logs.generator import INJECTIONS, SECRETS
 from faasguard.logs.ingest import Source
 from faasguard.logs.patterns import Matcher, hyperscan_available
+from faasguard.logs.windows import WINDOW_SCHEMA, regroup, regroup_arrow
 from faasguard.rules import all_rules, log_rules
 
 needs_hyperscan = pytest.mark.skipif(not hyperscan_available(), reason="no hyperscan wheel")
@@ -136,7 +137,7 @@ def _window_rows(rng: np.random.Generator, n: int) -> pa.Table:
             "first_offset": maybe_null(rng.integers(0, 10**9, n), 0.4),
             "first_line": maybe_null(rng.integers(1, 10**6, n), 0.4),
         },
-        schema=_WINDOW_SCHEMA,
+        schema=WINDOW_SCHEMA,
     )
 
 
@@ -145,9 +146,9 @@ def test_numpy_regrouping_equals_arrow_group_by(seed: int) -> None:
     rng = np.random.default_rng(seed)
     table = pa.concat_tables([_window_rows(rng, int(rng.integers(1, 400))) for _ in range(9)])
     table = table.combine_chunks()
-    mine, arrow = _regroup(table), _regroup_arrow(table)
+    mine, arrow = regroup(table), regroup_arrow(table)
     assert mine is not None
-    assert mine.schema == arrow.schema == _WINDOW_SCHEMA
+    assert mine.schema == arrow.schema == WINDOW_SCHEMA
     assert mine.num_rows == arrow.num_rows == len(_bits(arrow))
     assert _bits(mine) == _bits(arrow)
 
@@ -155,14 +156,14 @@ def test_numpy_regrouping_equals_arrow_group_by(seed: int) -> None:
 def test_regrouping_keeps_first_appearance_order_and_hands_nulls_to_arrow() -> None:
     rng = np.random.default_rng(1)
     table = _window_rows(rng, 300)
-    mine = _regroup(table)
+    mine = regroup(table)
     assert mine is not None
     keys = list(zip(table["function"].to_pylist(), table["window"].to_pylist(), strict=True))
     assert list(zip(mine["function"].to_pylist(), mine["window"].to_pylist(), strict=True)) == (
         list(dict.fromkeys(keys))
     )
     with_null_key = table.set_column(1, "window", pa.array([None] * 300, pa.int64()))
-    assert _regroup(with_null_key) is None
+    assert regroup(with_null_key) is None
     state = detectors.PartialState(windows=[table, with_null_key])
     assert state.window_table().num_rows == len(set(keys)) + 3  # null windows: a group each
 
@@ -170,8 +171,8 @@ def test_regrouping_keeps_first_appearance_order_and_hands_nulls_to_arrow() -> N
 def test_zero_nan_is_nan_to_num() -> None:
     values = np.array([1.5, math.nan, -0.0, 0.0, 3e300, math.inf, -math.inf, math.nan])
     for sample in (values[:5], values):
-        assert np.array_equal(_zero_nan(sample), np.nan_to_num(sample))
-        assert np.signbit(_zero_nan(sample)).tolist() == np.signbit(np.nan_to_num(sample)).tolist()
+        assert np.array_equal(zero_nan(sample), np.nan_to_num(sample))
+        assert np.signbit(zero_nan(sample)).tolist() == np.signbit(np.nan_to_num(sample)).tolist()
 
 
 def test_log_rules_are_the_log_rules_of_the_registry() -> None:

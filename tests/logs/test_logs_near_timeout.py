@@ -11,10 +11,10 @@ from typer.testing import CliRunner
 
 from faasguard.cli import app
 from faasguard.logs.analyze import AnalyzeConfig, analyze
-from faasguard.logs.detectors import FunctionStats
 from faasguard.logs.diagnostics import DiagnosticCounter
 from faasguard.logs.ingest import discover
 from faasguard.logs.pipeline import Options, process_source
+from faasguard.logs.stats import FunctionStats
 from faasguard.rules import log_rules
 
 runner = CliRunner()

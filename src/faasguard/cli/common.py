@@ -18,6 +18,7 @@ import typer
 from faasguard.errors import ExitCode, UsageError
 
 __all__ = [
+    "Db",
     "ExitCode",
     "FunctionOption",
     "Jobs",
@@ -47,6 +48,15 @@ Param = Annotated[
 ]
 NoCache = Annotated[bool, typer.Option("--no-cache", help="Do not read or write .faasguard/cache.")]
 Jobs = Annotated[int, typer.Option(help="Parallel loader processes (0: one per core).")]
+#: ``--db`` of every command that reads the offline vulnerability store.
+Db = Annotated[
+    Path | None,
+    typer.Option(
+        "--db",
+        envvar="FAASGUARD_DB",
+        help="Vulnerability store (default: the user cache directory); env FAASGUARD_DB.",
+    ),
+]
 #: ``--function`` of the commands that work on one function.
 FunctionOption = Annotated[
     str | None, typer.Option("--function", help="Only this function (ref or name).")

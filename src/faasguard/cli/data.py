@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
 
 import typer
+
+from faasguard.cli.common import Db
 
 data_app = typer.Typer(
     name="data",
@@ -17,10 +18,7 @@ data_app = typer.Typer(
 
 @data_app.command("info")
 def info(
-    db: Annotated[
-        Path | None,
-        typer.Option("--db", envvar="FAASGUARD_DB", help="Vulnerability database to describe."),
-    ] = None,
+    db: Db = None,
 ) -> None:
     """One line per data set: what it is, its version and its date."""
     from faasguard.data import load_json  # noqa: PLC0415 - start-up speed

@@ -8,17 +8,7 @@ from typing import Annotated
 
 import typer
 
-from faasguard.cli.common import ExitCode, fail
-
-#: ``--db`` of the commands that read the vulnerability store.
-Db = Annotated[
-    Path | None,
-    typer.Option(
-        "--db",
-        envvar="FAASGUARD_DB",
-        help="Vulnerability store (default: the user cache directory); env FAASGUARD_DB.",
-    ),
-]
+from faasguard.cli.common import Db, ExitCode, fail
 
 db_app = typer.Typer(
     name="db",

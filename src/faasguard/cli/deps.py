@@ -11,8 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from faasguard.cli.common import ExitCode, FunctionOption, fail, require_paths, targets
-from faasguard.cli.db import Db
+from faasguard.cli.common import Db, ExitCode, FunctionOption, fail, require_paths, targets
 
 if TYPE_CHECKING:
     from faasguard.deps.audit import FunctionAudit

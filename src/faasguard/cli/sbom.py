@@ -7,8 +7,7 @@ from typing import Annotated
 
 import typer
 
-from faasguard.cli.common import FunctionOption, fail, write_output
-from faasguard.cli.db import Db
+from faasguard.cli.common import Db, FunctionOption, fail, write_output
 from faasguard.cli.deps import audits, show_diagnostics
 
 

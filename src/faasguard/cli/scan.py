@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from faasguard.cli.common import (
+    Db,
     ExitCode,
     Jobs,
     NoCache,
@@ -77,14 +78,7 @@ def scan(
     ] = False,
     no_cache: NoCache = False,
     jobs: Jobs = 0,
-    db: Annotated[
-        Path | None,
-        typer.Option(
-            "--db",
-            envvar="FAASGUARD_DB",
-            help="Offline vulnerability database (see 'faasguard db'); env FAASGUARD_DB.",
-        ),
-    ] = None,
+    db: Db = None,
     color: Annotated[
         bool | None, typer.Option("--color/--no-color", help="Force colours on or off.")
     ] = None,

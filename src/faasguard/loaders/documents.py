@@ -23,6 +23,7 @@ from typing import Any
 import yaml
 
 from faasguard.errors import LoadError
+from faasguard.model import Diagnostic, DiagnosticLevel, Location
 
 # libyaml is bundled with PyYAML wheels; fall back to the pure-Python loader without it.
 _Loader: type[yaml.CSafeLoader | yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -89,6 +90,18 @@ class Document:
     lines: dict[str, tuple[int, int]] = field(default_factory=dict)
     warnings: list[tuple[str, int]] = field(default_factory=list)
     text: str = ""
+
+    def warning_diagnostics(self, path: str) -> list[Diagnostic]:
+        """:attr:`warnings` as warning diagnostics (code ``yaml``) located in ``path``."""
+        return [
+            Diagnostic(
+                level=DiagnosticLevel.WARNING,
+                message=message,
+                location=Location(file=path, line=line),
+                code="yaml",
+            )
+            for message, line in self.warnings
+        ]
 
     def line_of(self, pointer: str) -> tuple[int, int]:
         """Line and column of ``pointer`` or of its nearest ancestor that has one."""

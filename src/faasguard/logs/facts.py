@@ -24,8 +24,9 @@ from faasguard.logs.alerts import Alert, Evidence
 if TYPE_CHECKING:
     from faasguard.findings import Practice, Severity
     from faasguard.logs.cloudtrail import TrailFacts
-    from faasguard.logs.detectors import PartialState, Seen
+    from faasguard.logs.detectors import PartialState
     from faasguard.logs.pricing import Price
+    from faasguard.logs.stats import Seen
 
 #: Width of the analysis windows.
 WINDOW_MINUTES = 5

@@ -15,9 +15,10 @@ from collections.abc import Iterable, Sequence
 
 from faasguard.logs import cloudtrail
 from faasguard.logs.alerts import Alert
-from faasguard.logs.detectors import NEAR_MEMORY_SHARE, RECORD_AGE_MS, PartialState, Seen
+from faasguard.logs.detectors import NEAR_MEMORY_SHARE, RECORD_AGE_MS, PartialState
 from faasguard.logs.facts import LogFacts, LogRule, WindowRow, detect_all
 from faasguard.logs.pricing import Price
+from faasguard.logs.stats import Seen
 from faasguard.logs.store import History
 
 _BASELINE_SQL = """

@@ -13,17 +13,29 @@ wall-clock time, no ``hash()``).
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
-import gzip
 import json
 import math
 import random
 import zlib
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from faasguard.logs.generator_cloudtrail import write_cloudtrail
+from faasguard.logs.generator_containers import write_container
+from faasguard.logs.generator_world import (
+    FUNCTIONS,
+    REGION,
+    START,
+    FunctionSpec,
+    GeneratorState,
+    Incident,
+    Plan,
+    iso_ms,
+    iso_s,
+    minute_time,
+)
 
 #: Container formats; ``mixed`` gives each function another one (round robin).
 CONTAINERS = ("plain", "gzip", "s3-export", "subscription", "filter-log-events", "jsonl")
@@ -31,42 +43,6 @@ CONTAINERS = ("plain", "gzip", "s3-export", "subscription", "filter-log-events",
 #: the ``mixed`` rotation, so the mixed output (and every test pinned on it) stays as it was.
 FORMATS = (*CONTAINERS, "firehose", "mixed")
 
-ACCOUNT = "111122223333"
-FOREIGN_ACCOUNT = "999988887777"
-REGION = "us-east-1"
-START = dt.datetime(2024, 5, 1, tzinfo=dt.UTC)
-DEPLOYER_ARN = f"arn:aws:sts::{ACCOUNT}:assumed-role/deploy-pipeline/codebuild-run"
-EXEC_ROLE = "shop-lambda-exec"
-
-
-@dataclass(frozen=True, slots=True)
-class FunctionSpec:
-    """A generated function: runtime, configuration and its normal behaviour."""
-
-    name: str
-    runtime: str
-    memory: int
-    timeout: int
-    median_ms: float
-    weight: float
-    style: str  # "text", "json" (Lambda JSON log format) or "powertools"
-    error_types: tuple[str, ...]
-    base_memory: int
-
-
-FUNCTIONS: tuple[FunctionSpec, ...] = (
-    FunctionSpec("checkout", "python3.12", 512, 10, 120.0, 3.0, "text", ("KeyError",), 90),
-    FunctionSpec("orders-api", "nodejs20.x", 256, 6, 80.0, 3.0, "text", ("TypeError",), 70),
-    FunctionSpec("image-resize", "python3.12", 1024, 60, 1500.0, 1.0, "json", ("ValueError",), 400),
-    FunctionSpec(
-        "payments", "python3.12", 256, 15, 250.0, 2.0, "powertools", ("ValidationError",), 110
-    ),
-    FunctionSpec("notify", "nodejs20.x", 128, 3, 40.0, 2.0, "json", ("SyntaxError",), 60),
-    FunctionSpec(
-        "report-export", "python3.11", 2048, 300, 20000.0, 0.25, "text", ("OSError",), 900
-    ),
-)
-_BY_NAME = {f.name: f for f in FUNCTIONS}
 _BYTES_PER_INVOCATION = 820.0  # measured average over the styles; sizes the request rates
 _BASE_ERROR_RATE = 0.004
 _BASE_COLD_RATE = 0.01
@@ -92,49 +68,6 @@ _QUEUE_FUNCTIONS = frozenset({"notify"})
 _BENIGN_PATHS = ("/orders/1042", "/cart", "/products?page=2", "/users/me", "/health")
 
 
-@dataclass(slots=True)
-class Incident:
-    """One injected incident: what a detector must report (ground truth)."""
-
-    kind: str
-    rule_id: str
-    function: str
-    start: dt.datetime
-    end: dt.datetime
-    detail: str = ""
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON form written to ``ground_truth.json``."""
-        return {
-            "kind": self.kind,
-            "rule_id": self.rule_id,
-            "function": self.function,
-            "start": _iso_s(self.start),
-            "end": _iso_s(self.end),
-            "detail": self.detail,
-        }
-
-
-@dataclass(slots=True)
-class _Plan:
-    """When each incident happens (minutes from START)."""
-
-    minutes: int
-    timeouts: dict[tuple[str, int], int] = field(default_factory=dict)
-    ooms: dict[tuple[str, int], int] = field(default_factory=dict)
-    error_spike: tuple[str, int, int] = ("", 0, 0)
-    new_error: tuple[str, int, int] = ("", 0, 0)
-    slow: tuple[str, int, int] = ("", 0, 0)
-    surge: tuple[str, int, int] = ("", 0, 0)
-    cold_burst: tuple[str, int, int] = ("", 0, 0)
-    #: (function, minute, count): completed invocations at 82-94 % of the timeout (LOG019).
-    near_timeout: tuple[str, int, int] = ("", 0, 0)
-    #: (function, minute, minutes, lag s): queue messages processed late (LOG021).
-    backlog: tuple[str, int, int, int] = ("", 0, 0, 0)
-    injections: dict[tuple[str, int], list[tuple[str, str]]] = field(default_factory=dict)
-    secrets: dict[tuple[str, int], list[tuple[str, str]]] = field(default_factory=dict)
-
-
 def parse_size(text: str) -> int:
     """``100MB``/``1GB``/``512KB``/``12345`` → bytes (decimal units, as disks are sold)."""
     value = text.strip().upper().removesuffix("B")
@@ -144,41 +77,24 @@ def parse_size(text: str) -> int:
     return int(float(value or "0"))
 
 
-def _iso_ms(ms: int) -> str:
-    seconds, millis = divmod(ms, 1000)
-    return f"{_second_text(seconds)}.{millis:03d}Z"
+@dataclass(frozen=True, slots=True)
+class _Call:
+    """One invocation to write out, in whichever log style its function uses."""
+
+    fn: FunctionSpec
+    t: int
+    rid: str
+    duration: float
+    memory_used: int
+    init_ms: float | None
+    outcome: str
+    error_type: str | None
+    payload: tuple[str, str] | None
 
 
-_SECOND_CACHE: dict[int, str] = {}
-
-
-def _second_text(seconds: int) -> str:
-    # strftime is the slow part of generation; timestamps repeat per second, so memoise.
-    text = _SECOND_CACHE.get(seconds)
-    if text is None:
-        if len(_SECOND_CACHE) > 100_000:
-            _SECOND_CACHE.clear()
-        text = dt.datetime.fromtimestamp(seconds, dt.UTC).strftime("%Y-%m-%dT%H:%M:%S")
-        _SECOND_CACHE[seconds] = text
-    return text
-
-
-def _iso_s(value: dt.datetime) -> str:
-    return value.strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _minute(m: int) -> dt.datetime:
-    return START + dt.timedelta(minutes=m)
-
-
-class _Generator:
+class _Generator(GeneratorState):
     def __init__(self, out: Path, size: int, seed: int, container: str) -> None:
-        self.out = out
-        self.size = size
-        self.seed = seed
-        self.rng = random.Random(seed)
-        self.container = container
-        self.hours = 6 if size < 64 * 10**6 else 24
+        super().__init__(out, size, seed, container)
         minutes = self.hours * 60
         total_weight = sum(f.weight for f in FUNCTIONS)
         per_minute = size / _BYTES_PER_INVOCATION / minutes
@@ -189,17 +105,14 @@ class _Generator:
         self.plan.near_timeout = ("checkout", int(minutes * late) // 5 * 5 + 3, 3)
         behind = random.Random(f"backlog-{seed}").uniform(0.12, 0.18)
         self.plan.backlog = ("notify", int(minutes * behind) // 5 * 5, 3, 240)
-        self.incidents: list[Incident] = []
-        self.written = 0
         self.warm: dict[str, bool] = {}
         self.seen_first: set[str] = set()
-        self.event_ids = 0
 
     # -- planning -------------------------------------------------------------------------
 
-    def _plan(self, minutes: int) -> _Plan:
+    def _plan(self, minutes: int) -> Plan:
         rng = self.rng
-        plan = _Plan(minutes=minutes)
+        plan = Plan(minutes=minutes)
 
         def at(fraction_low: float, fraction_high: float) -> int:
             # Incidents start on a 5-minute boundary after the baseline period.
@@ -227,11 +140,15 @@ class _Generator:
         p = self.plan
         for (fn, m), count in p.timeouts.items():
             self.incidents.append(
-                Incident("timeout", "LOG010", fn, _minute(m), _minute(m + 1), f"{count} timeouts")
+                Incident(
+                    "timeout", "LOG010", fn, minute_time(m), minute_time(m + 1), f"{count} timeouts"
+                )
             )
         for (fn, m), count in p.ooms.items():
             self.incidents.append(
-                Incident("oom", "LOG011", fn, _minute(m), _minute(m + 1), f"{count} OOM exits")
+                Incident(
+                    "oom", "LOG011", fn, minute_time(m), minute_time(m + 1), f"{count} OOM exits"
+                )
             )
         simple = (
             ("error-spike", "LOG012", p.error_spike),
@@ -241,7 +158,9 @@ class _Generator:
             ("cold-start-burst", "LOG016", p.cold_burst),
         )
         for kind, rule_id, (fn, m, length) in simple:
-            self.incidents.append(Incident(kind, rule_id, fn, _minute(m), _minute(m + length)))
+            self.incidents.append(
+                Incident(kind, rule_id, fn, minute_time(m), minute_time(m + length))
+            )
         # Half the invocations fail with the new type while it lasts: that is a spike too.
         fn, m, length = p.new_error
         self.incidents.append(
@@ -249,8 +168,8 @@ class _Generator:
                 "error-spike",
                 "LOG012",
                 fn,
-                _minute(m),
-                _minute(m + length),
+                minute_time(m),
+                minute_time(m + length),
                 "caused by the new error type",
             )
         )
@@ -260,8 +179,8 @@ class _Generator:
                 "near-timeout",
                 "LOG019",
                 fn,
-                _minute(m),
-                _minute(m + 1),
+                minute_time(m),
+                minute_time(m + 1),
                 f"{count} invocations at 82-94 % of the timeout",
             )
         )
@@ -271,20 +190,22 @@ class _Generator:
                 "queue-backlog",
                 "LOG021",
                 fn,
-                _minute(m),
-                _minute(m + length),
+                minute_time(m),
+                minute_time(m + length),
                 f"SQS messages processed {lag} s or more after they were sent",
             )
         )
         for (fn, m), items in p.injections.items():
             for category, _ in items:
                 self.incidents.append(
-                    Incident("injection", "LOG017", fn, _minute(m), _minute(m + 1), category)
+                    Incident(
+                        "injection", "LOG017", fn, minute_time(m), minute_time(m + 1), category
+                    )
                 )
         for (fn, m), items in p.secrets.items():
             for category, _ in items:
                 self.incidents.append(
-                    Incident("secret", "LOG018", fn, _minute(m), _minute(m + 1), category)
+                    Incident("secret", "LOG018", fn, minute_time(m), minute_time(m + 1), category)
                 )
 
     # -- invocations ------------------------------------------------------------------------
@@ -383,13 +304,8 @@ class _Generator:
         if outcome == "oom":
             memory_used = fn.memory
         init_ms = rng.uniform(150, 900) if cold else None
-        if fn.style == "json":
-            return self._json_style(
-                fn, t, rid, duration, memory_used, init_ms, outcome, error_type, payload
-            )
-        return self._text_style(
-            fn, t, rid, duration, memory_used, init_ms, outcome, error_type, payload
-        )
+        call = _Call(fn, t, rid, duration, memory_used, init_ms, outcome, error_type, payload)
+        return self._json_style(call) if fn.style == "json" else self._text_style(call)
 
     def _event_text(self, fn: FunctionSpec, t: int, payload: tuple[str, str] | None) -> str:
         path = self.rng.choice(_BENIGN_PATHS)
@@ -432,18 +348,10 @@ class _Generator:
         )
         return out
 
-    def _text_style(
-        self,
-        fn: FunctionSpec,
-        t: int,
-        rid: str,
-        duration: float,
-        memory_used: int,
-        init_ms: float | None,
-        outcome: str,
-        error_type: str | None,
-        payload: tuple[str, str] | None,
-    ) -> list[tuple[int, str]]:
+    def _text_style(self, call: _Call) -> list[tuple[int, str]]:
+        fn, t, rid, duration = call.fn, call.t, call.rid, call.duration
+        memory_used, init_ms, outcome = call.memory_used, call.init_ms, call.outcome
+        error_type, payload = call.error_type, call.payload
         node = fn.runtime.startswith("nodejs")
         lines: list[tuple[int, str]] = []
         if init_ms is not None:
@@ -466,7 +374,7 @@ class _Generator:
         if outcome == "timeout":
             # The real message repeats the timestamp before the request id.
             lines.append(
-                (end, f"{_iso_ms(end)} {rid} Task timed out after {fn.timeout:.2f} seconds")
+                (end, f"{iso_ms(end)} {rid} Task timed out after {fn.timeout:.2f} seconds")
             )
         if outcome == "oom":
             lines.append(
@@ -491,7 +399,7 @@ class _Generator:
                     "level": level,
                     "location": "handler:31",
                     "message": message,
-                    "timestamp": _iso_ms(t).replace("Z", "+0000"),
+                    "timestamp": iso_ms(t).replace("Z", "+0000"),
                     "service": fn.name,
                     "cold_start": False,
                     "function_name": fn.name,
@@ -501,8 +409,8 @@ class _Generator:
                 separators=(",", ":"),
             )
         if fn.runtime.startswith("nodejs"):
-            return f"{_iso_ms(t)}\t{rid}\t{level}\t{message}"
-        return f"[{level}]\t{_iso_ms(t)}\t{rid}\t{message}"
+            return f"{iso_ms(t)}\t{rid}\t{level}\t{message}"
+        return f"[{level}]\t{iso_ms(t)}\t{rid}\t{message}"
 
     def _error_line(self, fn: FunctionSpec, t: int, rid: str, error_type: str) -> str:
         detail = f"request {self.rng.randrange(10**6)} failed"
@@ -512,7 +420,7 @@ class _Generator:
                     "level": "ERROR",
                     "location": "handler:52",
                     "message": "Unhandled error",
-                    "timestamp": _iso_ms(t).replace("Z", "+0000"),
+                    "timestamp": iso_ms(t).replace("Z", "+0000"),
                     "service": fn.name,
                     "function_request_id": rid,
                     "exception": f'Traceback (most recent call last):\n  File "/var/task/'
@@ -533,26 +441,19 @@ class _Generator:
                 },
                 separators=(",", ":"),
             )
-            return f"{_iso_ms(t)}\t{rid}\tERROR\tInvoke Error \t{body}"
+            return f"{iso_ms(t)}\t{rid}\tERROR\tInvoke Error \t{body}"
         return (
             f"[ERROR] {error_type}: {detail}\rTraceback (most recent call last):\r  File "
             f'"/var/task/app.py", line 42, in handler\r    raise {error_type}(msg)'
         )
 
-    def _json_style(
-        self,
-        fn: FunctionSpec,
-        t: int,
-        rid: str,
-        duration: float,
-        memory_used: int,
-        init_ms: float | None,
-        outcome: str,
-        error_type: str | None,
-        payload: tuple[str, str] | None,
-    ) -> list[tuple[int, str]]:
+    def _json_style(self, call: _Call) -> list[tuple[int, str]]:
+        fn, t, rid, duration = call.fn, call.t, call.rid, call.duration
+        memory_used, init_ms, outcome = call.memory_used, call.init_ms, call.outcome
+        error_type, payload = call.error_type, call.payload
+
         def platform(ts: int, kind: str, record: dict[str, Any]) -> tuple[int, str]:
-            body = {"time": _iso_ms(ts), "type": kind, "record": record}
+            body = {"time": iso_ms(ts), "type": kind, "record": record}
             return ts, json.dumps(body, separators=(",", ":"))
 
         lines: list[tuple[int, str]] = []
@@ -572,7 +473,7 @@ class _Generator:
         now = t + 1
         for level, message in self._app_lines(fn, t, rid, payload):
             body: dict[str, Any] = {
-                "timestamp": _iso_ms(now),
+                "timestamp": iso_ms(now),
                 "level": level,
                 "message": message,
                 "logger": "root",
@@ -583,7 +484,7 @@ class _Generator:
         end = t + int(duration)
         if error_type:
             body = {
-                "timestamp": _iso_ms(end),
+                "timestamp": iso_ms(end),
                 "level": "ERROR",
                 "message": {
                     "errorMessage": f"request {self.rng.randrange(10**6)} failed",
@@ -625,12 +526,12 @@ class _Generator:
                 for minute in range(hour * 60, hour * 60 + 60):
                     events.extend(self.invocations(fn, minute))
                 events.sort(key=lambda e: e[0])
-                self._write(containers[fn.name], fn, hour, events)
-        self._write_cloudtrail()
+                write_container(self, containers[fn.name], fn, hour, events)
+        write_cloudtrail(self)
         truth = {
             "seed_note": "generated by faasguard logs generate",
-            "start": _iso_s(START),
-            "end": _iso_s(START + dt.timedelta(hours=self.hours)),
+            "start": iso_s(START),
+            "end": iso_s(START + dt.timedelta(hours=self.hours)),
             "bytes": self.written,
             "functions": [
                 {
@@ -647,419 +548,6 @@ class _Generator:
         }
         (self.out / "ground_truth.json").write_text(json.dumps(truth, indent=2) + "\n")
         return truth
-
-    def _stream(self, fn: FunctionSpec, hour: int) -> str:
-        day = (START + dt.timedelta(hours=hour)).strftime("%Y/%m/%d")
-        return f"{day}/[$LATEST]{zlib.crc32(f'{fn.name}{hour}'.encode()):08x}{'0' * 24}"
-
-    def _write(
-        self, container: str, fn: FunctionSpec, hour: int, events: list[tuple[int, str]]
-    ) -> None:
-        stamp = (START + dt.timedelta(hours=hour)).strftime("%Y-%m-%d-%H")
-        group = f"aws/lambda/{fn.name}"
-        stream = self._stream(fn, hour)
-        writers: dict[str, Callable[[], None]] = {}
-
-        def text_bytes() -> bytes:
-            return "".join(f"{_iso_ms(ts)} {msg}\n" for ts, msg in events).encode()
-
-        def plain() -> None:
-            self._emit(self.out / group / f"{stamp}.log", text_bytes())
-
-        def gz() -> None:
-            self._emit(self.out / group / f"{stamp}.log.gz", text_bytes(), compress=True)
-
-        def s3_export() -> None:
-            task = f"{zlib.crc32(fn.name.encode()):08x}-export"
-            self._emit(
-                self.out / "s3-export" / group / task / stream / "000000.gz",
-                text_bytes(),
-                compress=True,
-            )
-
-        def payloads() -> list[bytes]:
-            """CloudWatch Logs subscription payloads of 200 events (JSON)."""
-            out = []
-            for chunk_start in range(0, len(events), 200):
-                chunk = events[chunk_start : chunk_start + 200]
-                body = {
-                    "messageType": "DATA_MESSAGE",
-                    "owner": ACCOUNT,
-                    "logGroup": f"/{group}",
-                    "logStream": stream,
-                    "subscriptionFilters": ["faasguard"],
-                    "logEvents": [
-                        {"id": self._event_id(), "timestamp": ts, "message": msg}
-                        for ts, msg in chunk
-                    ],
-                }
-                out.append(json.dumps(body).encode())
-            return out
-
-        def subscription() -> None:
-            lines = []
-            for body in payloads():
-                data = base64.b64encode(gzip.compress(body, mtime=0))
-                lines.append(json.dumps({"awslogs": {"data": data.decode()}}))
-            self._emit(
-                self.out / "subscription" / fn.name / f"{stamp}.json",
-                ("\n".join(lines) + "\n").encode(),
-            )
-
-        def firehose() -> None:
-            # Firehose delivers the (gzip) payload records back to back into one object,
-            # named <prefix>/YYYY/MM/DD/HH/<stream>-<version>-<time>-<id>, no extension.
-            when = START + dt.timedelta(hours=hour)
-            name = f"faasguard-cwl-1-{when:%Y-%m-%d-%H}-00-00-{zlib.crc32(group.encode()):08x}"
-            self._emit(
-                self.out / "firehose" / f"{when:%Y/%m/%d/%H}" / name,
-                b"".join(gzip.compress(body, mtime=0) for body in payloads()),
-            )
-
-        def filter_log_events() -> None:
-            body = {
-                "events": [
-                    {
-                        "logStreamName": stream,
-                        "timestamp": ts,
-                        "message": msg,
-                        "ingestionTime": ts + 200,
-                        "eventId": self._event_id(),
-                    }
-                    for ts, msg in events
-                ],
-                "searchedLogStreams": [{"logStreamName": stream, "searchedCompletely": True}],
-            }
-            self._emit(
-                self.out / "filter-log-events" / group / f"{stamp}.json",
-                json.dumps(body, indent=1).encode(),
-            )
-
-        def jsonl() -> None:
-            text = "".join(
-                json.dumps(
-                    {
-                        "logGroup": f"/{group}",
-                        "logStream": stream,
-                        "id": self._event_id(),
-                        "timestamp": ts,
-                        "message": msg,
-                    }
-                )
-                + "\n"
-                for ts, msg in events
-            )
-            self._emit(self.out / "jsonl" / f"{fn.name}-{stamp}.jsonl", text.encode())
-
-        writers = {
-            "plain": plain,
-            "gzip": gz,
-            "s3-export": s3_export,
-            "subscription": subscription,
-            "firehose": firehose,
-            "filter-log-events": filter_log_events,
-            "jsonl": jsonl,
-        }
-        writers[container]()
-
-    def _event_id(self) -> str:
-        self.event_ids += 1
-        return f"{self.event_ids:056d}"
-
-    def _emit(self, path: Path, data: bytes, *, compress: bool = False) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.written += len(data)
-        if compress:
-            data = gzip.compress(data, compresslevel=4, mtime=0)
-        path.write_bytes(data)
-
-    # -- CloudTrail -------------------------------------------------------------------------
-
-    def _write_cloudtrail(self) -> None:
-        rng = self.rng
-        records: list[dict[str, Any]] = []
-        minutes = self.plan.minutes
-
-        def event(m: int, name: str, source: str, arn: str, params: dict[str, Any]) -> None:
-            when = _minute(m) + dt.timedelta(seconds=rng.randrange(60))
-            user = arn.rsplit("/", 2)
-            records.append(
-                {
-                    "eventVersion": "1.09",
-                    "userIdentity": {
-                        "type": "AssumedRole",
-                        "arn": arn,
-                        "principalId": f"AROA{zlib.crc32(arn.encode()):012d}:{user[-1]}",
-                        "accountId": ACCOUNT,
-                    },
-                    "eventTime": _iso_s(when),
-                    "eventSource": source,
-                    "eventName": name,
-                    "awsRegion": REGION,
-                    "sourceIPAddress": "203.0.113.10",
-                    "userAgent": "aws-cli/2.15.0",
-                    "requestParameters": params,
-                    "responseElements": None,
-                    "eventID": f"{rng.getrandbits(128):032x}",
-                    "readOnly": False,
-                    "eventType": "AwsApiCall",
-                    "recipientAccountId": ACCOUNT,
-                }
-            )
-
-        lam = "lambda.amazonaws.com"
-        for m in range(5, minutes, 45):  # the pipeline deploys regularly
-            fn = FUNCTIONS[(m // 45) % len(FUNCTIONS)].name
-            event(
-                m,
-                "UpdateFunctionCode20150331v2",
-                lam,
-                DEPLOYER_ARN,
-                {"functionName": fn, "s3Bucket": "shop-artifacts", "s3Key": f"{fn}.zip"},
-            )
-            event(
-                m,
-                "UpdateFunctionConfiguration20150331v2",
-                lam,
-                DEPLOYER_ARN,
-                {"functionName": fn, "timeout": _BY_NAME[fn].timeout},
-            )
-            event(
-                m,
-                "GetFunction20150331v2",
-                lam,
-                f"arn:aws:sts::{ACCOUNT}:assumed-role/readonly/auditor",
-                {"functionName": fn},
-            )
-        event(
-            20,
-            "AddPermission20150331v2",
-            lam,
-            DEPLOYER_ARN,
-            {
-                "functionName": "orders-api",
-                "statementId": "apigw",
-                "action": "lambda:InvokeFunction",
-                "principal": "apigateway.amazonaws.com",
-                "sourceArn": f"arn:aws:execute-api:{REGION}:{ACCOUNT}:abc123/*",
-            },
-        )
-        event(
-            25,
-            "CreateFunction20150331",
-            lam,
-            DEPLOYER_ARN,
-            {"functionName": "notify", "runtime": "nodejs20.x"},
-        )
-        rogue = f"arn:aws:sts::{ACCOUNT}:assumed-role/dev-admin/mallory"
-
-        def incident(
-            kind: str,
-            rule_id: str,
-            fn: str,
-            m: int,
-            name: str,
-            source: str,
-            params: dict[str, Any],
-            arn: str = rogue,
-        ) -> None:
-            event(m, name, source, arn, params)
-            self.incidents.append(Incident(kind, rule_id, fn, _minute(m), _minute(m + 1)))
-
-        def when(low: float, high: float) -> int:
-            return int(minutes * rng.uniform(low, high))
-
-        incident(
-            "code-changed-by-unusual-principal",
-            "LOG030",
-            "checkout",
-            when(0.4, 0.9),
-            "UpdateFunctionCode20150331v2",
-            lam,
-            {"functionName": "checkout", "zipFile": "<binary>"},
-        )
-        incident(
-            "permission-to-anyone",
-            "LOG031",
-            "payments",
-            when(0.4, 0.9),
-            "AddPermission20150331v2",
-            lam,
-            {
-                "functionName": "payments",
-                "statementId": "open",
-                "action": "lambda:InvokeFunction",
-                "principal": "*",
-            },
-            DEPLOYER_ARN,
-        )
-        incident(
-            "function-url-no-auth",
-            "LOG032",
-            "orders-api",
-            when(0.4, 0.9),
-            "CreateFunctionUrlConfig20211031",
-            lam,
-            {"functionName": "orders-api", "authType": "NONE"},
-            DEPLOYER_ARN,
-        )
-        incident(
-            "foreign-layer",
-            "LOG033",
-            "image-resize",
-            when(0.4, 0.9),
-            "UpdateFunctionConfiguration20150331v2",
-            lam,
-            {
-                "functionName": "image-resize",
-                "layers": [f"arn:aws:lambda:{REGION}:{FOREIGN_ACCOUNT}:layer:fast-png:3"],
-            },
-            DEPLOYER_ARN,
-        )
-        incident(
-            "concurrency-zero",
-            "LOG034",
-            "notify",
-            when(0.4, 0.9),
-            "PutFunctionConcurrency20171031",
-            lam,
-            {"functionName": "notify", "reservedConcurrentExecutions": 0},
-        )
-        incident(
-            "role-policy-changed",
-            "LOG035",
-            EXEC_ROLE,
-            when(0.4, 0.9),
-            "PutRolePolicy",
-            "iam.amazonaws.com",
-            {
-                "roleName": EXEC_ROLE,
-                "policyName": "inline-admin",
-                "policyDocument": '{"Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}',
-            },
-        )
-        incident(
-            "logging-stopped",
-            "LOG036",
-            "trail/management",
-            when(0.4, 0.9),
-            "StopLogging",
-            "cloudtrail.amazonaws.com",
-            {"name": f"arn:aws:cloudtrail:{REGION}:{ACCOUNT}:trail/management"},
-        )
-        incident(
-            "function-created-outside-pipeline",
-            "LOG037",
-            "crypto-miner",
-            when(0.4, 0.9),
-            "CreateFunction20150331",
-            lam,
-            {"functionName": "crypto-miner", "runtime": "python3.12"},
-        )
-
-        def write_trail(
-            trail: str, trail_records: list[dict[str, Any]], bits: random.Random
-        ) -> None:
-            trail_records.sort(key=lambda r: str(r["eventTime"]))
-            for hour in range(0, self.hours, 2):
-                low = _iso_s(START + dt.timedelta(hours=hour))
-                high = _iso_s(START + dt.timedelta(hours=hour + 2))
-                chunk = [r for r in trail_records if low <= r["eventTime"] < high]
-                if not chunk:
-                    continue
-                stamp = (START + dt.timedelta(hours=hour)).strftime("%Y%m%dT%H%MZ")
-                day = (START + dt.timedelta(hours=hour)).strftime("%Y/%m/%d")
-                path = (
-                    self.out
-                    / trail
-                    / "AWSLogs"
-                    / ACCOUNT
-                    / "CloudTrail"
-                    / REGION
-                    / day
-                    / f"{ACCOUNT}_CloudTrail_{REGION}_{stamp}_{bits.getrandbits(32):08X}.json.gz"
-                )
-                self._emit(path, json.dumps({"Records": chunk}).encode(), compress=True)
-
-        write_trail("cloudtrail", records, rng)
-        self._write_invoke_data_events(write_trail)
-
-    def _write_invoke_data_events(
-        self, write_trail: Callable[[str, list[dict[str, Any]], random.Random], None]
-    ) -> None:
-        """Lambda ``Invoke`` data events (LOG020), in a trail of their own.
-
-        Ordinary successful calls at a low rate (service-to-service invokes of ``payments``
-        and ``report-export``) and one throttling burst against ``payments``, recorded as a
-        LOG020 incident. Data events usually go to a dedicated trail; here that also keeps the
-        management files, and the record indices their evidence names, as they were. The
-        events draw from their own generator (seeded from the run's seed), so neither the
-        Lambda logs nor the management events move.
-        """
-        rng = random.Random(f"invoke-data-events-{self.seed}")
-        records: list[dict[str, Any]] = []
-        caller = f"arn:aws:sts::{ACCOUNT}:assumed-role/{EXEC_ROLE}/checkout"
-
-        def invoke(at: dt.datetime, fn: str, form: int, throttled: bool = False) -> None:
-            arn = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{fn}"
-            # Every way callers name a function: name, qualified ARN, partial ARN, and no
-            # request parameters at all (then only ``resources`` names it).
-            names = (fn, f"{arn}:live", f"{ACCOUNT}:function:{fn}", None)
-            name = names[form % len(names)]
-            params = None if name is None else {"functionName": name}
-            record: dict[str, Any] = {
-                "eventVersion": "1.09",
-                "userIdentity": {
-                    "type": "AssumedRole",
-                    "arn": caller,
-                    "principalId": f"AROA{zlib.crc32(caller.encode()):012d}:checkout",
-                    "accountId": ACCOUNT,
-                },
-                "eventTime": _iso_s(at),
-                "eventSource": "lambda.amazonaws.com",
-                "eventName": "Invoke",
-                "awsRegion": REGION,
-                "sourceIPAddress": "lambda.amazonaws.com",
-                "userAgent": "Boto3/1.34.0 md/Botocore#1.34.0 ua/2.0 os/linux lang/python#3.12",
-                "requestParameters": params,
-                "responseElements": None,
-                "additionalEventData": {"functionVersion": f"{arn}:$LATEST"},
-                "requestID": f"{rng.getrandbits(128):032x}",
-                "eventID": f"{rng.getrandbits(128):032x}",
-                "readOnly": False,
-                "resources": [{"accountId": ACCOUNT, "type": "AWS::Lambda::Function", "ARN": arn}],
-                "eventType": "AwsApiCall",
-                "managementEvent": False,
-                "recipientAccountId": ACCOUNT,
-                "eventCategory": "Data",
-            }
-            if throttled:
-                record["errorCode"] = "TooManyRequestsException"
-                record["errorMessage"] = "Rate Exceeded."
-            records.append(record)
-
-        minutes = self.plan.minutes
-        for m in range(minutes):
-            for fn in ("payments", "report-export"):
-                if rng.random() < 0.5:
-                    invoke(_minute(m) + dt.timedelta(seconds=rng.randrange(60)), fn, m)
-        m = int(minutes * rng.uniform(0.3, 0.9))
-        m -= m % 5
-        throttled = 30
-        for index in range(throttled + 12):
-            at = _minute(m + 1) + dt.timedelta(seconds=rng.randrange(180))
-            invoke(at, "payments", index, throttled=index < throttled)
-        self.incidents.append(
-            Incident(
-                "invocations-throttled",
-                "LOG020",
-                "payments",
-                _minute(m),
-                _minute(m + 5),
-                f"{throttled} Invoke calls throttled (TooManyRequestsException)",
-            )
-        )
-        write_trail("cloudtrail-data-events", records, rng)
 
 
 def generate(out: Path, *, size: int, seed: int = 0, container: str = "mixed") -> dict[str, Any]:

@@ -14,7 +14,7 @@ import json
 import re
 import threading
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -544,7 +544,15 @@ def _slow_rows(
 def _subscription(
     source: Source, fallback: str | None, diagnostics: DiagnosticCounter
 ) -> Iterator[pa.RecordBatch]:
-    events = _Events(source.path, diagnostics)
+    yield from _payload_batches(
+        source, fallback, diagnostics, _subscription_payloads(source, diagnostics)
+    )
+
+
+def _subscription_payloads(
+    source: Source, diagnostics: DiagnosticCounter
+) -> Iterator[tuple[Any, str]]:
+    """Each line's decoded ``awslogs.data`` payload, with where it came from."""
     for number, line in _lines(source, diagnostics):
         if not line.strip():
             continue
@@ -564,7 +572,19 @@ def _subscription(
         except (ValueError, OSError, EOFError, zlib.error):
             diagnostics.add("invalid-json", source.path, f"line {number} (awslogs.data)")
             continue
-        _payload_events(payload, events, fallback, source.path, f"line {number}", diagnostics)
+        yield payload, f"line {number}"
+
+
+def _payload_batches(
+    source: Source,
+    fallback: str | None,
+    diagnostics: DiagnosticCounter,
+    payloads: Iterable[tuple[Any, str]],
+) -> Iterator[pa.RecordBatch]:
+    """Batches of the log events of subscription payloads (``(payload, where)`` pairs)."""
+    events = _Events(source.path, diagnostics)
+    for payload, where in payloads:
+        _payload_events(payload, events, fallback, source.path, where, diagnostics)
         if events.full():
             yield from events.flush()
     yield from events.flush()
@@ -604,15 +624,17 @@ def _firehose(
 ) -> Iterator[pa.RecordBatch]:
     # Payloads one after another (Firehose concatenates the records it delivers to S3,
     # with or without newlines), decoded one at a time.
-    events = _Events(source.path, diagnostics)
+    yield from _payload_batches(
+        source, fallback, diagnostics, _firehose_payloads(source, diagnostics)
+    )
+
+
+def _firehose_payloads(source: Source, diagnostics: DiagnosticCounter) -> Iterator[tuple[Any, str]]:
     for index, payload in json_values(source.path, diagnostics):
         if not isinstance(payload, dict):
             diagnostics.add("invalid-json", source.path, f"payload {index}")
             continue
-        _payload_events(payload, events, fallback, source.path, f"payload {index}", diagnostics)
-        if events.full():
-            yield from events.flush()
-    yield from events.flush()
+        yield payload, f"payload {index}"
 
 
 def _filter_log_events(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -120,7 +120,18 @@ def _sid(value: object) -> str | None:
     return None
 
 
-def _value(value: object) -> MaybeStr | None:
+def scalar_str(
+    value: object,
+    render: Callable[[Any], str] = _expression,
+    reason: str = "not a string",
+) -> MaybeStr | None:
+    """A string field as the model holds it, whatever the format.
+
+    ``None`` stays ``None``, strings and :class:`Unknown` are kept, booleans become
+    ``true``/``false`` and numbers their text; anything else (an intrinsic, a mapping) is
+    an :class:`Unknown` whose expression is ``render(value)`` (each format renders its own
+    source) with ``reason``.
+    """
     if value is None:
         return None
     if isinstance(value, str | Unknown):
@@ -129,12 +140,12 @@ def _value(value: object) -> MaybeStr | None:
         return "true" if value else "false"
     if isinstance(value, int | float):
         return str(value)
-    return Unknown(_expression(value), reason="not a string")
+    return Unknown(render(value), reason=reason)
 
 
 def _values(value: object) -> tuple[MaybeStr, ...]:
     entries = value if isinstance(value, list) else [value]
-    return tuple(item for item in (_value(entry) for entry in entries) if item is not None)
+    return tuple(item for item in (scalar_str(entry) for entry in entries) if item is not None)
 
 
 def _principals(value: object) -> dict[str, tuple[MaybeStr, ...]]:

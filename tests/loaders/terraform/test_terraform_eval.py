@@ -9,7 +9,8 @@ from hypothesis import strategies as st
 
 from faasguard.config import LoadOptions
 from faasguard.loaders.terraform import load
-from faasguard.loaders.terraform.hcl import Evaluator, JsonText, LineIndex, parse_text
+from faasguard.loaders.terraform.hcl import JsonText, LineIndex, parse_text
+from faasguard.loaders.terraform.hcl_eval import Evaluator
 from faasguard.model import Unknown
 
 

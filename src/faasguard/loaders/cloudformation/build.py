@@ -2,13 +2,9 @@
 
 :func:`build_parts` is shared: the CloudFormation/SAM/CDK loader calls it on the template
 (after the SAM transform when there is one) and the Serverless Framework loader calls it on
-its ``resources`` section. It resolves intrinsics itself (:mod:`.intrinsics`).
-
-Linking works on logical ids: ``Ref`` to a resource resolves to its logical id and
-``Fn::GetAtt X.Arn`` to an ARN placeholder that :meth:`Resolver.ref_of` maps back to ``X``.
-Resources the template references but does not declare (the Serverless Framework's
-generated functions, log groups, role, APIs) can be passed as ``external``: references to
-them resolve like CloudFormation would and link to the model ref of what they become.
+its ``resources`` section. It resolves intrinsics itself (:mod:`.intrinsics`); how
+resources link (by logical id, ``external`` resources included) is described in
+:mod:`.template`.
 """
 
 from __future__ import annotations
@@ -23,10 +19,7 @@ from faasguard.loaders.cloudformation.resources import build_resources
 from faasguard.loaders.cloudformation.roles import build_roles
 from faasguard.loaders.cloudformation.template import Template
 from faasguard.loaders.cloudformation.triggers import build_triggers
-from faasguard.loaders.cloudformation.values import (
-    get,
-    items,
-)
+from faasguard.loaders.cloudformation.values import get, items
 from faasguard.model import (
     CodeLocation,
     Diagnostic,

@@ -108,15 +108,7 @@ def load(path: str, options: LoadOptions, *, fmt: str = "cloudformation") -> App
             ),
             files=(path,),
         )
-    diagnostics = [
-        Diagnostic(
-            level=DiagnosticLevel.WARNING,
-            message=message,
-            location=Location(file=path, line=line),
-            code="yaml",
-        )
-        for message, line in doc.warnings
-    ]
+    diagnostics = doc.warning_diagnostics(path)
     data = doc.data
     if not isinstance(data, Mapping) or not isinstance(data.get("Resources"), Mapping):
         what = "the top level is not a mapping"

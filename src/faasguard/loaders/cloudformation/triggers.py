@@ -71,34 +71,40 @@ def api_waf(t: Template, api: str | None) -> MaybeStr | None:
     return None
 
 
-def api_throttling_location(
+def _throttled_stage(
     t: Template, api: str | None, method: str | None, path: str | None
-) -> Location | None:
-    """Where the throttling :meth:`api_throttling` finds is set (the stage's settings)."""
+) -> tuple[str, Throttling] | None:
+    """The first stage of ``api`` that throttles ``method path``, and its throttling."""
     if api is None:
         return None
     for lid, props in t.of_type("AWS::ApiGateway::Stage", "AWS::ApiGatewayV2::Stage"):
         if t.ref_of(props.get("RestApiId") or props.get("ApiId")) != api:
             continue
-        if stage_throttling(props, method, path) is not None:
-            return t.written(lid, "Properties", "DefaultRouteSettings") or t.written(
-                lid, "Properties", "MethodSettings"
-            )
+        throttling = stage_throttling(props, method, path)
+        if throttling is not None:
+            return lid, throttling
     return None
+
+
+def api_throttling_location(
+    t: Template, api: str | None, method: str | None, path: str | None
+) -> Location | None:
+    """Where the throttling :meth:`api_throttling` finds is set (the stage's settings)."""
+    found = _throttled_stage(t, api, method, path)
+    if found is None:
+        return None
+    lid = found[0]
+    return t.written(lid, "Properties", "DefaultRouteSettings") or t.written(
+        lid, "Properties", "MethodSettings"
+    )
 
 
 def api_throttling(
     t: Template, api: str | None, method: str | None, path: str | None
 ) -> Throttling | None:
-    if api is None:
-        return None
-    for _lid, props in t.of_type("AWS::ApiGateway::Stage", "AWS::ApiGatewayV2::Stage"):
-        if t.ref_of(props.get("RestApiId") or props.get("ApiId")) != api:
-            continue
-        throttling = stage_throttling(props, method, path)
-        if throttling is not None:
-            return throttling
-    return None
+    """The throttling of ``method path`` on ``api``, from the first stage that sets one."""
+    found = _throttled_stage(t, api, method, path)
+    return found[1] if found is not None else None
 
 
 def build_triggers(t: Template, resources: list[Resource]) -> None:
@@ -346,6 +352,26 @@ def rest_path(t: Template, resource_id: Any, api: str | None) -> str:
     return "/" + "/".join(reversed(parts))
 
 
+def _method_auth(t: Template, props: Mapping[str, Any]) -> dict[str, Any]:
+    """``authorization``, ``authorizer`` and ``api_key_required`` of a REST method or v2 route."""
+    auth = as_str(props.get("AuthorizationType")) or "NONE"
+    if isinstance(auth, str):
+        auth = _AUTH_TYPES.get(auth.upper(), auth)
+    authorizer = props.get("AuthorizerId")
+    return {
+        "authorization": auth,
+        "authorizer": t.ref_or_value(authorizer) if authorizer is not None else None,
+        "api_key_required": as_bool(props.get("ApiKeyRequired")) or False,
+    }
+
+
+def _method_auth_location(t: Template, lid: str) -> Location | None:
+    """Where the authorisation of a REST method or v2 route is written."""
+    return t.written(lid, "Properties", "AuthorizationType") or t.written(
+        lid, "Properties", "AuthorizerId"
+    )
+
+
 def triggers_rest(t: Template) -> None:
     for lid, props in t.of_type("AWS::ApiGateway::Method"):
         uri = get(props, "Integration", "Uri")
@@ -356,9 +382,6 @@ def triggers_rest(t: Template) -> None:
         api = t.ref_of(props.get("RestApiId"))
         method = as_str(props.get("HttpMethod"))
         path = rest_path(t, props.get("ResourceId"), api)
-        auth = as_str(props.get("AuthorizationType")) or "NONE"
-        if isinstance(auth, str):
-            auth = _AUTH_TYPES.get(auth.upper(), auth)
         validator = t.ref_of(props.get("RequestValidatorId"))
         validation: bool | Unknown | None = False
         if validator is not None:
@@ -381,11 +404,7 @@ def triggers_rest(t: Template) -> None:
                     method=method,
                     path=path,
                     api=api,
-                    authorization=auth,
-                    authorizer=t.ref_or_value(props.get("AuthorizerId"))
-                    if props.get("AuthorizerId") is not None
-                    else None,
-                    api_key_required=as_bool(props.get("ApiKeyRequired")) or False,
+                    **_method_auth(t, props),
                     request_validation=validation,
                     throttling=api_throttling(
                         t, api, method if isinstance(method, str) else None, path
@@ -394,8 +413,7 @@ def triggers_rest(t: Template) -> None:
                     marked_public=t.marked_public(api, function),
                     field_locations=t.aspects(
                         location,
-                        authorization=t.written(lid, "Properties", "AuthorizationType")
-                        or t.written(lid, "Properties", "AuthorizerId"),
+                        authorization=_method_auth_location(t, lid),
                         request_validation=t.written(lid, "Properties", "RequestValidatorId"),
                         throttling=api_throttling_location(
                             t, api, method if isinstance(method, str) else None, path
@@ -532,9 +550,6 @@ def triggers_v2(t: Template) -> None:
         method, _, path = route_key.partition(" ") if isinstance(route_key, str) else ("", "", "")
         if not path:
             method, path = "ANY", method
-        auth = as_str(props.get("AuthorizationType")) or "NONE"
-        if isinstance(auth, str):
-            auth = _AUTH_TYPES.get(auth.upper(), auth)
         t.add_trigger(
             uri,
             Trigger(
@@ -545,19 +560,14 @@ def triggers_v2(t: Template) -> None:
                     method=method,
                     path=path,
                     api=api,
-                    authorization=auth,
-                    authorizer=t.ref_or_value(props.get("AuthorizerId"))
-                    if props.get("AuthorizerId") is not None
-                    else None,
-                    api_key_required=as_bool(props.get("ApiKeyRequired")) or False,
+                    **_method_auth(t, props),
                     throttling=api_throttling(t, api, method, path),
                     waf=api_waf(t, api),
                     cors=cors_from(api_props.get("CorsConfiguration")),
                     marked_public=t.marked_public(api, t.function_ref_in(uri)),
                     field_locations=t.aspects(
                         t.loc(lid),
-                        authorization=t.written(lid, "Properties", "AuthorizationType")
-                        or t.written(lid, "Properties", "AuthorizerId"),
+                        authorization=_method_auth_location(t, lid),
                         cors=t.written(api, "Properties", "CorsConfiguration")
                         if api in t.raw
                         else None,

@@ -12,19 +12,12 @@ from typing import Any
 
 from faasguard.loaders.cloudformation.intrinsics import expression_text
 from faasguard.model import Cors, MaybeStr, Throttling, Unknown
+from faasguard.model.iam import scalar_str
 
 
 def as_str(value: Any) -> MaybeStr | None:
     """A string field: ``None`` when absent, :class:`Unknown` when not a scalar."""
-    if value is None:
-        return None
-    if isinstance(value, str | Unknown):
-        return value
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return str(value)
-    return Unknown(expression_text(value), reason="not a string")
+    return scalar_str(value, expression_text)
 
 
 def as_int(value: Any) -> int | Unknown | None:

@@ -8,9 +8,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from faasguard.loaders.cloudformation.intrinsics import ExternalResource, Resolver
+from faasguard.loaders.documents import pointer_join
 from faasguard.loaders.serverless.variables import dump_expression
 from faasguard.model import Diagnostic, DiagnosticLevel, Location, Resource, Unknown
-from faasguard.model.iam import MaybeStr
+from faasguard.model.iam import MaybeStr, scalar_str
 from faasguard.model.resources import MaybeBool, MaybeInt
 
 _NON_ALNUM = re.compile(r"[^0-9A-Za-z]")
@@ -38,15 +39,7 @@ def alnum_logical_name(name: str) -> str:
 
 def as_str(value: Any) -> MaybeStr | None:
     """A string field: ``None`` stays ``None``, intrinsics and the rest become Unknown."""
-    if value is None:
-        return None
-    if isinstance(value, str | Unknown):
-        return value
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return str(value)
-    return Unknown(expression=dump_expression(value), reason="not a static string")
+    return scalar_str(value, dump_expression, "not a static string")
 
 
 def as_ref(value: Any) -> MaybeStr | None:
@@ -169,3 +162,27 @@ class Context:
                 level=level, message=message, location=self.locate(pointer), code="serverless"
             )
         )
+
+
+def function_entries(ctx: Context) -> list[tuple[str, Any, str]]:
+    """``(key, definition, pointer)`` of every function, in both syntaxes."""
+    raw_functions = ctx.config.get("functions")
+    entries: list[tuple[str, Any, str]] = []
+    if isinstance(raw_functions, dict):
+        entries = [(str(k), v, pointer_join("/functions", k)) for k, v in raw_functions.items()]
+    elif isinstance(raw_functions, list):
+        # Old syntax: a list of mappings (often ${file()} includes), merged in order.
+        for index, item in enumerate(raw_functions):
+            for k, v in mapping(item).items():
+                entries.append((str(k), v, pointer_join(f"/functions/{index}", k)))
+    return entries
+
+
+def joined(*parts: MaybeStr | None, sep: str = "-") -> MaybeStr:
+    """``parts`` joined with ``sep``; Unknown (keeping the whole expression) if one is."""
+    for part in parts:
+        if isinstance(part, Unknown):
+            return Unknown(
+                expression=sep.join(str(p) for p in parts), reason=part.reason or "not static"
+            )
+    return sep.join(str(part) for part in parts)

@@ -7,6 +7,7 @@ own logical ids, so rules about APIs, WAF and throttling see them.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,6 +22,7 @@ from faasguard.loaders.serverless.common import (
     as_list,
     as_ref,
     as_str,
+    joined,
     mapping,
 )
 from faasguard.model import (
@@ -616,7 +618,7 @@ def framework_resources(ctx: Context, used: dict[str, str], waf: MaybeStr | None
     api_gateway = mapping(ctx.provider.get("apiGateway"))
     if "http" in used and api_gateway.get("restApiId") is None:
         location = ctx.locate(used["http"])
-        name = as_str(ctx.provider.get("apiName")) or _joined(ctx.stage, ctx.service)
+        name = as_str(ctx.provider.get("apiName")) or joined(ctx.stage, ctx.service)
         resources.append(
             Api(
                 ref=REST_API,
@@ -642,55 +644,81 @@ def framework_resources(ctx: Context, used: dict[str, str], waf: MaybeStr | None
         )
     http_api = mapping(ctx.provider.get("httpApi"))
     if "httpApi" in used and http_api.get("id") is None:
-        location = ctx.locate(used["httpApi"])
-        resources.append(
-            Api(
-                ref=HTTP_API,
-                type="AWS::ApiGatewayV2::Api",
-                kind="http",
-                name=as_str(http_api.get("name")) or _joined(ctx.stage, ctx.service),
-                stages=(HTTP_STAGE,),
-                location=location,
-            )
-        )
-        resources.append(
-            Stage(
-                ref=HTTP_STAGE,
-                type="AWS::ApiGatewayV2::Stage",
-                api=HTTP_API,
-                stage_name="$default",
-                access_logging=bool(logs.get("httpApi")),
-                location=location,
-            )
+        resources += _v2_api(
+            ref=HTTP_API,
+            kind="http",
+            name=as_str(http_api.get("name")) or joined(ctx.stage, ctx.service),
+            stage=HTTP_STAGE,
+            stage_name="$default",
+            access_logging=bool(logs.get("httpApi")),
+            location=ctx.locate(used["httpApi"]),
         )
     if "websocket" in used and ctx.provider.get("websocketsApiId") is None:
-        location = ctx.locate(used["websocket"])
-        resources.append(
-            Api(
-                ref=WEBSOCKET_API,
-                type="AWS::ApiGatewayV2::Api",
-                kind="websocket",
-                name=as_str(ctx.provider.get("websocketsApiName"))
-                or _joined(ctx.stage, ctx.service, "websockets"),
-                stages=(WEBSOCKET_STAGE,),
-                location=location,
-            )
-        )
-        resources.append(
-            Stage(
-                ref=WEBSOCKET_STAGE,
-                type="AWS::ApiGatewayV2::Stage",
-                api=WEBSOCKET_API,
-                stage_name=ctx.stage,
-                access_logging=bool(logs.get("websocket")),
-                location=location,
-            )
+        resources += _v2_api(
+            ref=WEBSOCKET_API,
+            kind="websocket",
+            name=as_str(ctx.provider.get("websocketsApiName"))
+            or joined(ctx.stage, ctx.service, "websockets"),
+            stage=WEBSOCKET_STAGE,
+            stage_name=ctx.stage,
+            access_logging=bool(logs.get("websocket")),
+            location=ctx.locate(used["websocket"]),
         )
     return resources
 
 
-def _joined(*parts: MaybeStr) -> MaybeStr:
-    for part in parts:
-        if isinstance(part, Unknown):
-            return Unknown(expression="-".join(str(p) for p in parts), reason=part.reason)
-    return "-".join(str(part) for part in parts)
+def _v2_api(
+    *,
+    ref: str,
+    kind: str,
+    name: MaybeStr,
+    stage: str,
+    stage_name: MaybeStr,
+    access_logging: bool,
+    location: Location,
+) -> list[Resource]:
+    """An API Gateway v2 API the framework creates (HTTP or WebSocket) and its one stage."""
+    return [
+        Api(
+            ref=ref,
+            type="AWS::ApiGatewayV2::Api",
+            kind=kind,
+            name=name,
+            stages=(stage,),
+            location=location,
+        ),
+        Stage(
+            ref=stage,
+            type="AWS::ApiGatewayV2::Stage",
+            api=ref,
+            stage_name=stage_name,
+            access_logging=access_logging,
+            location=location,
+        ),
+    ]
+
+
+def websocket_connect_auth(results: Iterable[EventResult]) -> HttpSettings | None:
+    """The authorisation of an authorised ``$connect`` route, if the service has one."""
+    for result in results:
+        for trigger in result.triggers:
+            if (
+                trigger.kind is TriggerKind.WEBSOCKET
+                and trigger.http is not None
+                and trigger.http.path == "$connect"
+                and trigger.http.authorization != "NONE"
+            ):
+                return trigger.http
+    return None
+
+
+def with_connection_auth(trigger: Trigger, connect: HttpSettings) -> Trigger:
+    """WebSocket routes other than ``$connect`` ride on the connection it authorised."""
+    if trigger.kind is not TriggerKind.WEBSOCKET or trigger.http is None:
+        return trigger
+    if trigger.http.path == "$connect" or trigger.http.authorization != "NONE":
+        return trigger
+    http = dataclasses.replace(
+        trigger.http, authorization=connect.authorization, authorizer=connect.authorizer
+    )
+    return dataclasses.replace(trigger, http=http)

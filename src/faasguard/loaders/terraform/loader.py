@@ -29,14 +29,11 @@ from faasguard.loaders.terraform.hcl import (
     Attribute,
     Block,
     Body,
-    Evaluator,
-    GetAttr,
-    GetIndex,
     HclFile,
     LineIndex,
-    Step,
     parse_text,
 )
+from faasguard.loaders.terraform.hcl_eval import Evaluator, GetAttr, GetIndex, Step
 from faasguard.loaders.terraform.plan import load_plan
 from faasguard.loaders.terraform.records import TfResource
 from faasguard.loaders.terraform.roles import policy_document_json

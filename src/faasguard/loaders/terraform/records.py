@@ -21,6 +21,7 @@ from faasguard.model import (
     TriggerKind,
     Unknown,
 )
+from faasguard.model.iam import scalar_str
 from faasguard.model.resources import MaybeBool, MaybeInt
 
 
@@ -116,15 +117,8 @@ def all_blocks(values: Mapping[str, Any], key: str) -> list[dict[str, Any]]:
 
 
 def as_str(value: Any) -> MaybeStr | None:
-    if value is None:
-        return None
-    if isinstance(value, Unknown | str):
-        return value
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return str(value)
-    return Unknown(expression=short_text(value), reason="not a string")
+    """A string field (see :func:`~faasguard.model.iam.scalar_str`)."""
+    return scalar_str(value, short_text)
 
 
 def as_int(value: Any) -> MaybeInt | None:
@@ -286,7 +280,11 @@ class Builder:
         return out
 
 
-def _throttling(rate: Any, burst: Any) -> Throttling | None:
+def _throttling(settings: Mapping[str, Any] | None) -> Throttling | None:
+    """The throttling of a ``default_route_settings`` / method ``settings`` block."""
+    if not settings:
+        return None
+    rate, burst = settings.get("throttling_rate_limit"), settings.get("throttling_burst_limit")
     if rate is None and burst is None:
         return None
     rate_value: float | Unknown | None
@@ -308,14 +306,8 @@ def _stage_throttling_at(b: Builder, record: TfResource) -> tuple[Throttling, Lo
     """The stage's throttling and the block that sets it (stage or method settings)."""
     v = record.values
     if record.type == "aws_apigatewayv2_stage":
-        settings = first_block(v, "default_route_settings")
-        if settings:
-            found = _throttling(
-                settings.get("throttling_rate_limit"), settings.get("throttling_burst_limit")
-            )
-            if found is not None:
-                return found, b.loc(record, "default_route_settings")
-        return None
+        found = _throttling(first_block(v, "default_route_settings"))
+        return (found, b.loc(record, "default_route_settings")) if found is not None else None
     api = b.link(v.get("rest_api_id"), REST_API)
     stage_name = v.get("stage_name")
     for settings_record in b.typed("aws_api_gateway_method_settings"):
@@ -325,13 +317,9 @@ def _stage_throttling_at(b: Builder, record: TfResource) -> tuple[Throttling, Lo
         linked_stage = b.link(sv.get("stage_name"), ("aws_api_gateway_stage",))
         if linked_stage != record.address and sv.get("stage_name") != stage_name:
             continue
-        settings = first_block(sv, "settings")
-        if settings:
-            found = _throttling(
-                settings.get("throttling_rate_limit"), settings.get("throttling_burst_limit")
-            )
-            if found is not None:
-                return found, b.loc(settings_record, "settings")
+        found = _throttling(first_block(sv, "settings"))
+        if found is not None:
+            return found, b.loc(settings_record, "settings")
     return None
 
 
