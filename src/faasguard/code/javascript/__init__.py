@@ -4,7 +4,10 @@ analysis.
 - :mod:`.index` parses each file once (:func:`parse_module`, :class:`JsModule`) and reads
   its imports and requires (:func:`module_specifier`, :func:`import_bindings`);
 - :mod:`.sdk_calls` finds every AWS SDK call (:func:`analyse`);
-- :mod:`.taint` follows attacker-controlled event data to sinks (the taint analyzer).
+- :mod:`.taint` follows attacker-controlled event data to sinks (the taint analyzer), an
+  interpreter in layers: :mod:`.taint_values` (values, spec tables, helpers), :mod:`.taint_eval`
+  (state, expressions), :mod:`.taint_guards`, :mod:`.taint_calls` (calls, sinks) and
+  :mod:`.taint_exec` (statements, binding).
 """
 
 from faasguard.code.javascript.index import (
