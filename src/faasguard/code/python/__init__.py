@@ -2,7 +2,8 @@
 
 - :mod:`.index` parses each file once (:func:`parse_module`, :class:`PyModule`), reads its
   imports (:func:`parse_imports`) and resolves methods (:class:`ClassTable`);
-- :mod:`.sdk_calls` finds every AWS SDK call (:func:`analyse`);
+- :mod:`.sdk_calls` finds every AWS SDK call (:func:`analyse`), evaluating names in
+  :mod:`.sdk_scope` and boto3 objects in :mod:`.sdk_objects`;
 - :mod:`.taint` follows attacker-controlled event data to sinks (the taint analyzer).
 """
 
