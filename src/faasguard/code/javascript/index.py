@@ -13,17 +13,14 @@ Nothing here runs the code.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
 
+from faasguard.code.parsecache import ParseCache
 from faasguard.code.values import Gap
-
-#: Parsed files kept at most (a scan of a big monorepo must not grow without bound).
-_CACHE_LIMIT = 4096
 
 
 @cache
@@ -57,28 +54,13 @@ class JsModule:
         return self.tree.root_node
 
 
-_PARSED: dict[str, tuple[tuple[int, int], JsModule | Gap]] = {}
-
-
 def parse_module(path: Path) -> JsModule | Gap:
     """Parse ``path`` with the grammar its extension calls for (never executed).
 
     A file is parsed once per content: later calls return the same :class:`JsModule`
     until the file's size or modification time changes.
     """
-    try:
-        stat = os.stat(path)
-    except OSError as exc:
-        return Gap(f"cannot read: {exc}", str(path))
-    stamp = (stat.st_size, stat.st_mtime_ns)
-    cached = _PARSED.get(str(path))
-    if cached is not None and cached[0] == stamp:
-        return cached[1]
-    parsed = _parse(path)
-    if len(_PARSED) >= _CACHE_LIMIT:
-        _PARSED.clear()
-    _PARSED[str(path)] = (stamp, parsed)
-    return parsed
+    return _PARSED.get(path)
 
 
 def _parse(path: Path) -> JsModule | Gap:
@@ -96,6 +78,9 @@ def _parse(path: Path) -> JsModule | Gap:
         line = error.start_point[0] + 1 if error is not None else 0
         return Gap("syntax error (the file does not parse)", str(path), line)
     return JsModule(path=path, source=source, tree=tree)
+
+
+_PARSED: ParseCache[JsModule] = ParseCache(_parse)
 
 
 def _first_error(node: Any) -> Any:

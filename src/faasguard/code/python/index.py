@@ -11,15 +11,12 @@ Nothing here imports or runs the code.
 from __future__ import annotations
 
 import ast
-import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from faasguard.code.parsecache import ParseCache
 from faasguard.code.values import Gap
-
-#: Parsed files kept at most (a scan of a big monorepo must not grow without bound).
-_CACHE_LIMIT = 4096
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,28 +40,13 @@ class PyModule:
     imports: tuple[PyImport, ...]
 
 
-_PARSED: dict[str, tuple[tuple[int, int], PyModule | Gap]] = {}
-
-
 def parse_module(path: Path) -> PyModule | Gap:
     """Parse ``path`` (never executed); a :class:`Gap` names the file and line on failure.
 
     A file is parsed once per content: later calls return the same :class:`PyModule`
     until the file's size or modification time changes.
     """
-    try:
-        stat = os.stat(path)
-    except OSError as exc:
-        return Gap(f"cannot read: {exc}", str(path))
-    stamp = (stat.st_size, stat.st_mtime_ns)
-    cached = _PARSED.get(str(path))
-    if cached is not None and cached[0] == stamp:
-        return cached[1]
-    parsed = _parse(path)
-    if len(_PARSED) >= _CACHE_LIMIT:
-        _PARSED.clear()
-    _PARSED[str(path)] = (stamp, parsed)
-    return parsed
+    return _PARSED.get(path)
 
 
 def _parse(path: Path) -> PyModule | Gap:
@@ -87,6 +69,9 @@ def _parse(path: Path) -> PyModule | Gap:
         elif isinstance(node, ast.ImportFrom):
             imports.extend(parse_imports(node))
     return PyModule(path=path, tree=tree, imports=tuple(imports))
+
+
+_PARSED: ParseCache[PyModule] = ParseCache(_parse)
 
 
 def parse_imports(stmt: ast.Import | ast.ImportFrom) -> list[PyImport]:
