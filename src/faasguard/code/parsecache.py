@@ -11,9 +11,10 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import Generic, TypeVar
+from typing import Generic, TypeVar, cast
 
 from faasguard.code.values import Gap
+from faasguard.memo import memo
 
 #: Parsed files kept at most (a scan of a big monorepo must not grow without bound).
 CACHE_LIMIT = 4096
@@ -48,3 +49,22 @@ class ParseCache(Generic[Parsed]):
             self._entries.clear()
         self._entries[key] = (stamp, parsed)
         return parsed
+
+
+Built = TypeVar("Built")
+
+
+def per_scan(kind: str, path: Path, build: Callable[[Path], Built | Gap]) -> Built | Gap:
+    """What ``build`` makes of ``path``, once per app scan (kept in the scan's memo under
+    ``kind``) and again only when the file changes; a :class:`Gap` when it cannot be read."""
+    try:
+        stat = os.stat(path)
+    except OSError as exc:
+        return Gap(f"cannot read: {exc}", str(path))
+    cache = memo()
+    key = (kind, str(path), stat.st_size, stat.st_mtime_ns)
+    if key in cache:
+        return cast("Built | Gap", cache[key])
+    result = build(path)
+    cache[key] = result
+    return result

@@ -10,7 +10,6 @@ scan's memo).
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -34,8 +33,8 @@ from faasguard.code.facts import (
 )
 from faasguard.code.javascript import import_bindings, module_specifier, parse_module, text
 from faasguard.code.modules import resolve_js_module
+from faasguard.code.parsecache import per_scan
 from faasguard.code.values import Gap
-from faasguard.memo import memo
 
 #: Node types of function definitions (their bodies are scopes of their own).
 FUNCTIONS = frozenset(
@@ -740,19 +739,12 @@ class JsFlow:
 def javascript_file(path: Path) -> JsFile | Gap:
     """``path`` parsed into its facts, once per app scan (a :class:`Gap` when it does not
     parse)."""
-    try:
-        stat = os.stat(path)
-    except OSError as exc:
-        return Gap(f"cannot read: {exc}", str(path))
-    cache = memo()
-    key = ("javascript-facts", str(path), stat.st_size, stat.st_mtime_ns)
-    found = cache.get(key)
-    if isinstance(found, JsFile | Gap):
-        return found
+    return per_scan("javascript-facts", path, _javascript_file)
+
+
+def _javascript_file(path: Path) -> JsFile | Gap:
     parsed = parse_module(path)
-    result = parsed if isinstance(parsed, Gap) else JsFile(parsed.path, parsed.root)
-    cache[key] = result
-    return result
+    return parsed if isinstance(parsed, Gap) else JsFile(parsed.path, parsed.root)
 
 
 def imported_files(root: Path, path: Path) -> Iterator[Path]:

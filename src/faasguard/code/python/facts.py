@@ -9,7 +9,6 @@ imported or run, and once per app scan (:func:`python_file` keeps them in the sc
 from __future__ import annotations
 
 import ast
-import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,9 +26,9 @@ from faasguard.code.facts import (
     Sink,
 )
 from faasguard.code.modules import resolve_python_import
+from faasguard.code.parsecache import per_scan
 from faasguard.code.python import PyImport, parse_module
 from faasguard.code.values import Gap
-from faasguard.memo import memo
 
 # ---------------------------------------------------------------------------- node helpers
 
@@ -370,23 +369,14 @@ class PyFlow:
 def python_file(path: Path) -> PyFile | Gap:
     """``path`` parsed into its facts, once per app scan (a :class:`Gap` when it does not
     parse)."""
-    try:
-        stat = os.stat(path)
-    except OSError as exc:
-        return Gap(f"cannot read: {exc}", str(path))
-    cache = memo()
-    key = ("python-facts", str(path), stat.st_size, stat.st_mtime_ns)
-    found = cache.get(key)
-    if isinstance(found, PyFile | Gap):
-        return found
+    return per_scan("python-facts", path, _python_file)
+
+
+def _python_file(path: Path) -> PyFile | Gap:
     parsed = parse_module(path)
-    result = (
-        parsed
-        if isinstance(parsed, Gap)
-        else PyFile(path, parsed.tree, _import_names(parsed.imports))
-    )
-    cache[key] = result
-    return result
+    if isinstance(parsed, Gap):
+        return parsed
+    return PyFile(path, parsed.tree, _import_names(parsed.imports))
 
 
 def imported_files(root: Path, path: Path) -> Iterator[Path]:
