@@ -8,7 +8,7 @@ variable). ``f"{os.environ['PREFIX']}/{key}"`` is ``Env(PREFIX) + Lit("/") + Opa
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 
@@ -127,6 +127,34 @@ class SdkCall:
             if key == name:
                 return values
         return ()
+
+
+def recorded_call(
+    sdk: str,
+    site: tuple[str, int, int, str, str],
+    via: str,
+    params: Mapping[str, Iterable[SymStr]],
+) -> SdkCall:
+    """The :class:`SdkCall` an SDK-call interpreter recorded at ``site`` (file, line,
+    column, service, operation), its parameters and their values in a stable order."""
+    file, line, column, service, operation = site
+    return SdkCall(
+        sdk=sdk,
+        service=service,
+        operation=operation,
+        params=tuple(
+            (name, tuple(sorted(values, key=str))) for name, values in sorted(params.items())
+        ),
+        file=file,
+        line=line,
+        column=column,
+        via=via,
+    )
+
+
+def by_site(calls: Iterable[SdkCall]) -> tuple[SdkCall, ...]:
+    """``calls`` in source order (file, line, column, then operation)."""
+    return tuple(sorted(calls, key=lambda c: (c.file, c.line, c.column, c.operation)))
 
 
 @dataclass(frozen=True, slots=True)

@@ -68,7 +68,7 @@ from faasguard.code.javascript.sdk_values import (
     with_default,
 )
 from faasguard.code.modules import resolve_js_module
-from faasguard.code.values import Env, Gap, SdkCall, SymStr
+from faasguard.code.values import Env, Gap, SdkCall, SymStr, by_site, recorded_call
 
 # ---------------------------------------------------------------------------- interpreter
 
@@ -806,26 +806,10 @@ def analyse(root: Path, entry: Path, export: str | None = None) -> JavaScriptAna
     for key, params in interp.calls.items():
         if reachable is not None and interp.call_units.get(key) not in reachable:
             continue
-        file, line, column, service, operation, tag = key
-        sdk, _, via = tag.partition("|")
-        calls.append(
-            SdkCall(
-                sdk=sdk,
-                service=service,
-                operation=operation,
-                params=tuple(
-                    (name, tuple(sorted(values, key=str)))
-                    for name, values in sorted(params.items())
-                ),
-                file=file,
-                line=line,
-                column=column,
-                via=via,
-            )
-        )
-    calls.sort(key=lambda c: (c.file, c.line, c.column, c.operation))
+        sdk, _, via = key[5].partition("|")
+        calls.append(recorded_call(sdk, key[:5], via, params))
     return JavaScriptAnalysis(
-        calls=tuple(calls), files=tuple(sorted(interp.files)), gaps=tuple(gaps)
+        calls=by_site(calls), files=tuple(sorted(interp.files)), gaps=tuple(gaps)
     )
 
 

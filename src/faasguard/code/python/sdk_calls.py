@@ -55,7 +55,7 @@ from faasguard.code.python.sdk_values import (
     concat,
     iterate,
 )
-from faasguard.code.values import Gap, SdkCall, SymStr
+from faasguard.code.values import Gap, SdkCall, SymStr, by_site, recorded_call
 
 
 @dataclass(slots=True)
@@ -410,29 +410,13 @@ def analyse(root: Path, entry: Path, export: str | None = None) -> PythonAnalysi
         for key, gap in interp.result.gaps.items()
         if reachable is None or key not in interp.gap_units or interp.gap_units[key] & reachable
     ]
-    calls = []
-    for key, params in interp.result.calls.items():
-        if reachable is not None and not interp.call_units.get(key, set()) & reachable:
-            continue
-        file, line, column, service, operation, via = key
-        calls.append(
-            SdkCall(
-                sdk="boto3",
-                service=service,
-                operation=operation,
-                params=tuple(
-                    (name, tuple(sorted(values, key=str)))
-                    for name, values in sorted(params.items())
-                ),
-                file=file,
-                line=line,
-                column=column,
-                via=via,
-            )
-        )
-    calls.sort(key=lambda c: (c.file, c.line, c.column, c.operation))
+    calls = [
+        recorded_call("boto3", key[:5], key[5], params)
+        for key, params in interp.result.calls.items()
+        if reachable is None or interp.call_units.get(key, set()) & reachable
+    ]
     return PythonAnalysis(
-        calls=tuple(calls),
+        calls=by_site(calls),
         files=tuple(sorted(interp.modules)),
         gaps=tuple(gaps),
     )
