@@ -32,22 +32,11 @@ from faasguard.code.facts import (
     Sink,
 )
 from faasguard.code.javascript import import_bindings, module_specifier, parse_module, text
+from faasguard.code.javascript.index import FUNCTION_TYPES
 from faasguard.code.modules import resolve_js_module
 from faasguard.code.parsecache import per_scan
 from faasguard.code.values import Gap
 
-#: Node types of function definitions (their bodies are scopes of their own).
-FUNCTIONS = frozenset(
-    {
-        "function_declaration",
-        "function_expression",
-        "function",
-        "arrow_function",
-        "method_definition",
-        "generator_function_declaration",
-        "generator_function",
-    }
-)
 _COMPARISONS = frozenset({"===", "!==", "==", "!=", "<", ">", "<=", ">=", "instanceof", "in"})
 _LITERALS = frozenset({"string", "number", "true", "false", "null", "undefined", "regex"})
 
@@ -92,7 +81,7 @@ def own_nodes(roots: Iterable[Any]) -> Iterator[Any]:
     while stack:
         node = stack.pop()
         yield node
-        if node.type not in FUNCTIONS:
+        if node.type not in FUNCTION_TYPES:
             stack.extend(reversed(node.children))
 
 
@@ -330,7 +319,7 @@ class JsFile:
     def _declared_exports(self, statement: Any, found: dict[str, Any], top: list[Any]) -> None:
         """``export function x``, ``export const x = ...``, ``export { a as b }``."""
         declaration = statement.child_by_field_name("declaration")
-        if declaration is not None and declaration.type in FUNCTIONS:
+        if declaration is not None and declaration.type in FUNCTION_TYPES:
             name = declaration.child_by_field_name("name")
             if name is not None:
                 found[text(name)] = declaration
@@ -358,7 +347,7 @@ class JsFile:
         handler wrapped by a middleware call (``middy(handler)``)."""
         if value is None or depth > 4:
             return None
-        if value.type in FUNCTIONS:
+        if value.type in FUNCTION_TYPES:
             return value
         if value.type in ("identifier", "shorthand_property_identifier"):
             return self._named_function(text(value), top, depth)
@@ -378,7 +367,7 @@ class JsFile:
             node = statement
             if node.type == "export_statement":
                 node = node.child_by_field_name("declaration") or node
-            if node.type in FUNCTIONS:
+            if node.type in FUNCTION_TYPES:
                 name = node.child_by_field_name("name")
                 if name is not None and text(name) == wanted:
                     return node
@@ -400,7 +389,7 @@ class JsFile:
                 if param is not None and param.type == "identifier":
                     scope.info.exceptions.add(text(param))
         for node in scope.nodes:
-            if node.type in FUNCTIONS and node is not scope.node:
+            if node.type in FUNCTION_TYPES and node is not scope.node:
                 self._collect(self._function(node, scope))
 
     def _function(self, node: Any, parent: JsScope) -> JsScope:
@@ -651,7 +640,7 @@ class JsFlow:
             return self.union(args_node.named_children if args_node is not None else [])
         if not through_compare and kind in ("binary_expression", "ternary_expression"):
             return self._uncompared(node)
-        if kind in FUNCTIONS or kind in _LITERALS:
+        if kind in FUNCTION_TYPES or kind in _LITERALS:
             return EMPTY
         if kind == "pair":
             value = node.child_by_field_name("value")

@@ -22,6 +22,19 @@ from typing import Any
 from faasguard.code.parsecache import ParseCache
 from faasguard.code.values import Gap
 
+#: Node types of function definitions (their bodies are scopes of their own).
+FUNCTION_TYPES = frozenset(
+    {
+        "function_declaration",
+        "function_expression",
+        "function",
+        "arrow_function",
+        "method_definition",
+        "generator_function_declaration",
+        "generator_function",
+    }
+)
+
 
 @cache
 def _parser(kind: str) -> Any:

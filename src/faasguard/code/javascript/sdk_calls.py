@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from faasguard.code.javascript.index import (
+    FUNCTION_TYPES,
     ImportBinding,
     JsModule,
     import_bindings,
@@ -40,7 +41,6 @@ from faasguard.code.javascript.index import (
 from faasguard.code.javascript.sdk_values import (
     AWS_WRAPPER_PACKAGES,
     EMPTY,
-    FUNCTION_TYPES,
     MAX_PASSES,
     MAX_VALUES,
     V2_LOCAL,

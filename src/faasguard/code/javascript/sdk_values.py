@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from faasguard.code.javascript.index import FUNCTION_TYPES
 from faasguard.code.values import Env, SymStr
 from faasguard.sdk import resolve_service, waiter_operation
 
@@ -162,18 +163,6 @@ JsValue = (
 )
 Values = frozenset[JsValue]
 EMPTY: Values = frozenset()
-
-FUNCTION_TYPES = frozenset(
-    {
-        "function_declaration",
-        "function_expression",
-        "function",
-        "arrow_function",
-        "method_definition",
-        "generator_function_declaration",
-        "generator_function",
-    }
-)
 
 
 def package_value(specifier: str) -> Values:

@@ -7,12 +7,12 @@ from dataclasses import replace
 from typing import Any
 
 from faasguard.code.javascript.index import (
+    FUNCTION_TYPES,
     text,
 )
 from faasguard.code.javascript.taint_eval import Evaluator
 from faasguard.code.javascript.taint_values import (
     ALL_FAMILIES,
-    FUNCTION_TYPES,
     Env,
     EventRef,
     Frame,

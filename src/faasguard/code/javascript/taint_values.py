@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from faasguard.code.javascript.index import (
+    FUNCTION_TYPES,
     JsModule,
     text,
 )
@@ -36,17 +37,6 @@ MAX_STATEMENTS = 400_000
 
 ALL_FAMILIES = frozenset(SINK_FAMILIES)
 
-FUNCTION_TYPES = frozenset(
-    {
-        "function_declaration",
-        "function_expression",
-        "function",
-        "arrow_function",
-        "method_definition",
-        "generator_function_declaration",
-        "generator_function",
-    }
-)
 BRANCH_TYPES = frozenset(
     {
         "if_statement",

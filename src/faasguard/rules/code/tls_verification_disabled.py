@@ -49,8 +49,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from faasguard.code.facts import CodeMatch, match_key
-from faasguard.code.javascript.facts import FUNCTIONS, JsFile, position, string_value, walk
+from faasguard.code.javascript.facts import JsFile, position, string_value, walk
 from faasguard.code.javascript.facts import node_text as text
+from faasguard.code.javascript.index import FUNCTION_TYPES
 from faasguard.code.python.facts import PyFile, const_str, is_false
 from faasguard.findings import Hit, Practice, Severity
 from faasguard.model import App
@@ -181,7 +182,7 @@ def match_javascript(file: JsFile) -> Iterator[CodeMatch]:
             name, written = string_value(key) or text(key), text(value)
             if name in ("rejectUnauthorized", "strictSSL") and written in ("false", "0"):
                 yield _tls_match(file.path, line, column, f"{name}: {written}")
-            elif name == "checkServerIdentity" and value.type in FUNCTIONS:
+            elif name == "checkServerIdentity" and value.type in FUNCTION_TYPES:
                 body = value.child_by_field_name("body")
                 if body is not None and (
                     text(body) in ("{}", "undefined", "null")
