@@ -18,10 +18,10 @@ leaves a function (:class:`Sink`) and what a rule's matcher returns (:class:`Cod
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from faasguard.findings import Severity
 
@@ -236,3 +236,90 @@ class Sink:
     column: int
     value: Any
     export: str | None = None
+
+
+# ---------------------------------------------------------------------------- flows
+
+
+class NameFlow:
+    """Labels of the names of one function for one spec, bound to a fixed point over the
+    function's own nodes and looked up through the enclosing functions' flows.
+
+    The language's flow (:class:`faasguard.code.python.facts.PyFlow`,
+    :class:`faasguard.code.javascript.facts.JsFlow`) says what a node binds
+    (:meth:`_bind`) and what a value carries (:meth:`labels`)."""
+
+    #: Rounds over the nodes at most (a binding feeding an earlier one settles in two or three).
+    ROUNDS = 6
+
+    def __init__(self, spec: LabelSpec, parent: NameFlow | None, nodes: Sequence[Any]) -> None:
+        self.spec = spec
+        self.parent = parent
+        self.names: dict[str, Labels] = {}
+        for _ in range(self.ROUNDS):
+            before = dict(self.names)
+            for node in nodes:
+                self._bind(node)
+            if before == self.names:
+                break
+
+    def _bind(self, node: Any) -> None:
+        """Add the labels ``node`` binds to names."""
+        raise NotImplementedError
+
+    def labels(self, node: Any, through_compare: bool = False) -> Labels:
+        """What the value of ``node`` carries (``through_compare``: also what a comparison
+        looks at, for conditions)."""
+        raise NotImplementedError
+
+    def _add(self, name: str, labels: Labels) -> None:
+        if labels:
+            self.names[name] = self.names.get(name, EMPTY) | labels
+
+    def lookup(self, name: str) -> Labels:
+        """Labels bound to ``name`` here or in an enclosing function."""
+        flow: NameFlow | None = self
+        while flow is not None:
+            if name in flow.names:
+                return flow.names[name]
+            flow = flow.parent
+        return EMPTY
+
+    def union(self, nodes: Iterable[Any], through_compare: bool = False) -> Labels:
+        """What the values of ``nodes`` carry together."""
+        result: Labels = EMPTY
+        for node in nodes:
+            result |= self.labels(node, through_compare)
+        return result
+
+
+class Nested(Protocol):
+    """A scope inside its enclosing one (``None`` at the module level)."""
+
+    @property
+    def parent(self) -> object | None:
+        """The enclosing scope."""
+        ...
+
+
+ScopeT = TypeVar("ScopeT", bound=Nested)
+FlowT = TypeVar("FlowT", bound=NameFlow)
+
+
+def scope_flow(
+    cache: dict[LabelSpec, dict[int, FlowT]],
+    scopes: Iterable[ScopeT],
+    scope: ScopeT,
+    spec: LabelSpec,
+    make: Callable[[ScopeT, FlowT | None], FlowT],
+) -> FlowT:
+    """The flow of ``scope`` for ``spec``: every scope's is made once, enclosing scopes
+    first (``scopes`` lists them so), and kept in ``cache``."""
+    flows = cache.get(spec)
+    if flows is None:
+        flows = {}
+        for each in scopes:
+            parent = flows.get(id(each.parent)) if each.parent is not None else None
+            flows[id(each)] = make(each, parent)
+        cache[spec] = flows
+    return flows[id(scope)]

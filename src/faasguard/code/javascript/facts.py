@@ -28,8 +28,10 @@ from faasguard.code.facts import (
     TRANSPARENT_CALLS,
     Labels,
     LabelSpec,
+    NameFlow,
     ScopeInfo,
     Sink,
+    scope_flow,
 )
 from faasguard.code.javascript import import_bindings, module_specifier, parse_module, text
 from faasguard.code.javascript.index import FUNCTION_TYPES
@@ -438,14 +440,13 @@ class JsFile:
 
     def flow(self, scope: JsScope, spec: LabelSpec) -> JsFlow:
         """The labels of ``scope``'s names for ``spec`` (every scope's computed once)."""
-        flows = self._flows.get(spec)
-        if flows is None:
-            flows = {}
-            for each in self.scopes:
-                parent = flows.get(id(each.parent)) if each.parent is not None else None
-                flows[id(each)] = JsFlow(self, each, spec, parent)
-            self._flows[spec] = flows
-        return flows[id(scope)]
+        return scope_flow(
+            self._flows,
+            self.scopes,
+            scope,
+            spec,
+            lambda each, parent: JsFlow(self, each, spec, parent),
+        )
 
     def sinks(self, scope: JsScope) -> list[Sink]:
         """Returns, callbacks, HTTP response calls and log calls of one scope."""
@@ -531,27 +532,14 @@ class _Sinks:
 # ---------------------------------------------------------------------------- flows
 
 
-class JsFlow:
+class JsFlow(NameFlow):
     """Labels of names in one JavaScript function for one spec (see
     :mod:`faasguard.code.facts`)."""
 
     def __init__(self, file: JsFile, scope: JsScope, spec: LabelSpec, parent: JsFlow | None):
         self.file = file
         self.scope = scope
-        self.spec = spec
-        self.parent = parent
-        self.names: dict[str, Labels] = {}
-        nodes = scope.nodes
-        for _ in range(6):
-            before = dict(self.names)
-            for node in nodes:
-                self._bind(node)
-            if before == self.names:
-                break
-
-    def _add(self, name: str, labels: Labels) -> None:
-        if labels:
-            self.names[name] = self.names.get(name, EMPTY) | labels
+        super().__init__(spec, parent, scope.nodes)
 
     def _pattern(self, node: Any, labels: Labels) -> None:
         kind = node.type
@@ -604,15 +592,6 @@ class JsFlow:
             left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
             if left is not None and right is not None:
                 self._pattern(left, self.spec.narrow(self.labels(right), "*", 0, 0))
-
-    def lookup(self, name: str) -> Labels:
-        """Labels bound to ``name`` here or in an enclosing function."""
-        flow: JsFlow | None = self
-        while flow is not None:
-            if name in flow.names:
-                return flow.names[name]
-            flow = flow.parent
-        return EMPTY
 
     def labels(self, node: Any, through_compare: bool = False) -> Labels:
         """What the value of ``node`` carries (``through_compare``: also what a comparison
@@ -713,13 +692,8 @@ class JsFlow:
         return self.union(args)
 
     def union(self, nodes: Iterable[Any], through_compare: bool = False) -> Labels:
-        """What the values of ``nodes`` carry together."""
-        result: Labels = EMPTY
-        for node in nodes:
-            if node.type == "comment":
-                continue
-            result |= self.labels(node, through_compare)
-        return result
+        """What the values of ``nodes`` (comments left out) carry together."""
+        return super().union((n for n in nodes if n.type != "comment"), through_compare)
 
 
 # ---------------------------------------------------------------------------- files

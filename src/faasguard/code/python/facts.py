@@ -22,8 +22,10 @@ from faasguard.code.facts import (
     TRANSPARENT_CALLS,
     Labels,
     LabelSpec,
+    NameFlow,
     ScopeInfo,
     Sink,
+    scope_flow,
 )
 from faasguard.code.modules import resolve_python_import
 from faasguard.code.parsecache import per_scan
@@ -178,14 +180,13 @@ class PyFile:
 
     def flow(self, scope: PyScope, spec: LabelSpec) -> PyFlow:
         """The labels of ``scope``'s names for ``spec`` (every scope's computed once)."""
-        flows = self._flows.get(spec)
-        if flows is None:
-            flows = {}
-            for each in self.scopes:
-                parent = flows.get(id(each.parent)) if each.parent is not None else None
-                flows[id(each)] = PyFlow(self, each, spec, parent)
-            self._flows[spec] = flows
-        return flows[id(scope)]
+        return scope_flow(
+            self._flows,
+            self.scopes,
+            scope,
+            spec,
+            lambda each, parent: PyFlow(self, each, spec, parent),
+        )
 
     def sinks(self, scope: PyScope) -> list[Sink]:
         """Returns (response-shaped or plain) and log-call arguments of one scope."""
@@ -238,26 +239,13 @@ class PyFile:
 # ---------------------------------------------------------------------------- flows
 
 
-class PyFlow:
+class PyFlow(NameFlow):
     """Labels of names in one Python function for one spec (see :mod:`faasguard.code.facts`)."""
 
     def __init__(self, file: PyFile, scope: PyScope, spec: LabelSpec, parent: PyFlow | None):
         self.file = file
         self.scope = scope
-        self.spec = spec
-        self.parent = parent
-        self.names: dict[str, Labels] = {}
-        nodes = scope.nodes
-        for _ in range(6):
-            before = dict(self.names)
-            for node in nodes:
-                self._bind(node)
-            if before == self.names:
-                break
-
-    def _add(self, name: str, labels: Labels) -> None:
-        if labels:
-            self.names[name] = self.names.get(name, EMPTY) | labels
+        super().__init__(spec, parent, scope.nodes)
 
     def _target(self, target: ast.AST, labels: Labels) -> None:
         if isinstance(target, ast.Name):
@@ -287,15 +275,6 @@ class PyFlow:
             self._target(node.target, self.spec.narrow(self.labels(node.iter), "*", 0, 0))
         elif isinstance(node, ast.withitem) and node.optional_vars is not None:
             self._target(node.optional_vars, self.labels(node.context_expr))
-
-    def lookup(self, name: str) -> Labels:
-        """Labels bound to ``name`` here or in an enclosing function."""
-        flow: PyFlow | None = self
-        while flow is not None:
-            if name in flow.names:
-                return flow.names[name]
-            flow = flow.parent
-        return EMPTY
 
     def labels(self, node: ast.AST, through_compare: bool = False) -> Labels:
         """What the value of ``node`` carries (``through_compare``: also what a comparison
@@ -354,13 +333,6 @@ class PyFlow:
         if isinstance(func, ast.Attribute):
             found |= self.labels(func.value)
         return found
-
-    def union(self, nodes: Iterable[ast.AST], through_compare: bool = False) -> Labels:
-        """What the values of ``nodes`` carry together."""
-        result: Labels = EMPTY
-        for node in nodes:
-            result |= self.labels(node, through_compare)
-        return result
 
 
 # ---------------------------------------------------------------------------- files
