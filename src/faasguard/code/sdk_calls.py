@@ -68,15 +68,18 @@ def analyse_entry(entry: Entry) -> CodeAnalysis:
     if entry.language == "python":
         from faasguard.code import python  # noqa: PLC0415 - front ends load on demand
 
-        py = python.analyse(entry.root, entry.file, entry.export)
-        calls, files, gaps = py.calls, py.files, py.gaps
+        found = python.analyse(entry.root, entry.file, entry.export)
     else:
         from faasguard.code import javascript  # noqa: PLC0415 - loaded on first use (start-up speed)
 
-        js = javascript.analyse(entry.root, entry.file, entry.export)
-        calls, files, gaps = js.calls, js.files, js.gaps
+        found = javascript.analyse(entry.root, entry.file, entry.export)
+    files = found.files
     result = CodeAnalysis(
-        entry=str(entry.file), language=entry.language, calls=calls, files=files, gaps=gaps
+        entry=str(entry.file),
+        language=entry.language,
+        calls=found.calls,
+        files=files,
+        gaps=found.gaps,
     )
     if len(_CACHE) >= _CACHE_LIMIT:
         _CACHE.clear()

@@ -8,8 +8,11 @@ variable). ``f"{os.environ['PREFIX']}/{key}"`` is ``Env(PREFIX) + Lit("/") + Opa
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from typing import TypeVar
+
+Key = TypeVar("Key")
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,3 +172,26 @@ class Gap:
         where = f"{self.file}:{self.line}: " if self.file and self.line else ""
         where = where or (f"{self.file}: " if self.file else "")
         return f"{where}{self.message}"
+
+
+@dataclass(frozen=True, slots=True)
+class SdkCallsFound:
+    """Every SDK call an SDK-call interpreter found from one handler file, the files it
+    read and the gaps (either language's ``analyse``)."""
+
+    calls: tuple[SdkCall, ...]
+    files: tuple[str, ...]
+    gaps: tuple[Gap, ...]
+
+
+def reachable_from(roots: Iterable[Key], successors: Callable[[Key], Iterable[Key]]) -> set[Key]:
+    """``roots`` and everything ``successors`` leads to from them (a call graph's closure)."""
+    reachable: set[Key] = set()
+    pending = list(roots)
+    while pending:
+        current = pending.pop()
+        if current in reachable:
+            continue
+        reachable.add(current)
+        pending.extend(successors(current))
+    return reachable

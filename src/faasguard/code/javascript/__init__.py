@@ -25,14 +25,12 @@ from faasguard.code.javascript.index import (
 )
 from faasguard.code.javascript.sdk_calls import (
     AWS_WRAPPER_PACKAGES,
-    JavaScriptAnalysis,
     analyse,
 )
 
 __all__ = [
     "AWS_WRAPPER_PACKAGES",
     "ImportBinding",
-    "JavaScriptAnalysis",
     "JsModule",
     "analyse",
     "import_bindings",

@@ -68,7 +68,15 @@ from faasguard.code.javascript.sdk_values import (
     with_default,
 )
 from faasguard.code.modules import resolve_js_module
-from faasguard.code.values import Env, Gap, SdkCall, SymStr, by_site, recorded_call
+from faasguard.code.values import (
+    Env,
+    Gap,
+    SdkCallsFound,
+    SymStr,
+    by_site,
+    reachable_from,
+    recorded_call,
+)
 
 # ---------------------------------------------------------------------------- interpreter
 
@@ -751,15 +759,6 @@ class _Interpreter:
 # ---------------------------------------------------------------------------- entry point
 
 
-@dataclass(frozen=True, slots=True)
-class JavaScriptAnalysis:
-    """Every SDK call found from one handler file, the files read and the gaps."""
-
-    calls: tuple[SdkCall, ...]
-    files: tuple[str, ...]
-    gaps: tuple[Gap, ...]
-
-
 def _reachable(
     interp: _Interpreter, entry: Path, export: str | None
 ) -> set[tuple[str, int]] | None:
@@ -778,19 +777,15 @@ def _reachable(
         parent = enclosing(function.node, key[0])
         if parent[1] != 0:
             children.setdefault(parent, []).append(key)
-    reachable: set[tuple[str, int]] = set()
-    pending = [*((f, 0) for f in interp.files), *roots]
-    while pending:
-        current = pending.pop()
-        if current in reachable:
-            continue
-        reachable.add(current)
-        pending.extend(interp.edges.get(current, ()))
-        pending.extend(children.get(current, ()))  # callbacks and closures defined inside
-    return reachable
+
+    def successors(function: tuple[str, int]) -> list[tuple[str, int]]:
+        # callbacks and closures defined inside
+        return [*interp.edges.get(function, ()), *children.get(function, ())]
+
+    return reachable_from([*((f, 0) for f in interp.files), *roots], successors)
 
 
-def analyse(root: Path, entry: Path, export: str | None = None) -> JavaScriptAnalysis:
+def analyse(root: Path, entry: Path, export: str | None = None) -> SdkCallsFound:
     """Find the SDK calls the handler ``export`` of file ``entry`` can make, through
     every local module it loads (every function when ``export`` is None)."""
     interp = _Interpreter(root)
@@ -808,9 +803,7 @@ def analyse(root: Path, entry: Path, export: str | None = None) -> JavaScriptAna
             continue
         sdk, _, via = key[5].partition("|")
         calls.append(recorded_call(sdk, key[:5], via, params))
-    return JavaScriptAnalysis(
-        calls=by_site(calls), files=tuple(sorted(interp.files)), gaps=tuple(gaps)
-    )
+    return SdkCallsFound(calls=by_site(calls), files=tuple(sorted(interp.files)), gaps=tuple(gaps))
 
 
-__all__ = ["AWS_WRAPPER_PACKAGES", "JavaScriptAnalysis", "analyse"]
+__all__ = ["AWS_WRAPPER_PACKAGES", "analyse"]

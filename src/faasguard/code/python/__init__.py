@@ -15,14 +15,13 @@ from faasguard.code.python.index import (
     parse_module,
     walk_defs,
 )
-from faasguard.code.python.sdk_calls import AWS_WRAPPER_LIBRARIES, PythonAnalysis, analyse
+from faasguard.code.python.sdk_calls import AWS_WRAPPER_LIBRARIES, analyse
 
 __all__ = [
     "AWS_WRAPPER_LIBRARIES",
     "ClassTable",
     "PyImport",
     "PyModule",
-    "PythonAnalysis",
     "analyse",
     "parse_imports",
     "parse_module",

@@ -55,7 +55,14 @@ from faasguard.code.python.sdk_values import (
     concat,
     iterate,
 )
-from faasguard.code.values import Gap, SdkCall, SymStr, by_site, recorded_call
+from faasguard.code.values import (
+    Gap,
+    SdkCallsFound,
+    SymStr,
+    by_site,
+    reachable_from,
+    recorded_call,
+)
 
 
 @dataclass(slots=True)
@@ -362,15 +369,6 @@ class Interpreter:
 # ---------------------------------------------------------------------------- entry point
 
 
-@dataclass(frozen=True, slots=True)
-class PythonAnalysis:
-    """Every SDK call found from one handler file, the files read and the gaps."""
-
-    calls: tuple[SdkCall, ...]
-    files: tuple[str, ...]
-    gaps: tuple[Gap, ...]
-
-
 def _reachable(interp: Interpreter, entry: Path, export: str | None) -> set[str] | None:
     """Units the handler function ``export`` can run (module bodies always run), or
     ``None`` (everything) when the handler function is not found."""
@@ -385,20 +383,18 @@ def _reachable(interp: Interpreter, entry: Path, export: str | None) -> set[str]
     if not roots:
         interp.gap(Gap(f"handler function {export} not found at module level", str(entry)))
         return None
-    reachable: set[str] = set()
-    pending = ["", *roots]
-    while pending:
-        current = pending.pop()
-        if current in reachable:
-            continue
-        reachable.add(current)
-        pending.extend(interp.edges.get(current, ()))
+    children: dict[str | None, list[str]] = {}
+    for key, unit in interp.units.items():
+        children.setdefault(unit.parent, []).append(key)
+
+    def successors(unit: str) -> list[str]:
         # Functions defined inside a reachable function are reachable (callbacks, closures).
-        pending.extend(k for k, u in interp.units.items() if u.parent == current)
-    return reachable
+        return [*interp.edges.get(unit, ()), *children.get(unit, ())]
+
+    return reachable_from(["", *roots], successors)
 
 
-def analyse(root: Path, entry: Path, export: str | None = None) -> PythonAnalysis:
+def analyse(root: Path, entry: Path, export: str | None = None) -> SdkCallsFound:
     """Find the SDK calls the handler function ``export`` of file ``entry`` can make,
     through every module of ``root`` it imports (every function when ``export`` is None)."""
     interp = Interpreter(root)
@@ -415,11 +411,11 @@ def analyse(root: Path, entry: Path, export: str | None = None) -> PythonAnalysi
         for key, params in interp.result.calls.items()
         if reachable is None or interp.call_units.get(key, set()) & reachable
     ]
-    return PythonAnalysis(
+    return SdkCallsFound(
         calls=by_site(calls),
         files=tuple(sorted(interp.modules)),
         gaps=tuple(gaps),
     )
 
 
-__all__ = ["AWS_WRAPPER_LIBRARIES", "PythonAnalysis", "analyse"]
+__all__ = ["AWS_WRAPPER_LIBRARIES", "analyse"]
