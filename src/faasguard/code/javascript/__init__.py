@@ -3,7 +3,8 @@ analysis.
 
 - :mod:`.index` parses each file once (:func:`parse_module`, :class:`JsModule`) and reads
   its imports and requires (:func:`module_specifier`, :func:`import_bindings`);
-- :mod:`.sdk_calls` finds every AWS SDK call (:func:`analyse`);
+- :mod:`.sdk_calls` finds every AWS SDK call (:func:`analyse`), the calls of SDK objects
+  in :mod:`.sdk_objects`;
 - :mod:`.taint` follows attacker-controlled event data to sinks (the taint analyzer), an
   interpreter in layers: :mod:`.taint_values` (values, spec tables, helpers), :mod:`.taint_eval`
   (state, expressions), :mod:`.taint_guards`, :mod:`.taint_calls` (calls, sinks) and

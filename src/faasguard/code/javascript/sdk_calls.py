@@ -38,12 +38,12 @@ from faasguard.code.javascript.index import (
     text,
     walk,
 )
+from faasguard.code.javascript.sdk_objects import call_member, call_v3_export
 from faasguard.code.javascript.sdk_values import (
     AWS_WRAPPER_PACKAGES,
     EMPTY,
     MAX_PASSES,
     MAX_VALUES,
-    V2_LOCAL,
     Func,
     Instance,
     JsValue,
@@ -64,7 +64,6 @@ from faasguard.code.javascript.sdk_values import (
     enclosing,
     package_value,
     v3_kind,
-    v3_waiter_operation,
     with_default,
 )
 from faasguard.code.modules import resolve_js_module
@@ -693,66 +692,9 @@ class _Interpreter:
             self.link(node, state, value.key)
             return self.call_function(value, args)
         if isinstance(value, V3Export):
-            kind = v3_kind(value.name)
-            if kind == "paginator":
-                params = args[1] if len(args) > 1 else EMPTY
-                operation = value.name[len("paginate") :]
-                self.record(value.package, operation, params, node, "aws-sdk-v3", "paginator")
-            elif kind == "waiter":
-                params = args[1] if len(args) > 1 else EMPTY
-                waiter = value.name.removeprefix("waitUntil").removeprefix("waitFor")
-                polled = v3_waiter_operation(value.package, waiter)
-                if polled is not None:
-                    self.record(value.package, polled, params, node, "aws-sdk-v3", "waiter")
-            return EMPTY
+            return call_v3_export(self, value, args, node)
         if isinstance(value, Member):
-            return self._call_member(value, args, node, state)
-        return EMPTY
-
-    def _call_member(self, member: Member, args: list[Values], node: Any, state: _File) -> Values:
-        owner, name = member.owner, member.name
-        first = args[0] if args else EMPTY
-        if isinstance(owner, V3Export):
-            if name == "from" and v3_kind(owner.name) in ("client", "aggregated"):
-                aggregated = v3_kind(owner.name) == "aggregated"
-                return frozenset({V3Client(owner.package, aggregated=aggregated)})
-            return EMPTY
-        if isinstance(owner, V3Client):
-            if name == "send":
-                for command in first:
-                    if isinstance(command, V3Command):
-                        params = frozenset({ObjectValue(command.params)})
-                        self.record(command.package, command.name, params, node, "aws-sdk-v3")
-                return EMPTY
-            if name in ("destroy", "middlewareStack", "config"):
-                return EMPTY
-            if owner.aggregated:
-                self.record(owner.package, name, first, node, "aws-sdk-v3")
-            return EMPTY
-        if isinstance(owner, V2Client):
-            return self._call_v2(owner, name, args, node)
-        return EMPTY
-
-    def _call_v2(self, client: V2Client, name: str, args: list[Values], node: Any) -> Values:
-        first = args[0] if args else EMPTY
-        operations = [v.value.text for v in first if isinstance(v, Str) and v.value.text]
-        params = args[1] if len(args) > 1 else EMPTY
-        if name in ("makeRequest", "getSignedUrl", "getSignedUrlPromise"):
-            for operation in operations:
-                self.record(client.name, operation, params, node, "aws-sdk-v2", name)
-            return EMPTY
-        if name == "waitFor":
-            for waiter in operations:
-                polled = v3_waiter_operation(client.name, waiter[:1].upper() + waiter[1:])
-                if polled is not None:
-                    self.record(client.name, polled, params, node, "aws-sdk-v2", "waiter")
-            return EMPTY
-        if name == "createPresignedPost":
-            self.record(client.name, "PutObject", first, node, "aws-sdk-v2", name)
-            return EMPTY
-        if name in V2_LOCAL:
-            return EMPTY
-        self.record(client.name, name, first, node, "aws-sdk-v2")
+            return call_member(self, value, args, node)
         return EMPTY
 
 
