@@ -34,7 +34,7 @@ from faasguard.code.facts import (
     scope_flow,
 )
 from faasguard.code.javascript import import_bindings, module_specifier, parse_module, text
-from faasguard.code.javascript.index import FUNCTION_TYPES
+from faasguard.code.javascript.index import FUNCTION_TYPES, walk
 from faasguard.code.modules import resolve_js_module
 from faasguard.code.parsecache import per_scan
 from faasguard.code.values import Gap
@@ -66,15 +66,6 @@ def string_value(node: Any) -> str | None:
     ):
         return text(node)[1:-1]
     return None
-
-
-def walk(node: Any) -> Iterator[Any]:
-    """Every node under ``node`` (included), depth first in source order."""
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        yield current
-        stack.extend(reversed(current.children))
 
 
 def own_nodes(roots: Iterable[Any]) -> Iterator[Any]:

@@ -55,8 +55,9 @@ from pathlib import Path
 from typing import Any
 
 from faasguard.code.facts import CodeMatch, match_key
-from faasguard.code.javascript.facts import JsFile, position, string_value, walk
+from faasguard.code.javascript.facts import JsFile, position, string_value
 from faasguard.code.javascript.facts import node_text as text
+from faasguard.code.javascript.index import walk
 from faasguard.code.python.facts import PyFile, const_str
 from faasguard.findings import Hit, Practice, Severity
 from faasguard.model import App

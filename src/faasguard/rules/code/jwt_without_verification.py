@@ -57,8 +57,9 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from faasguard.code.facts import CodeMatch, Labels, LabelSpec, label, match_key
-from faasguard.code.javascript.facts import JsFile, JsFlow, JsScope, position, string_value, walk
+from faasguard.code.javascript.facts import JsFile, JsFlow, JsScope, position, string_value
 from faasguard.code.javascript.facts import node_text as text
+from faasguard.code.javascript.index import walk
 from faasguard.code.python.facts import PyFile, PyFlow, PyScope, const_str, is_false
 from faasguard.findings import Hit, Practice, Severity
 from faasguard.model import App

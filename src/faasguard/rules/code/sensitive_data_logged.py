@@ -64,8 +64,9 @@ from faasguard.code.facts import (
     label,
     match_key,
 )
-from faasguard.code.javascript.facts import JsFile, position, walk
+from faasguard.code.javascript.facts import JsFile, position
 from faasguard.code.javascript.facts import node_text as text
+from faasguard.code.javascript.index import walk
 from faasguard.code.python.facts import PyFile, PyScope
 from faasguard.findings import Hit, Practice, Severity
 from faasguard.model import App

@@ -49,9 +49,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from faasguard.code.facts import CodeMatch, match_key
-from faasguard.code.javascript.facts import JsFile, position, string_value, walk
+from faasguard.code.javascript.facts import JsFile, position, string_value
 from faasguard.code.javascript.facts import node_text as text
-from faasguard.code.javascript.index import FUNCTION_TYPES
+from faasguard.code.javascript.index import FUNCTION_TYPES, walk
 from faasguard.code.python.facts import PyFile, const_str, is_false
 from faasguard.findings import Hit, Practice, Severity
 from faasguard.model import App
