@@ -312,7 +312,7 @@ def _broken(path: str, kind: str, message: str, line: int = 0) -> Manifest:
     )
 
 
-def parse_toml_lock(path: str, text: str, kind: str, direct_names: set[str]) -> Manifest:
+def parse_toml_lock(path: str, text: str, kind: str, direct_names: set[str]) -> Manifest:  # noqa: C901 - over the limit before it came in; may only shrink
     """``poetry.lock``, ``uv.lock`` or ``pylock.toml`` (PEP 751).
 
     ``direct_names`` are the normalised names the project's ``pyproject.toml`` asks for, to
@@ -426,7 +426,7 @@ def _sdist_only(entry: dict[str, Any], legacy_files: object) -> bool:
     return isinstance(sdist, dict) and not entry.get("wheels")
 
 
-def parse_pyproject(path: str, text: str) -> Manifest:
+def parse_pyproject(path: str, text: str) -> Manifest:  # noqa: C901 - over the limit before it came in; may only shrink
     """``[project].dependencies`` (PEP 621) and ``[tool.poetry.dependencies]``.
 
     Optional dependencies, dependency groups and Poetry's dev groups are marked dev-only:

@@ -65,7 +65,7 @@ class Exec(Calls):
                     {Klass(str(frame.file.path), target.start_byte, self.env_id(env))}
                 )
 
-    def stmt(self, node: Any, env: Env, frame: Frame) -> None:
+    def stmt(self, node: Any, env: Env, frame: Frame) -> None:  # noqa: C901 - over the limit before it came in; may only shrink
         self.statements += 1
         if self.statements > MAX_STATEMENTS:
             raise StopError("the handler is too large to analyse completely")
@@ -199,7 +199,7 @@ class Exec(Calls):
 
     # ----------------------------------------------------------- binding
 
-    def bind(
+    def bind(  # noqa: C901 - over the limit before it came in; may only shrink
         self,
         pattern: Any,
         values: Values,
@@ -306,7 +306,7 @@ class Exec(Calls):
         else:
             target.vars[name] = values
 
-    def assign_member(self, left: Any, values: Values, env: Env, frame: Frame) -> None:
+    def assign_member(self, left: Any, values: Values, env: Env, frame: Frame) -> None:  # noqa: C901 - over the limit before it came in; may only shrink
         owner = left.child_by_field_name("object")
         if owner is None:
             return

@@ -258,7 +258,7 @@ class Calls:
         fields = tuple((k, instantiate(v, full, step)) for k, v in summary.self_fields.items())
         return Val(inst=klass, fields=fields)
 
-    def external(
+    def external(  # noqa: C901 - over the limit before it came in; may only shrink
         self,
         node: ast.Call,
         quals: set[str],
@@ -345,7 +345,7 @@ class Calls:
 
     # ------------------------------------------------------------------ sinks
 
-    def check_sink(
+    def check_sink(  # noqa: C901 - over the limit before it came in; may only shrink
         self,
         sink: SinkSpec,
         qual: str,
