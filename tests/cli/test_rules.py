@@ -27,3 +27,12 @@ def test_rule_json() -> None:
     assert result.exit_code == 0
     rule = json.loads(result.output)
     assert rule["id"] == "TIME002" and rule["severity"] and "What it finds" in rule["doc"]
+
+
+def test_rule_doc_shows_its_thresholds_once() -> None:
+    # The docstring says "see Thresholds"; the numbers come from the rule's field.
+    result = runner.invoke(app, ["rules", "LOG020"])
+    assert result.exit_code == 0
+    assert "Thresholds:\n  min_throttles: 5" in result.output
+    rule = json.loads(runner.invoke(app, ["rules", "LOG020", "--format", "json"]).output)
+    assert rule["thresholds"] == {"min_throttles": 5} and rule["source"] == "cloudtrail"

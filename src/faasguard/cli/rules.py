@@ -18,6 +18,7 @@ def rules(
     output_format: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text",
 ) -> None:
     """List every rule, or print the documentation of one."""
+    from faasguard.report.common import rule_help_text  # noqa: PLC0415 - start-up speed
     from faasguard.rules import all_rules, get_rule  # noqa: PLC0415 - start-up speed
 
     if rule_id:
@@ -29,7 +30,7 @@ def rules(
             return
         typer.echo(f"{found.id}  {found.name}  [{found.severity.label}, {found.practice}]")
         typer.echo("")
-        typer.echo(found.doc)
+        typer.echo(rule_help_text(found))  # the docstring, then its thresholds
         refs = ", ".join(found.cwe + found.owasp)
         if refs:
             typer.echo("")
@@ -54,6 +55,8 @@ def _rule_json(r: Rule) -> dict[str, object]:
         "cwe": list(r.cwe),
         "owasp": list(r.owasp),
         "formats": list(r.formats),
+        "source": r.source.value,
+        "thresholds": dict(r.thresholds),
         "help_uri": r.help_uri,
         "doc": r.doc,
     }
