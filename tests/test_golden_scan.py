@@ -66,7 +66,12 @@ def _project(report: Any, tmp: Path) -> list[str]:
                 sort_keys=True,
             )
         )
-    places = ((str(tmp), "<tmp>"), (str(CORPUS), "<corpus>"), (str(ROOT), "<repo>"))
+    # Both spellings of each place: ../shared may be a symbolic link to the corpus.
+    places = [
+        (str(path), name)
+        for place, name in ((tmp, "<tmp>"), (CORPUS, "<corpus>"), (ROOT, "<repo>"))
+        for path in dict.fromkeys((place, place.resolve()))
+    ]
     for old, new in places:
         rows = [r.replace(old, new) for r in rows]
     return sorted(rows)
