@@ -1,0 +1,94 @@
+"""Hostile inputs (issue 16): faasguard run as a user runs it, in a subprocess with bounded
+time and memory, so a hang or a blow-up fails the test instead of the test run.
+
+``run_faasguard(*args, cwd=..., env=..., seconds=60, memory_mb=2048)`` returns a
+:class:`Run` with the exit code, standard output and standard error (as text) and the wall
+time. Memory is capped with ``RLIMIT_AS`` in the child; time with the subprocess timeout
+(the child is killed and the test fails with what it had printed).
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+
+@dataclass(frozen=True)
+class Run:
+    """What a user sees of one faasguard command."""
+
+    code: int
+    stdout: str
+    stderr: str
+    seconds: float
+
+    @property
+    def output(self) -> str:
+        """Standard output and standard error together."""
+        return self.stdout + self.stderr
+
+
+RunFaasguard = Callable[..., Run]
+
+
+def _limit(memory_mb: int) -> Callable[[], None]:
+    def apply() -> None:
+        limit = memory_mb * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+    return apply
+
+
+def run_faasguard_in(
+    *args: str,
+    cwd: Path | str | None = None,
+    env: Mapping[str, str] | None = None,
+    seconds: float = 60,
+    memory_mb: int = 2048,
+    stdin: str | None = None,
+) -> Run:
+    """Run ``faasguard ARGS`` in a child process with bounded time and address space."""
+    command = [sys.executable, "-m", "faasguard.cli", *args]
+    environment = dict(os.environ)
+    environment.update(env or {})
+    started = time.perf_counter()
+    try:
+        done = subprocess.run(
+            command,
+            cwd=cwd,
+            env=environment,
+            input=stdin,
+            capture_output=True,
+            text=True,
+            errors="replace",
+            timeout=seconds,
+            preexec_fn=_limit(memory_mb),  # only sets an rlimit in the child
+            check=False,
+        )
+    except subprocess.TimeoutExpired as exc:
+        out = exc.stdout or b""
+        text = out.decode(errors="replace") if isinstance(out, bytes) else out
+        pytest.fail(f"faasguard {' '.join(args)} ran over {seconds} s; it printed: {text[-2000:]}")
+    return Run(done.returncode, done.stdout, done.stderr, time.perf_counter() - started)
+
+
+@pytest.fixture
+def run_faasguard(tmp_path: Path) -> RunFaasguard:
+    """:func:`run_faasguard_in` with a private HOME (its own user cache, no real one)."""
+    home = tmp_path / "home"
+    home.mkdir()
+
+    def run(*args: str, **kwargs: object) -> Run:
+        env = {"HOME": str(home), "XDG_CACHE_HOME": str(home / ".cache")}
+        env.update(kwargs.pop("env", None) or {})  # type: ignore[arg-type]
+        return run_faasguard_in(*args, env=env, **kwargs)  # type: ignore[arg-type]
+
+    return run
