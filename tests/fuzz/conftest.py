@@ -40,7 +40,7 @@ settings.register_profile(
     max_examples=40,
     derandomize=True,
     database=None,
-    deadline=timedelta(seconds=5),
+    deadline=timedelta(seconds=10),
     print_blob=True,
     suppress_health_check=_SUPPRESSED,
     # No shrinking budget beyond the default; "explain" costs time and CI only needs the
@@ -52,7 +52,7 @@ settings.register_profile(
     max_examples=2_000,
     derandomize=False,
     database=None,
-    deadline=timedelta(seconds=5),
+    deadline=timedelta(seconds=10),
     print_blob=True,
     suppress_health_check=_SUPPRESSED,
 )

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
 from fuzz_support import (
     HUGE_NUMBERS,
     as_file_text,
@@ -27,9 +28,17 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from faasguard.config import LoadOptions
+from faasguard.loaders import prepare
 from faasguard.loaders.cloudformation.intrinsics import NO_VALUE, Resolver, expression_text
 from faasguard.loaders.cloudformation.loader import load
 from faasguard.model import App, Unknown
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _warm_up() -> None:
+    """Pay the one-time start-up cost (the SAM translator) before the deadline clock runs."""
+    prepare({"cloudformation"})
+
 
 _NAMES = ("P0", "P1", "Fn", "Queue", "C0", "C1", "AWS::Region", "AWS::NoValue", "AWS::Bogus", "")
 _names = st.sampled_from(_NAMES)

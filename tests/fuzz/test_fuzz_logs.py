@@ -16,12 +16,21 @@ import gzip
 import json
 from typing import Any
 
+import pytest
 from fuzz_support import HUGE_NUMBERS, fuzz_settings, odd_text, sandbox, text_values, time_limit
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from faasguard.logs.analyze import AnalyzeConfig, analyze
+from faasguard.logs.pipeline import Options, warm_up
 from faasguard.rules import log_rules
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _warm_up() -> None:
+    """Pay the one-time start-up cost (the pattern database) before the deadline clock runs."""
+    warm_up(Options())
+
 
 _timestamps = st.one_of(
     st.sampled_from(
