@@ -82,7 +82,7 @@ def discover(paths: Iterable[str | os.PathLike[str]]) -> list[Candidate]:
 def _walk(root: Path) -> Iterator[Candidate]:
     real_root = os.path.realpath(root)
     terraform_dirs: list[Path] = []
-    module_dirs: set[str] = set()
+    module_dirs: set[tuple[str, str]] = set()
     for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
         current = Path(dirpath)
         dirnames[:] = sorted(
@@ -110,7 +110,7 @@ def _walk(root: Path) -> Iterator[Candidate]:
         if has_tf:
             terraform_dirs.append(current)
     for directory in terraform_dirs:
-        if os.path.realpath(directory) not in module_dirs:
+        if not _used_as_module(os.path.realpath(directory), module_dirs):
             yield Candidate(format="terraform", path=str(directory))
 
 
@@ -144,13 +144,37 @@ def classify_file(path: Path, *, explicit: bool = False) -> Candidate | None:
     return None
 
 
-def _local_modules(tf_file: Path) -> Iterator[str]:
+def _local_modules(tf_file: Path) -> Iterator[tuple[str, str]]:
+    """(caller directory, module directory) of each local module a ``.tf`` file calls."""
     try:
         text = tf_file.read_text(encoding="utf-8", errors="replace")
     except OSError:
         return
+    caller = os.path.realpath(tf_file.parent)
     for match in _LOCAL_MODULE.finditer(text):
-        yield os.path.realpath(tf_file.parent / match.group(1))
+        yield caller, os.path.realpath(tf_file.parent / match.group(1))
+
+
+def _used_as_module(directory: str, calls: set[tuple[str, str]]) -> bool:
+    """True when a directory is called as a module by one that it does not call in turn.
+
+    A root calling itself (``source = "./"``), or two roots calling each other, is still a
+    root: the loader reports the cycle, and skipping it would hide the whole configuration.
+    """
+    callees: dict[str, set[str]] = {}
+    for caller, callee in calls:
+        callees.setdefault(caller, set()).add(callee)
+    reachable: set[str] = set()
+    pending = [directory]
+    while pending:
+        for callee in callees.get(pending.pop(), ()):
+            if callee not in reachable:
+                reachable.add(callee)
+                pending.append(callee)
+    return any(
+        callee == directory and caller != directory and caller not in reachable
+        for caller, callee in calls
+    )
 
 
 def _inside(path: Path, real_root: str) -> bool:

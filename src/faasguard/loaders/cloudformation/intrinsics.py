@@ -58,6 +58,12 @@ PSEUDO_PARAMETERS: Final[Mapping[str, Any]] = {
 #: Values nested deeper than this are not resolved (JSON input can nest far deeper than
 #: the YAML reader allows, and resolution recurses).
 MAX_DEPTH: Final = 150
+#: Largest string ``Fn::Sub``/``Fn::Join`` may build: nested ``!Sub ['${X}${X}', {X: ...}]``
+#: doubles at every level (2.4 KB of template grew to 3 GB).
+MAX_VALUE_BYTES: Final = 1024 * 1024
+#: Largest total of strings built while one template is resolved (resolution runs again
+#: for every consumer of a value, so this is far above any single value).
+MAX_DOCUMENT_BYTES: Final = 64 * 1024 * 1024
 _MAX_EXPRESSION = 240
 
 
@@ -158,6 +164,7 @@ class Resolver:
         #: placeholder string → logical id, for everything Ref/GetAtt produced
         self.placeholders: dict[str, str] = {}
         self.parameter_values: dict[str, Any] = {}
+        self._budget = MAX_DOCUMENT_BYTES
         # A resource the template declares itself wins over an external one of the same id.
         self.external: Mapping[str, ExternalResource] = {
             lid: resource for lid, resource in (external or {}).items() if lid not in self.resources
@@ -259,6 +266,18 @@ class Resolver:
     def _unknown(self, expression: Any, reason: str = "") -> Unknown:
         return Unknown(expression_text(expression), reason=reason)
 
+    def _built(self, pieces: list[str], whole: Any) -> str | Unknown:
+        """``pieces`` joined, or an Unknown when that is over the value or template budget."""
+        size = sum(map(len, pieces))
+        if size > MAX_VALUE_BYTES:
+            return self._unknown(whole, f"value larger than {MAX_VALUE_BYTES} bytes")
+        self._budget -= size
+        if self._budget < 0:
+            return self._unknown(
+                whole, f"template builds more than {MAX_DOCUMENT_BYTES} bytes of values"
+            )
+        return "".join(pieces)
+
     def _intrinsic(self, name: str, args: Any, whole: Any, depth: int) -> Any:
         if name == "Ref":
             return self._ref(args, whole)
@@ -348,6 +367,8 @@ class Resolver:
 
         def substitute(match: re.Match[str]) -> str:
             nonlocal unknown
+            if unknown:
+                return ""
             name = match.group(1).strip()
             if name.startswith("!"):
                 return "${" + name[1:] + "}"
@@ -365,8 +386,18 @@ class Resolver:
             unknown = True
             return ""
 
-        result = _SUB_VARIABLE.sub(substitute, text)
-        if unknown or "{{resolve:" in result:
+        pieces: list[str] = []
+        position = 0
+        for match in _SUB_VARIABLE.finditer(text):
+            pieces += (text[position : match.start()], substitute(match))
+            position = match.end()
+            if unknown:
+                return self._unknown(whole, "Fn::Sub with an unresolved part")
+            if sum(map(len, pieces)) > MAX_VALUE_BYTES:
+                break  # ``_built`` says why
+        pieces.append(text[position:])
+        result = self._built(pieces, whole)
+        if isinstance(result, str) and "{{resolve:" in result:
             return self._unknown(whole, "Fn::Sub with an unresolved part")
         return result
 
@@ -383,7 +414,9 @@ class Resolver:
                 texts.append(str(item))
             else:
                 return self._unknown(whole, "Fn::Join with an unresolved part")
-        return delimiter.join(texts)
+        if sum(map(len, texts)) + len(delimiter) * len(texts) > MAX_VALUE_BYTES:
+            return self._unknown(whole, f"value larger than {MAX_VALUE_BYTES} bytes")
+        return self._built([delimiter.join(texts)], whole)
 
     def _select(self, args: Any, whole: Any, depth: int) -> Any:
         index = self.resolve(args[0], depth)

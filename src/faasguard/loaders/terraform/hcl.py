@@ -130,14 +130,41 @@ class HclFile:
     errors: list[ParseError]
 
 
+#: Brackets and interpolations nested deeper than this are refused before parsing: the
+#: parser's memory grows by kilobytes per level (``"${${${...`` a megabyte long takes 1 GB).
+MAX_NESTING = 500
+_OPENERS = re.compile(rb"[\[\](){}]")
+
+
 def parse_text(source: bytes, path: str) -> HclFile:
     """Parse HCL source; syntax errors are collected, never raised."""
+    too_deep = _too_deep(source)
+    if too_deep is not None:
+        return HclFile(path=path, source=source, body=Body(), errors=[too_deep])
     tree = parser().parse(source)
     root = tree.root_node
     errors = list(_errors(root)) if root.has_error else []
     body_node = next((c for c in root.children if c.type == "body"), None)
     body = read_body(body_node, path) if body_node is not None else Body()
     return HclFile(path=path, source=source, body=body, errors=errors)
+
+
+def _too_deep(source: bytes) -> ParseError | None:
+    """An error at the first bracket nested deeper than :data:`MAX_NESTING`, or ``None``."""
+    if sum(source.count(opener) for opener in (b"{", b"[", b"(")) <= MAX_NESTING:
+        return None  # cannot nest that deep: the common case costs three counts
+    depth = 0
+    for match in _OPENERS.finditer(source):
+        if match.group() in b"[({":
+            depth += 1
+            if depth > MAX_NESTING:
+                line = source.count(b"\n", 0, match.start()) + 1
+                column = match.start() - source.rfind(b"\n", 0, match.start())
+                message = f"nested more than {MAX_NESTING} levels deep; file skipped"
+                return ParseError(line, column, message)
+        else:
+            depth = max(depth - 1, 0)
+    return None
 
 
 def _errors(root: Node) -> Iterator[ParseError]:

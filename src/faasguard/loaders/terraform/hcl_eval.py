@@ -28,7 +28,9 @@ from faasguard.loaders.terraform.hcl_functions import (
     FUNCTIONS,
     LENIENT_FUNCTIONS,
     MAX_COLLECTION,
+    BudgetError,
     EvalError,
+    SizeBudget,
     contains_unknown,
     parse_number,
     to_bool,
@@ -72,7 +74,9 @@ class Evaluator:
     """Evaluates expressions of one module with a resolver for its references.
 
     ``module_dir`` bounds ``file()``; ``lines`` receives the line of every object key and
-    tuple item built, so later stages can locate a policy statement.
+    tuple item built, so later stages can locate a policy statement. ``budget`` bounds the
+    size of every value and the total built (one budget is shared by a configuration's
+    modules); a value over it is an :class:`Unknown` saying so.
     """
 
     def __init__(
@@ -82,7 +86,9 @@ class Evaluator:
         module_dir: str,
         lines: LineIndex,
         file_reader: Callable[[str], str | None] | None = None,
+        budget: SizeBudget | None = None,
     ) -> None:
+        self.budget = budget if budget is not None else SizeBudget()
         self.resolver = resolver
         self.module_dir = module_dir
         self.lines = lines
@@ -95,7 +101,11 @@ class Evaluator:
         if node is None:
             return None
         try:
-            return self._eval(node, file, env or {})
+            return self.budget.check(self._eval(node, file, env or {}))
+        except BudgetError as exc:
+            if self.budget.first_excess is None:
+                self.budget.first_excess = (file, node.start_point[0] + 1, str(exc))
+            return unknown_of(node, str(exc))
         except RecursionError:
             return unknown_of(node, "expression nested too deeply")
         except EvalError as exc:
@@ -118,6 +128,10 @@ class Evaluator:
             if handler is None:
                 raise EvalError(f"unsupported expression {kind}")
             return handler(self, node, file, env)
+        except BudgetError as exc:
+            if self.budget.first_excess is None:
+                self.budget.first_excess = (file, node.start_point[0] + 1, str(exc))
+            return unknown_of(node, str(exc))
         except EvalError as exc:
             return unknown_of(node, str(exc))
         except (ValueError, TypeError, KeyError, IndexError, OverflowError, ZeroDivisionError):
@@ -264,7 +278,7 @@ class Evaluator:
             return ""
         start, end = children[0].end_byte, children[-1].start_byte
         parts = self._template_parts(children[1:-1], start, end, file, env, quoted=True)
-        return _join_template(parts)
+        return _join_template(parts, self.budget)
 
     def _heredoc(self, node: Node, file: str, env: dict[str, Any]) -> Any:
         children = node.children
@@ -286,7 +300,7 @@ class Evaluator:
         parts = self._template_parts(inner, start, end, file, env, quoted=False, node=node)
         if strip:
             parts = _strip_indent(parts)
-        return _join_template(parts)
+        return _join_template(parts, self.budget)
 
     def _source_of(self, node: Node) -> bytes:
         return node.text or b""
@@ -447,11 +461,15 @@ class Evaluator:
         function = FUNCTIONS.get(name)
         if function is None:
             return unknown_of(node, f"function {name}() is not evaluated")
-        if name in LENIENT_FUNCTIONS:
-            return function(self, args)
-        if any(contains_unknown(a, shallow=True) for a in args):
+        if name not in LENIENT_FUNCTIONS and any(contains_unknown(a, shallow=True) for a in args):
             return unknown_of(node, "argument not static")
-        return function(self, args)
+        # Arguments are measured through nesting (``jsonencode`` and ``flatten`` expand
+        # shared references), the result before anything else keeps it.
+        self.budget.check_all(args)
+        result = function(self, args)
+        if isinstance(result, str) and not any(result is a for a in args):
+            self.budget.spend(len(result))
+        return self.budget.check(result)
 
     def _try(
         self, name: str, node: Node, arg_nodes: list[Node], file: str, env: dict[str, Any]
@@ -553,7 +571,7 @@ def _strip_indent(parts: list[Any]) -> list[Any]:
     return result
 
 
-def _join_template(parts: list[Any]) -> Any:
+def _join_template(parts: list[Any], budget: SizeBudget) -> Any:
     values = [p for p in parts if not (isinstance(p, _Literal) and p.raw == "")]
     if len(values) == 1 and not isinstance(values[0], _Literal):
         # ``"${x}"`` is x itself, unconverted (HCL rule), which keeps references linkable.
@@ -569,6 +587,7 @@ def _join_template(parts: list[Any]) -> Any:
             raise EvalError("collection in a string template")
         else:
             out.append(to_str(value))
+    budget.spend(sum(map(len, out)))
     return "".join(out)
 
 

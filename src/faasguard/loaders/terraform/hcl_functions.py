@@ -19,10 +19,85 @@ from faasguard.model import Unknown
 
 #: Refuse to build a collection larger than this (a ``range(1e9)`` must not eat the memory).
 MAX_COLLECTION = 10_000
+#: Largest value (string characters plus collection items, counted through nesting) one
+#: expression may produce: ``"${local.x}${local.x}"`` chains double at every step.
+MAX_VALUE_BYTES = 1024 * 1024
+#: Largest total of string characters one configuration may build while it is evaluated.
+MAX_DOCUMENT_BYTES = 64 * 1024 * 1024
 
 
 class EvalError(Exception):
     """Internal signal: the expression cannot be evaluated statically."""
+
+
+class BudgetError(EvalError):
+    """A value, or the configuration's total, went over the :class:`SizeBudget`."""
+
+
+def too_large() -> BudgetError:
+    """The error of a value over :data:`MAX_VALUE_BYTES` (its text is the Unknown's reason)."""
+    return BudgetError(f"value larger than {MAX_VALUE_BYTES} bytes")
+
+
+class SizeBudget:
+    """The size budget of one configuration's evaluation.
+
+    :meth:`measure` counts a value's characters and items through nesting, stopping as soon
+    as it exceeds :data:`MAX_VALUE_BYTES`; sizes of containers already measured are
+    remembered, so values shared by reference (``[local.x, local.x]`` chains, whose nested
+    size doubles while their memory does not) cost their shallow size only.
+    :meth:`spend` charges built strings to the per-configuration total.
+    """
+
+    def __init__(self, total: int = MAX_DOCUMENT_BYTES) -> None:
+        self.remaining = total
+        self.total = total
+        #: (file, line, reason) of the first value that went over, for one diagnostic.
+        self.first_excess: tuple[str, int, str] | None = None
+        # id → (container, size): the container is kept so its id is not reused.
+        self._sizes: dict[int, tuple[object, int]] = {}
+
+    def measure(self, value: Any) -> int:
+        """The nested size of ``value``, or more than :data:`MAX_VALUE_BYTES` (then early)."""
+        if isinstance(value, str):
+            return len(value)
+        if not isinstance(value, list | dict):
+            return 1
+        known = self._sizes.get(id(value))
+        if known is not None and known[0] is value:
+            return known[1]
+        size = len(value)
+        items = value.values() if isinstance(value, dict) else value
+        for item in items:
+            if size > MAX_VALUE_BYTES:
+                break
+            size += self.measure(item)
+        if isinstance(value, dict):
+            size += sum(len(key) for key in value if isinstance(key, str))
+        self._sizes[id(value)] = (value, size)
+        return size
+
+    def check(self, value: Any) -> Any:
+        """``value`` itself; raises the :func:`too_large` error when it is over budget."""
+        if self.measure(value) > MAX_VALUE_BYTES:
+            raise too_large()
+        return value
+
+    def check_all(self, values: list[Any]) -> None:
+        """Raise the :func:`too_large` error when ``values`` together are over budget."""
+        size = 0
+        for value in values:
+            size += self.measure(value)
+            if size > MAX_VALUE_BYTES:
+                raise too_large()
+
+    def spend(self, characters: int) -> None:
+        """Charge ``characters`` built to the configuration; raises once it is spent."""
+        if characters > MAX_VALUE_BYTES:
+            raise too_large()
+        self.remaining -= characters
+        if self.remaining < 0:
+            raise BudgetError(f"configuration builds more than {self.total} bytes of values")
 
 
 class Host(Protocol):
@@ -145,6 +220,8 @@ def _fn_merge(ev: Host, args: list[Any]) -> Any:
 
 
 def _fn_concat(ev: Host, args: list[Any]) -> Any:
+    if sum(len(arg) for arg in args if isinstance(arg, list)) > MAX_COLLECTION:
+        raise BudgetError(f"list longer than {MAX_COLLECTION} items")
     result: list[Any] = []
     for arg in args:
         if isinstance(arg, Unknown):
@@ -172,6 +249,8 @@ def _fn_format(ev: Host, args: list[Any]) -> Any:
         verb = match.group(1)
         if verb == "%":
             return "%"
+        if any(int(width) > MAX_VALUE_BYTES for width in re.findall(r"\d+", verb)):
+            raise too_large()  # ``%999999999d`` pads to a gigabyte
         if not values:
             raise EvalError("too few format arguments")
         value = values.pop(0)
@@ -285,6 +364,8 @@ def _fn_join(ev: Host, args: list[Any]) -> Any:
         if any(isinstance(item, Unknown) for item in arg):
             return Unknown(expression=f"join({separator!r}, ...)", reason="element not static")
         items.extend(to_str(item) for item in arg)
+    if sum(map(len, items)) + len(separator) * len(items) > MAX_VALUE_BYTES:
+        raise too_large()
     return separator.join(items)
 
 
@@ -301,9 +382,19 @@ def _fn_replace(ev: Host, args: list[Any]) -> Any:
     text, old, new = to_str(args[0]), to_str(args[1]), to_str(args[2])
     if len(old) > 2 and old.startswith("/") and old.endswith("/"):
         try:
-            return re.sub(old[1:-1], new.replace("$", "\\"), text)
+            pattern = re.compile(old[1:-1])
         except re.error:
             raise EvalError("bad regular expression") from None
+        matches = sum(1 for _ in pattern.finditer(text))
+        if len(text) + matches * len(new) > MAX_VALUE_BYTES:
+            raise too_large()  # an empty match is replaced at every position
+        try:
+            return pattern.sub(new.replace("$", "\\"), text)
+        except re.error:
+            raise EvalError("bad regular expression") from None
+    grows = (len(text) + 1 if old == "" else text.count(old)) * max(len(new) - len(old), 0)
+    if len(text) + grows > MAX_VALUE_BYTES:
+        raise too_large()
     return text.replace(old, new)
 
 

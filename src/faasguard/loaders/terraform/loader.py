@@ -34,14 +34,18 @@ from faasguard.loaders.terraform.hcl import (
     parse_text,
 )
 from faasguard.loaders.terraform.hcl_eval import Evaluator, GetAttr, GetIndex, Step
+from faasguard.loaders.terraform.hcl_functions import SizeBudget
 from faasguard.loaders.terraform.plan import load_plan
 from faasguard.loaders.terraform.records import TfResource
 from faasguard.loaders.terraform.roles import policy_document_json
 from faasguard.model import App, Diagnostic, DiagnosticLevel, Location, Suppression, Unknown
 
 MAX_TF_FILE_BYTES = 5 * 1024 * 1024
-#: Local modules nested deeper than this are not loaded (a module that includes itself).
+#: Local modules nested deeper than this are not loaded.
 MAX_MODULE_DEPTH = 8
+#: At most this many module instances are loaded per root: six modules each calling six
+#: more grow as 6^depth even without a cycle.
+MAX_MODULE_INSTANCES = 500
 
 _SUPPRESSION = re.compile(
     r"(?:#|//)\s*faasguard:\s*ignore\[([A-Za-z0-9*,\s]+)\]\s*(.*?)\s*(?:\*/)?$", re.MULTILINE
@@ -81,6 +85,9 @@ class _Module:
     directory: str
     prefix: str
     depth: int
+    #: Real paths of this module's directory and its callers' (a module calling one of
+    #: these is a cycle).
+    lineage: tuple[str, ...] = ()
     inputs: dict[str, _ModuleInput | Any] = field(default_factory=dict)
     files: list[HclFile] = field(default_factory=list)
     variables: dict[str, Block] = field(default_factory=dict)
@@ -109,6 +116,8 @@ class _HclLoader:
         self.suppressions: list[Suppression] = []
         self.active: set[tuple[int, str, str]] = set()
         self.root_dir = ""
+        self.budget = SizeBudget()
+        self.instances = 0
 
     # Loading files ------------------------------------------------------------------------
 
@@ -130,6 +139,14 @@ class _HclLoader:
             )
         records: list[TfResource] = []
         self._collect(root, records)
+        if self.budget.first_excess is not None:
+            file, line, reason = self.budget.first_excess
+            self._diag(
+                DiagnosticLevel.WARNING,
+                f"{reason}: left unknown (and any value built like it)",
+                file,
+                line,
+            )
         app = build_app(
             name=name,
             root_file=root_file,
@@ -198,14 +215,27 @@ class _HclLoader:
         )
 
     def _new_module(
-        self, directory: str, prefix: str, depth: int, inputs: dict[str, _ModuleInput | Any]
+        self,
+        directory: str,
+        prefix: str,
+        depth: int,
+        inputs: dict[str, _ModuleInput | Any],
+        lineage: tuple[str, ...] = (),
     ) -> _Module:
-        module = _Module(loader=self, directory=directory, prefix=prefix, depth=depth)
+        module = _Module(
+            loader=self,
+            directory=directory,
+            prefix=prefix,
+            depth=depth,
+            lineage=(*lineage, os.path.realpath(directory)),
+        )
+        self.instances += 1
         module.inputs = inputs
         module.evaluator = Evaluator(
             lambda root, steps: self._resolve(module, root, steps),
             module_dir=directory,
             lines=self.lines,
+            budget=self.budget,
         )
         try:
             names = sorted(n for n in os.listdir(directory) if n.endswith(".tf"))
@@ -416,6 +446,15 @@ class _HclLoader:
             "minified_json",
         ):
             values = self._body_values(module, "res:" + address, block)
+            if isinstance(values, Unknown):
+                # The document is being built: it refers to itself.
+                self._diag(
+                    DiagnosticLevel.WARNING,
+                    f"{full} refers to its own {attr.name}: that reference is left unknown",
+                    block.file,
+                    block.line,
+                )
+                return Unknown(expression=f"{full}.{attr.name}", reason=values.reason), consumed
             return self._guarded(
                 module, "policy-json", address, lambda: policy_document_json(values, self.lines)
             ), consumed
@@ -482,7 +521,9 @@ class _HclLoader:
         if dynamic:
             values["__dynamic__"] = dynamic
 
-    def _body_values(self, module: _Module, owner: str, block: Block) -> dict[str, Any]:
+    def _body_values(self, module: _Module, owner: str, block: Block) -> dict[str, Any] | Unknown:
+        """The evaluated arguments of a block, or an Unknown while they are being evaluated."""
+
         def compute() -> dict[str, Any]:
             values: dict[str, Any] = {}
             for attribute in block.body.attributes.values():
@@ -491,7 +532,7 @@ class _HclLoader:
             self._nested_blocks(module, block.body, values, owner=owner[4:])
             return values
 
-        value: dict[str, Any] = self._guarded(module, "body", owner, compute)
+        value: dict[str, Any] | Unknown = self._guarded(module, "body", owner, compute)
         return value
 
     # Modules ----------------------------------------------------------------------------
@@ -521,6 +562,23 @@ class _HclLoader:
             )
             return None
         directory = os.path.normpath(os.path.join(module.directory, source))
+        if os.path.realpath(directory) in module.lineage:
+            self._diag(
+                DiagnosticLevel.WARNING,
+                f"module {name!r} not loaded: module cycle ({source} calls itself)",
+                block.file,
+                block.line,
+            )
+            return None
+        if self.instances >= MAX_MODULE_INSTANCES:
+            self._diag(
+                DiagnosticLevel.WARNING,
+                f"module {name!r} not loaded: more than {MAX_MODULE_INSTANCES} module "
+                "instances in this configuration",
+                block.file,
+                block.line,
+            )
+            return None
         if module.depth + 1 > MAX_MODULE_DEPTH:
             self._diag(
                 DiagnosticLevel.WARNING,
@@ -544,7 +602,7 @@ class _HclLoader:
             if attr_name not in reserved
         }
         return self._new_module(
-            directory, f"{module.prefix}module.{name}.", module.depth + 1, inputs
+            directory, f"{module.prefix}module.{name}.", module.depth + 1, inputs, module.lineage
         )
 
     def _module_ref(self, module: _Module, name: str, rest: list[Step]) -> tuple[Any, int]:
@@ -593,7 +651,8 @@ class _HclLoader:
             self._collect(child, records)
 
     def _record(self, module: _Module, address: str, block: Block, mode: str) -> TfResource:
-        values = self._body_values(module, "res:" + address, block)
+        evaluated = self._body_values(module, "res:" + address, block)
+        values = evaluated if isinstance(evaluated, dict) else {}
         notes: dict[str, Any] = {}
         for meta in ("count", "for_each"):
             if meta in block.body.attributes:
