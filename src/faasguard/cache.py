@@ -4,85 +4,203 @@ Entries live in ``.faasguard/cache`` below the scanned root (or ``--cache-dir``)
 a pickled :class:`~faasguard.model.App` plus the SHA-256 of every file the loader read, and is
 used only when all of those files still hash the same.
 
-Security: unpickling attacker-controlled bytes runs code, and a cache directory inside a
-repository can be committed by anyone who can open a pull request. Every entry is therefore
-authenticated with an HMAC whose key lives in the user's own cache directory (mode 0600),
-never in the repository; an entry whose MAC does not verify is ignored and rewritten.
+Security: the cache sits inside a repository that strangers can send pull requests to.
+
+- Unpickling attacker-controlled bytes runs code, and a resolved model holds the values of
+  ``--var``/``--param`` and ``${env:...}`` (often CI secrets). Every entry is therefore sealed
+  with AES-GCM (authenticated encryption, from ``cryptography``) under a key that lives in the
+  user's own cache directory (mode 0600), never in the repository: an entry that does not
+  decrypt is ignored and rewritten, and nothing in an entry is readable without the key.
+- A repository can hold symbolic links where the cache writes. The cache directory and its
+  parents below the scanned root must be real directories (else :class:`CacheUnavailableError`),
+  files are created with ``O_EXCL``/``O_NOFOLLOW`` (``tempfile.mkstemp``, mode 0600) and
+  renamed over the entry, and entries are read only when they are regular files no larger
+  than :data:`MAX_ENTRY_BYTES` (a FIFO or a link to ``/dev/zero`` is never opened for reading).
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import os
 import pickle
-import secrets
+import stat
+import tempfile
 from pathlib import Path
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from faasguard import __version__
 from faasguard.config import LoadOptions
 from faasguard.loaders import Candidate
 from faasguard.model import App
 
-_MAC_SIZE = 32
+#: An entry larger than this is not read (a model of a very large app pickles to a few MB).
+MAX_ENTRY_BYTES = 256 * 1024 * 1024
+_KEY_SIZE = 32
+_NONCE_SIZE = 12
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_NONBLOCK = getattr(os, "O_NONBLOCK", 0)  # a FIFO opens at once instead of blocking
 
 
-def _key() -> bytes:
+class CacheUnavailableError(Exception):
+    """The cache cannot be used safely (the message says why, on one line)."""
+
+
+def _read_regular(path: Path, limit: int, *, follow_links: bool = False) -> bytes:
+    """The bytes of ``path`` when it is a regular file of at most ``limit`` bytes.
+
+    Raises :class:`FileNotFoundError` when it is missing, and another :class:`OSError`
+    when it is a symbolic link (unless ``follow_links``), not a regular file, or too large.
+    The size is checked before reading, on the opened file itself.
+    """
+    flags = os.O_RDONLY | _NONBLOCK | getattr(os, "O_CLOEXEC", 0)
+    fd = os.open(path, flags if follow_links else flags | _NOFOLLOW)
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(handle.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise OSError("not a regular file")
+        if info.st_size > limit:
+            raise OSError(f"larger than {limit} bytes")
+        data = handle.read(limit + 1)
+    if len(data) > limit:
+        raise OSError(f"larger than {limit} bytes")
+    return data
+
+
+def _user_key() -> bytes:
+    """The per-user secret in the user cache directory (created on first use, mode 0600).
+
+    Raises :class:`CacheUnavailableError` when it can neither be read nor created (``HOME=/``,
+    a read-only home, ``cache-key`` that is a directory or a link).
+    """
     import platformdirs  # noqa: PLC0415 - only needed when caching is on
 
     key_dir = Path(platformdirs.user_cache_dir("faasguard"))
     key_file = key_dir / "cache-key"
     try:
-        data = key_file.read_bytes()
-        if len(data) >= 32:
+        data = _read_regular(key_file, 4096)
+        if len(data) >= _KEY_SIZE:
             return data
-    except OSError:
+    except FileNotFoundError:
         pass
-    key_dir.mkdir(parents=True, exist_ok=True)
-    data = secrets.token_bytes(32)
-    fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
+    except OSError as exc:
+        message = f"cannot read the cache key {key_file}: {_reason(exc)}"
+        raise CacheUnavailableError(message) from None
+    data = os.urandom(_KEY_SIZE)
+    try:
+        key_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        _write_new(key_dir, key_file.name, data)
+    except OSError as exc:
+        message = f"cannot create the cache key {key_file}: {_reason(exc)}"
+        raise CacheUnavailableError(message) from None
     return data
 
 
-def _hash_file(path: str) -> str | None:
+def _write_new(directory: Path, name: str, data: bytes) -> None:
+    """Write ``data`` to a fresh temporary file (``O_EXCL``, mode 0600) in ``directory`` and
+    rename it to ``name``: a link already at either name is replaced, never followed."""
+    fd, temporary = tempfile.mkstemp(dir=directory, prefix=".", suffix=".tmp")
     try:
-        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(temporary, directory / name)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+
+
+def _reason(exc: OSError) -> str:
+    return exc.strerror or str(exc)
+
+
+def _hash_file(path: str) -> str | None:
+    """SHA-256 of a regular file (read in blocks), ``None`` for anything else."""
+    try:
+        fd = os.open(path, os.O_RDONLY | _NONBLOCK)
+        with os.fdopen(fd, "rb") as handle:
+            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+                return None
+            return hashlib.file_digest(handle, "sha256").hexdigest()
     except OSError:
         return None
 
 
 class ModelCache:
-    """Load and store :class:`App` models keyed by the candidate and the loader options."""
+    """Load and store :class:`App` models keyed by the candidate and the loader options.
 
-    def __init__(self, directory: str) -> None:
+    ``root`` is the scanned root: no part of the cache directory below it may be a link.
+    """
+
+    def __init__(self, directory: str, root: str | None = None) -> None:
         self.directory = Path(directory)
-        self._mac_key: bytes | None = None
+        self.root = root
+        self._key: bytes | None = None
 
     @property
     def mac_key(self) -> bytes:
-        """The per-user HMAC key (created on first use)."""
-        if self._mac_key is None:
-            self._mac_key = _key()
-        return self._mac_key
+        """The per-user key (created on first use); :class:`CacheUnavailableError` without one."""
+        if self._key is None:
+            self._key = _user_key()
+        return self._key
 
-    def _entry_path(self, candidate: Candidate, options: LoadOptions) -> Path:
+    def check(self) -> None:
+        """Raise :class:`CacheUnavailableError` unless the cache can be used safely: no link among
+        the existing cache directory and its parents below the root, and a user key."""
+        for part in self._parts():
+            try:
+                mode = os.lstat(part).st_mode
+            except FileNotFoundError:
+                break
+            except OSError as exc:
+                raise CacheUnavailableError(f"{part}: {_reason(exc)}") from None
+            if stat.S_ISLNK(mode):
+                raise CacheUnavailableError(f"{part} is a symbolic link")
+            if not stat.S_ISDIR(mode):
+                raise CacheUnavailableError(f"{part} is not a directory")
+        self.mac_key  # noqa: B018 - raises when there is no usable key
+
+    def _parts(self) -> list[Path]:
+        """The cache directory and its parents below the root (just itself outside the root)."""
+        directory = Path(os.path.abspath(self.directory))
+        if self.root is None:
+            return [directory]
+        root = Path(os.path.abspath(self.root))
+        if directory != root and root not in directory.parents:
+            return [directory]
+        relative = directory.relative_to(root).parts
+        return [root.joinpath(*relative[: i + 1]) for i in range(len(relative))]
+
+    def _make_directory(self) -> Path:
+        """Create the cache directory (mode 0700) one level at a time, refusing links."""
+        for part in self._parts():
+            with contextlib.suppress(FileExistsError):
+                os.mkdir(part, 0o700)
+            if not stat.S_ISDIR(os.lstat(part).st_mode):  # a link is not S_ISDIR under lstat
+                raise CacheUnavailableError(f"{part} is not a real directory")
+        return self.directory
+
+    def _entry_name(self, candidate: Candidate, options: LoadOptions) -> str:
         identity = "\x1f".join(
             (__version__, candidate.format, os.path.abspath(candidate.path), options.cache_key())
         )
-        return self.directory / (hashlib.sha256(identity.encode()).hexdigest()[:40] + ".bin")
+        return hashlib.sha256(identity.encode()).hexdigest()[:40] + ".bin"
+
+    def _cipher(self) -> AESGCM:
+        # A key of its own for the entries, derived from the user key.
+        return AESGCM(hmac.new(self.mac_key, b"faasguard cache entries v1", "sha256").digest())
 
     def get(self, candidate: Candidate, options: LoadOptions) -> App | None:
         """The cached model when every file it was built from is unchanged, else ``None``."""
-        path = self._entry_path(candidate, options)
+        name = self._entry_name(candidate, options)
         try:
-            blob = path.read_bytes()
-        except OSError:
-            return None
-        mac, payload = blob[:_MAC_SIZE], blob[_MAC_SIZE:]
-        expected = hmac.new(self.mac_key, payload, hashlib.sha256).digest()
-        if not hmac.compare_digest(mac, expected):
+            self.check()
+            blob = _read_regular(self.directory / name, MAX_ENTRY_BYTES)
+            payload = self._cipher().decrypt(blob[:_NONCE_SIZE], blob[_NONCE_SIZE:], name.encode())
+        except (OSError, CacheUnavailableError, InvalidTag, ValueError):
             return None
         try:
             hashes, app = pickle.loads(payload)
@@ -98,7 +216,8 @@ class ModelCache:
         return app
 
     def put(self, candidate: Candidate, options: LoadOptions, app: App) -> None:
-        """Store ``app``; failures to write (read-only tree, full disk) are silently skipped."""
+        """Store ``app``; failures to write (read-only tree, full disk, a link in the way)
+        are silently skipped."""
         hashes: dict[str, str | None] = {file: _hash_file(file) for file in app.files}
         hashes.setdefault(candidate.path, _hash_file(candidate.path))
         hashes["\x00listing"] = _directory_listing(candidate)
@@ -106,18 +225,28 @@ class ModelCache:
             payload = pickle.dumps((hashes, app), protocol=pickle.HIGHEST_PROTOCOL)
         except Exception:
             return
-        mac = hmac.new(self.mac_key, payload, hashlib.sha256).digest()
-        path = self._entry_path(candidate, options)
+        name = self._entry_name(candidate, options)
         try:
-            self.directory.mkdir(parents=True, exist_ok=True)
-            gitignore = self.directory / ".gitignore"
-            if not gitignore.exists():
-                gitignore.write_text("*\n", encoding="utf-8")
-            tmp = path.with_suffix(f".{os.getpid()}.tmp")
-            tmp.write_bytes(mac + payload)
-            os.replace(tmp, path)
-        except OSError:
+            self.check()
+            nonce = os.urandom(_NONCE_SIZE)
+            sealed = nonce + self._cipher().encrypt(nonce, payload, name.encode())
+            directory = self._make_directory()
+            _write_gitignore(directory)
+            _write_new(directory, name, sealed)
+        except (OSError, CacheUnavailableError):
             return
+
+
+def _write_gitignore(directory: Path) -> None:
+    """``*`` in ``directory/.gitignore`` unless something (even a dangling link) is there."""
+    try:
+        fd = os.open(
+            directory / ".gitignore", os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW, 0o644
+        )
+    except FileExistsError:
+        return
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write("*\n")
 
 
 def _directory_listing(candidate: Candidate) -> str | None:

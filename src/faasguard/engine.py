@@ -12,12 +12,15 @@ import json
 import multiprocessing
 import os
 import re
+import signal
 import sys
 import time
 import traceback
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
+from multiprocessing.context import BaseContext
 from pathlib import Path
 
 from faasguard.config import LoadOptions, ScanConfig
@@ -34,6 +37,7 @@ from faasguard.rules.base import LOG_SOURCES, Rule
 #: Diagnostic codes :func:`exit_code` tells apart.
 LOAD_ERROR = "load-error"
 RULE_ERROR = "rule-error"
+CACHE_UNAVAILABLE = "cache-unavailable"
 
 _SUPPRESS_COMMENT = re.compile(
     r"(?:#|//)\s*faasguard:\s*ignore\[(?P<ids>[^\]]*)\](?P<reason>[^\n]*)", re.IGNORECASE
@@ -101,6 +105,9 @@ def scan(
     today = config.today or _today()
     if config.today is None:
         config = replace(config, today=today)  # one date for every worker
+    config, cache_problem = _usable_cache(config, root)
+    if cache_problem is not None:
+        report.diagnostics.append(cache_problem)
     results = _run(candidates, config, root=root, rules=rules, progress=progress)
     for ignore in config.ignores:
         if ignore.expired(today):
@@ -156,8 +163,28 @@ def load_all(
     progress: ProgressCallback | None = None,
 ) -> list[App]:
     """Load every candidate, from the cache when unchanged, using all cores for the rest."""
+    config, _ = _usable_cache(config, root)  # without a report to tell: quietly uncached
     results = _run(candidates, config, root=root, rules=None, progress=progress)
     return [r.app for r in results if r.app is not None]
+
+
+def _usable_cache(config: ScanConfig, root: str) -> tuple[ScanConfig, Diagnostic | None]:
+    """``config`` as it is when its cache can be used safely (creating the user key now, before
+    any worker needs it), else without a cache and with a warning that says why."""
+    from faasguard.cache import CacheUnavailableError, ModelCache  # noqa: PLC0415 - only when caching is on
+
+    if not config.cache_dir:
+        return config, None
+    try:
+        ModelCache(config.cache_dir, root=root).check()
+    except CacheUnavailableError as exc:
+        warning = Diagnostic(
+            level=DiagnosticLevel.WARNING,
+            message=f"not using the model cache: {exc}; scanning without it",
+            code=CACHE_UNAVAILABLE,
+        )
+        return replace(config, cache_dir=None), warning
+    return config, None
 
 
 def _run(
@@ -173,8 +200,6 @@ def _run(
     Each worker first tries the model cache and writes the entries of what it had to load,
     so cold and warm scans both use every core.
     """
-    from faasguard.cache import ModelCache  # noqa: PLC0415 - only when caching is on
-
     rule_ids = None if rules is None else tuple(r.id for r in rules)
     jobs = [_Job(candidate, config.load, rule_ids, config, root) for candidate in candidates]
     results: list[_Result] = []
@@ -189,14 +214,21 @@ def _run(
                 # Worth it only when most apps must be loaded: a warm cache needs no loader.
                 prepare({candidate.format for candidate in candidates})
             _warm_up_rules(rules or ())
-            if config.cache_dir:
-                ModelCache(config.cache_dir).mac_key  # noqa: B018 - read the key once, pre-fork
         chunk = max(1, len(jobs) // (workers * 8))
         with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            for outcome in pool.map(_work, jobs, chunksize=chunk):
-                results.append(outcome)
-                if progress:
-                    progress(len(results), len(candidates))
+            try:
+                for outcome in pool.map(_work_in_worker, jobs, chunksize=chunk):
+                    results.append(outcome)
+                    if progress:
+                        progress(len(results), len(candidates))
+            except BrokenProcessPool:
+                pass  # a worker was killed (OOM killer, a signal): the rest go one by one below
+        # Which app killed the worker is unknown, so each unfinished one gets a process of its
+        # own: the others are scanned, and the one that kills its process too is reported.
+        for job in jobs[len(results) :]:
+            results.append(_work_alone(job, context))
+            if progress:
+                progress(len(results), len(candidates))
     else:
         for job in jobs:
             results.append(_work(job))
@@ -225,13 +257,46 @@ def _warm_up_rules(rules: Sequence[Rule]) -> None:
             warm_up()
 
 
+#: Test hook, only for the tests of a killed worker (tests/hostile/test_writes.py); never set
+#: it otherwise: a worker process given an app with a path component of this name kills itself
+#: with SIGKILL, as the OOM killer would.
+TEST_KILL_WORKER_ENV = "FAASGUARD_TEST_KILL_WORKER"
+
+
+def _work_in_worker(job: _Job) -> _Result:
+    """:func:`_work` in a worker process (where the test hook above applies)."""
+    doomed = os.environ.get(TEST_KILL_WORKER_ENV)
+    if doomed and doomed in Path(job.candidate.path).parts:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return _work(job)
+
+
+def _work_alone(job: _Job, context: BaseContext) -> _Result:
+    """``job`` in a process of its own; when that process dies too, the app is reported as
+    an error (its findings missing) instead of ending the scan without a report."""
+    with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
+        try:
+            return pool.submit(_work_in_worker, job).result()
+        except BrokenProcessPool:
+            pass
+    app = _error_app(
+        job.candidate,
+        f"the process scanning the app in {job.candidate.path} died (killed by a signal; "
+        "out of memory?); its findings are missing",
+    )
+    summary = AppSummary(name=app.name, format=app.format, root_file=app.root_file, functions=0)
+    return _Result(
+        summary, app=app if job.rule_ids is None else None, app_diagnostics=app.diagnostics
+    )
+
+
 def _work(job: _Job) -> _Result:
     """Worker entry point: the model from the cache or the loader, then (during a scan) the
     rules and the suppressions, returning only what the report needs."""
     from faasguard.cache import ModelCache  # noqa: PLC0415 - only when caching is on
 
     config = job.config or ScanConfig()
-    cache = ModelCache(config.cache_dir) if config.cache_dir else None
+    cache = ModelCache(config.cache_dir, root=job.root) if config.cache_dir else None
     app = cache.get(job.candidate, job.options) if cache else None
     if app is None:
         app = _load_one(job)
@@ -265,23 +330,29 @@ def _load_one(job: _Job) -> App:
     try:
         return load(job.candidate, job.options)
     except Exception as exc:
-        return App(
-            name=Path(job.candidate.path).name,
-            format=job.candidate.format,
-            root_file=job.candidate.path,
-            files=(job.candidate.path,),
-            diagnostics=(
-                Diagnostic(
-                    level=DiagnosticLevel.ERROR,
-                    message=(
-                        f"internal error while loading ({type(exc).__name__}: {exc}); "
-                        "please report it with this file"
-                    ),
-                    location=Location(file=job.candidate.path),
-                    code=LOAD_ERROR,
-                ),
-            ),
+        return _error_app(
+            job.candidate,
+            f"internal error while loading ({type(exc).__name__}: {exc}); "
+            "please report it with this file",
         )
+
+
+def _error_app(candidate: Candidate, message: str) -> App:
+    """An empty app for ``candidate`` that carries ``message`` as a load error."""
+    return App(
+        name=Path(candidate.path).name,
+        format=candidate.format,
+        root_file=candidate.path,
+        files=(candidate.path,),
+        diagnostics=(
+            Diagnostic(
+                level=DiagnosticLevel.ERROR,
+                message=message,
+                location=Location(file=candidate.path),
+                code=LOAD_ERROR,
+            ),
+        ),
+    )
 
 
 def run_rules(
@@ -484,7 +555,8 @@ def read_baseline(path: str) -> frozenset[str]:
 
 
 def write_baseline(report: Report, path: str) -> None:
-    """Record the fingerprints of every current finding, with enough context to review."""
+    """Record the fingerprints of every current finding, with enough context to review;
+    :class:`UsageError` when the file cannot be written."""
     entries = [
         {
             "fingerprint": f.fingerprint,
@@ -496,4 +568,9 @@ def write_baseline(report: Report, path: str) -> None:
         for f in report.findings
     ]
     document = {"tool": "faasguard", "baseline_version": 1, "findings": entries}
-    Path(path).write_text(json.dumps(document, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    try:
+        Path(path).write_text(
+            json.dumps(document, indent=2, sort_keys=True) + "\n", encoding="utf-8"
+        )
+    except OSError as exc:
+        raise UsageError(f"cannot write baseline {path}: {exc.strerror or exc}") from None

@@ -26,6 +26,7 @@ __all__ = [
     "Param",
     "Stage",
     "Var",
+    "check_output_file",
     "fail",
     "require_paths",
     "targets",
@@ -88,6 +89,18 @@ def require_paths(paths: Iterable[Path | str], what: str = "path") -> None:
     missing = [str(p) for p in paths if not Path(p).exists()]
     if missing:
         raise fail(f"{what} not found: {', '.join(missing)}")
+
+
+def check_output_file(path: Path | None, option: str) -> None:
+    """:func:`fail` before any work when ``path`` (given with ``option``) cannot be a file we
+    write: an existing directory, or in a directory that does not exist."""
+    if path is None:
+        return
+    if path.is_dir():
+        raise fail(f"{option} {path} is a directory, not a file")
+    parent = path.parent
+    if not parent.is_dir():
+        raise fail(f"{option} {path}: directory {parent} does not exist")
 
 
 def write_output(text: str, output: Path | None, written: str) -> None:

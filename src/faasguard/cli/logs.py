@@ -16,7 +16,14 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from faasguard.cli.common import ExitCode, fail, require_paths, usage_errors, write_output
+from faasguard.cli.common import (
+    ExitCode,
+    check_output_file,
+    fail,
+    require_paths,
+    usage_errors,
+    write_output,
+)
 
 if TYPE_CHECKING:
     from faasguard.logs.analyze import AnalyzeConfig
@@ -156,6 +163,7 @@ def analyze(
     if engine not in ("embedded", "spark"):
         raise fail(f"unknown --engine '{engine}' (expected embedded or spark)")
     require_paths(p for p in sources if not _is_s3(p))
+    check_output_file(output, "--output")
     with usage_errors():
         threshold = Severity.parse(fail_on)
     if app_path is not None:
@@ -357,7 +365,12 @@ def generate(
         size_bytes = parse_size(size)
     except ValueError:
         raise fail(f"--size must look like 100MB or 1GB, got '{size}'") from None
-    truth = run(out, size=size_bytes, seed=seed, container=output_format)
+    if out.exists() and not out.is_dir():
+        raise fail(f"--out {out} exists and is not a directory")
+    try:
+        truth = run(out, size=size_bytes, seed=seed, container=output_format)
+    except OSError as exc:
+        raise fail(f"cannot write logs to {out}: {exc.strerror or exc}") from None
     typer.echo(
         f"faasguard: wrote {truth['bytes'] / 1e6:.1f} MB of logs and "
         f"{len(truth['incidents'])} incidents to {out} (ground truth: "

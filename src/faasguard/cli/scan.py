@@ -21,6 +21,7 @@ from faasguard.cli.common import (
     Param,
     Stage,
     Var,
+    check_output_file,
     fail,
     targets,
     usage_errors,
@@ -91,6 +92,8 @@ def scan(
 
     if output_format not in FORMATS:
         raise fail(f"unknown --format '{output_format}' (expected one of: {', '.join(FORMATS)})")
+    check_output_file(output, "--output")
+    check_output_file(write_baseline, "--write-baseline")
     scanned = targets(paths)
     with usage_errors():
         config = ScanConfig.from_options(
@@ -115,7 +118,8 @@ def scan(
         f"{len(report.findings)} finding(s)",
     )
     if write_baseline is not None:
-        save_baseline(report, str(write_baseline))
+        with usage_errors():
+            save_baseline(report, str(write_baseline))
         typer.echo(
             f"faasguard: baseline with {len(report.findings)} finding(s) written to "
             f"{write_baseline}",
