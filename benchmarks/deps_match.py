@@ -29,7 +29,7 @@ from pathlib import Path
 
 from faasguard.deps.matcher import match
 from faasguard.deps.project import parse_file
-from faasguard.deps.store import Store
+from faasguard.deps.store import Store, update
 
 SEED = 20261128
 PYPI_ADVISORIES = 30_000
@@ -197,10 +197,9 @@ def main() -> None:
         names = build_export(work / "osv", rng)
         generated = time.perf_counter() - started
         zip_mib = sum(p.stat().st_size for p in (work / "osv").rglob("*.zip")) / 2**20
-        store = Store.create(work / "osv.sqlite3")
-        first = store.import_from(work / "osv")
-        again = store.import_from(work / "osv")
-        store.close()
+        # update() is what 'faasguard db update' runs: a write-aside copy swapped in.
+        first, _ = update(work / "osv.sqlite3", work / "osv")
+        again, _ = update(work / "osv.sqlite3", work / "osv")
         db_mib = (work / "osv.sqlite3").stat().st_size / 2**20
         lock, requirements = build_lockfiles(work, names, rng)
         opened = Store.open(work / "osv.sqlite3")

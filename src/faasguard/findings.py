@@ -110,7 +110,10 @@ class Finding:
 
 def fingerprint(rule_id: str, app_file: str, subject: str, key: str) -> str:
     """A stable identity for a finding that survives line moves and message rewording."""
-    digest = hashlib.sha256("\x1f".join((rule_id, app_file, subject, key)).encode())
+    # surrogatepass: a lone surrogate from a JSON escape in hostile input must not crash
+    # the report; valid text hashes exactly as before.
+    text = "\x1f".join((rule_id, app_file, subject, key))
+    digest = hashlib.sha256(text.encode("utf-8", "surrogatepass"))
     return digest.hexdigest()[:32]
 
 

@@ -30,16 +30,15 @@ def db_update(
     db: Db = None,
 ) -> None:
     """Import OSV advisories (PyPI and npm) into the store; unchanged records are skipped."""
-    from faasguard.deps.store import Store, StoreError, resolve_path  # noqa: PLC0415 - start-up speed
+    from faasguard.deps.store import StoreError, resolve_path, update  # noqa: PLC0415 - start-up speed
 
     path = resolve_path(str(db) if db else None)
     try:
-        store = Store.create(path)
-        stats = store.import_from(source)
-        info = store.info()
-        store.close()
+        stats, info = update(path, source)
     except StoreError as exc:
         raise fail(str(exc)) from None
+    for note in stats.notes:
+        typer.echo(f"faasguard: warning: {note}", err=True)
     for problem in stats.invalid[:20]:
         typer.echo(f"faasguard: warning: {problem}", err=True)
     if len(stats.invalid) > 20:
@@ -50,6 +49,8 @@ def db_update(
         f"{stats.other_ecosystems} with nothing to match (other ecosystems, GIT-only ranges), "
         f"{len(stats.invalid)} invalid"
     )
+    for file, count in stats.invalid_by_file.items():
+        typer.echo(f"skipped {count} invalid record{'s' if count != 1 else ''} in {file}")
     typer.echo(f"store {info.path}: {info.advisories} advisories, newest {info.newest_modified}")
 
 
@@ -81,6 +82,9 @@ def db_info(
     typer.echo(f"newest:      {info.newest_modified}")
     typer.echo(f"imported at: {info.imported_at}")
     age = info.age_days(dt.date.today())
-    if age is not None and age > max_age_days:
+    if age is None:
+        typer.echo("warning: the data has no valid date; run 'faasguard db update'", err=True)
+        raise typer.Exit(ExitCode.FINDINGS)
+    if age > max_age_days:
         typer.echo(f"warning: the data is {age} days old; run 'faasguard db update'", err=True)
         raise typer.Exit(ExitCode.FINDINGS)

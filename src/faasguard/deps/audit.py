@@ -212,18 +212,22 @@ def _check_store(store: Store | None, configured: str | None) -> None:
         _INFOS[key] = store.info()
     info = _INFOS[key]
     age = info.age_days(config.today or dt.date.today())
-    if age is not None and age > config.db_max_age_days:
-        note(
-            Diagnostic(
-                level=DiagnosticLevel.WARNING,
-                message=(
-                    f"vulnerability data at {store.path} is {age} days old (newest advisory "
-                    f"{info.newest_modified[:10]}; limit {config.db_max_age_days} days): "
-                    "refresh it with 'faasguard db update'"
-                ),
-                code=STALE_DB_CODE,
-            )
+    if age is None and info.advisories:
+        # An undated store (no well-formed ``modified`` date) may be any age: say so rather
+        # than letting one garbled date switch the staleness check off.
+        message = (
+            f"vulnerability data at {store.path} has no valid advisory date, so its age is "
+            "unknown: refresh it with 'faasguard db update'"
         )
+    elif age is not None and age > config.db_max_age_days:
+        message = (
+            f"vulnerability data at {store.path} is {age} days old (newest advisory "
+            f"{info.newest_modified[:10]}; limit {config.db_max_age_days} days): "
+            "refresh it with 'faasguard db update'"
+        )
+    else:
+        return
+    note(Diagnostic(level=DiagnosticLevel.WARNING, message=message, code=STALE_DB_CODE))
 
 
 def _artifact(path: Path) -> Artifact:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from typing import Any
 
 from faasguard.deps.lines import KeyIndex
@@ -25,7 +26,7 @@ from faasguard.deps.model import (
     broken_manifest,
     parse_warning,
 )
-from faasguard.deps.versions import NPM, npm_exact
+from faasguard.deps.versions import MAX_VERSION_LENGTH, NPM, npm_exact
 from faasguard.model import Diagnostic, Location
 
 #: Lifecycle scripts npm runs on ``npm install`` of a package.
@@ -49,6 +50,8 @@ def _load_json(path: str, text: str, kind: str) -> dict[str, Any] | Manifest:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         return _broken(path, kind, f"invalid JSON: {exc.msg}", exc.lineno)
+    except RecursionError:
+        return _broken(path, kind, "JSON nested too deeply to read")
     if not isinstance(data, dict):
         return _broken(path, kind, "top level is not a JSON object", 1)
     return data
@@ -124,8 +127,31 @@ def parse_package_json(path: str, text: str) -> Manifest:
     )
 
 
-def _lock_source(resolved: str | None, version: str) -> tuple[str, str | None]:
-    if resolved:
+def _string(value: object) -> str:
+    """A lockfile field that must be a string; anything else counts as absent."""
+    return value if isinstance(value, str) else ""
+
+
+def _required_names(value: object) -> tuple[str, ...]:
+    """Names of a ``dependencies``/``requires`` table (a mapping; a list of names in v1)."""
+    if isinstance(value, dict | list):
+        return tuple(name for name in value if isinstance(name, str))
+    return ()
+
+
+def _lock_version(path: str, name: str, value: object, line: int) -> tuple[str, Diagnostic | None]:
+    """The ``version`` of a lockfile entry, and a warning when it cannot be one."""
+    version = _string(value)
+    if len(version) > MAX_VERSION_LENGTH or (value is not None and not isinstance(value, str)):
+        shown = f"{len(version)} characters" if version else type(value).__name__
+        return "", parse_warning(
+            path, f"the version of {name} ({shown}) is not a version; it is not matched", line
+        )
+    return version, None
+
+
+def _lock_source(resolved: object, version: str) -> tuple[str, str | None]:
+    if isinstance(resolved, str) and resolved:
         if resolved.startswith(("git+", "git:", "github:")):
             return VCS, resolved
         if resolved.startswith("file:"):
@@ -146,6 +172,7 @@ def parse_package_lock(path: str, text: str) -> Manifest:
     keys = KeyIndex(text)
     packages = data.get("packages")
     dependencies: list[Dependency] = []
+    diagnostics: list[Diagnostic] = []
     if isinstance(packages, dict):
         root = packages.get("")
         direct: set[str] = set()
@@ -158,36 +185,41 @@ def parse_package_lock(path: str, text: str) -> Manifest:
         for key, entry in packages.items():
             if not key or not isinstance(entry, dict) or "node_modules/" not in key:
                 continue
-            name = str(entry.get("name") or key.rsplit("node_modules/", 1)[1])
-            version = str(entry.get("version", ""))
+            name = _string(entry.get("name")) or key.rsplit("node_modules/", 1)[1]
             if entry.get("link"):
                 continue  # a symlink to a workspace package, listed again under its path
+            line = keys.find(key, packages_line)
+            version, problem = _lock_version(path, name, entry.get("version"), line)
+            if problem:
+                diagnostics.append(problem)
             source, url = _lock_source(entry.get("resolved"), version)
+            integrity = _string(entry.get("integrity"))
             dependencies.append(
                 Dependency(
                     ecosystem=NPM,
                     name=name,
                     version=version or None,
                     spec=version,
-                    location=Location(file=path, line=keys.find(key, packages_line)),
+                    location=Location(file=path, line=line),
                     direct=key == f"node_modules/{name}" and name in direct,
                     dev=bool(entry.get("dev")) or bool(entry.get("devOptional")),
                     optional=bool(entry.get("optional")),
                     source=source,
                     url=url,
-                    hashes=(str(entry["integrity"]),) if entry.get("integrity") else (),
+                    hashes=(integrity,) if integrity else (),
                     install_script=bool(entry.get("hasInstallScript")),
-                    requires=tuple(entry.get("dependencies") or ()),
+                    requires=_required_names(entry.get("dependencies")),
                 )
             )
     elif isinstance(data.get("dependencies"), dict):
-        _walk_v1(path, keys, data["dependencies"], dependencies, 0, top=True)
+        _walk_v1(path, keys, data["dependencies"], dependencies, diagnostics)
     return Manifest(
         path=path,
         kind="package-lock",
         ecosystem=NPM,
         is_lock=True,
         dependencies=tuple(dependencies),
+        diagnostics=tuple(diagnostics),
     )
 
 
@@ -196,16 +228,27 @@ def _walk_v1(
     keys: KeyIndex,
     table: dict[str, Any],
     out: list[Dependency],
-    after: int,
-    *,
-    top: bool,
+    diagnostics: list[Diagnostic],
 ) -> None:
-    for name, entry in table.items():
+    """Lockfile v1's nested ``dependencies`` tables, depth first, without recursion."""
+    # A stack of (entries still to visit, where their lines start): deep nesting in a
+    # hostile lockfile must not hit Python's recursion limit.
+    stack: list[tuple[Iterator[tuple[str, Any]], int]] = [(iter(table.items()), 0)]
+    while stack:
+        entries, after = stack[-1]
+        item = next(entries, None)
+        if item is None:
+            stack.pop()
+            continue
+        name, entry = item
         if not isinstance(entry, dict):
             continue
         line = keys.find(name, after)
-        version = str(entry.get("version", ""))
+        version, problem = _lock_version(path, name, entry.get("version"), line)
+        if problem:
+            diagnostics.append(problem)
         source, url = _lock_source(entry.get("resolved"), version)
+        integrity = _string(entry.get("integrity"))
         requires = entry.get("requires")
         out.append(
             Dependency(
@@ -214,20 +257,20 @@ def _walk_v1(
                 version=version if source == REGISTRY and version else None,
                 spec=version,
                 location=Location(file=path, line=line),
-                direct=top,
+                direct=len(stack) == 1,
                 dev=bool(entry.get("dev")),
                 optional=bool(entry.get("optional")),
                 source=source,
                 url=url,
-                hashes=(str(entry["integrity"]),) if entry.get("integrity") else (),
-                requires=tuple(requires) if isinstance(requires, dict) else (),
+                hashes=(integrity,) if integrity else (),
+                requires=_required_names(requires) if isinstance(requires, dict) else (),
             )
         )
         nested = entry.get("dependencies")
         if isinstance(nested, dict):
             # start after the entry's own "dependencies" key: "requires" names the same
             # packages on earlier lines
-            _walk_v1(path, keys, nested, out, keys.find("dependencies", line), top=False)
+            stack.append((iter(nested.items()), keys.find("dependencies", line)))
 
 
 _YARN_PROP = re.compile(r'^\s{2}("?[\w-]+"?):?\s+"?([^"]*)"?\s*$')
@@ -376,7 +419,7 @@ def parse_pnpm_lock(path: str, text: str) -> Manifest:
                 url=url,
                 hashes=(str(integrity),) if integrity else (),
                 install_script=bool(entry.get("requiresBuild")),
-                requires=tuple(entry.get("dependencies") or ()),
+                requires=_required_names(entry.get("dependencies")),
             )
         )
     return Manifest(

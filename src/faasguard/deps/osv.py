@@ -25,6 +25,24 @@ VERSION_RANGE_TYPES = ("ECOSYSTEM", "SEMVER")
 Event = tuple[str, str]  # ("introduced" | "fixed" | "last_affected" | "limit", version)
 
 
+class RecordError(ValueError):
+    """An OSV record whose structure is not the schema's (a list that is a number, ...)."""
+
+
+def listed(mapping: Mapping[str, Any], key: str) -> list[Any]:
+    """``mapping[key]`` when it is a list, ``[]`` when absent or null; else :class:`RecordError`.
+
+    A record with a wrong type is skipped as a whole rather than half-imported: matching on
+    what remains of it could miss the affected range the record is about.
+    """
+    value = mapping.get(key)
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise RecordError(f"'{key}' is {type(value).__name__}, not a list")
+    return value
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class AffectedPackage:
     """One ``affected[]`` entry of an advisory, reduced to what matching needs."""
@@ -104,7 +122,7 @@ def severity_of(record: Mapping[str, Any]) -> tuple[Severity, float | None, str]
         return Severity.CRITICAL, None, "malware"
     vectors = {
         str(s.get("type")): str(s.get("score"))
-        for s in record.get("severity") or ()
+        for s in listed(record, "severity")
         if isinstance(s, dict)
     }
     for kind in ("CVSS_V4", "CVSS_V3"):
@@ -162,7 +180,7 @@ def affected_entries(record: Mapping[str, Any]) -> list[AffectedPackage]:
     """
     malicious = str(record.get("id", "")).startswith("MAL-")
     entries: list[AffectedPackage] = []
-    for item in record.get("affected") or ():
+    for item in listed(record, "affected"):
         if not isinstance(item, dict):
             continue
         package = item.get("package")
@@ -173,11 +191,11 @@ def affected_entries(record: Mapping[str, Any]) -> list[AffectedPackage]:
         if ecosystem not in ECOSYSTEMS or not isinstance(name, str) or not name:
             continue
         ranges: list[tuple[Event, ...]] = []
-        for spec in item.get("ranges") or ():
+        for spec in listed(item, "ranges"):
             if not isinstance(spec, dict) or spec.get("type") not in VERSION_RANGE_TYPES:
                 continue
             events: list[Event] = []
-            for event in spec.get("events") or ():
+            for event in listed(spec, "events"):
                 if not isinstance(event, dict):
                     continue
                 for kind in ("introduced", "fixed", "last_affected", "limit"):
@@ -186,7 +204,7 @@ def affected_entries(record: Mapping[str, Any]) -> list[AffectedPackage]:
                         events.append((kind, value))
             if any(kind == "introduced" for kind, _ in events):
                 ranges.append(tuple(events))
-        versions = tuple(str(v) for v in item.get("versions") or () if isinstance(v, str))
+        versions = tuple(v for v in listed(item, "versions") if isinstance(v, str))
         if not ranges and not versions:
             if not malicious:
                 continue

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from faasguard.deps.model import Dependency, Manifest, parse_warning
+from faasguard.deps.model import Dependency, Manifest, broken_manifest, parse_warning
 from faasguard.deps.versions import NPM, PYPI
 from faasguard.model import Diagnostic, Location
 
@@ -32,6 +32,8 @@ MANIFEST_NAMES = {"package.json": NPM, "pyproject.toml": PYPI}
 _REQUIREMENTS = re.compile(r"^requirements[\w.-]*\.(txt|in)$|^pylock\.[\w-]+\.toml$")
 _DEV_REQUIREMENTS = re.compile(r"dev|test|lint|doc|ci\b|type", re.IGNORECASE)
 _MAX_BYTES = 32 * 1024 * 1024
+#: What a parser raises on a value of an unexpected type or shape it did not anticipate.
+_PARSER_ERRORS = (TypeError, ValueError, AttributeError, KeyError, IndexError, RecursionError)
 
 
 def is_dependency_file(name: str) -> bool:
@@ -100,7 +102,10 @@ def parse_file(path: Path, direct_names: set[str] | None = None) -> Manifest:
     name = path.name
     file = str(path)
     if _REQUIREMENTS.match(name) and not name.startswith("pylock"):
-        manifest = python.parse_requirements(file)
+        try:
+            manifest = python.parse_requirements(file)
+        except _PARSER_ERRORS as exc:
+            return _unexpected(name, file, exc)
         if _DEV_REQUIREMENTS.search(name):
             manifest = _as_dev(manifest)
         return manifest
@@ -124,8 +129,28 @@ def parse_file(path: Path, direct_names: set[str] | None = None) -> Manifest:
 def parse_text(name: str, file: str, text: str, direct_names: set[str] | None = None) -> Manifest:
     """Parse the text of a dependency file called ``name``; ``file`` names it in locations.
 
-    Used for files on disk and for manifests read from inside deployment zips.
+    Used for files on disk and for manifests read from inside deployment zips. A parser
+    that trips over an unexpected value costs that file (a diagnostic), never the rules
+    auditing the rest of the function.
     """
+    try:
+        return _parse_text(name, file, text, direct_names)
+    except _PARSER_ERRORS as exc:
+        return _unexpected(name, file, exc)
+
+
+def _unexpected(name: str, file: str, exc: Exception) -> Manifest:
+    problem = str(exc).splitlines()[0][:200] if str(exc) else ""
+    return broken_manifest(
+        file,
+        name,
+        ecosystem_of(name),
+        is_lock=name in LOCKFILE_NAMES,
+        message=f"unexpected content ({type(exc).__name__}{': ' if problem else ''}{problem})",
+    )
+
+
+def _parse_text(name: str, file: str, text: str, direct_names: set[str] | None) -> Manifest:
     from faasguard.deps import node, python  # noqa: PLC0415 - loaded on first use (start-up speed)
 
     names = direct_names or set()

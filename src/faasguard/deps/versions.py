@@ -22,6 +22,15 @@ NPM = "npm"
 ECOSYSTEMS = (PYPI, NPM)
 
 _LEGACY_PART = re.compile(r"(\d+|[a-z]+|\.|-)")
+#: Longer strings are not versions (the longest on PyPI and npm are under 100 characters);
+#: they get an invalid key without being parsed: a 5,000-digit number would exceed
+#: Python's int-from-string limit and fail the rule that compared it.
+MAX_VERSION_LENGTH = 256
+
+
+def _oversized_key(text: str) -> tuple[Any, ...]:
+    # The shape of a legacy key with one word part: sorts among invalid versions.
+    return (0, ((0, text),))
 
 
 def normalize_name(ecosystem: str, name: str) -> str:
@@ -81,6 +90,8 @@ def _legacy_key(text: str) -> tuple[Any, ...]:
 @lru_cache(maxsize=65536)
 def pypi_key(text: str) -> VersionKey:
     """The ordering key of a PyPI version (PEP 440, legacy fallback)."""
+    if len(text) > MAX_VERSION_LENGTH:
+        return VersionKey(text, _oversized_key(text), False)
     try:
         return VersionKey(text, (1, Version(text)), True)
     except InvalidVersion:
@@ -101,6 +112,8 @@ def npm_key(text: str) -> VersionKey:
     every version in every advisory range on the hot path; range semantics (``^``, ``~``,
     ``||``, hyphen ranges) still go through ``node-semver`` in :func:`npm_satisfies`.
     """
+    if len(text) > MAX_VERSION_LENGTH:
+        return VersionKey(text, (0, _oversized_key(text)), False)
     match = _SEMVER.match(text)
     if not match:
         return VersionKey(text, (0, _legacy_key(text)), False)

@@ -63,7 +63,7 @@ def read(path: str, diagnostics: DiagnosticCounter) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     invokes: dict[tuple[str, int], dict[str, Any]] = {}
     # Streamed record by record: a trail file of data events can be large.
-    for index, record in json_items(path, "Records", diagnostics):
+    for index, record in json_items(path, "Records", diagnostics, scrub=True):
         if not isinstance(record, dict):
             diagnostics.add("invalid-json", path, f"/Records/{index}")
             continue

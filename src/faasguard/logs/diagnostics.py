@@ -21,8 +21,16 @@ CODES: dict[str, tuple[DiagnosticLevel, str]] = {
         DiagnosticLevel.WARNING,
         "gzip data is corrupt; the rest of the file was skipped",
     ),
+    "inflate-limit": (
+        DiagnosticLevel.WARNING,
+        "gzip data inflates beyond the limit (a compression bomb?); the rest was skipped",
+    ),
     "invalid-json": (DiagnosticLevel.WARNING, "invalid JSON"),
     "invalid-utf8": (DiagnosticLevel.INFO, "bytes that are not UTF-8 (replaced)"),
+    "dense-lines": (
+        DiagnosticLevel.WARNING,
+        "lines averaging under 16 bytes over a block (a newline bomb?), skipped",
+    ),
     "long-line": (DiagnosticLevel.INFO, "line longer than the limit (truncated for analysis)"),
     "bad-timestamp": (
         DiagnosticLevel.INFO,

@@ -46,6 +46,8 @@ _INFLATE_ERRORS: tuple[type[Exception], ...] = (zlib.error, _inflate.error)
 
 #: Bytes of decompressed text per block handed to the parser.
 BLOCK_SIZE = 8 * 1024 * 1024
+#: Lines parsed per block: one line in 16 bytes of the block (see :func:`_dense_cut`).
+MAX_BLOCK_LINES = BLOCK_SIZE // 16
 #: Longer lines are truncated to this many bytes for analysis (and counted).
 MAX_LINE = 256 * 1024
 #: Whole-document JSON read at once (only small ones now) larger than this are skipped.
@@ -53,6 +55,11 @@ MAX_DOCUMENT = 512 * 1024 * 1024
 #: One value of a streamed JSON array (an event, a CloudTrail record) may not exceed this.
 MAX_JSON_ITEM = 32 * 1024 * 1024
 _READ_SIZE = 1024 * 1024
+#: Decompressed bytes per inflater call (bounds memory per chunk, whatever the ratio).
+MAX_INFLATE_CHUNK = 4 * 1024 * 1024
+#: A gzip source inflates to at most ``INFLATE_RATIO`` times its size, or this floor.
+INFLATE_RATIO = 100
+MIN_INFLATE_BUDGET = 256 * 1024 * 1024
 
 _LOG_GROUP_IN_PATH = re.compile(r"(?:^|/)aws/lambda/([A-Za-z0-9_.-]+)(?:/|$)")
 _SKIP_DIRS = {".git", ".faasguard", "node_modules", "__pycache__"}
@@ -165,11 +172,24 @@ def read_head(path: str, size: int) -> bytes:
         return out
 
 
+def inflate_budget(compressed_size: int) -> int:
+    """Decompressed bytes read from one gzip source of ``compressed_size`` bytes.
+
+    Log text compresses about 10:1 (30:1 for very repetitive lines); deflate reaches
+    1000:1 only on crafted input such as a gigabyte of newlines. Past the budget the rest
+    of the source is skipped and counted (``inflate-limit``).
+    """
+    return max(MIN_INFLATE_BUDGET, INFLATE_RATIO * compressed_size)
+
+
 def iter_decompressed(path: str, diagnostics: DiagnosticCounter) -> Iterator[bytes]:
     """The file's bytes in chunks, gunzipped (every member) when it is gzip.
 
     A truncated or corrupt gzip yields everything readable before the damage and counts a
-    diagnostic; it never raises past this function except for an unreadable file.
+    diagnostic; it never raises past this function except for an unreadable file. Every
+    chunk is at most :data:`MAX_INFLATE_CHUNK` bytes (one megabyte of a gzip bomb would
+    otherwise inflate to a gigabyte in one call), and a source inflates to at most
+    :func:`inflate_budget` bytes.
     """
     with open(path, "rb") as handle:
         first = handle.read(_READ_SIZE)
@@ -178,6 +198,7 @@ def iter_decompressed(path: str, diagnostics: DiagnosticCounter) -> Iterator[byt
                 yield first
                 first = handle.read(_READ_SIZE)
             return
+        budget = inflate_budget(os.fstat(handle.fileno()).st_size)
         decompressor = _inflate.decompressobj(wbits=31)
         pending = first
         produced = 0
@@ -187,13 +208,16 @@ def iter_decompressed(path: str, diagnostics: DiagnosticCounter) -> Iterator[byt
                 if not pending:
                     break
             try:
-                out = decompressor.decompress(pending)
+                out = decompressor.decompress(pending, MAX_INFLATE_CHUNK)
             except _INFLATE_ERRORS as exc:
                 diagnostics.add("corrupt-gzip", path, f"decompressed offset {produced}: {exc}")
                 return
-            pending = b""
+            pending = decompressor.unconsumed_tail
             if out:
                 produced += len(out)
+                if produced > budget:
+                    diagnostics.add("inflate-limit", path, f"decompressed offset {budget}")
+                    return
                 yield out
             if decompressor.eof:
                 pending = decompressor.unused_data
@@ -261,14 +285,33 @@ def text_blocks(
         pieces = [item for item in rest if item]
         size -= len(block)
         newlines = newline_positions(block)
-        yield TextBlock(block, offset, line_no, newlines)
+        yield _dense_cut(TextBlock(block, offset, line_no, newlines), path, diagnostics)
         offset += len(block)
         line_no += len(newlines)
     if size and not skipping:
         block = b"".join(pieces)
         if not block.endswith(b"\n"):
             block += b"\n"
-        yield TextBlock(block, offset, line_no)
+        yield _dense_cut(
+            TextBlock(block, offset, line_no, newline_positions(block)), path, diagnostics
+        )
+
+
+def _dense_cut(block: TextBlock, path: str, diagnostics: DiagnosticCounter) -> TextBlock:
+    """``block`` cut after :data:`MAX_BLOCK_LINES` lines; the rest is counted, not parsed.
+
+    The parser spends a few numbers and some time per line: 8 MB of newlines (a newline
+    bomb) is 8 million lines per block. Real log lines (a timestamp alone is 24 bytes)
+    never average under 16 bytes over a block, so real logs are never cut.
+    """
+    newlines = block.newlines
+    if newlines is None or len(newlines) <= MAX_BLOCK_LINES:
+        return block
+    kept = newlines[:MAX_BLOCK_LINES]
+    diagnostics.add(
+        "dense-lines", path, f"line {block.first_line + MAX_BLOCK_LINES}", len(newlines) - len(kept)
+    )
+    return TextBlock(block.data[: int(kept[-1]) + 1], block.offset, block.first_line, kept)
 
 
 def newline_positions(data: bytes) -> np.ndarray:
@@ -297,6 +340,7 @@ class _Reader:
         self.text = ""
         self.pos = 0
         self.consumed = 0  # characters dropped before ``text``
+        self.item_start = 0  # where the value being read started in ``text``
         self.done = False
 
     def more(self) -> bool:
@@ -314,6 +358,7 @@ class _Reader:
             chunk_text = self.decoder.decode(chunk)
         self.consumed += self.pos
         self.text = self.text[self.pos :] + chunk_text
+        self.item_start = max(0, self.item_start - self.pos)
         self.pos = 0
         return True
 
@@ -359,16 +404,43 @@ class _Reader:
 
 
 _JSON_SPACE = re.compile(r"[ \t\n\r]*")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 
 
-def json_items(path: str, key: str, diagnostics: DiagnosticCounter) -> Iterator[tuple[int, Any]]:
+def no_surrogates(text: str) -> str:
+    """``text`` with lone surrogates (from JSON escapes) replaced by U+FFFD (the same string
+    object when there is none)."""
+    return _SURROGATE.sub("\ufffd", text) if _SURROGATE.search(text) else text
+
+
+def without_surrogates(value: Any) -> Any:
+    """``value`` with lone surrogates in every string (keys too) replaced by U+FFFD.
+
+    ``"\\ud800"`` alone is valid JSON but no valid UTF-8: such a string cannot be stored
+    by Arrow, hashed into a fingerprint or printed.
+    """
+    if isinstance(value, str):
+        return no_surrogates(value)
+    if isinstance(value, list):
+        return [without_surrogates(item) for item in value]
+    if isinstance(value, dict):
+        return {without_surrogates(k): without_surrogates(v) for k, v in value.items()}
+    return value
+
+
+def json_items(
+    path: str, key: str, diagnostics: DiagnosticCounter, *, scrub: bool = False
+) -> Iterator[tuple[int, Any]]:
     """``(index, item)`` of the array under the top-level ``key`` of a JSON document, read
     incrementally (``{"events": [...]}`` of ``filter-log-events``, ``{"Records": [...]}``
     of CloudTrail): memory stays at one chunk and one item however large the file.
 
     Other top-level values are decoded and dropped. A document that is no object, has no
     such array, or breaks off is counted as ``invalid-json`` with where it broke; the items
-    before that point are kept.
+    before that point are kept. With ``scrub``, lone surrogate escapes in an item's strings
+    become U+FFFD (counted as ``invalid-utf8``); only items whose text holds a surrogate
+    escape are walked.
     """
     reader = _Reader(path, diagnostics)
     decoder = json.JSONDecoder()
@@ -389,22 +461,12 @@ def json_items(path: str, key: str, diagnostics: DiagnosticCounter) -> Iterator[
             if name == key and reader.skip_space() == "[":
                 found = True
                 reader.pos += 1
-                index = 0
-                while True:
-                    char = reader.skip_space()
-                    if char == "]":
-                        reader.pos += 1
-                        break
-                    if index and char == ",":
-                        reader.pos += 1
-                    elif index:
-                        raise ValueError(f"expected ',' or ']' in /{key}")
-                    try:
-                        item = reader.value(decoder)
-                    except (ValueError, RecursionError) as exc:
-                        raise ValueError(f"/{key}/{index}: {exc}") from None
-                    yield index, item
-                    index += 1
+                for index, item in _array_items(reader, decoder, key):
+                    text = reader.text
+                    if scrub and _SURROGATE_ESCAPE.search(text, reader.item_start, reader.pos):
+                        yield index, _scrubbed(item, path, f"/{key}/{index}", diagnostics)
+                    else:
+                        yield index, item
             else:
                 reader.value(decoder)  # another member: decoded and dropped
             char = reader.skip_space()
@@ -417,6 +479,34 @@ def json_items(path: str, key: str, diagnostics: DiagnosticCounter) -> Iterator[
         return
     if not found:
         diagnostics.add("invalid-json", path, f"no {key} list")
+
+
+def _array_items(reader: _Reader, decoder: json.JSONDecoder, key: str) -> Iterator[tuple[int, Any]]:
+    """The items of the array whose ``[`` the reader just passed, up to its ``]``."""
+    index = 0
+    while True:
+        char = reader.skip_space()
+        if char == "]":
+            reader.pos += 1
+            return
+        if index and char == ",":
+            reader.pos += 1
+        elif index:
+            raise ValueError(f"expected ',' or ']' in /{key}")
+        reader.item_start = reader.pos
+        try:
+            item = reader.value(decoder)
+        except (ValueError, RecursionError) as exc:
+            raise ValueError(f"/{key}/{index}: {exc}") from None
+        yield index, item
+        index += 1
+
+
+def _scrubbed(item: Any, path: str, where: str, diagnostics: DiagnosticCounter) -> Any:
+    cleaned = without_surrogates(item)
+    if cleaned != item:
+        diagnostics.add("invalid-utf8", path, where)
+    return cleaned
 
 
 def json_values(path: str, diagnostics: DiagnosticCounter) -> Iterator[tuple[int, Any]]:

@@ -20,7 +20,6 @@ time of logged Kinesis/DynamoDB/SQS records.
 from __future__ import annotations
 
 import math
-import re
 import types
 from collections.abc import Sequence
 from typing import Any
@@ -38,7 +37,7 @@ from faasguard.logs.fields import (
     take_rows,
     true_rows,
 )
-from faasguard.logs.ingest import MAX_LINE, TextBlock, newline_positions
+from faasguard.logs.ingest import MAX_LINE, TextBlock, newline_positions, no_surrogates
 from faasguard.logs.model import SCHEMA, Kind
 from faasguard.logs.probes import hint_database, probe_fields
 
@@ -575,15 +574,6 @@ def parse_events(
         streams=column(streams, pa.string()),
         event_ids=column(event_ids, pa.string()),
     )
-
-
-_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
-def no_surrogates(text: str) -> str:
-    """``text`` with lone surrogates (from JSON escapes) replaced by U+FFFD (the same string
-    object when there is none)."""
-    return _SURROGATE.sub("\ufffd", text) if _SURROGATE.search(text) else text
 
 
 def json_timestamp_ms(value: object) -> int | None:

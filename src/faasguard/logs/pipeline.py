@@ -32,10 +32,10 @@ from faasguard.logs.ingest import (
     json_values,
     newline_positions,
     text_blocks,
+    without_surrogates,
 )
 from faasguard.logs.parse import (
     json_timestamp_ms,
-    no_surrogates,
     parse_events,
     parse_iso_ms,
     parse_text_block,
@@ -690,22 +690,11 @@ def _loads(data: bytes) -> Any:
     # "\ud800" alone is valid JSON but no valid UTF-8: Arrow could not store the string.
     # Only lines with a surrogate escape are walked (pairs decode to one character).
     if b"\\u" in data and _SURROGATE_ESCAPE.search(data):
-        return _without_surrogates(value)
+        return without_surrogates(value)
     return value
 
 
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
-
-
-def _without_surrogates(value: Any) -> Any:
-    """``value`` with lone surrogates in every string replaced by U+FFFD."""
-    if isinstance(value, str):
-        return no_surrogates(value)
-    if isinstance(value, list):
-        return [_without_surrogates(item) for item in value]
-    if isinstance(value, dict):
-        return {_without_surrogates(k): _without_surrogates(v) for k, v in value.items()}
-    return value
 
 
 def _str(value: object) -> str | None:
