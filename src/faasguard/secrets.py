@@ -164,6 +164,48 @@ def is_high_entropy(value: str) -> bool:
     return bool(base64.calculate_shannon_entropy(text) > _BASE64_ENTROPY)
 
 
-def redact(secret: str) -> str:
-    """The only form of a secret a message may contain: first 2 characters and the length."""
-    return f"{secret[:2]}…({len(secret)} chars)"
+def redact(secret: str, kind: str = "secret") -> str:
+    """The only form of a secret a message may contain: a fixed marker naming its kind
+    (``[redacted AWS Access Key]``), none of its characters and not its length.
+
+    ``kind`` is what the secret is (a detect-secrets type, ``password``...); the secret
+    itself is never looked at, so nothing of it can reach a report.
+    """
+    del secret  # never shown, not even in part
+    return f"[redacted {kind}]"
+
+
+#: ``scheme://userinfo@`` in a URL (also inside ``git+https://``, ``--extra-index-url=``...).
+_URL_USERINFO = re.compile(r"(?P<scheme>\b[A-Za-z][A-Za-z0-9+.-]*://)(?P<userinfo>[^/?#\s]*)@")
+#: ``?token=...`` and other query or fragment parameters whose name says they hold a secret.
+_SECRET_PARAMETER = re.compile(
+    r"(?P<name>[?&#;](?:[\w.-]*(?:token|secret|passw(?:or)?d|pwd|api_?key|apikey|auth|"
+    r"signature|sig|credential|access_?key)[\w.-]*)=)(?P<value>[^&#\s]+)",
+    re.IGNORECASE,
+)
+#: User names that are a convention, not a credential (``ssh://git@github.com/...``).
+_PUBLIC_USERS = frozenset({"git", "hg", "anonymous"})
+#: What stands for removed credentials: valid in a URL's userinfo, so hosts still parse.
+REDACTED_USERINFO = "***"
+
+
+def redact_credentials(text: str) -> str:
+    """``text`` with the credentials of every URL in it removed: the userinfo
+    (``https://user:PASS@host``, ``git+https://TOKEN@github.com``) becomes ``***`` and the
+    values of secret-named query parameters (``?token=...``) become ``***``.
+
+    The one redaction for dependency sources: manifests, findings, ``faasguard deps`` and
+    both SBOM formats show URLs only in this form. Hosts and paths stay, so a reader (and
+    the rules) still see where a package comes from.
+    """
+    if "://" not in text and "=" not in text:
+        return text
+
+    def userinfo(match: re.Match[str]) -> str:
+        user = match.group("userinfo")
+        if not user or user in _PUBLIC_USERS:
+            return match.group(0)
+        return f"{match.group('scheme')}{REDACTED_USERINFO}@"
+
+    text = _URL_USERINFO.sub(userinfo, text)
+    return _SECRET_PARAMETER.sub(lambda m: f"{m.group('name')}{REDACTED_USERINFO}", text)
