@@ -209,3 +209,51 @@ def redact_credentials(text: str) -> str:
 
     text = _URL_USERINFO.sub(userinfo, text)
     return _SECRET_PARAMETER.sub(lambda m: f"{m.group('name')}{REDACTED_USERINFO}", text)
+
+
+#: A PEM private key from its header to its footer, or to the end of the text when the
+#: footer is missing (a log line cut short): the whole body is a secret.
+_PRIVATE_KEY_BLOCK = re.compile(
+    r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----"
+    r'(?:[^"]*?-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----'  # up to its footer
+    r'|(?:[^"\\]|\\.)*)'  # no footer: up to the end of the (JSON) string or the text
+)
+#: ``"password": "..."``, ``token=...``, ``Authorization: Bearer ...``: a value bound to a
+#: name in free text (a log line, a JSON document), for :func:`is_secret_field` to judge.
+_NAMED_VALUE = re.compile(
+    r"""(?P<name>[A-Za-z_][\w.-]{1,63})(?P<sep>\\?["']?\s*[:=]\s*\\?["']?)"""
+    r"""(?P<value>(?:(?:Bearer|Basic|Token)\s+)?[^\s"'\\,;&}{)\]]{1,})""",
+)
+#: Word-like runs long enough to be a token, for the detect-secrets and entropy checks.
+_TOKEN = re.compile(r"[A-Za-z0-9+/_=.-]{20,}")
+
+
+def redact_text(text: str, patterns: tuple[tuple[str, re.Pattern[str]], ...] = ()) -> str:
+    """Free text (a log line shown as evidence) with every secret in it replaced by
+    :func:`redact` markers: PEM private keys with their whole body, matches of
+    ``patterns`` (``(kind, regex)`` pairs a caller knows, such as the log patterns), values
+    of secret-named fields, URL credentials, and tokens detect-secrets recognises or that
+    look random. Nothing of a redacted secret is kept, so a redacted text can be cut short
+    safely (cut it after redacting, never before).
+    """
+    text = _PRIVATE_KEY_BLOCK.sub(lambda _: redact("", "private key"), text)
+    for kind, regex in patterns:
+        text = regex.sub(lambda _, k=kind: redact("", k), text)  # type: ignore[misc]
+    text = redact_credentials(text)
+
+    def named(match: re.Match[str]) -> str:
+        value = match.group("value")
+        if not is_secret_field(match.group("name")) or value.startswith("[redacted"):
+            return match.group(0)
+        return f"{match.group('name')}{match.group('sep')}{redact(value, 'secret')}"
+
+    text = _NAMED_VALUE.sub(named, text)
+
+    def token(match: re.Match[str]) -> str:
+        value = match.group(0)
+        kind = known_secret_type(value)
+        if kind is None and not is_high_entropy(value):
+            return value
+        return redact(value, kind or "token")
+
+    return _TOKEN.sub(token, text)
