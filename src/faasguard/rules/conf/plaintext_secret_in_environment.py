@@ -47,7 +47,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from faasguard.findings import Hit, Practice, Severity
-from faasguard.model import App
+from faasguard.model import App, Unknown
 from faasguard.rules.base import ALL_FORMATS, rule
 from faasguard.secrets import (
     is_high_entropy,
@@ -61,6 +61,11 @@ from faasguard.secrets import (
 def classify(name: str, value: object) -> tuple[str, Severity, str] | None:
     """Why ``value`` of variable ``name`` is a plaintext secret, how bad, and what kind of
     secret it is (for :func:`redact`), or ``None``."""
+    if isinstance(value, Unknown) and value.literal_secret:
+        # a NoEcho parameter's default: in the template in plain text, its value kept out
+        if is_secret_name(name):
+            return "its name says it holds a secret", Severity.HIGH, "secret"
+        return "it is the default of a NoEcho parameter", Severity.HIGH, "secret"
     if not is_literal(value):
         return None
     assert isinstance(value, str)  # is_literal guarantees it
@@ -91,11 +96,10 @@ def check(app: App) -> Iterator[Hit]:
             if verdict is None:
                 continue
             reason, severity, kind = verdict
-            assert isinstance(value, str)  # classify only accepts literal strings
             yield Hit(
                 message=(
                     f"environment variable {name} of function {fn.display_name} holds a "
-                    f"plaintext secret ({redact(value, kind)}; {reason}): store it in Secrets "
+                    f"plaintext secret ({redact(str(value), kind)}; {reason}): store it in Secrets "
                     "Manager or SSM Parameter Store, pass its name, and rotate it"
                 ),
                 location=fn.loc(f"environment.{name}"),
