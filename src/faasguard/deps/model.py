@@ -52,6 +52,7 @@ class Dependency:
     def __post_init__(self) -> None:
         # Credentials in a source URL (``git+https://TOKEN@github.com/...``) never enter
         # the model, so no finding, ``deps`` listing or SBOM built from it can show them.
+        object.__setattr__(self, "name", redact_credentials(self.name))
         object.__setattr__(self, "spec", redact_credentials(self.spec))
         if self.url is not None:
             object.__setattr__(self, "url", redact_credentials(self.url))

@@ -191,7 +191,7 @@ def _dependency(req: Any, path: str) -> Dependency:
     else:
         source = REGISTRY
     if not name:
-        name = Path(str(link or "")).name.split("#")[0] or "<unnamed>"
+        name = Path(str(link or "").split("#")[0].split("?")[0]).name or "<unnamed>"
     spec = str(req.specifier or "")
     return Dependency(
         ecosystem=PYPI,
