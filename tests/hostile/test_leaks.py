@@ -200,7 +200,7 @@ def test_conf002_shows_no_character_and_no_length_of_a_secret(
     (tmp_path / "src" / "app.py").write_text("def handler(e, c):\n    return 1\n")
     secret = "Zq9Passw0rdValue"
     (tmp_path / "template.yaml").write_text(
-        SAM.split("  NodeFn:")[0]
+        SAM.split("  NodeFn:", maxsplit=1)[0]
         + f"      Environment:\n        Variables:\n          DB_PASSWORD: {secret}\n"
     )
     for fmt in ("text", "json", "sarif", "markdown"):
@@ -239,7 +239,7 @@ def test_terminal_escapes_from_templates_never_reach_text_output(
     (tmp_path / "src").mkdir()
     (tmp_path / "src" / "app.py").write_text("def handler(e, c):\n    return 1\n")
     (tmp_path / "template.yaml").write_text(
-        SAM.split("  NodeFn:")[0].replace(
+        SAM.split("  NodeFn:", maxsplit=1)[0].replace(
             "      Handler: app.handler\n",
             '      FunctionName: "evil\\e]0;pwned\\a\\e[2J\\x9b31m\\u202eend"\n'
             "      Handler: app.handler\n",
