@@ -164,6 +164,96 @@ def is_high_entropy(value: str) -> bool:
     return bool(base64.calculate_shannon_entropy(text) > _BASE64_ENTROPY)
 
 
-def redact(secret: str) -> str:
-    """The only form of a secret a message may contain: first 2 characters and the length."""
-    return f"{secret[:2]}…({len(secret)} chars)"
+def redact(secret: str, kind: str = "secret") -> str:
+    """The only form of a secret a message may contain: a fixed marker naming its kind
+    (``[redacted AWS Access Key]``), none of its characters and not its length.
+
+    ``kind`` is what the secret is (a detect-secrets type, ``password``...); the secret
+    itself is never looked at, so nothing of it can reach a report.
+    """
+    del secret  # never shown, not even in part
+    return f"[redacted {kind}]"
+
+
+#: ``scheme://userinfo@`` in a URL (also inside ``git+https://``, ``--extra-index-url=``...).
+_URL_USERINFO = re.compile(r"(?P<scheme>\b[A-Za-z][A-Za-z0-9+.-]*://)(?P<userinfo>[^/?#\s]*)@")
+#: ``?token=...`` and other query or fragment parameters whose name says they hold a secret.
+_SECRET_PARAMETER = re.compile(
+    r"(?P<name>[?&#;](?:[\w.-]*(?:token|secret|passw(?:or)?d|pwd|api_?key|apikey|auth|"
+    r"signature|sig|credential|access_?key)[\w.-]*)=)(?P<value>[^&#\s]+)",
+    re.IGNORECASE,
+)
+#: User names that are a convention, not a credential (``ssh://git@github.com/...``).
+_PUBLIC_USERS = frozenset({"git", "hg", "anonymous"})
+#: What stands for removed credentials: valid in a URL's userinfo, so hosts still parse.
+REDACTED_USERINFO = "***"
+
+
+def redact_credentials(text: str) -> str:
+    """``text`` with the credentials of every URL in it removed: the userinfo
+    (``https://user:PASS@host``, ``git+https://TOKEN@github.com``) becomes ``***`` and the
+    values of secret-named query parameters (``?token=...``) become ``***``.
+
+    The one redaction for dependency sources: manifests, findings, ``faasguard deps`` and
+    both SBOM formats show URLs only in this form. Hosts and paths stay, so a reader (and
+    the rules) still see where a package comes from.
+    """
+    if "://" not in text and "=" not in text:
+        return text
+
+    def userinfo(match: re.Match[str]) -> str:
+        user = match.group("userinfo")
+        if not user or user in _PUBLIC_USERS:
+            return match.group(0)
+        return f"{match.group('scheme')}{REDACTED_USERINFO}@"
+
+    text = _URL_USERINFO.sub(userinfo, text)
+    return _SECRET_PARAMETER.sub(lambda m: f"{m.group('name')}{REDACTED_USERINFO}", text)
+
+
+#: A PEM private key from its header to its footer, or to the end of the text when the
+#: footer is missing (a log line cut short): the whole body is a secret.
+_PRIVATE_KEY_BLOCK = re.compile(
+    r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----"
+    r'(?:[^"]*?-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----'  # up to its footer
+    r'|(?:[^"\\]|\\.)*)'  # no footer: up to the end of the (JSON) string or the text
+)
+#: ``"password": "..."``, ``token=...``, ``Authorization: Bearer ...``: a value bound to a
+#: name in free text (a log line, a JSON document), for :func:`is_secret_field` to judge.
+_NAMED_VALUE = re.compile(
+    r"""(?P<name>[A-Za-z_][\w.-]{1,63})(?P<sep>\\?["']?\s*[:=]\s*\\?["']?)"""
+    r"""(?P<value>(?:(?:Bearer|Basic|Token)\s+)?[^\s"'\\,;&}{)\]]{1,})""",
+)
+#: Word-like runs long enough to be a token, for the detect-secrets and entropy checks.
+_TOKEN = re.compile(r"[A-Za-z0-9+/_=.-]{20,}")
+
+
+def redact_text(text: str, patterns: tuple[tuple[str, re.Pattern[str]], ...] = ()) -> str:
+    """Free text (a log line shown as evidence) with every secret in it replaced by
+    :func:`redact` markers: PEM private keys with their whole body, matches of
+    ``patterns`` (``(kind, regex)`` pairs a caller knows, such as the log patterns), values
+    of secret-named fields, URL credentials, and tokens detect-secrets recognises or that
+    look random. Nothing of a redacted secret is kept, so a redacted text can be cut short
+    safely (cut it after redacting, never before).
+    """
+    text = _PRIVATE_KEY_BLOCK.sub(lambda _: redact("", "private key"), text)
+    for kind, regex in patterns:
+        text = regex.sub(lambda _, k=kind: redact("", k), text)  # type: ignore[misc]
+    text = redact_credentials(text)
+
+    def named(match: re.Match[str]) -> str:
+        value = match.group("value")
+        if not is_secret_field(match.group("name")) or value.startswith("[redacted"):
+            return match.group(0)
+        return f"{match.group('name')}{match.group('sep')}{redact(value, 'secret')}"
+
+    text = _NAMED_VALUE.sub(named, text)
+
+    def token(match: re.Match[str]) -> str:
+        value = match.group(0)
+        kind = known_secret_type(value)
+        if kind is None and not is_high_entropy(value):
+            return value
+        return redact(value, kind or "token")
+
+    return _TOKEN.sub(token, text)

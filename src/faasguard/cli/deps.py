@@ -22,7 +22,7 @@ def audits(
     paths: list[Path] | None, function: str | None, db: Path | None
 ) -> tuple[list[tuple[str, list[FunctionAudit]]], list[Diagnostic]]:
     """Load the apps below ``paths`` and audit their functions (or the one named)."""
-    from faasguard.config import ScanConfig  # noqa: PLC0415 - start-up speed
+    from faasguard.config import LoadOptions, ScanConfig  # noqa: PLC0415 - start-up speed
     from faasguard.context import collecting_notes, using_config  # noqa: PLC0415 - start-up speed
     from faasguard.deps.audit import audit_function  # noqa: PLC0415 - start-up speed
     from faasguard.engine import load_all, scan_root  # noqa: PLC0415 - start-up speed
@@ -31,7 +31,8 @@ def audits(
     audited = targets(paths)
     require_paths(audited)
     root = scan_root(audited)
-    config = ScanConfig(db_path=str(db) if db else None)
+    # the root bounds what requirements includes may read (never outside the audited tree)
+    config = ScanConfig(db_path=str(db) if db else None, load=LoadOptions(root=root))
     apps = load_all(discover(audited), config, root=root)
     results: list[tuple[str, list[FunctionAudit]]] = []
     diagnostics: list[Diagnostic] = []

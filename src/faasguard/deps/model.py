@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from faasguard.deps.versions import normalize_name
 from faasguard.model import Diagnostic, DiagnosticLevel, Location
+from faasguard.secrets import redact_credentials
 
 #: The code of the diagnostics about a dependency file that could not be read in full.
 PARSE_CODE = "dep-parse"
@@ -48,6 +49,14 @@ class Dependency:
     sdist_only: bool = False
     artifact: str | None = None
 
+    def __post_init__(self) -> None:
+        # Credentials in a source URL (``git+https://TOKEN@github.com/...``) never enter
+        # the model, so no finding, ``deps`` listing or SBOM built from it can show them.
+        object.__setattr__(self, "name", redact_credentials(self.name))
+        object.__setattr__(self, "spec", redact_credentials(self.spec))
+        if self.url is not None:
+            object.__setattr__(self, "url", redact_credentials(self.url))
+
     @property
     def key(self) -> str:
         """The normalised name (PEP 503 for PyPI, lower case for npm)."""
@@ -61,6 +70,10 @@ class IndexSetting:
     kind: str  # index-url | extra-index-url | trusted-host | find-links | registry
     value: str
     location: Location
+
+    def __post_init__(self) -> None:
+        # ``--extra-index-url https://user:PASS@host/simple``: the password stays out.
+        object.__setattr__(self, "value", redact_credentials(self.value))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

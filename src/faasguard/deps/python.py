@@ -10,7 +10,9 @@ and :mod:`faasguard.deps.lines` for line numbers.
 from __future__ import annotations
 
 import json
+import os
 import re
+import stat
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -26,6 +28,7 @@ from faasguard.deps.model import (
     Manifest,
     broken_manifest,
     not_audited,
+    parse_warning,
 )
 from faasguard.deps.versions import PYPI, normalize_name
 from faasguard.model import Diagnostic, Location
@@ -38,89 +41,168 @@ def _pinned(spec: str) -> str | None:
     return match.group(1) if match else None
 
 
-def parse_requirements(path: str, text: str | None = None) -> Manifest:
+def parse_requirements(path: str, text: str | None = None, *, root: str | None = None) -> Manifest:
     """A ``requirements*.txt`` file with everything it includes through ``-r``/``-c``.
 
-    With ``text`` (a requirements file read from inside a zip), ``path`` only names it in
-    locations; see :func:`_requirements_text`.
+    Includes are followed only to regular files inside ``root`` (the scanned root; default:
+    the running scan's) or the file's own directory, each file once: ``-r
+    /proc/self/environ``, ``-r ../../outside.txt``, a FIFO or ``/dev/stdin`` become a
+    diagnostic at the including line and are never read, and a file including itself
+    does not multiply. With ``text`` (a requirements file read from inside a zip), ``path``
+    only names it in locations; see :func:`_requirements_text`.
     """
-    from pip_requirements_parser import RequirementsFile  # noqa: PLC0415 - heavy import
-
     if text is not None:
         return _requirements_text(path, text)
-    try:
-        parsed = RequirementsFile.from_file(path, include_nested=True)
-    except Exception as exc:  # the parser raises bare exceptions on unreadable includes
+    reader = _IncludeReader(_include_roots(path, root))
+    refused = reader.refusal(path)
+    if refused is not None:
         return broken_manifest(
-            path,
-            "requirements",
-            PYPI,
-            is_lock=False,
-            message=f"cannot parse requirements file ({exc})",
+            path, "requirements", PYPI, is_lock=False, message=f"requirements file {refused}"
         )
-    dependencies: list[Dependency] = []
-    for req in parsed.requirements:
-        if req.is_constraint:
-            continue  # constraints limit versions; they do not install anything
-        file = str(req.filename or path)
-        location = Location(file=file, line=int(req.line_number or 0))
-        link = req.link.url if req.link else None
-        name = req.name
-        if req.is_vcs_url:
-            source = VCS
-        elif link and link.startswith(("http://", "https://")):
-            source = URL
-        elif req.is_local_path or req.is_editable or link:
-            source = PATH
+    reader.read(path, is_constraint=False)
+    return _requirements_manifest(path, reader.dependencies, reader.indexes, reader.diagnostics)
+
+
+def _include_roots(path: str, root: str | None) -> tuple[str, ...]:
+    """The directories includes must stay in: the scanned root (``root``, else the running
+    scan's) and the file's own directory (a function's code may lie outside the scanned
+    root when the loader followed the app to it)."""
+    from faasguard.context import current_config  # noqa: PLC0415 - start-up speed
+
+    chosen = root or current_config().load.root
+    own = os.path.dirname(os.path.abspath(path))
+    return tuple(os.path.realpath(r) for r in (chosen, own) if r)
+
+
+_MAX_REQUIREMENTS_BYTES = 4 * 1024 * 1024
+_MAX_REQUIREMENTS_FILES = 256
+_OPTION_KEYS = {
+    "index_url": "index-url",
+    "extra_index_urls": "extra-index-url",
+    "trusted_hosts": "trusted-host",
+    "find_links": "find-links",
+}
+
+
+class _IncludeReader:
+    """Reads a requirements file and its ``-r``/``-c`` includes, one file at a time.
+
+    ``pip-requirements-parser`` follows includes itself, anywhere and without end (any
+    path, a FIFO, a file including itself twice); here it parses single files and this
+    class decides which includes are read.
+    """
+
+    def __init__(self, roots: tuple[str, ...]) -> None:
+        self.roots = roots
+        self.seen: set[str] = set()
+        self.dependencies: list[Dependency] = []
+        self.indexes: list[IndexSetting] = []
+        self.diagnostics: list[Diagnostic] = []
+
+    def refusal(self, path: str) -> str | None:
+        """Why ``path`` may not be read (outside the root, not a regular file), or ``None``."""
+        real = os.path.realpath(path)
+        if not any(real.startswith(r.rstrip(os.sep) + os.sep) for r in self.roots):
+            return "is outside the scanned root; it is not read"
+        try:
+            info = os.stat(real)
+        except OSError as exc:
+            return f"cannot be read ({exc.strerror or 'error'}); it is not read"
+        if not stat.S_ISREG(info.st_mode):
+            return "is not a regular file; it is not read"
+        if info.st_size > _MAX_REQUIREMENTS_BYTES:
+            return "is larger than 4 MiB; it is not read"
+        return None
+
+    def read(self, path: str, *, is_constraint: bool) -> None:
+        """Parse ``path`` (already checked by :meth:`refusal`) and follow its includes."""
+        from pip_requirements_parser import RequirementsFile  # noqa: PLC0415 - heavy import
+
+        self.seen.add(os.path.realpath(path))
+        try:
+            parsed = RequirementsFile.from_file(path, include_nested=False)
+        except Exception:  # the parser raises bare exceptions on bad input
+            # its message may quote the file; say only which file
+            self.diagnostics.append(not_audited(path, "cannot parse requirements file"))
+            return
+        if not is_constraint:
+            self.dependencies.extend(_dependency(req, path) for req in parsed.requirements)
+        for option in parsed.options:
+            self._option(option, path)
+        self.diagnostics.extend(
+            # the parser's message quotes the line: it may be anything but a requirement
+            not_audited(
+                str(invalid.filename or path),
+                "invalid requirement line",
+                int(invalid.line_number or 0),
+            )
+            for invalid in parsed.invalid_lines
+        )
+
+    def _option(self, option: Any, path: str) -> None:
+        file = str(option.filename or path)
+        location = Location(file=file, line=int(option.line_number or 0))
+        for key, value in option.options.items():
+            values = value if isinstance(value, list) else [value]
+            if key in ("requirements", "constraints"):
+                for target in values:
+                    self._include(str(target), file, location, key == "constraints")
+            elif key in _OPTION_KEYS:
+                self.indexes.extend(
+                    IndexSetting(kind=_OPTION_KEYS[key], value=str(item), location=location)
+                    for item in values
+                )
+
+    def _include(self, target: str, file: str, location: Location, constraint: bool) -> None:
+        option = "-c" if constraint else "-r"
+        if re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", target) and not os.path.exists(target):
+            refused: str | None = "names a URL; it is not fetched"
         else:
-            source = REGISTRY
-        if not name:
-            name = Path(str(link or "")).name.split("#")[0] or "<unnamed>"
-        spec = str(req.specifier or "")
-        dependencies.append(
-            Dependency(
-                ecosystem=PYPI,
-                name=name,
-                version=_pinned(spec),
-                spec=spec or (link or ""),
-                location=location,
-                source=source,
-                url=link,
-                hashes=tuple(req.hash_options or ()),
+            included = os.path.join(os.path.dirname(file), target)
+            if os.path.realpath(included) in self.seen:
+                return  # each file once: an include cycle or diamond adds nothing new
+            if len(self.seen) >= _MAX_REQUIREMENTS_FILES:
+                refused = f"is one more than {_MAX_REQUIREMENTS_FILES} included files"
+            else:
+                refused = self.refusal(included)
+            if refused is None:
+                self.read(included, is_constraint=constraint)
+                return
+        self.diagnostics.append(
+            parse_warning(
+                location.file,
+                f"included file ({option} at line {location.line}) {refused}",
+                location.line,
             )
         )
-    indexes: list[IndexSetting] = []
-    option_kinds = {
-        "index_url": "index-url",
-        "extra_index_urls": "extra-index-url",
-        "trusted_hosts": "trusted-host",
-        "find_links": "find-links",
-    }
-    for option in parsed.options:
-        for key, value in option.options.items():
-            kind = option_kinds.get(key)
-            if kind is None:
-                continue
-            for item in value if isinstance(value, list) else [value]:
-                indexes.append(
-                    IndexSetting(
-                        kind=kind,
-                        value=str(item),
-                        location=Location(
-                            file=str(option.filename or path),
-                            line=int(option.line_number or 0),
-                        ),
-                    )
-                )
-    diagnostics = [
-        not_audited(
-            str(invalid.filename or path),
-            f"invalid requirement line: {str(invalid.error_message).splitlines()[0]}",
-            int(invalid.line_number or 0),
-        )
-        for invalid in parsed.invalid_lines
-    ]
-    return _requirements_manifest(path, dependencies, indexes, diagnostics)
+
+
+def _dependency(req: Any, path: str) -> Dependency:
+    """A requirement line of ``pip-requirements-parser`` as a dependency."""
+    location = Location(file=str(req.filename or path), line=int(req.line_number or 0))
+    link = req.link.url if req.link else None
+    name = req.name
+    if req.is_vcs_url:
+        source = VCS
+    elif link and link.startswith(("http://", "https://")):
+        source = URL
+    elif req.is_local_path or req.is_editable or link:
+        source = PATH
+    else:
+        source = REGISTRY
+    if not name:
+        name = Path(str(link or "").split("#")[0].split("?")[0]).name or "<unnamed>"
+    spec = str(req.specifier or "")
+    return Dependency(
+        ecosystem=PYPI,
+        name=name,
+        version=_pinned(spec),
+        spec=spec or (link or ""),
+        location=location,
+        source=source,
+        url=link,
+        hashes=tuple(req.hash_options or ()),
+    )
 
 
 def _requirements_manifest(

@@ -442,7 +442,10 @@ def _ms(row: dict[str, Any]) -> int:
 
 
 def _evidence(row: dict[str, Any]) -> Evidence:
-    text = row["message"] or ""
+    # redacted before it is cut short (a cut secret no longer matches its pattern); only a
+    # huge line is cut first, far beyond what is shown
+    text = (row["message"] or "")[: _EVIDENCE_CHARS * 64]
+    text = redact(text.replace("\r", "\\r").replace("\t", " "))
     if len(text) > _EVIDENCE_CHARS:
         text = text[:_EVIDENCE_CHARS] + "…"
     return Evidence(
@@ -452,5 +455,5 @@ def _evidence(row: dict[str, Any]) -> Evidence:
         stream=row["stream"] or "",
         event_id=row["event_id"] or "",
         timestamp=iso(row["ts"]),
-        text=redact(text.replace("\r", "\\r").replace("\t", " ")),
+        text=text,
     )

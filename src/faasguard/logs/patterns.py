@@ -26,6 +26,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from faasguard.data import load_json
+from faasguard.secrets import redact_text
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,16 +215,17 @@ def hyperscan_available() -> bool:
 
 
 @cache
-def _secret_regexes() -> tuple[re.Pattern[str], ...]:
+def _secret_regexes() -> tuple[tuple[str, re.Pattern[str]], ...]:
     return tuple(
-        re.compile(p.pattern, re.IGNORECASE if p.caseless else 0)
+        (p.category, re.compile(p.pattern, re.IGNORECASE if p.caseless else 0))
         for p in patterns()
         if p.kind == "secret"
     )
 
 
 def redact(text: str) -> str:
-    """``text`` with every secret pattern match reduced to its first 4 characters + ``…``."""
-    for regex in _secret_regexes():
-        text = regex.sub(lambda m: m.group(0)[:4] + "…[REDACTED]", text)
-    return text
+    """``text`` with every secret in it replaced by a marker naming its kind
+    (``[redacted aws-access-key]``): the secret patterns' matches and everything else
+    :func:`faasguard.secrets.redact_text` recognises on the line (a private key's body,
+    ``password=...``, URL credentials, tokens)."""
+    return redact_text(text, _secret_regexes())

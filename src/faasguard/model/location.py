@@ -32,11 +32,14 @@ class Unknown:
 
     ``expression`` is the source text (``${ssm:/db/password}``, ``{"Fn::ImportValue": ...}``,
     ``var.timeout``) so messages can say exactly what was not resolved. Rules treat unknown
-    values conservatively and say so.
+    values conservatively and say so. ``literal_secret`` marks a secret the source file
+    holds in plain text but faasguard keeps out of every value and message (the default of
+    a CloudFormation ``NoEcho`` parameter), so secret rules still report it.
     """
 
     expression: str
     reason: str = ""
+    literal_secret: bool = False
 
     def __str__(self) -> str:
         return f"<unknown: {self.expression}>"

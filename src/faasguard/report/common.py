@@ -41,6 +41,20 @@ _SECTION_LINE = re.compile(
 )
 
 
+#: Characters a terminal acts on instead of showing: C0 controls but tab and newline (ESC
+#: starts CSI/OSC sequences that move the cursor, retitle the window or forge hyperlinks),
+#: DEL, C1 controls (CSI and OSC have one-byte forms) and the bidirectional overrides that
+#: make text read differently from what it is.
+_TERMINAL_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: str) -> str:
+    """``text`` safe for a terminal: every control character shown as its escape
+    (``\\x1b``), so text from a scanned file can neither hide itself nor drive the
+    terminal."""
+    return _TERMINAL_CONTROLS.sub(lambda m: m.group(0).encode("unicode_escape").decode(), text)
+
+
 @functools.lru_cache(maxsize=65536)
 def relative_path(file: str, root: str) -> str:
     """``file`` relative to ``root``, with POSIX separators, as every output shows it.

@@ -11,8 +11,11 @@ stable enough for golden files.
 
 from __future__ import annotations
 
+import dataclasses
+import enum
 import io
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any, TypeVar, cast
 
 from rich import box
 from rich.console import Console, Group, RenderableType
@@ -30,6 +33,7 @@ from faasguard.report.common import (
     place,
     plural,
     practice_severity_counts,
+    printable,
     relative_path,
     sorted_diagnostics,
     totals_line,
@@ -50,6 +54,7 @@ DIAGNOSTIC_STYLES: dict[DiagnosticLevel, str] = {
     DiagnosticLevel.INFO: "dim",
 }
 
+_T = TypeVar("_T")
 _SEVERITY_WIDTH = max(len(s.label) for s in Severity)
 _INDENT = 2
 
@@ -66,6 +71,7 @@ def render(
     ``rules`` is accepted for a uniform reporter signature; findings carry their titles.
     """
     del rules
+    report = _printable(report)
     buffer = io.StringIO()
     # Every terminal-dependent input is pinned (size, colour, terminal detection, legacy
     # Windows, Jupyter) so COLUMNS, FORCE_COLOR or a real TTY cannot change the output.
@@ -89,6 +95,30 @@ def render(
     # Table cells are padded with spaces; trailing blanks only make golden files fragile.
     lines = [line.rstrip() for line in buffer.getvalue().splitlines()]
     return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def _printable(value: _T) -> _T:
+    """``value`` (the report, and recursively everything in it) with every string made
+    :func:`printable`: names and messages come from scanned files, and an ESC, CSI or OSC
+    sequence in them must reach the terminal as text, not as a command, with or without
+    colour. The one place the text output is cleaned, before any layout."""
+    cleaned: Any
+    if isinstance(value, enum.Enum):
+        return value
+    if isinstance(value, str):
+        cleaned = printable(value)
+    elif isinstance(value, list | tuple):
+        cleaned = type(value)(_printable(item) for item in value)
+    elif isinstance(value, Mapping):
+        cleaned = {_printable(key): _printable(item) for key, item in value.items()}
+    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+        changes = {
+            f.name: _printable(getattr(value, f.name)) for f in dataclasses.fields(value) if f.init
+        }
+        cleaned = dataclasses.replace(value, **changes)
+    else:
+        return value
+    return cast("_T", cleaned)
 
 
 def _renderables(report: Report) -> list[RenderableType]:

@@ -59,7 +59,8 @@ def test_conf002_detects_without_printing_the_value() -> None:
         ("DB_PASSWORD", Severity.HIGH),
     ]
     assert hits[1].location.line == 33
-    assert "s3…(16 chars)" in hits[1].message
+    assert "[redacted secret]" in hits[1].message and "[redacted AWS Access Key]" in hits[0].message
+    assert "s3" not in hits[1].message and "16" not in hits[1].message
     for hit in hits:
         assert key not in hit.message and "s3cr3t-Passw0rd!" not in hit.message
 

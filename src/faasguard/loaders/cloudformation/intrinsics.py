@@ -4,6 +4,7 @@ What resolves to what (documented in the README's "CloudFormation" section):
 
 - ``Ref`` to a parameter: the ``--param`` override (a string; split on commas for list
   types, turned into a number for ``Number``), else the ``Default``, else :class:`Unknown`.
+  A ``NoEcho`` parameter is always :class:`Unknown`: its value is a secret.
 - ``Ref`` to a resource: its logical id, so rules and linking can follow it back.
 - ``Fn::GetAtt X.Arn`` (and every attribute ending in ``Arn``): an ARN-shaped placeholder
   ending in the logical id (``arn:aws:sqs:us-east-1:123456789012:MyQueue``); any other
@@ -39,6 +40,7 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 
 from faasguard.model import Unknown
+from faasguard.secrets import is_literal
 
 REGION: Final = "us-east-1"
 ACCOUNT_ID: Final = "123456789012"
@@ -295,6 +297,15 @@ class Resolver:
         decl = self.parameter_decls.get(name)
         decl = decl if isinstance(decl, Mapping) else {}
         kind = str(decl.get("Type", "String"))
+        if _no_echo(decl):
+            # A NoEcho parameter is a secret (CloudFormation masks it): its default or
+            # override is never inlined, so no report (``iam show``, an ARN in a message)
+            # can show it.
+            return Unknown(
+                f'{{"Ref":"{name}"}}',
+                reason=f"parameter {name} is NoEcho (secret)",
+                literal_secret=name not in self.overrides and is_literal(decl.get("Default")),
+            )
         if name in self.overrides:
             value = self.overrides[name]
         elif "Default" in decl:
@@ -556,3 +567,9 @@ _HANDLERS: Final = {
     "Fn::Or": Resolver._passthrough_condition,
     "Fn::Not": Resolver._passthrough_condition,
 }
+
+
+def _no_echo(decl: Mapping[str, Any]) -> bool:
+    """Whether a parameter declaration says ``NoEcho: true`` (also as a string)."""
+    flag = decl.get("NoEcho")
+    return flag is True or (isinstance(flag, str) and flag.strip().lower() == "true")

@@ -149,11 +149,12 @@ def _secret_code_match(
 ) -> CodeMatch:
     reason, severity = why
     kind = reason.split(" pattern")[0].removeprefix("matches the ")
+    shown = redact(value, kind if kind != reason else "secret")
     return CodeMatch(
         str(path),
         line,
         column,
-        f"hard-coded secret {redact(value.strip())} ({reason}): anyone who can read the code or "
+        f"hard-coded secret {shown} ({reason}): anyone who can read the code or "
         "download the function's package has it; load it from Secrets Manager or SSM "
         "Parameter Store at run time and rotate it",
         match_key(path, "secret", kind, str(column)),

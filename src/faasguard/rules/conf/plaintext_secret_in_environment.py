@@ -47,7 +47,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from faasguard.findings import Hit, Practice, Severity
-from faasguard.model import App
+from faasguard.model import App, Unknown
 from faasguard.rules.base import ALL_FORMATS, rule
 from faasguard.secrets import (
     is_high_entropy,
@@ -58,18 +58,24 @@ from faasguard.secrets import (
 )
 
 
-def classify(name: str, value: object) -> tuple[str, Severity] | None:
-    """Why ``value`` of variable ``name`` is a plaintext secret, and how bad, or ``None``."""
+def classify(name: str, value: object) -> tuple[str, Severity, str] | None:
+    """Why ``value`` of variable ``name`` is a plaintext secret, how bad, and what kind of
+    secret it is (for :func:`redact`), or ``None``."""
+    if isinstance(value, Unknown) and value.literal_secret:
+        # a NoEcho parameter's default: in the template in plain text, its value kept out
+        if is_secret_name(name):
+            return "its name says it holds a secret", Severity.HIGH, "secret"
+        return "it is the default of a NoEcho parameter", Severity.HIGH, "secret"
     if not is_literal(value):
         return None
     assert isinstance(value, str)  # is_literal guarantees it
     kind = known_secret_type(value)
     if kind is not None:
-        return f"it matches the {kind} pattern", Severity.CRITICAL
+        return f"it matches the {kind} pattern", Severity.CRITICAL, kind
     if is_secret_name(name):
-        return "its name says it holds a secret", Severity.HIGH
+        return "its name says it holds a secret", Severity.HIGH, "secret"
     if is_high_entropy(value):
-        return "it is a long random-looking token", Severity.MEDIUM
+        return "it is a long random-looking token", Severity.MEDIUM, "token"
     return None
 
 
@@ -89,12 +95,11 @@ def check(app: App) -> Iterator[Hit]:
             verdict = classify(name, value)
             if verdict is None:
                 continue
-            reason, severity = verdict
-            assert isinstance(value, str)  # classify only accepts literal strings
+            reason, severity, kind = verdict
             yield Hit(
                 message=(
                     f"environment variable {name} of function {fn.display_name} holds a "
-                    f"plaintext secret ({redact(value)}; {reason}): store it in Secrets "
+                    f"plaintext secret ({redact(str(value), kind)}; {reason}): store it in Secrets "
                     "Manager or SSM Parameter Store, pass its name, and rotate it"
                 ),
                 location=fn.loc(f"environment.{name}"),

@@ -2,8 +2,9 @@
 
 What it finds:
 Log lines containing AWS access keys, AWS secret keys, private keys, GitHub/Slack/Stripe
-tokens, JWTs or JSON password fields. Evidence is redacted: only the first characters of a
-match are shown.
+tokens, JWTs or JSON password fields. Evidence is redacted: each secret on the line (also a
+private key's whole body and other secret-named values) is replaced by a marker naming its
+kind, none of its characters are shown.
 
 This is a log-derived detection (`source=Source.LAMBDA_LOGS`) reported by `faasguard logs
 analyze`, not a template check: it has no template fixtures. It is tested against Lambda
@@ -18,7 +19,7 @@ a leaked credential.
 Example:
 
 ```text
-[DEBUG]	...	using credentials token=AKIA…[REDACTED]
+[DEBUG]	...	using credentials token=[redacted aws-access-key]
 ```
 
 How to fix:
