@@ -7,7 +7,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import OSV
+
 
 from faasguard.deps.matcher import match, match_one
 from faasguard.deps.model import Dependency
@@ -15,6 +15,8 @@ from faasguard.deps.store import Store, StoreError
 from faasguard.deps.versions import NPM, PYPI, npm_key, npm_satisfies, pypi_key
 from faasguard.findings import Severity
 from faasguard.model import Location
+
+OSV = Path(__file__).parent / "data" / "osv"  # the fixture records (see conftest.py)
 
 
 def dep(name: str, version: str | None, ecosystem: str = PYPI) -> Dependency:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from conftest import OSV
+
 from cyclonedx.schema import SchemaVersion
 from cyclonedx.validation.json import JsonStrictValidator
 from typer.testing import CliRunner
@@ -20,6 +20,8 @@ from faasguard.cli import app as cli
 from faasguard.config import ScanConfig
 from faasguard.engine import scan
 from faasguard.findings import Severity
+
+OSV = Path(__file__).parent / "data" / "osv"  # the fixture records (see conftest.py)
 
 SHOP = Path(__file__).resolve().parents[2] / "examples" / "shop"
 TODAY = dt.date(2024, 6, 5)
