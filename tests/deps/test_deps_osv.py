@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-
 from faasguard.deps.matcher import match, match_one
 from faasguard.deps.model import Dependency
 from faasguard.deps.store import Store, StoreError
