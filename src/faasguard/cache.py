@@ -21,6 +21,7 @@ Security: the cache sits inside a repository that strangers can send pull reques
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import hmac
 import os
@@ -32,6 +33,7 @@ from pathlib import Path
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+import faasguard
 from faasguard import __version__
 from faasguard.config import LoadOptions
 from faasguard.loaders import Candidate
@@ -43,6 +45,20 @@ _KEY_SIZE = 32
 _NONCE_SIZE = 12
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _NONBLOCK = getattr(os, "O_NONBLOCK", 0)  # a FIFO opens at once instead of blocking
+
+
+@functools.cache
+def code_fingerprint() -> str:
+    """What identifies the installed faasguard code: the name, size and modification time of
+    every module of the package. The version alone is not enough: a development install (or
+    a patched one) changes the loaders without changing it, and a model cached by other
+    code must not be served."""
+    package = Path(faasguard.__file__).parent
+    digest = hashlib.sha256()
+    for path in sorted(package.rglob("*.py")):
+        info = path.stat()
+        digest.update(f"{path.relative_to(package)}\0{info.st_size}\0{info.st_mtime_ns}\n".encode())
+    return digest.hexdigest()[:16]
 
 
 class CacheUnavailableError(Exception):
@@ -185,7 +201,13 @@ class ModelCache:
 
     def _entry_name(self, candidate: Candidate, options: LoadOptions) -> str:
         identity = "\x1f".join(
-            (__version__, candidate.format, os.path.abspath(candidate.path), options.cache_key())
+            (
+                __version__,
+                code_fingerprint(),
+                candidate.format,
+                os.path.abspath(candidate.path),
+                options.cache_key(),
+            )
         )
         return hashlib.sha256(identity.encode()).hexdigest()[:40] + ".bin"
 
