@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 from fuzz_support import HUGE_NUMBERS, fuzz_settings, odd_text, sandbox, text_values, time_limit
-from hypothesis import assume, given
+from hypothesis import given
 from hypothesis import strategies as st
 
 from faasguard.logs.analyze import AnalyzeConfig, analyze
@@ -136,12 +136,6 @@ def _log_files(draw: st.DrawFn) -> tuple[str, bytes]:
     )
     events, records = draw(_events), draw(_cloudtrail_records)
     group = draw(st.one_of(st.just("/aws/lambda/f"), _json_scalars))
-    # TODO(issue 16): an escaped lone surrogate crashes `logs analyze` with
-    # UnicodeEncodeError: in a CloudTrail record ("functionName": "f\ud800", the fingerprint)
-    # and in a subscription/Firehose/filter-log-events event ("timestamp": "\ud800",
-    # logs/parse.py json_timestamp_ms). No escaped surrogates until both are fixed.
-    drawn = json.dumps([events, records, group]).lower()
-    assume(kind == "text" or ("\\ud8" not in drawn and "\\udc" not in drawn))
     if kind == "text":
         lines = draw(st.lists(st.tuples(_timestamps, _messages), max_size=10))
         name, data = "000000", _text_file(lines)

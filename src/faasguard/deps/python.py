@@ -114,6 +114,15 @@ class _IncludeReader:
             return "is larger than 4 MiB; it is not read"
         return None
 
+    def _requirement(self, req: Any, path: str) -> None:
+        try:
+            self.dependencies.append(_dependency(req, path))
+        except ValueError:  # packaging cannot hold the version (a 5,000-digit number, ...)
+            line = int(req.line_number or 0)
+            self.diagnostics.append(
+                not_audited(path, f"the version specifier at line {line} cannot be read", line)
+            )
+
     def read(self, path: str, *, is_constraint: bool) -> None:
         """Parse ``path`` (already checked by :meth:`refusal`) and follow its includes."""
         from pip_requirements_parser import RequirementsFile  # noqa: PLC0415 - heavy import
@@ -126,7 +135,8 @@ class _IncludeReader:
             self.diagnostics.append(not_audited(path, "cannot parse requirements file"))
             return
         if not is_constraint:
-            self.dependencies.extend(_dependency(req, path) for req in parsed.requirements)
+            for req in parsed.requirements:
+                self._requirement(req, path)
         for option in parsed.options:
             self._option(option, path)
         self.diagnostics.extend(
