@@ -23,12 +23,12 @@ from typing import Any
 import yaml
 
 from faasguard.errors import LoadError
+from faasguard.loaders.files import MAX_FILE_BYTES
 from faasguard.model import Diagnostic, DiagnosticLevel, Location
 
 # libyaml is bundled with PyYAML wheels; fall back to the pure-Python loader without it.
 _Loader: type[yaml.CSafeLoader | yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
-MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_DEPTH = 256
 MAX_NODES = 2_000_000
 

@@ -55,6 +55,7 @@ from typing import Any
 from faasguard.config import LoadOptions
 from faasguard.errors import LoadError
 from faasguard.loaders.documents import Document, load_json, load_yaml, pointer_join
+from faasguard.loaders.files import read_regular_text
 from faasguard.loaders.serverless.common import (
     Context,
     as_list,
@@ -136,11 +137,7 @@ def _read(path: str) -> Document | Diagnostic:
             "does not execute; run `serverless print > serverless.yml` and scan that file",
         )
     try:
-        with open(path, encoding="utf-8", errors="replace") as handle:
-            text = handle.read()
-    except OSError as exc:
-        return _error(path, f"cannot read file: {exc.strerror}")
-    try:
+        text = read_regular_text(path)
         return load_json(text, path) if lower.endswith(".json") else load_yaml(text, path)
     except LoadError as exc:
         return _error(path, exc.message, exc.line, exc.column)
