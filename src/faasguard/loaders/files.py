@@ -14,6 +14,11 @@ import stat
 
 from faasguard.errors import LoadError
 
+
+class UnreadableFileError(LoadError):
+    """A file that was not read: no regular file, over the size cap, or refused by the OS."""
+
+
 #: The largest template or configuration file a loader reads (the YAML front end's cap).
 MAX_FILE_BYTES = 20 * 1024 * 1024
 
@@ -32,20 +37,22 @@ def kind_of(mode: int) -> str:
 
 
 def open_regular(path: str | os.PathLike[str], limit: int | None = MAX_FILE_BYTES) -> int:
-    """A read-only descriptor of ``path``; :class:`LoadError` when it is no regular file,
+    """A read-only descriptor of ``path``; :class:`UnreadableFileError` when it is no regular file,
     is larger than ``limit`` bytes (``None``: no limit) or cannot be opened."""
     name = os.fspath(path)
     try:
         # O_NONBLOCK: opening a FIFO without a writer returns at once instead of waiting.
         fd = os.open(name, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
     except OSError as exc:
-        raise LoadError(f"cannot read file: {exc.strerror or exc}", name) from None
+        raise UnreadableFileError(f"cannot read file: {exc.strerror or exc}", name) from None
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
-            raise LoadError(f"not a regular file ({kind_of(info.st_mode)}); skipped", name)
+            raise UnreadableFileError(
+                f"not a regular file ({kind_of(info.st_mode)}); skipped", name
+            )
         if limit is not None and info.st_size > limit:
-            raise LoadError(
+            raise UnreadableFileError(
                 f"file larger than {limit // (1024 * 1024)} MiB ({info.st_size:,} bytes); skipped",
                 name,
             )
@@ -58,15 +65,19 @@ def open_regular(path: str | os.PathLike[str], limit: int | None = MAX_FILE_BYTE
 
 def read_regular(path: str | os.PathLike[str], limit: int = MAX_FILE_BYTES) -> bytes:
     """The bytes of the regular file ``path``, at most ``limit`` of them; raises
-    :class:`LoadError` (with the path) for anything else, before reading it."""
+    :class:`UnreadableFileError` (with the path) for anything else, before reading it."""
     fd = open_regular(path, limit)
     try:
         with os.fdopen(fd, "rb", closefd=True) as handle:
             data = handle.read(limit + 1)
     except OSError as exc:
-        raise LoadError(f"cannot read file: {exc.strerror or exc}", os.fspath(path)) from None
+        raise UnreadableFileError(
+            f"cannot read file: {exc.strerror or exc}", os.fspath(path)
+        ) from None
     if len(data) > limit:  # grew while we read it
-        raise LoadError(f"file larger than {limit // (1024 * 1024)} MiB; skipped", os.fspath(path))
+        raise UnreadableFileError(
+            f"file larger than {limit // (1024 * 1024)} MiB; skipped", os.fspath(path)
+        )
     return data
 
 

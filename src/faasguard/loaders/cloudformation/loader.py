@@ -19,7 +19,7 @@ from faasguard.errors import LoadError
 from faasguard.loaders.cloudformation.build import TemplateParts, build_parts
 from faasguard.loaders.cloudformation.sam import expand, is_sam, warm_up_translator
 from faasguard.loaders.documents import Document, load_json, load_yaml, pointer_join
-from faasguard.loaders.files import MAX_FILE_BYTES, read_regular
+from faasguard.loaders.files import MAX_FILE_BYTES, UnreadableFileError, read_regular
 from faasguard.model import App, CodeLocation, Diagnostic, DiagnosticLevel, Location
 
 __all__ = [
@@ -122,7 +122,9 @@ def load(path: str, options: LoadOptions, *, fmt: str = "cloudformation") -> App
                     code="load",
                 ),
             ),
-            files=(path,),
+            # Not listed when it could not be read (a FIFO, over the size cap): nothing
+            # downstream (comment suppressions, the cache) may read it again.
+            files=() if isinstance(exc, UnreadableFileError) else (path,),
         )
     diagnostics = doc.warning_diagnostics(path)
     data = doc.data
