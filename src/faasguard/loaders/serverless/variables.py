@@ -538,7 +538,10 @@ class Resolver:
         try:
             text = read_regular_text(path)
         except LoadError as exc:
-            self._warn(f"{expression}: {exc.message}", key)
+            # "cannot read file: Reason" → "cannot read file (Reason)", as before.
+            reason = exc.message.removeprefix("cannot read file: ")
+            message = f"cannot read file ({reason})" if reason != exc.message else exc.message
+            self._warn(f"{expression}: {message}", key)
             self._file_errors[path] = None
             return None
         lower = path.lower()
