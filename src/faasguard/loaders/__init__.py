@@ -26,6 +26,7 @@ LOADER_MODULES: Mapping[str, str] = {
     "serverless": "faasguard.loaders.serverless",
     "terraform": "faasguard.loaders.terraform",
     "terraform-plan": "faasguard.loaders.terraform",
+    "unreadable": "faasguard.loaders.unreadable",
 }
 
 

@@ -23,12 +23,12 @@ from typing import Any
 import yaml
 
 from faasguard.errors import LoadError
+from faasguard.loaders.files import MAX_FILE_BYTES
 from faasguard.model import Diagnostic, DiagnosticLevel, Location
 
 # libyaml is bundled with PyYAML wheels; fall back to the pure-Python loader without it.
 _Loader: type[yaml.CSafeLoader | yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
-MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_DEPTH = 256
 MAX_NODES = 2_000_000
 
@@ -299,20 +299,24 @@ def load_json(text: str, file: str) -> Document:
 
 
 def _check_expanded_size(root: yaml.Node, file: str) -> None:
-    """Refuse documents whose aliases expand past :data:`MAX_NODES` values.
+    """Refuse documents whose aliases expand past :data:`MAX_NODES` values or refer to
+    themselves (``a: &a [*a]``, which would expand forever).
 
     Sizes are memoised per node, so this costs one visit per distinct node even for a
-    "billion laughs" document, which therefore fails in milliseconds.
+    "billion laughs" document, which therefore fails in milliseconds. A node met again
+    while its own children are still being visited is an alias to one of its ancestors:
+    a cycle, reported at the node where it closes.
     """
     sizes: dict[int, int] = {}
-    # Iterative post-order walk: alias graphs are DAGs, so memoisation terminates.
+    open_nodes: set[int] = set()  # visited, children not yet all sized: the current path
     stack: list[tuple[yaml.Node, bool]] = [(root, False)]
     while stack:
         node, children_done = stack.pop()
-        if id(node) in sizes:
+        key = id(node)
+        if key in sizes:
             continue
         if isinstance(node, yaml.ScalarNode):
-            sizes[id(node)] = 1
+            sizes[key] = 1
             continue
         children: list[yaml.Node] = (
             [part for pair in node.value for part in pair]
@@ -320,18 +324,34 @@ def _check_expanded_size(root: yaml.Node, file: str) -> None:
             else list(node.value)
         )
         if children_done:
+            open_nodes.discard(key)
             total = 1 + sum(sizes.get(id(child), 0) for child in children)
             if total > MAX_NODES:
-                raise LoadError(
+                raise _located(
                     f"aliases expand to more than {MAX_NODES:,} values (alias bomb?); refusing",
                     file,
-                    node.start_mark.line + 1,
-                    node.start_mark.column + 1,
+                    node,
                 )
-            sizes[id(node)] = total
+            sizes[key] = total
             continue
+        if key in open_nodes:
+            continue  # already on the path through another parent; sized when it closes
+        open_nodes.add(key)
         stack.append((node, True))
-        stack.extend((child, False) for child in children if id(child) not in sizes)
+        for child in children:
+            if id(child) in open_nodes:
+                raise _located(
+                    "recursive alias: a value contains itself (its anchor is at line "
+                    f"{child.start_mark.line + 1}); refusing",
+                    file,
+                    node,
+                )
+            if id(child) not in sizes:
+                stack.append((child, False))
+
+
+def _located(message: str, file: str, node: yaml.Node) -> LoadError:
+    return LoadError(message, file, node.start_mark.line + 1, node.start_mark.column + 1)
 
 
 def _line(mark: Any) -> int:

@@ -42,6 +42,7 @@ CODES: dict[str, tuple[DiagnosticLevel, str]] = {
         "function name not found in the path or the record (use --function-name)",
     ),
     "unreadable": (DiagnosticLevel.ERROR, "file could not be read"),
+    "not-a-file": (DiagnosticLevel.ERROR, "not a regular file (FIFO, device, ...); not read"),
     "too-large": (DiagnosticLevel.WARNING, "JSON document larger than the limit, skipped"),
 }
 

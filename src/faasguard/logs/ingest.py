@@ -20,15 +20,18 @@ import codecs
 import json
 import os
 import re
+import stat
 import types
 import zlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 
+from faasguard.errors import LoadError
+from faasguard.loaders.files import kind_of, open_regular
 from faasguard.logs.diagnostics import DiagnosticCounter
 
 _inflate: types.ModuleType
@@ -115,10 +118,37 @@ def discover(paths: Sequence[str], diagnostics: DiagnosticCounter) -> list[Sourc
     for file in files:
         if os.path.basename(file) == "ground_truth.json":
             continue  # the generator's answer key sits next to its logs
+        if _not_regular(file):
+            # A FIFO would block the run, a link to /dev/zero would never end.
+            diagnostics.add("not-a-file", file)
+            continue
         container = sniff(file, diagnostics)
         if container is not None:
             sources.append(Source(file, container, function_from_path(file)))
     return sources
+
+
+def _not_regular(path: str) -> str:
+    """``""`` for a regular file (or one whose status cannot be read: reading it reports
+    why), else what it is (``FIFO``, ``device``, ...)."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return ""
+    return "" if stat.S_ISREG(mode) else kind_of(mode)
+
+
+def open_log(path: str) -> BinaryIO:
+    """``path`` opened for reading when it is a regular file; :class:`OSError` otherwise.
+
+    Checked on the open descriptor (opened without blocking), so a FIFO or a device swapped
+    in after discovery is refused too instead of blocking or reading forever.
+    """
+    try:
+        fd = open_regular(path, None)
+    except LoadError as exc:
+        raise OSError(exc.message) from None
+    return os.fdopen(fd, "rb")
 
 
 def sniff(path: str, diagnostics: DiagnosticCounter) -> str | None:
@@ -149,7 +179,7 @@ def read_head(path: str, size: int) -> bytes:
     must not cost a full decompression pass of its first megabyte); a damaged gzip yields
     what could be read.
     """
-    with open(path, "rb") as handle:
+    with open_log(path) as handle:
         first = handle.read(64 * 1024)
         if not first.startswith(b"\x1f\x8b"):
             return first[:size]
@@ -191,7 +221,7 @@ def iter_decompressed(path: str, diagnostics: DiagnosticCounter) -> Iterator[byt
     otherwise inflate to a gigabyte in one call), and a source inflates to at most
     :func:`inflate_budget` bytes.
     """
-    with open(path, "rb") as handle:
+    with open_log(path) as handle:
         first = handle.read(_READ_SIZE)
         if not first.startswith(b"\x1f\x8b"):
             while first:

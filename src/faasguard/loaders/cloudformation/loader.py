@@ -9,6 +9,7 @@ placeholder).
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,8 @@ from faasguard.config import LoadOptions
 from faasguard.errors import LoadError
 from faasguard.loaders.cloudformation.build import TemplateParts, build_parts
 from faasguard.loaders.cloudformation.sam import expand, is_sam, warm_up_translator
-from faasguard.loaders.documents import Document, load_json, load_yaml
+from faasguard.loaders.documents import Document, load_json, load_yaml, pointer_join
+from faasguard.loaders.files import MAX_FILE_BYTES, UnreadableFileError, read_regular
 from faasguard.model import App, CodeLocation, Diagnostic, DiagnosticLevel, Location
 
 __all__ = [
@@ -30,7 +32,7 @@ __all__ = [
     "locator",
 ]
 
-_MAX_BYTES = 20 * 1024 * 1024
+_MAX_BYTES = MAX_FILE_BYTES
 
 
 def app_name(path: str, fmt: str) -> str:
@@ -58,13 +60,7 @@ def locator(doc: Document, file: str) -> Callable[[str], Location]:
 
 
 def _read(path: str) -> Document:
-    try:
-        size = Path(path).stat().st_size
-        if size > _MAX_BYTES:
-            raise LoadError(f"file larger than {_MAX_BYTES // (1024 * 1024)} MiB; skipped", path)
-        raw = Path(path).read_bytes()
-    except OSError as exc:
-        raise LoadError(f"cannot read file: {exc.strerror or exc}", path) from None
+    raw = read_regular(path, _MAX_BYTES)
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -73,6 +69,26 @@ def _read(path: str) -> Document:
     if path.lower().endswith(".json") or text.lstrip().startswith("{"):
         return load_json(text, path)
     return load_yaml(text, path)
+
+
+def _resources_problem(data: Mapping[Any, Any]) -> tuple[str, str]:
+    """What is wrong with the ``Resources`` of a mapping that is no template, and the
+    pointer to show: a misspelled key (``resources``, ``Resource``) is named."""
+    if "Resources" in data:
+        if data["Resources"] is None:
+            return "'Resources' is empty", "/Resources"
+        return "'Resources' is not a mapping", "/Resources"
+    keys = [k for k in data if isinstance(k, str)]
+    close = difflib.get_close_matches("Resources", keys, n=1, cutoff=0.7)
+    close = close or [k for k in keys if k.lower() == "resources"]
+    if close:
+        return (
+            f"no 'Resources' section ('{close[0]}' looks like a misspelling of it)",
+            pointer_join("", close[0]),
+        )
+    declared = [k for k in ("AWSTemplateFormatVersion", "Transform") if k in data]
+    why = f" although it declares {' and '.join(declared)}" if declared else ""
+    return f"no 'Resources' section{why}", ""
 
 
 def _has_sam_resources(resources: Mapping[str, Any]) -> bool:
@@ -106,19 +122,18 @@ def load(path: str, options: LoadOptions, *, fmt: str = "cloudformation") -> App
                     code="load",
                 ),
             ),
-            files=(path,),
+            # Not listed when it could not be read (a FIFO, over the size cap): nothing
+            # downstream (comment suppressions, the cache) may read it again.
+            files=() if isinstance(exc, UnreadableFileError) else (path,),
         )
     diagnostics = doc.warning_diagnostics(path)
     data = doc.data
     if not isinstance(data, Mapping) or not isinstance(data.get("Resources"), Mapping):
         what = "the top level is not a mapping"
+        pointer = ""
         if isinstance(data, Mapping):
-            what = (
-                "'Resources' is empty"
-                if data.get("Resources") is None
-                else ("'Resources' is not a mapping")
-            )
-        line, column = doc.line_of("/Resources" if isinstance(data, Mapping) else "")
+            what, pointer = _resources_problem(data)
+        line, column = doc.line_of(pointer)
         diagnostics.append(
             Diagnostic(
                 level=DiagnosticLevel.ERROR,

@@ -31,6 +31,7 @@ from typing import Any
 from faasguard.errors import LoadError
 from faasguard.loaders.cloudformation import intrinsics
 from faasguard.loaders.documents import Document, escape_pointer_token, load_json, load_yaml
+from faasguard.loaders.files import read_regular_text
 from faasguard.model import CodeLocation, Diagnostic, DiagnosticLevel, Location
 
 SAM_TRANSFORM = "AWS::Serverless-2016-10-31"
@@ -556,8 +557,7 @@ class _Preparer:
             )
             return None
         try:
-            with open(path, encoding="utf-8", errors="replace") as handle:
-                text = handle.read()
+            text = read_regular_text(path)
             doc = load_json(text, path) if path.endswith(".json") else load_yaml(text, path)
         except (OSError, LoadError) as exc:
             self.warnings.append((f"OpenAPI definition {uri} not read: {exc}", path))

@@ -55,6 +55,7 @@ from typing import Any
 from faasguard.config import LoadOptions
 from faasguard.errors import LoadError
 from faasguard.loaders.documents import Document, load_json, load_yaml, pointer_join
+from faasguard.loaders.files import UnreadableFileError, read_regular_text
 from faasguard.loaders.serverless.common import (
     Context,
     as_list,
@@ -108,13 +109,15 @@ def load(path: str, options: LoadOptions, *, fmt: str = "serverless") -> App:
         )
 
 
-def _failed(path: str, *diagnostics: Diagnostic) -> App:
+def _failed(path: str, *diagnostics: Diagnostic, read: bool = True) -> App:
+    # A file that could not be read (a FIFO, over the size cap) is not listed among the
+    # app's files: nothing downstream (comment suppressions, the cache) may read it again.
     return App(
         name=os.path.basename(os.path.dirname(os.path.abspath(path))) or path,
         format="serverless",
         root_file=path,
         diagnostics=tuple(diagnostics),
-        files=(path,),
+        files=(path,) if read else (),
     )
 
 
@@ -127,7 +130,7 @@ def _error(path: str, message: str, line: int = 0, column: int = 0) -> Diagnosti
     )
 
 
-def _read(path: str) -> Document | Diagnostic:
+def _read(path: str) -> Document | Diagnostic | App:
     lower = path.lower()
     if lower.endswith(_CODE_CONFIGS):
         return _error(
@@ -136,10 +139,9 @@ def _read(path: str) -> Document | Diagnostic:
             "does not execute; run `serverless print > serverless.yml` and scan that file",
         )
     try:
-        with open(path, encoding="utf-8", errors="replace") as handle:
-            text = handle.read()
-    except OSError as exc:
-        return _error(path, f"cannot read file: {exc.strerror}")
+        text = read_regular_text(path)
+    except UnreadableFileError as exc:
+        return _failed(path, _error(path, exc.message), read=False)
     try:
         return load_json(text, path) if lower.endswith(".json") else load_yaml(text, path)
     except LoadError as exc:
@@ -148,6 +150,8 @@ def _read(path: str) -> Document | Diagnostic:
 
 def _load(path: str, options: LoadOptions) -> App:
     document = _read(path)
+    if isinstance(document, App):
+        return document
     if isinstance(document, Diagnostic):
         return _failed(path, document)
     diagnostics = document.warning_diagnostics(path)

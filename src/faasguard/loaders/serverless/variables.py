@@ -35,6 +35,7 @@ from typing import Any
 
 from faasguard.errors import LoadError
 from faasguard.loaders.documents import Document, load_json, load_yaml, pointer_join
+from faasguard.loaders.files import read_regular_text
 from faasguard.model import Diagnostic, DiagnosticLevel, Location, Unknown
 
 #: How many variable references may be followed in one chain before giving up. Real
@@ -535,10 +536,12 @@ class Resolver:
             return self._file_errors[path]  # type: ignore[no-any-return]
         text: str | None = None
         try:
-            with open(path, encoding="utf-8", errors="replace") as handle:
-                text = handle.read()
-        except OSError as exc:
-            self._warn(f"{expression}: cannot read file ({exc.strerror})", key)
+            text = read_regular_text(path)
+        except LoadError as exc:
+            # "cannot read file: Reason" → "cannot read file (Reason)", as before.
+            reason = exc.message.removeprefix("cannot read file: ")
+            message = f"cannot read file ({reason})" if reason != exc.message else exc.message
+            self._warn(f"{expression}: {message}", key)
             self._file_errors[path] = None
             return None
         lower = path.lower()

@@ -24,7 +24,7 @@ import pyarrow as pa
 
 from faasguard.logs.detectors import PartialState
 from faasguard.logs.engines import ProgressCallback
-from faasguard.logs.ingest import Source
+from faasguard.logs.ingest import Source, open_log
 from faasguard.logs.pipeline import Options, process_source, warm_up
 
 #: Below this much (decompressed) input, forking workers costs more than it saves.
@@ -204,7 +204,7 @@ def work_size(path: str) -> int:
         size = os.path.getsize(path)
         if size < 18:
             return size
-        with open(path, "rb") as handle:
+        with open_log(path) as handle:
             if handle.read(2) != b"\x1f\x8b":
                 return size
             handle.seek(-4, os.SEEK_END)

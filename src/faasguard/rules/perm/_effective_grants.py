@@ -25,6 +25,7 @@ from faasguard.iam.effective import (
     effective_permissions,
 )
 from faasguard.iam.escalation import applies
+from faasguard.memo import memo
 from faasguard.model import App, Function, Location, Role
 from faasguard.rules.base import thresholds
 
@@ -102,7 +103,20 @@ def is_administrator(perms: EffectivePermissions) -> tuple[Grant, ...]:
     :data:`ADMINISTRATOR` of every action the IAM catalog knows is allowed on every resource
     (``Resource: "*"``, no ``NotResource``).
     Conditions do not change the verdict (callers lower the severity for narrowing ones).
+    Memoised per permissions object for the app being checked: a dozen PERM rules ask it of
+    every role, and an administrator role has some 17,000 grants to look through.
     """
+    memo_key = ("perm-is-administrator", id(perms))
+    remembered = memo().get(memo_key)
+    if isinstance(remembered, tuple) and remembered[0] is perms:
+        result: tuple[Grant, ...] = remembered[1]
+        return result
+    result = _administrator_grants(perms)
+    memo()[memo_key] = (perms, result)  # holds perms, so its id is not reused meanwhile
+    return result
+
+
+def _administrator_grants(perms: EffectivePermissions) -> tuple[Grant, ...]:
     from faasguard.iam.catalog import catalog  # noqa: PLC0415 - loaded on first use only
 
     broad = [g for g in perms.grants if g.resource == "*" and not g.not_resources]
@@ -115,8 +129,15 @@ def is_administrator(perms: EffectivePermissions) -> tuple[Grant, ...]:
 def granting_statements(grants: Iterable[Grant]) -> dict[Location, list[Grant]]:
     """Grants grouped by the statement that grants them, in first-seen order."""
     grouped: dict[Location, list[Grant]] = {}
+    # Hashing a Location per grant is most of the cost for a role with 17,000 grants; a
+    # statement's group is looked up once per statement object instead.
+    by_statement: dict[int, list[Grant]] = {}
     for grant in grants:
-        grouped.setdefault(grant.statement.location, []).append(grant)
+        group = by_statement.get(id(grant.statement))
+        if group is None:
+            group = grouped.setdefault(grant.statement.location, [])
+            by_statement[id(grant.statement)] = group
+        group.append(grant)
     return grouped
 
 

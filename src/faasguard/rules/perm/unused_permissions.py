@@ -49,10 +49,11 @@ References:
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from faasguard.findings import Hit, Practice, Severity
 from faasguard.iam.catalog import UNKNOWN_LEVEL, catalog
+from faasguard.iam.effective import Grant
 from faasguard.iam.usage import usage_of
 from faasguard.model import App
 from faasguard.rules.base import ALL_FORMATS, Source, rule
@@ -74,6 +75,16 @@ def _own_log_group(action: str, resource: str) -> bool:
     return action.lower().startswith("logs:") and ":log-group:/aws/lambda/" in resource
 
 
+def _access_levels(grants: Iterable[Grant]) -> dict[str, str]:
+    """Access level per granted action, looked up once per action (not once per grant)."""
+    cat = catalog()
+    levels: dict[str, str] = {}
+    for grant in grants:
+        if grant.action not in levels:
+            levels[grant.action] = cat.access_level(grant.action)
+    return levels
+
+
 @rule(
     id="PERM050",
     name="unused-permissions",
@@ -86,24 +97,24 @@ def _own_log_group(action: str, resource: str) -> bool:
 )
 def check(app: App) -> Iterator[Hit]:
     """One hit per role statement granting actions no function of the role needs."""
-    cat = catalog()
     for role, functions in roles_with_functions(app):
         usages = [usage_of(f, app) for f in functions]
         if not all(u.complete for u in usages):
             continue  # an incomplete analysis cannot prove a permission unused
         used = {a.lower(): a for u in usages for a in u.actions()}
         perms = permissions(role, app)
+        levels_of = _access_levels(perms.grants)
         grants = [
             g
             for g in perms.grants
             if g.action.lower() not in used
-            and cat.access_level(g.action) != UNKNOWN_LEVEL
+            and levels_of.get(g.action) != UNKNOWN_LEVEL
             and not _own_log_group(g.action, g.resource)
         ]
         names = ", ".join(f.display_name for f in functions)
         for location, group in granting_statements(grants).items():
             unused = sorted({g.action for g in group}, key=str.lower)
-            levels = {cat.access_level(a) for a in unused}
+            levels = {levels_of[a] for a in unused}
             needed = sorted(used.values(), key=str.lower)
             yield Hit(
                 message=(
