@@ -192,7 +192,10 @@ class _Builder:
         ):
             if not isinstance(node, yaml.ScalarNode):
                 raise self.fail(f"tag {tag} on a collection", node)
-            return _SCALAR_CONSTRUCTOR.construct_object(node, deep=False)
+            try:
+                return _SCALAR_CONSTRUCTOR.construct_object(node, deep=False)
+            except ValueError:  # Python refuses integers of more than 4,300 digits
+                raise self.fail("a number too long to read (over 4,300 digits)", node) from None
         if tag in ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"):
             return node.value
         raise self.fail(f"unsupported or unsafe YAML tag '{tag}'", node)
@@ -292,6 +295,10 @@ def load_json(text: str, file: str) -> Document:
         raise LoadError(f"invalid JSON: {exc.msg}", file, exc.lineno, exc.colno) from None
     except RecursionError:
         raise LoadError("JSON nested too deeply; refusing", file) from None
+    except ValueError:  # Python refuses integers of more than 4,300 digits
+        raise LoadError(
+            "invalid JSON: a number too long to read (over 4,300 digits)", file
+        ) from None
     try:
         return load_yaml(text, file, tag_handler=None)
     except LoadError:
