@@ -83,6 +83,21 @@ def test_fifos_named_like_inputs_do_not_block_discovery(
     assert "Traceback" not in run.output
 
 
+def test_a_fifo_tf_beside_real_tf_files_does_not_block_terraform(
+    run_faasguard: Callable[..., Any], tmp_path: Path
+) -> None:
+    infra = tmp_path / "infra"
+    infra.mkdir()
+    (infra / "main.tf").write_text(
+        'resource "aws_sqs_queue" "q" {\n  name = "q"\n}\n', encoding="utf-8"
+    )
+    os.mkfifo(infra / "extra.tf")
+    run = run_faasguard("scan", str(infra), "--no-cache", "-f", "json", seconds=60)
+    assert run.code == 2, run.output
+    _diagnostic(run.stdout, "extra.tf:0: not a regular file (FIFO)")
+    assert "Traceback" not in run.output
+
+
 @pytest.mark.parametrize("name", ["big.yaml", "serverless.yml"])
 def test_a_file_over_the_size_cap_is_refused_before_it_is_read(
     run_faasguard: Callable[..., Any], tmp_path: Path, name: str

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from faasguard.config import LoadOptions
+from faasguard.loaders.files import UnreadableFileError, read_regular
 from faasguard.loaders.terraform.build import build_app
 from faasguard.loaders.terraform.hcl import (
     Attribute,
@@ -164,8 +165,11 @@ class _HclLoader:
             if os.path.getsize(path) > MAX_TF_FILE_BYTES:
                 self._diag(DiagnosticLevel.ERROR, "file too large; skipped", path, 0)
                 return None
-            with open(path, "rb") as handle:
-                source = handle.read()
+            # a regular file only: a FIFO named *.tf must not block the scan (issue 16)
+            source = read_regular(path, MAX_TF_FILE_BYTES)
+        except UnreadableFileError as exc:
+            self._diag(DiagnosticLevel.ERROR, f"cannot read file: {exc.message}", path, 0)
+            return None
         except OSError as exc:
             self._diag(DiagnosticLevel.ERROR, f"cannot read file: {exc.strerror}", path, 0)
             return None
@@ -315,8 +319,10 @@ class _HclLoader:
 
     def _tfvars_json(self, path: str) -> dict[str, Any]:
         try:
-            with open(path, encoding="utf-8") as handle:
-                data = json.load(handle)
+            data = json.loads(read_regular(path).decode("utf-8"))
+        except UnreadableFileError as exc:
+            self._diag(DiagnosticLevel.ERROR, f"cannot read file: {exc.message}", path, 0)
+            return {}
         except (OSError, ValueError, RecursionError) as exc:
             self._diag(DiagnosticLevel.ERROR, f"invalid tfvars JSON: {exc}", path, 0)
             return {}
