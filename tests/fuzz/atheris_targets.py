@@ -32,27 +32,26 @@ with atheris.instrument_imports(include=["faasguard"]):
     from faasguard.loaders.terraform.hcl import parse_text
 
 sys.path.insert(0, str(Path(__file__).parent))
-from fuzz_support import corpus_sample  # noqa: E402 - after the instrumented imports
+from fuzz_support import corpus_sample
 
 
 def _text(data: bytes) -> str:
     return data.decode("utf-8", errors="replace")
 
 
-def _yaml(data: bytes) -> None:
-    try:
-        document = load_yaml(_text(data), "fuzz.yaml")
-    except LoadError:
-        return
-    assert isinstance(document, Document)
+def _document(parse: Callable[[str, str], Document], name: str) -> Callable[[bytes], None]:
+    def target(data: bytes) -> None:
+        try:
+            document = parse(_text(data), name)
+        except LoadError:
+            return
+        assert isinstance(document, Document)
+
+    return target
 
 
-def _json(data: bytes) -> None:
-    try:
-        document = load_json(_text(data), "fuzz.json")
-    except LoadError:
-        return
-    assert isinstance(document, Document)
+_yaml = _document(load_yaml, "fuzz.yaml")
+_json = _document(load_json, "fuzz.json")
 
 
 def _hcl(data: bytes) -> None:
