@@ -133,13 +133,23 @@ def _reason(exc: OSError) -> str:
     return exc.strerror or str(exc)
 
 
+# Files above this size are not read to decide whether a cache entry is still valid: their
+# size, modification time and inode stand for their content (as make does). A candidate
+# that large is refused by the loaders anyway (20 MiB); deployment zips may be larger.
+HASH_LIMIT = 64 * 1024 * 1024
+
+
 def _hash_file(path: str) -> str | None:
-    """SHA-256 of a regular file (read in blocks), ``None`` for anything else."""
+    """SHA-256 of a regular file (read in blocks; its ``stat`` identity above
+    :data:`HASH_LIMIT`), ``None`` for anything else."""
     try:
         fd = os.open(path, os.O_RDONLY | _NONBLOCK)
         with os.fdopen(fd, "rb") as handle:
-            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+            info = os.fstat(handle.fileno())
+            if not stat.S_ISREG(info.st_mode):
                 return None
+            if info.st_size > HASH_LIMIT:
+                return f"stat:{info.st_size}:{info.st_mtime_ns}:{info.st_dev}:{info.st_ino}"
             return hashlib.file_digest(handle, "sha256").hexdigest()
     except OSError:
         return None

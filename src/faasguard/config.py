@@ -21,6 +21,7 @@ Example ``faasguard.toml``::
 from __future__ import annotations
 
 import datetime as dt
+import os
 import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -228,7 +229,7 @@ def apply_config_file(config: ScanConfig, table: Mapping[str, Any], source: str)
     if "baseline" in table:
         updates["baseline"] = str(table["baseline"])
     if "cache-dir" in table:
-        updates["cache_dir"] = str(table["cache-dir"])
+        updates["cache_dir"] = _cache_dir(table["cache-dir"], source)
     if "db" in table:
         updates["db_path"] = str(table["db"])
     if "db-max-age-days" in table:
@@ -237,6 +238,24 @@ def apply_config_file(config: ScanConfig, table: Mapping[str, Any], source: str)
             raise UsageError(f"{source}: db-max-age-days must be a whole number of days")
         updates["db_max_age_days"] = age
     return replace(config, **updates)
+
+
+def _cache_dir(value: object, source: str) -> str:
+    """A ``cache-dir`` setting, relative to the config file's directory, which it may not
+    leave (also not through a link): a repository's configuration must not make faasguard
+    write elsewhere on the machine that scans it."""
+    if not isinstance(value, str) or not value:
+        raise UsageError(f"{source}: cache-dir must be a path")
+    base = os.path.dirname(os.path.abspath(source))
+    path = os.path.normpath(os.path.join(base, value))
+    real_base = os.path.realpath(base)
+    real = os.path.realpath(path)
+    if real != real_base and not real.startswith(real_base.rstrip(os.sep) + os.sep):
+        raise UsageError(
+            f"{source}: cache-dir '{value}' is outside the directory of this configuration "
+            f"file ({base}); faasguard writes its cache only below it"
+        )
+    return path
 
 
 def _option_ids(values: Sequence[str]) -> tuple[str, ...]:

@@ -26,7 +26,7 @@ from pathlib import Path
 from faasguard.config import LoadOptions, ScanConfig
 from faasguard.context import collecting_notes, using_config
 from faasguard.errors import ExitCode, UsageError
-from faasguard.findings import AppSummary, Finding, Hit, Report, fingerprint
+from faasguard.findings import AppSummary, Finding, Hit, Report, Severity, fingerprint
 from faasguard.loaders import Candidate, load, prepare
 from faasguard.loaders.discovery import discover
 from faasguard.memo import memo_scope
@@ -137,16 +137,22 @@ def scan(
 
 
 def exit_code(report: Report, config: ScanConfig) -> ExitCode:
-    """The exit status of a scan: :attr:`~ExitCode.ERROR` when an input could not be loaded,
-    or (``strict``) when a rule failed or a warning was raised; otherwise
-    :attr:`~ExitCode.FINDINGS` when a finding is at or above ``fail_on``; else clean."""
+    """The exit status of a scan (see :func:`exit_status`)."""
+    return exit_status(report, config.fail_on, strict=config.strict)
+
+
+def exit_status(report: Report, fail_on: Severity, *, strict: bool = False) -> ExitCode:
+    """The exit status of a report, for ``scan`` and ``logs analyze`` alike:
+    :attr:`~ExitCode.ERROR` when an input could not be loaded or read, or (``strict``) when a
+    rule failed or a warning was raised; otherwise :attr:`~ExitCode.FINDINGS` when a finding
+    is at or above ``fail_on``; else clean."""
     if any(d.level is DiagnosticLevel.ERROR and d.code != RULE_ERROR for d in report.diagnostics):
         return ExitCode.ERROR
-    if config.strict and any(
+    if strict and any(
         d.level in (DiagnosticLevel.ERROR, DiagnosticLevel.WARNING) for d in report.diagnostics
     ):
         return ExitCode.ERROR
-    if any(f.severity >= config.fail_on for f in report.findings):
+    if any(f.severity >= fail_on for f in report.findings):
         return ExitCode.FINDINGS
     return ExitCode.CLEAN
 

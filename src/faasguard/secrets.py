@@ -9,7 +9,7 @@ patterns for AWS keys, private keys, GitHub/Slack/Stripe/... tokens and JWTs.
 from __future__ import annotations
 
 import re
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 #: Names that say "this holds a secret" (matched on word parts of the upper-cased name).
@@ -68,6 +68,7 @@ def snake_case(name: str) -> str:
     return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name)
 
 
+@lru_cache(maxsize=4096)  # log evidence asks about the same few field names on every line
 def is_secret_field(name: str) -> bool:
     """True when a field or variable name in code says its value is a credential."""
     snake = snake_case(name).replace("-", "_").lower()
@@ -236,7 +237,8 @@ def redact_text(text: str, patterns: tuple[tuple[str, re.Pattern[str]], ...] = (
     look random. Nothing of a redacted secret is kept, so a redacted text can be cut short
     safely (cut it after redacting, never before).
     """
-    text = _PRIVATE_KEY_BLOCK.sub(lambda _: redact("", "private key"), text)
+    if "PRIVATE KEY" in text:
+        text = _PRIVATE_KEY_BLOCK.sub(lambda _: redact("", "private key"), text)
     for kind, regex in patterns:
         text = regex.sub(lambda _, k=kind: redact("", k), text)  # type: ignore[misc]
     text = redact_credentials(text)
@@ -251,6 +253,8 @@ def redact_text(text: str, patterns: tuple[tuple[str, re.Pattern[str]], ...] = (
 
     def token(match: re.Match[str]) -> str:
         value = match.group(0)
+        if _UUID.match(value):  # request and trace ids: an identifier, never a credential
+            return value
         kind = known_secret_type(value)
         if kind is None and not is_high_entropy(value):
             return value

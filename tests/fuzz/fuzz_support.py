@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import re
 import shutil
 import signal
 import sys
@@ -264,11 +263,3 @@ def as_file_text(text: str) -> str:
     written as its three bytes) decoded with replacement, as no file decodes to a
     surrogate. Escaped surrogates (``"\\ud800"``) stay, and are the hostile case."""
     return text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
-
-
-_LONG_DIGITS = re.compile(r"\d{4300}")
-
-
-def has_huge_integer(text: str) -> bool:
-    """Whether ``text`` holds a run of 4,300+ digits (past Python's int conversion limit)."""
-    return _LONG_DIGITS.search(text) is not None

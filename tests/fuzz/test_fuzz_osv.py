@@ -1,7 +1,7 @@
 """Fuzzing the OSV importer (``faasguard.deps.osv`` and the store's ``import_from``).
 
-Generated records (valid, with odd strings, wrong types kept to the fields the importer
-already checks) are written as a directory, a zip or one JSON file and imported into a
+Generated records (valid, with odd strings, wrong types in any field, lone surrogates,
+10^5-deep JSON) are written as a directory, a zip or one JSON file and imported into a
 fresh store; then queried and matched.
 
 Property: an import counts every record (imported, unchanged, other ecosystems or
@@ -34,11 +34,25 @@ _event = st.dictionaries(
 )
 
 
-# TODO(issue 16): a wrong type in `affected`, `ranges`, `events`, `versions`, `severity`,
-# `aliases` or `references` ({"id": "X", "affected": 5}) aborts `db update`
-# (deps/osv.py affected_entries, deps/store.py); as do 10^5-deep JSON and a lone surrogate
-# in `id` ({"id": "\ud800"}). Until bad records are counted and skipped, generated records
-# give these fields only the types OSV documents, and ids without surrogates.
+# Wrong types in any documented field ({"id": "X", "affected": 5}), 10^5-deep JSON and lone
+# surrogates in `id` are among the generated records: the importer counts them invalid and
+# goes on with the rest.
+_wrong = st.one_of(
+    st.integers(),
+    st.none(),
+    st.booleans(),
+    st.floats(allow_nan=False),
+    text_values,
+    st.lists(st.integers(), max_size=2),
+    st.dictionaries(text_values, st.integers(), max_size=2),
+)
+
+
+def _or_wrong(values: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    """``values``, or now and then a value of a type OSV does not document there."""
+    return st.one_of(values, values, values, _wrong)
+
+
 @st.composite
 def _records(draw: st.DrawFn) -> dict[str, Any]:
     affected = st.fixed_dictionaries(
@@ -51,29 +65,33 @@ def _records(draw: st.DrawFn) -> dict[str, Any]:
             ),
         },
         optional={
-            "ranges": st.lists(
-                st.fixed_dictionaries(
-                    {
-                        "type": st.sampled_from(("ECOSYSTEM", "SEMVER", "GIT")),
-                        "events": st.lists(_event, max_size=4),
-                    }
-                ),
-                max_size=2,
+            "ranges": _or_wrong(
+                st.lists(
+                    st.fixed_dictionaries(
+                        {
+                            "type": st.sampled_from(("ECOSYSTEM", "SEMVER", "GIT")),
+                            "events": _or_wrong(st.lists(_or_wrong(_event), max_size=4)),
+                        }
+                    ),
+                    max_size=2,
+                )
             ),
-            "versions": st.lists(_versions.filter(lambda v: v.isascii()), max_size=3),
+            "versions": _or_wrong(st.lists(_or_wrong(_versions), max_size=3)),
         },
     )
     record: dict[str, Any] = {
         "id": draw(
             st.one_of(
                 st.sampled_from(("GHSA-1", "MAL-2024-1", "PYSEC-1")),
-                odd_text.filter(lambda t: t.encode("utf-8", "replace").decode() == t),
+                odd_text,
+                st.just("\ud800"),
+                _wrong,
             )
         ),
         "modified": draw(
-            st.one_of(st.sampled_from(("2024-01-01T00:00:00Z", "not a date")), odd_text)
+            _or_wrong(st.one_of(st.sampled_from(("2024-01-01T00:00:00Z", "not a date")), odd_text))
         ),
-        "affected": draw(st.lists(affected, max_size=3)),
+        "affected": draw(_or_wrong(st.lists(_or_wrong(affected), max_size=3))),
     }
     for key, values in (
         ("summary", text_values),
@@ -95,13 +113,26 @@ def _records(draw: st.DrawFn) -> dict[str, Any]:
         ),
     ):
         if draw(st.booleans()):
-            record[key] = draw(values)
+            record[key] = draw(_or_wrong(values))
     return record
 
 
 _raw_records = st.one_of(
     _records().map(lambda r: json.dumps(r).encode()),
-    st.sampled_from((b"", b"{", b"[]", b'{"id": 5}', b"\xff\xfe", b'{"id": "x"}' * 2)),
+    st.sampled_from(
+        (
+            b"",
+            b"{",
+            b"[]",
+            b'{"id": 5}',
+            b"\xff\xfe",
+            b'{"id": "x"}' * 2,
+            b'{"id": "X", "affected": 5}',
+            b'{"id": "\\ud800", "affected": []}',
+            b'{"id": "\xed\xa0\x80"}',
+            b'{"id": "D", "affected": ' + b"[" * 100_000 + b"]" * 100_000 + b"}",
+        )
+    ),
 )
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import resource
+import shutil
 import subprocess
 import sys
 import time
@@ -39,6 +40,10 @@ class Run:
 RunFaasguard = Callable[..., Run]
 
 
+#: A prefix that runs a command as root without CAP_DAC_OVERRIDE/CAP_DAC_READ_SEARCH.
+WITHOUT_DAC_OVERRIDE = ("setpriv", "--bounding-set=-dac_override,-dac_read_search", "--")
+
+
 def _limit(memory_mb: int) -> Callable[[], None]:
     def apply() -> None:
         limit = memory_mb * 1024 * 1024
@@ -54,9 +59,16 @@ def run_faasguard_in(
     seconds: float = 60,
     memory_mb: int = 2048,
     stdin: str | None = None,
+    honour_permissions: bool = False,
 ) -> Run:
-    """Run ``faasguard ARGS`` in a child process with bounded time and address space."""
+    """Run ``faasguard ARGS`` in a child process with bounded time and address space.
+
+    ``honour_permissions``: when running as root, the child runs without the capabilities
+    that let root read any file (``setpriv``), so a mode-000 file is unreadable to it too.
+    """
     command = [sys.executable, "-m", "faasguard.cli", *args]
+    if honour_permissions and os.geteuid() == 0 and shutil.which("setpriv"):
+        command = [*WITHOUT_DAC_OVERRIDE, *command]
     environment = dict(os.environ)
     environment.update(env or {})
     started = time.perf_counter()

@@ -184,9 +184,15 @@ def test_nested_sub_doubling_is_unknown(run_faasguard: Runner, tmp_path: Path) -
             }
         },
     }
-    (tmp_path / "template.json").write_text(json.dumps(template))
+    (tmp_path / "template.json").write_text(json.dumps(template, indent=1))
     _, report = _scan(run_faasguard, tmp_path)
     assert report["summary"]["functions"] == 1
+    (diagnostic,) = _diagnostics(report)
+    assert diagnostic[0] == "template.json"
+    assert diagnostic[1] == 6  # the function's Properties
+    assert diagnostic[2] == (
+        f"a value larger than {MAX_VALUE_BYTES} bytes: left unknown (and any value built like it)"
+    )
 
 
 def test_self_variable_doubling_in_serverless_is_unknown(
@@ -216,7 +222,7 @@ def test_sub_doubling_is_a_string_within_budget_or_unknown(levels: int, seed: st
     value = Resolver({"Resources": {}}).resolve(expression)
     if isinstance(value, Unknown):
         assert value.reason in (
-            f"value larger than {MAX_VALUE_BYTES} bytes",
+            f"a value larger than {MAX_VALUE_BYTES} bytes",
             "Fn::Sub with an unresolved part",
         )
     else:

@@ -125,6 +125,29 @@ def test_a_symlinked_cache_directory_is_refused(
     ), messages
 
 
+@pytest.mark.parametrize("setting", ["../outside", "/tmp/elsewhere", "link/cache"])
+def test_a_cache_dir_from_the_repository_config_may_not_leave_it(
+    run_faasguard: RunFaasguard, tmp_path: Path, setting: str
+) -> None:
+    root = _project(tmp_path / "repo")
+    outside = _outside(tmp_path)
+    (root / "link").symlink_to(outside, target_is_directory=True)
+    (root / "faasguard.toml").write_text(f'cache-dir = "{setting}"\n', encoding="utf-8")
+    run = _scan_json(run_faasguard, root)
+    _one_line_error(run, "faasguard.toml", "cache-dir", "outside the directory")
+    assert list(outside.iterdir()) == []
+
+
+def test_a_cache_dir_inside_the_repository_is_used(
+    run_faasguard: RunFaasguard, tmp_path: Path
+) -> None:
+    root = _project(tmp_path / "repo")
+    (root / "faasguard.toml").write_text('cache-dir = "build/fg-cache"\n', encoding="utf-8")
+    run = _scan_json(run_faasguard, root)
+    assert run.code == 1, run.output
+    assert list((root / "build" / "fg-cache").glob("*.bin"))
+
+
 @pytest.mark.parametrize("kind", ["fifo", "dev-zero", "huge"])
 def test_a_cache_entry_that_is_not_a_small_regular_file_is_ignored(
     run_faasguard: RunFaasguard, tmp_path: Path, kind: str

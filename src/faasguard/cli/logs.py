@@ -187,9 +187,11 @@ def analyze(
             markdown = output_format == "markdown"
             text += render_function_summary(result.summary, markdown=markdown)
     write_output(text, output, f"{len(result.report.findings)} finding(s)")
-    if any(f.severity >= threshold for f in result.report.findings):
-        raise typer.Exit(ExitCode.FINDINGS)
-    raise typer.Exit(ExitCode.CLEAN)
+    from faasguard.engine import exit_status  # noqa: PLC0415 - start-up speed
+
+    # A source that could not be read (a FIFO, a permission error) is exit 2 as in 'scan':
+    # the report shows everything that was read, but the answer is not complete.
+    raise typer.Exit(exit_status(result.report, threshold))
 
 
 def _analyze(sources: list[Path], config: AnalyzeConfig, endpoint_url: str | None) -> Any:

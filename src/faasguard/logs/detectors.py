@@ -23,6 +23,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -32,7 +33,7 @@ import pyarrow.compute as pc
 from faasguard.logs.alerts import Evidence, iso
 from faasguard.logs.batch import BatchView, bool_mask, floats, valid_mask, zero_nan
 from faasguard.logs.diagnostics import DiagnosticCounter
-from faasguard.logs.facts import WINDOW_MINUTES
+from faasguard.logs.facts import MAX_EVIDENCE, WINDOW_MINUTES
 from faasguard.logs.model import Kind
 from faasguard.logs.patterns import Matcher, redact
 from faasguard.logs.stats import FunctionStats, Seen, merge_keyed
@@ -169,7 +170,7 @@ class PartialState:
         for row, record_age in zip(_rows(view.rows(late)), ages, strict=True):
             ms = _ms(row)
             seen = self.late_records.setdefault((row["function"], ms - ms % 3_600_000), Seen())
-            seen.add(1, ms, ms, [_evidence(row)])
+            seen.add_one(ms, partial(_evidence, row))
             seen.extra["max_age_ms"] = max(seen.extra.get("max_age_ms", 0.0), record_age)
 
     def _fold_windows(self, view: BatchView) -> None:
@@ -348,7 +349,7 @@ class PartialState:
             ms = _ms(row)
             hour = ms - ms % 3_600_000
             seen = self.timeouts.setdefault((row["function"], hour), Seen())
-            seen.add(1, ms, ms, [_evidence(row)])
+            seen.add_one(ms, partial(_evidence, row))
             if row["timeout_s"]:
                 seen.extra["timeout_s"] = max(seen.extra.get("timeout_s", 0), row["timeout_s"])
 
@@ -368,7 +369,7 @@ class PartialState:
             hour = ms - ms % 3_600_000
             oom = (row["max_memory_mb"] or 0) >= (row["memory_mb"] or math.inf)
             seen = self.memory.setdefault((row["function"], hour, "oom" if oom else "near"), Seen())
-            seen.add(1, ms, ms, [_evidence(row)])
+            seen.add_one(ms, partial(_evidence, row))
             seen.extra["memory_mb"] = row["memory_mb"]
             seen.extra["max_memory_used_mb"] = max(
                 seen.extra.get("max_memory_used_mb", 0), row["max_memory_mb"] or 0
@@ -377,7 +378,8 @@ class PartialState:
             ms = _ms(row)
             hour = ms - ms % 3_600_000
             seen = self.memory.setdefault((row["function"], hour, "oom"), Seen())
-            seen.add(0, ms, ms, [_evidence(row)])
+            kept = len(seen.evidence) < MAX_EVIDENCE
+            seen.add(0, ms, ms, [_evidence(row)] if kept else [])
 
     def _patterns(self, view: BatchView, matcher: Matcher) -> None:
         # Only the message column of the application rows is scanned; whole rows are
@@ -392,14 +394,15 @@ class PartialState:
             hour = ms - ms % 3_600_000
             key = (pattern.kind, row["function"], f"{pattern.category}@{hour}")
             seen = self.patterns.setdefault(key, Seen())
-            evidence = _evidence(row)
-            duplicate = any(
-                e.source == evidence.source
-                and e.offset == evidence.offset
-                and e.event_id == evidence.event_id
+            # Evidence (redaction, ISO time) only while the key still keeps some, and once
+            # per line when several patterns hit it.
+            offset = row["offset"] if row["offset"] is not None else -1
+            event_id = row["event_id"] or ""
+            kept = len(seen.evidence) < MAX_EVIDENCE and not any(
+                e.source == row["source"] and e.offset == offset and e.event_id == event_id
                 for e in seen.evidence
             )
-            seen.add(1, ms, ms, [] if duplicate else [evidence])
+            seen.add(1, ms, ms, [_evidence(row)] if kept else [])
             seen.extra.setdefault("patterns", [])
             if pattern.id not in seen.extra["patterns"]:
                 seen.extra["patterns"].append(pattern.id)

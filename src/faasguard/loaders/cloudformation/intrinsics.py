@@ -167,6 +167,8 @@ class Resolver:
         self.placeholders: dict[str, str] = {}
         self.parameter_values: dict[str, Any] = {}
         self._budget = MAX_DOCUMENT_BYTES
+        #: why the first value over the size budget was left unknown (for one diagnostic)
+        self.excess: str | None = None
         # A resource the template declares itself wins over an external one of the same id.
         self.external: Mapping[str, ExternalResource] = {
             lid: resource for lid, resource in (external or {}).items() if lid not in self.resources
@@ -272,13 +274,18 @@ class Resolver:
         """``pieces`` joined, or an Unknown when that is over the value or template budget."""
         size = sum(map(len, pieces))
         if size > MAX_VALUE_BYTES:
-            return self._unknown(whole, f"value larger than {MAX_VALUE_BYTES} bytes")
+            return self._over_budget(whole, f"a value larger than {MAX_VALUE_BYTES} bytes")
         self._budget -= size
         if self._budget < 0:
-            return self._unknown(
-                whole, f"template builds more than {MAX_DOCUMENT_BYTES} bytes of values"
+            return self._over_budget(
+                whole, f"the template builds more than {MAX_DOCUMENT_BYTES} bytes of values"
             )
         return "".join(pieces)
+
+    def _over_budget(self, whole: Any, reason: str) -> Unknown:
+        if self.excess is None:
+            self.excess = reason
+        return self._unknown(whole, reason)
 
     def _intrinsic(self, name: str, args: Any, whole: Any, depth: int) -> Any:
         if name == "Ref":

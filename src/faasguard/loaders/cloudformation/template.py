@@ -83,6 +83,7 @@ class Template:
         # Resolve every resource's properties first: GetAtt placeholders are registered as
         # they are produced, and linking needs all of them.
         self.props: dict[str, Mapping[str, Any]] = {}
+        excess_reported = False
         for logical_id, resource in self.raw.items():
             properties = resource.get("Properties", {})
             resolved = self.resolver.resolve_value(properties)
@@ -94,6 +95,11 @@ class Template:
                     )
                 resolved = {}
             self.props[logical_id] = resolved
+            if self.resolver.excess is not None and not excess_reported:
+                excess_reported = True
+                self._over_budget(self.ptr(logical_id, "Properties"))
+        if self.resolver.excess is not None and not excess_reported:
+            self._over_budget("")
         self.function_ids = [lid for lid, t in self.types.items() if t == "AWS::Lambda::Function"]
         self.function_names: dict[str, str] = {}
         for lid, external_resource in self.resolver.external.items():
@@ -134,6 +140,10 @@ class Template:
                 continue  # its condition is known to be false: never deployed
             self.types[logical_id] = kind
             self.raw[logical_id] = resource
+
+    def _over_budget(self, pointer: str) -> None:
+        """One warning for the values left unknown because they were too large to build."""
+        self.warning(f"{self.resolver.excess}: left unknown (and any value built like it)", pointer)
 
     def ptr(self, logical_id: str, *path: str | int) -> str:
         tokens = ["Resources", logical_id, *path]
