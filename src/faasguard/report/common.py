@@ -34,7 +34,8 @@ DOC_SECTIONS: tuple[str, ...] = (
     "References",
 )
 
-_URI_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+# ... and ARNs, the locations of a live account's resources (``faasguard audit``)
+_URI_SCHEME = re.compile(r"^(?:[A-Za-z][A-Za-z0-9+.-]*://|arn:)")
 _SECTION_LINE = re.compile(
     r"^(" + "|".join(re.escape(name) for name in DOC_SECTIONS) + r"):\s*(.*)$",
     re.IGNORECASE,
