@@ -17,8 +17,10 @@ import pytest
 from typer.testing import CliRunner
 
 from faasguard.cli import app as cli
+from faasguard.cli.manifest import load_apps
 from faasguard.errors import UsageError
 from faasguard.manifest import signing
+from faasguard.manifest.build import build_manifest
 from faasguard.manifest.zips import digest_bytes, reproducible_zip, zip_problems
 
 EXAMPLE = Path(__file__).parents[2] / "examples" / "shop"
@@ -225,3 +227,19 @@ def test_cli_gate_build_sign_verify_and_tamper(tmp_path: Path) -> None:
     assert "no valid signature" in wrong.output
     usage = runner.invoke(cli, [*gate])
     assert usage.exit_code == 2
+
+
+def test_sam_build_output_is_pinned_instead_of_the_source_directory(tmp_path: Path) -> None:
+    app = tmp_path / "shop"
+    shutil.copytree(EXAMPLE, app)
+    built_dir = app / ".aws-sam" / "build" / "CreateOrderFunction"
+    (built_dir / "vendored").mkdir(parents=True)
+    (built_dir / "app.py").write_text("def handler(e, c): return 1\n")
+    (built_dir / "vendored" / "lib.py").write_text("X = 1\n")
+    built = build_manifest(load_apps([app / "template.yaml"]))
+    orders = next(f for f in built.document["functions"] if f["name"] == "CreateOrderFunction")
+    assert orders["artifact"]["source"].endswith(
+        ".aws-sam/build/CreateOrderFunction (reproducible zip)"
+    )
+    assert sorted(orders["artifact"]["files"]) == ["app.py", "vendored/lib.py"]
+    assert built.artifacts["CreateOrderFunction.zip"] == reproducible_zip(built_dir)

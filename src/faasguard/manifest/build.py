@@ -69,12 +69,12 @@ def _build_outputs(app: App, fn: Function) -> list[Path]:
     """Where SAM (``.aws-sam/build/<Ref>/``) and the Serverless Framework
     (``.serverless/<function>.zip`` or ``<service>.zip``) put the built package."""
     root = Path(app.root_file).parent
-    service = app.name.split("/")[0]
-    return [
-        root / ".aws-sam" / "build" / fn.ref,
-        root / ".serverless" / f"{fn.ref}.zip",
-        root / ".serverless" / f"{service}.zip",
-    ]
+    if app.format in ("sam", "cloudformation"):
+        return [root / ".aws-sam" / "build" / fn.ref]
+    if app.format == "serverless":
+        service = app.name.split("/")[0]
+        return [root / ".serverless" / f"{fn.ref}.zip", root / ".serverless" / f"{service}.zip"]
+    return []
 
 
 def artifact_bytes(app: App, fn: Function | None, code: CodeLocation) -> tuple[bytes, str]:
@@ -91,7 +91,10 @@ def artifact_bytes(app: App, fn: Function | None, code: CodeLocation) -> tuple[b
             return candidate.read_bytes(), str(candidate)
         if candidate.is_dir():
             return reproducible_zip(candidate), f"{candidate} (reproducible zip)"
-    raise LoadError(f"no local deployment package (code is {code.kind})", app.root_file)
+    expected = ", ".join(str(c) for c in candidates) or code.kind
+    raise LoadError(
+        f"no local deployment package (looked for {expected}; build it first)", app.root_file
+    )
 
 
 def _artifact_entry(data: bytes, source: str, file_name: str) -> dict[str, Any]:
