@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import socket
 import urllib.request
@@ -29,11 +30,16 @@ def reset(endpoint: str) -> None:
         response.read()
 
 
+@functools.cache
 def client(service: str) -> Any:
-    """A boto3 client of the emulator (from the environment set by :func:`endpoint`)."""
+    """A boto3 client of the emulator (from the environment set by the ``endpoint`` fixture),
+    made once: making clients is most of the cost of a deployment."""
     import boto3  # noqa: PLC0415 - only in these tests
 
-    return boto3.client(service, region_name=REGION)
+    made = boto3.client(service, region_name=REGION)
+    if service == "lambda":
+        made.meta.events.register("before-call.lambda.CreateFunction", _signed_body)
+    return made
 
 
 def _signed_body(params: dict[str, Any], **_: Any) -> None:
@@ -61,7 +67,6 @@ def deploy(manifest: dict[str, Any], artifacts: Path) -> None:
     """Deploy every function of a manifest as it pins it, plus an API, a queue mapping, log
     groups and an alarm, so that the audit makes every call of its policy."""
     iam, lam = client("iam"), client("lambda")
-    lam.meta.events.register("before-call.lambda.CreateFunction", _signed_body)
     policy = iam.create_policy(
         PolicyName="orders-table",
         PolicyDocument=json.dumps(
@@ -123,7 +128,6 @@ def create_function(entry: dict[str, Any], role_arn: str, code: bytes) -> None:
     """One function as the manifest entry pins it (environment values are the test's own:
     the manifest holds only their digests)."""
     lam = client("lambda")
-    lam.meta.events.register("before-call.lambda.CreateFunction", _signed_body)
     config = entry["config"]
     extra: dict[str, Any] = {}
     if config["code_signing"]:

@@ -145,6 +145,16 @@ def _change_code(lam: Any) -> None:
     lam.update_function_code(FunctionName="CreateOrderFunction", ZipFile=buffer.getvalue())
 
 
+def _alias_on_tampered_version(lam: Any, signed: dict[str, Any]) -> None:
+    # $LATEST ends clean, but the alias callers invoke runs the tampered code
+    _change_code(lam)
+    version = lam.publish_version(FunctionName="CreateOrderFunction")["Version"]
+    lam.create_alias(FunctionName="CreateOrderFunction", Name="prod", FunctionVersion=version)
+    entry = next(e for e in signed["document"]["functions"] if e["name"] == "CreateOrderFunction")
+    original = (signed["artifacts"] / entry["artifact"]["file"]).read_bytes()
+    lam.update_function_code(FunctionName="CreateOrderFunction", ZipFile=original)
+
+
 def _rogue(lam: Any) -> None:
     role = client("iam").create_role(RoleName="helper", AssumeRolePolicyDocument=json.dumps(TRUST))
     role = role["Role"]["Arn"]
@@ -222,6 +232,10 @@ def _remove_signing(lam: Any, signed: dict[str, Any]) -> None:
 
 TAMPERING: dict[str, tuple[Callable[..., None], set[tuple[str, str]]]] = {
     "code changed": (_change_code, {("DEPLOY005", "CreateOrderFunction")}),
+    "alias on a tampered version": (
+        _alias_on_tampered_version,
+        {("DEPLOY005", "CreateOrderFunction")},
+    ),
     # a new function also gets the posture findings of any function (no alarm, no tracing,
     # no signing, ...): only DEPLOY004 says it is rogue, and nothing else changes
     "rogue function": (_rogue, {("DEPLOY004", "backup-helper")}),
@@ -257,12 +271,17 @@ def test_each_tampering_is_reported_by_its_rule_and_nothing_else(
     reset(endpoint)
     deploy(signed["document"], signed["artifacts"])
     lam = client("lambda")
-    if tamper is _remove_signing:
+    if tamper in (_remove_signing, _alias_on_tampered_version):
         tamper(lam, signed)
     else:
         tamper(lam)
     code, report, _ = _audit(signed, tmp_path)
     new = _found(report) - _found(clean["report"])
+    if tamper is _alias_on_tampered_version:
+        drift = [f for f in report["findings"] if f["rule_id"] == "DEPLOY005"]
+        assert [f["message"].split(" runs ")[0] for f in drift] == [
+            "alias prod of function CreateOrderFunction"
+        ]
     if tamper is _rogue:
         assert {item for item in new if item[0].startswith("DEPLOY")} == {
             ("DEPLOY004", "backup-helper"),

@@ -43,6 +43,7 @@ POLICY_ACTIONS = (
     "lambda:ListCodeSigningConfigs",
     "lambda:ListEventSourceMappings",
     "lambda:ListFunctions",
+    "lambda:ListVersionsByFunction",
     "logs:DescribeLogGroups",
     "sts:GetCallerIdentity",
     "wafv2:GetWebACLForResource",
@@ -145,6 +146,7 @@ def _function(reader: _Reader, listed: dict[str, Any]) -> dict[str, Any]:
     signing = reader.call("lambda", "get_function_code_signing_config", arn, FunctionName=name)
     concurrency = reader.call("lambda", "get_function_concurrency", arn, FunctionName=name)
     aliases = reader.pages("lambda", "list_aliases", "Aliases", FunctionName=name)
+    versions = reader.pages("lambda", "list_versions_by_function", "Versions", FunctionName=name)
     variables = (listed.get("Environment") or {}).get("Variables") or {}
     return {
         "FunctionName": name,
@@ -170,6 +172,11 @@ def _function(reader: _Reader, listed: dict[str, Any]) -> dict[str, Any]:
         "Aliases": [
             {"Name": a.get("Name"), "FunctionVersion": a.get("FunctionVersion")} for a in aliases
         ],
+        "Versions": {
+            str(v.get("Version")): v.get("CodeSha256")
+            for v in versions
+            if v.get("Version") != "$LATEST"
+        },
     }
 
 

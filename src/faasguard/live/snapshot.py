@@ -329,6 +329,17 @@ def _diagnostics(region: Mapping[str, Any], label: str) -> list[Diagnostic]:
     ]
 
 
+def _alias_hashes(fn: Mapping[str, Any]) -> dict[str, str]:
+    """Alias name → the code hash of the version it invokes (``$LATEST``'s for that one)."""
+    versions = dict(fn.get("Versions") or {})
+    versions["$LATEST"] = fn.get("CodeSha256")
+    return {
+        str(alias.get("Name")): str(versions[str(alias.get("FunctionVersion"))])
+        for alias in fn.get("Aliases") or []
+        if versions.get(str(alias.get("FunctionVersion")))
+    }
+
+
 def snapshot_app(region: Mapping[str, Any], source: str) -> App:
     """The :class:`App` of one account and region of a snapshot read from ``source``."""
     label = f"{region.get('account', 'unknown')}/{region.get('region', 'unknown')}"
@@ -347,6 +358,7 @@ def snapshot_app(region: Mapping[str, Any], source: str) -> App:
                 code_sha256=str(fn.get("CodeSha256") or ""),
                 package_type=str(fn.get("PackageType") or "Zip"),
                 signing_profile_version_arn=fn.get("SigningProfileVersionArn"),
+                aliases=_alias_hashes(fn),
                 location=Location(file=str(fn["FunctionArn"]), pointer="/CodeSha256"),
             )
         )

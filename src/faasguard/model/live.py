@@ -17,13 +17,16 @@ from faasguard.model.location import Location
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class LiveFunction:
-    """A function as deployed: its ARN, code hash and the signature on its code."""
+    """A function as deployed: its ARN, code hash (of ``$LATEST`` and of the version each
+    alias points at) and the signature on its code."""
 
     name: str
     arn: str
     code_sha256: str
     package_type: str = "Zip"
     signing_profile_version_arn: str | None = None
+    #: The code hash each alias invokes (alias name → ``CodeSha256`` of its version).
+    aliases: Mapping[str, str] = field(default_factory=dict)
     location: Location
 
 

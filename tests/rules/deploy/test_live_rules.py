@@ -21,6 +21,7 @@ runner = CliRunner()
 EXPECTED = {
     ("DEPLOY004", "rogue"),
     ("DEPLOY005", "code-changed"),
+    ("DEPLOY005", "alias-tampered"),
     ("DEPLOY006", "role-swapped"),
     ("DEPLOY007", "config-changed"),
     ("DEPLOY008", "widened"),
@@ -56,7 +57,15 @@ def test_each_drift_rule_fires_on_its_case_only(tmp_path: Path) -> None:
     }
     assert drift == EXPECTED
     assert code == 1
-    by_rule = {f["rule_id"]: f for f in findings if (f["rule_id"], f["function"]) in EXPECTED}
+    by_rule = {
+        f["rule_id"]: f
+        for f in findings
+        if (f["rule_id"], f["function"]) in EXPECTED and f["function"] != "alias-tampered"
+    }
+    alias = next(
+        f for f in findings if f["function"] == "alias-tampered" and f["rule_id"] == "DEPLOY005"
+    )
+    assert alias["message"].startswith("alias prod of function alias-tampered runs code")
     assert by_rule["DEPLOY007"]["message"].endswith(
         "environment: variable NODE_OPTIONS added; timeout: 30 in the manifest, 900 deployed"
     )

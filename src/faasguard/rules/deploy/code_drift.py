@@ -2,8 +2,10 @@
 
 What it finds:
 Functions whose deployed code hash (`CodeSha256`, as `ListFunctions` reports it) is not the
-hash the signed manifest pins for them (`faasguard audit --manifest`). Functions the
-manifest does not pin, or pins without an artifact (container images), are not compared.
+hash the signed manifest pins for them (`faasguard audit --manifest`), and aliases that
+invoke a published version with other code (an alias `prod` on a tampered version while
+`$LATEST` is clean). Functions the manifest does not pin, or pins without an artifact
+(container images), are not compared.
 
 Why it matters:
 The code running in the account is not the code that was reviewed, built and signed: a
@@ -50,14 +52,24 @@ from faasguard.rules.deploy._live import pinned
 def check(app: App) -> Iterator[Hit]:
     """One hit per deployed function whose code is not the signed code."""
     for item, pin in pinned(app):
-        if not pin.code_sha256 or item.live.code_sha256 == pin.code_sha256:
+        if not pin.code_sha256:
             continue
-        yield Hit(
-            message=(
-                f"function {item.live.name} runs code with CodeSha256 {item.live.code_sha256}, "
-                f"not the {pin.code_sha256} signed in {pin.manifest}: the deployed code was "
-                "changed outside the approved pipeline"
-            ),
-            location=item.live.location,
-            function=item.live.name,
-        )
+        running = {"": item.live.code_sha256, **item.live.aliases}
+        for alias, code_sha256 in sorted(running.items()):
+            if code_sha256 == pin.code_sha256:
+                continue
+            what = (
+                f"alias {alias} of function {item.live.name}"
+                if alias
+                else (f"function {item.live.name}")
+            )
+            yield Hit(
+                message=(
+                    f"{what} runs code with CodeSha256 {code_sha256}, not the "
+                    f"{pin.code_sha256} signed in {pin.manifest}: the deployed code was "
+                    "changed outside the approved pipeline"
+                ),
+                location=item.live.location,
+                function=item.live.name,
+                key=alias,
+            )
