@@ -307,7 +307,24 @@ def render(functions: int, results: dict[str, dict[str, Any]], note: str) -> str
         }
         listed = ", ".join(f"{name} {value:.2f}" for name, value in ratios.items())
         lines += ["", f"Ratios faasguard / Prowler: {listed}."]
+    lines += ["", *NOTES]
     return "\n".join(lines) + "\n"
+
+
+#: What the figures do not say by themselves (kept in the section on every rerun).
+NOTES = (
+    "Notes. One run each on the shared 2-core machine, with the emulator in the benchmark's",
+    "process (its request handling is part of both tools' wall time). faasguard makes more",
+    "requests: 6 per function (resource policy, URL, code-signing configuration, reserved",
+    "concurrency, aliases, versions: what the drift rules compare) plus 4 per role; Prowler's",
+    "Lambda checks read fewer per function but also call EC2, Organizations and CloudTrail.",
+    "Prowler's time has a large fixed part: on a 20-function account the same run took",
+    "Prowler 58 s and faasguard 12 s. Prowler reports plaintext secrets in environment",
+    "variables on the live account (`awslambda_function_no_secrets_in_variables`); faasguard's",
+    "snapshot keeps only value digests by design, so CONF002 runs on templates, not here.",
+    "moto does not implement `GetLayerVersionByArn`, so Prowler's cross-account layer check",
+    "errors on this account; faasguard reads no layer API (the owner is in the ARN).",
+)
 
 
 def write(text: str) -> None:

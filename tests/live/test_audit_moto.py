@@ -126,6 +126,11 @@ def test_clean_deployment_has_no_drift(clean: dict[str, Any]) -> None:
     locations = {f["location"]["file"] for f in clean["report"]["findings"]}
     assert all(loc.startswith("arn:aws:") for loc in locations), locations
     assert clean["report"]["apps"][0]["name"] == f"{ACCOUNT}/{REGION}"
+    # moto implements no ListCodeSigningConfigs: a real failed call, which must give a
+    # warning and a partial result (exit 1 for the findings, not 2)
+    warnings = [d["message"] for d in clean["report"]["diagnostics"] if d["level"] == "warning"]
+    assert any("lambda:list_code_signing_configs failed" in m for m in warnings), warnings
+    assert clean["code"] == 1
 
 
 def test_the_audit_makes_exactly_the_documented_read_only_calls(clean: dict[str, Any]) -> None:

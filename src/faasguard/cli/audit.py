@@ -136,7 +136,10 @@ def audit(
         else:
             data, source = _read_account(profile or [], region or [], jobs), "live"
     if snapshot_out is not None:
-        snapshot_out.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n", "utf-8")
+        try:
+            snapshot_out.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n", "utf-8")
+        except OSError as exc:
+            raise fail(f"cannot write {snapshot_out}: {exc.strerror}") from None
     report = run_audit(
         data,
         source,

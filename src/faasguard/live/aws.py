@@ -180,7 +180,15 @@ def _function(reader: _Reader, listed: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _role(reader: _Reader, arn: str) -> dict[str, Any] | None:
+def _role(reader: _Reader, arn: str, account: str) -> dict[str, Any] | None:
+    """The role's documents; ``None`` (and an error entry) for a role of another account,
+    which this account's credentials cannot read (``GetRole`` takes a name, not an ARN)."""
+    parts = arn.split(":")
+    if account.isdigit() and len(parts) > 4 and parts[4] and parts[4] != account:
+        reader.recorder.failed(
+            "iam:get_role", arn, RuntimeError("the role belongs to another account")
+        )
+        return None
     name = arn.rsplit("/", 1)[-1]
     got = reader.call("iam", "get_role", arn, RoleName=name)
     if got is None:
@@ -266,7 +274,9 @@ def read_region(session: Any, region: str, account_label: str = "") -> dict[str,
     role_arns = sorted({str(fn["Role"]) for fn in functions if fn.get("Role")})
     with ThreadPoolExecutor(max_workers=FUNCTION_WORKERS) as pool:
         roles = dict(
-            zip(role_arns, pool.map(lambda arn: _role(reader, arn), role_arns), strict=True)
+            zip(
+                role_arns, pool.map(lambda arn: _role(reader, arn, account), role_arns), strict=True
+            )
         )
     snapshot = {
         "account": account,

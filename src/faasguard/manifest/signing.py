@@ -232,6 +232,20 @@ def verify(envelope_data: object, trust: Trust, now: dt.datetime) -> dict[str, A
     reasons: list[str] = []
     if envelope.payload_type != PAYLOAD_TYPE:
         reasons.append(f"payload type is {envelope.payload_type!r}, not {PAYLOAD_TYPE!r}")
+    _check_signatures(envelope, trust, now, reasons)
+    data = _statement_of(envelope.payload, reasons)
+    if data:
+        _check_expiry(data, now, reasons)
+    if reasons:
+        raise ManifestInvalidError(reasons)
+    return data or {}
+
+
+def _check_signatures(
+    envelope: Envelope, trust: Trust, now: dt.datetime, reasons: list[str]
+) -> None:
+    """Add to ``reasons`` what is wrong with the envelope's signatures: revoked or expired
+    signing keys, too few trusted keys, no valid signature by enough of them."""
     usable: list[Key] = []
     for trusted in trust.keys:
         keyid = trusted.key.keyid
@@ -247,27 +261,29 @@ def verify(envelope_data: object, trust: Trust, now: dt.datetime) -> dict[str, A
                 )
             continue
         usable.append(trusted.key)
-    unknown = [k for k in envelope.signatures if k not in {t.key.keyid for t in trust.keys}]
     if len(usable) < trust.threshold:
         reasons.append(f"fewer usable trusted keys ({len(usable)}) than the threshold")
-    else:
-        try:
-            envelope.verify(usable, trust.threshold)
-        except VerificationError:
-            extra = (
-                f" (signed by unknown key {', '.join(k[:16] for k in unknown)})" if unknown else ""
-            )
-            reasons.append(f"no valid signature by {trust.threshold} trusted key(s){extra}")
-    data = _statement_of(envelope.payload, reasons)
-    predicate = data.get("predicate", {}) if data else {}
+        return
+    try:
+        envelope.verify(usable, trust.threshold)
+    except VerificationError:
+        known = {t.key.keyid for t in trust.keys}
+        unknown = [k[:16] for k in envelope.signatures if k not in known]
+        extra = f" (signed by unknown key {', '.join(unknown)})" if unknown else ""
+        reasons.append(f"no valid signature by {trust.threshold} trusted key(s){extra}")
+
+
+def _check_expiry(data: dict[str, Any], now: dt.datetime, reasons: list[str]) -> None:
+    predicate = data.get("predicate")
     expires = predicate.get("expires") if isinstance(predicate, dict) else None
-    if data and not isinstance(expires, str):
+    if not isinstance(expires, str):
         reasons.append("the manifest has no expiry")
-    elif data and isinstance(expires, str) and _utc(expires, "expires") <= now:
-        reasons.append(f"the manifest expired {expires}")
-    if reasons:
-        raise ManifestInvalidError(reasons)
-    return data or {}
+        return
+    try:
+        if _utc(expires, "expires") <= now:
+            reasons.append(f"the manifest expired {expires}")
+    except UsageError as exc:
+        reasons.append(f"the manifest's {exc}")
 
 
 def _statement_of(payload: bytes, reasons: list[str]) -> dict[str, Any] | None:
