@@ -321,3 +321,37 @@ def test_layer_from_another_account_in_a_saved_snapshot(
     assert code == 1
     new = _found(report) - _found(clean["report"])
     assert new == {("DEPLOY007", "OrderWorkerFunction"), ("DEPLOY003", "OrderWorkerFunction")}
+
+
+def test_several_regions_are_read_and_each_is_an_app(
+    endpoint: str, signed: dict[str, Any], tmp_path: Path
+) -> None:
+    reset(endpoint)
+    deploy(signed["document"], signed["artifacts"])
+    report = tmp_path / "report.json"
+    result = runner.invoke(
+        cli,
+        [
+            "audit",
+            "--region",
+            REGION,
+            "--region",
+            "eu-west-1",
+            "--select",
+            "DEPLOY004",
+            "-f",
+            "json",
+            "-o",
+            str(report),
+            "--app",
+            str(signed["template"]),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    data = json.loads(report.read_text())
+    assert sorted(a["name"] for a in data["apps"]) == [
+        f"{ACCOUNT}/eu-west-1",
+        f"{ACCOUNT}/{REGION}",
+    ]
+    assert [a["functions"] for a in sorted(data["apps"], key=lambda a: a["name"])] == [0, 5]
+    assert data["findings"] == []
