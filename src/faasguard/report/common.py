@@ -56,6 +56,11 @@ def printable(text: str) -> str:
     return _TERMINAL_CONTROLS.sub(lambda m: m.group(0).encode("unicode_escape").decode(), text)
 
 
+def is_uri(file: str) -> bool:
+    """True for a location that is a URI or an ARN (a live resource), not a file path."""
+    return bool(_URI_SCHEME.match(file))
+
+
 @functools.lru_cache(maxsize=65536)
 def relative_path(file: str, root: str) -> str:
     """``file`` relative to ``root``, with POSIX separators, as every output shows it.

@@ -117,3 +117,15 @@ def test_signed_manifest_needs_a_trusted_key_and_a_bad_snapshot_names_the_file(
     result = runner.invoke(cli, ["audit", "--snapshot", str(broken)])
     assert result.exit_code == 2
     assert f"{broken}:2: invalid snapshot JSON" in result.output
+
+
+def test_sarif_of_an_audit_names_each_arn_as_an_absolute_uri(tmp_path: Path) -> None:
+    out = tmp_path / "audit.sarif"
+    args = ["audit", "--snapshot", str(FIXTURES / "snapshot.json"), "--manifest"]
+    args += [str(FIXTURES / "manifest.json"), "-f", "sarif", "-o", str(out)]
+    assert runner.invoke(cli, args).exit_code == 1
+    results = json.loads(out.read_text())["runs"][0]["results"]
+    drift = next(r for r in results if r["ruleId"] == "DEPLOY005")
+    assert drift["locations"][0]["physicalLocation"]["artifactLocation"] == {
+        "uri": "arn:aws:lambda:eu-west-1:111122223333:function:alias-tampered"
+    }
