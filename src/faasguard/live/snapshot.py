@@ -313,10 +313,17 @@ def _resources(region: Mapping[str, Any]) -> list[Resource]:
     return resources
 
 
+#: Calls without which nothing of a region is audited: their failure is an error (exit 2),
+#: so that an audit without credentials or permissions never passes as clean.
+_ESSENTIAL = frozenset({"lambda:list_functions"})
+
+
 def _diagnostics(region: Mapping[str, Any], label: str) -> list[Diagnostic]:
     return [
         Diagnostic(
-            level=DiagnosticLevel.WARNING,
+            level=DiagnosticLevel.ERROR
+            if error.get("call") in _ESSENTIAL
+            else DiagnosticLevel.WARNING,
             message=(
                 f"{label}: {error.get('call')} failed"
                 f"{' for ' + str(error['resource']) if error.get('resource') else ''}: "

@@ -129,3 +129,21 @@ def test_sarif_of_an_audit_names_each_arn_as_an_absolute_uri(tmp_path: Path) -> 
     assert drift["locations"][0]["physicalLocation"]["artifactLocation"] == {
         "uri": "arn:aws:lambda:eu-west-1:111122223333:function:alias-tampered"
     }
+
+
+def test_an_account_whose_functions_cannot_be_listed_is_an_error_not_clean(tmp_path: Path) -> None:
+    # what `faasguard audit` records without credentials or without lambda:ListFunctions
+    region = {"account": "unknown", "region": "eu-west-1", "functions": []}
+    region["errors"] = [
+        {"call": "lambda:list_functions", "resource": "", "error": "AccessDeniedException: no"}
+    ]
+    snapshot = tmp_path / "denied.json"
+    snapshot.write_text(
+        json.dumps({"schema": "faasguard.dev/live-snapshot/v1", "accounts": [region]})
+    )
+    out = tmp_path / "report.json"
+    args = ["audit", "--snapshot", str(snapshot), "-f", "json", "-o", str(out)]
+    assert runner.invoke(cli, args).exit_code == 2
+    diagnostics = json.loads(out.read_text())["diagnostics"]
+    assert [d["level"] for d in diagnostics] == ["error"]
+    assert "lambda:list_functions failed" in diagnostics[0]["message"]
