@@ -45,6 +45,7 @@ PLANTED = (
     ("function URL without auth", "TRIG007", "awslambda_function_url_public", 10),
     ("resource policy open to *", "TRIG008", "awslambda_function_not_publicly_accessible", 7),
     ("end-of-life runtime", "CONF001", "awslambda_function_using_supported_runtimes", 3),
+    ("plaintext secret in environment", "CONF002", "awslambda_function_no_secrets_in_variables", 1),
 )
 
 
@@ -275,7 +276,8 @@ def render(functions: int, results: dict[str, dict[str, Any]], note: str) -> str
         f"`{command}` (run inside `unshare -n` with only the loopback interface up):",
         f"one moto account (server mode, 127.0.0.1) of {functions} functions on 50 roles, every",
         "10th with a public URL, every 7th with a resource policy open to `*`, every 3rd on an",
-        "end-of-life runtime, every 5th with a layer; both tools read it through",
+        "end-of-life runtime, every 5th with a layer, every one with a password in its",
+        "environment; both tools read it through",
         "`AWS_ENDPOINT_URL`, each in its own process. Requests are counted by the emulator;",
         "memory is the process's max RSS; findings are all each tool reports (faasguard runs",
         f"every rule of `scan`, Prowler its Lambda checks). Prowler: {note}.",
@@ -319,9 +321,9 @@ NOTES = (
     "concurrency, aliases, versions: what the drift rules compare) plus 4 per role; Prowler's",
     "Lambda checks read fewer per function but also call EC2, Organizations and CloudTrail.",
     "Prowler's time has a large fixed part: on a 20-function account the same run took",
-    "Prowler 58 s and faasguard 12 s. Prowler reports plaintext secrets in environment",
-    "variables on the live account (`awslambda_function_no_secrets_in_variables`); faasguard's",
-    "snapshot keeps only value digests by design, so CONF002 runs on templates, not here.",
+    "Prowler 58 s and faasguard 12 s. Every function holds `DB_PASSWORD=S3cr3t-<n>-x9Qz`:",
+    "faasguard's CONF002 flags it by name (its snapshot keeps the verdict and a digest, never",
+    "the value); Prowler's detect-secrets scan of the variables misses some of them.",
     "moto does not implement `GetLayerVersionByArn`, so Prowler's cross-account layer check",
     "errors on this account; faasguard reads no layer API (the owner is in the ARN).",
 )

@@ -131,6 +131,14 @@ def test_clean_deployment_has_no_drift(clean: dict[str, Any]) -> None:
     warnings = [d["message"] for d in clean["report"]["diagnostics"] if d["level"] == "warning"]
     assert any("lambda:list_code_signing_configs failed" in m for m in warnings), warnings
     assert clean["code"] == 1
+    # plaintext secrets in the live environment: reported, never shown (nor in the snapshot)
+    secrets = [f for f in clean["report"]["findings"] if f["rule_id"] == "CONF002"]
+    assert sorted((f["function"], "AWS_ACCESS_KEY" in f["message"]) for f in secrets) == [
+        ("CreateOrderFunction", False),
+        ("CreateOrderFunction", True),
+    ]
+    shown = json.dumps([clean["report"], clean["snapshot"]])
+    assert "Sup3rS3cretPassw0rd" not in shown and "AKIAIOSFODNN7EXAMPLE" not in shown
 
 
 def test_the_audit_makes_exactly_the_documented_read_only_calls(clean: dict[str, Any]) -> None:

@@ -7,7 +7,8 @@ and adaptive retries. Every call made is counted under its IAM action in the sna
 A call that fails (access denied, throttled beyond the retries, an API the region lacks)
 becomes an entry of ``errors`` and the rest of the snapshot is still taken.
 
-Environment values never leave this module: the snapshot keeps their SHA-256 only.
+Environment values never leave this module: the snapshot keeps their SHA-256 only, and for
+a value that is a plaintext secret, why it is one (CONF002's verdict).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from faasguard.manifest.config import value_digest
+from faasguard.rules.conf.plaintext_secret_in_environment import classify
 
 SCHEMA = "faasguard.dev/live-snapshot/v1"
 
@@ -138,6 +140,17 @@ class _Reader:
         return items
 
 
+def _plaintext_secrets(variables: dict[str, Any]) -> dict[str, str]:
+    """Why each variable holding a plaintext secret is one (CONF002's own verdict): the
+    snapshot keeps the verdict and the digest, never the value."""
+    found: dict[str, str] = {}
+    for name, value in sorted(variables.items()):
+        verdict = classify(str(name), value)
+        if verdict is not None:
+            found[str(name)] = verdict[0]
+    return found
+
+
 def _function(reader: _Reader, listed: dict[str, Any]) -> dict[str, Any]:
     """One function's snapshot entry from its ``ListFunctions`` entry and per-function calls."""
     name, arn = listed["FunctionName"], listed["FunctionArn"]
@@ -159,6 +172,7 @@ def _function(reader: _Reader, listed: dict[str, Any]) -> dict[str, Any]:
         "Timeout": listed.get("Timeout"),
         "MemorySize": listed.get("MemorySize"),
         "Environment": {k: value_digest(v) for k, v in sorted(variables.items())},
+        "PlaintextSecrets": _plaintext_secrets(variables),
         "KMSKeyArn": listed.get("KMSKeyArn"),
         "Layers": [layer.get("Arn") for layer in listed.get("Layers") or []],
         "TracingMode": (listed.get("TracingConfig") or {}).get("Mode"),

@@ -171,6 +171,21 @@ def _permissions(fn: Mapping[str, Any], arn: str) -> list[LambdaPermission]:
     return permissions
 
 
+def _environment(fn: Mapping[str, Any]) -> dict[str, Unknown]:
+    """Environment values as the snapshot keeps them: digests; a plaintext secret is marked
+    as one, with the reason recorded when it was read (CONF002 reports it, value unseen)."""
+    secrets = fn.get("PlaintextSecrets") or {}
+    values: dict[str, Unknown] = {}
+    for name, digest in (fn.get("Environment") or {}).items():
+        if name in secrets:
+            values[name] = Unknown(str(digest), reason=str(secrets[name]), literal_secret=True)
+        elif digest != UNKNOWN:
+            values[name] = Unknown(str(digest), reason="a live value; faasguard keeps its digest")
+        else:
+            values[name] = Unknown(UNKNOWN)
+    return values
+
+
 def _function(fn: Mapping[str, Any], roles: Mapping[str, Any], esms: list[Any]) -> Function:
     arn = str(fn["FunctionArn"])
 
@@ -202,12 +217,7 @@ def _function(fn: Mapping[str, Any], roles: Mapping[str, Any], esms: list[Any]) 
         package_type=str(fn.get("PackageType") or "Zip"),
         memory=fn.get("MemorySize"),
         timeout=fn.get("Timeout"),
-        environment={
-            name: Unknown(str(digest), reason="a live value; faasguard keeps only its digest")
-            if digest != UNKNOWN
-            else Unknown(UNKNOWN)
-            for name, digest in (fn.get("Environment") or {}).items()
-        },
+        environment=_environment(fn),
         kms_key=fn.get("KMSKeyArn"),
         role=_role(str(role_arn), roles.get(str(role_arn))) if role_arn else None,
         layers=tuple(str(layer) for layer in fn.get("Layers") or []),
