@@ -13,6 +13,8 @@ import typer
 
 from faasguard import __version__
 from faasguard.cli import data, db, deps, iam, logs, rules, sbom, scan
+from faasguard.cli.audit import audit
+from faasguard.cli.manifest import manifest_app
 
 app = typer.Typer(
     name="faasguard",
@@ -49,6 +51,8 @@ app.add_typer(db.db_app, name="db")
 app.command("deps")(deps.deps)
 app.command("sbom")(sbom.sbom)
 app.add_typer(logs.logs_app, name="logs")
+app.add_typer(manifest_app, name="manifest")
+app.command()(audit)
 
 
 def main() -> None:

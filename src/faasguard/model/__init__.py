@@ -16,6 +16,12 @@ from faasguard.model.app import (
 )
 from faasguard.model.diagnostics import Diagnostic, DiagnosticLevel
 from faasguard.model.iam import MaybeStr, Policy, Role, Statement
+from faasguard.model.live import (
+    DeclaredFunction,
+    LiveFunction,
+    LiveState,
+    PinnedFunction,
+)
 from faasguard.model.location import Location, Unknown, is_unknown
 from faasguard.model.resources import (
     Alarm,
@@ -47,6 +53,7 @@ __all__ = [
     "CodeLocation",
     "CodeSigningConfig",
     "Cors",
+    "DeclaredFunction",
     "Diagnostic",
     "DiagnosticLevel",
     "Function",
@@ -55,10 +62,13 @@ __all__ = [
     "KmsKey",
     "LambdaPermission",
     "Layer",
+    "LiveFunction",
+    "LiveState",
     "Location",
     "LogGroup",
     "LoggingConfig",
     "MaybeStr",
+    "PinnedFunction",
     "Policy",
     "PublicAccessBlock",
     "Queue",

@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 
 from faasguard.model.diagnostics import Diagnostic
 from faasguard.model.iam import MaybeStr, Role
+from faasguard.model.live import LiveState
 from faasguard.model.location import Location
 from faasguard.model.resources import MaybeBool, MaybeInt, Resource, Throttling
 
@@ -278,6 +279,8 @@ class App:
     suppressions: tuple[Suppression, ...] = ()
     files: tuple[str, ...] = ()
     parameters: Mapping[str, Any] = field(default_factory=dict)
+    #: Set on apps built from a snapshot of a live account (``format == "live"``).
+    live: LiveState | None = None
 
     def of_type(self, cls: type[R]) -> Iterator[R]:
         """Every resource of the given model class."""

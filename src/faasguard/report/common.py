@@ -34,7 +34,8 @@ DOC_SECTIONS: tuple[str, ...] = (
     "References",
 )
 
-_URI_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+# ... and ARNs, the locations of a live account's resources (``faasguard audit``)
+_URI_SCHEME = re.compile(r"^(?:[A-Za-z][A-Za-z0-9+.-]*://|arn:)")
 _SECTION_LINE = re.compile(
     r"^(" + "|".join(re.escape(name) for name in DOC_SECTIONS) + r"):\s*(.*)$",
     re.IGNORECASE,
@@ -53,6 +54,11 @@ def printable(text: str) -> str:
     (``\\x1b``), so text from a scanned file can neither hide itself nor drive the
     terminal."""
     return _TERMINAL_CONTROLS.sub(lambda m: m.group(0).encode("unicode_escape").decode(), text)
+
+
+def is_uri(file: str) -> bool:
+    """True for a location that is a URI or an ARN (a live resource), not a file path."""
+    return bool(_URI_SCHEME.match(file))
 
 
 @functools.lru_cache(maxsize=65536)

@@ -30,6 +30,7 @@ import faasguard
 from faasguard.findings import Finding, Report, Severity
 from faasguard.model import Diagnostic, DiagnosticLevel, Location
 from faasguard.report.common import (
+    is_uri,
     place,
     rule_description,
     rule_help_markdown,
@@ -186,8 +187,8 @@ def _minimal_descriptor(finding: Finding) -> dict[str, Any]:
 
 def _artifact_location(file: str) -> dict[str, Any]:
     # A relative path is a URI reference against %SRCROOT%; anything already carrying a
-    # scheme (a live-account pseudo-file) stands alone.
-    if "://" in file:
+    # scheme (a live-account pseudo-file) or an ARN (faasguard audit) stands alone.
+    if is_uri(file):
         return {"uri": file}
     return {"uri": quote(file, safe="/-._~"), "uriBaseId": SRCROOT}
 

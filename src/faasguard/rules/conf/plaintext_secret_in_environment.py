@@ -62,6 +62,17 @@ def classify(name: str, value: object) -> tuple[str, Severity, str] | None:
     """Why ``value`` of variable ``name`` is a plaintext secret, how bad, and what kind of
     secret it is (for :func:`redact`), or ``None``."""
     if isinstance(value, Unknown) and value.literal_secret:
+        if value.reason.startswith("it"):
+            # read from a live account (faasguard audit): the verdict below was kept when the
+            # value was read, the value was not; its severity follows from the verdict
+            severity = (
+                Severity.CRITICAL
+                if value.reason.startswith("it matches the")
+                else Severity.MEDIUM
+                if value.reason.startswith("it is a long")
+                else Severity.HIGH
+            )
+            return value.reason, severity, "secret"
         # a NoEcho parameter's default: in the template in plain text, its value kept out
         if is_secret_name(name):
             return "its name says it holds a secret", Severity.HIGH, "secret"
