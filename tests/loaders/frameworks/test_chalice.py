@@ -72,7 +72,8 @@ def test_routes_become_rest_triggers_of_one_api_handler(tmp_path: Path) -> None:
         if t.http is not None
     }
     assert routes == {
-        ("ANY", "/items", "COGNITO_USER_POOLS", 7),
+        ("GET", "/items", "COGNITO_USER_POOLS", 7),
+        ("POST", "/items", "COGNITO_USER_POOLS", 7),
         ("GET", "/public/{name}", "NONE", 12),
     }
     assert all(t.kind is TriggerKind.API_REST for t in api.triggers)

@@ -211,11 +211,11 @@ def _functions(project: _Project, modules: list[tuple[str, str, WebModule]]) -> 
     routes = [
         (file, h, facts) for file, _, facts in modules for h in facts.handlers if h.kind == "route"
     ]
-    authorizers = _authorizer_kinds(project, modules)
+    authorizers = _authorizer_kinds(modules)
     if routes:
         first_file, _, first_facts = routes[0]
         app_var, (_, app_line) = next(iter(first_facts.apps.items()))
-        triggers = tuple(_route_trigger(file, h, authorizers) for file, h, _ in routes)
+        triggers = tuple(t for file, h, _ in routes for t in _route_triggers(file, h, authorizers))
         yield _function(
             project,
             ref="APIHandler",
@@ -304,9 +304,7 @@ def _int(value: object, default: int | None) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else default
 
 
-def _authorizer_kinds(
-    project: _Project, modules: list[tuple[str, str, WebModule]]
-) -> dict[str, str]:
+def _authorizer_kinds(modules: list[tuple[str, str, WebModule]]) -> dict[str, str]:
     """Name usable as ``authorizer=`` → its kind (``CUSTOM``, ``AWS_IAM``, ...)."""
     kinds: dict[str, str] = {}
     for file, _, facts in modules:
@@ -324,11 +322,13 @@ def _authorizer_kinds(
             for target in node.targets:
                 if isinstance(target, ast.Name) and cls in _AUTHORIZER_CLASSES:
                     kinds[target.id] = _AUTHORIZER_CLASSES[cls]
-    del project
     return kinds
 
 
-def _route_trigger(file: str, handler: Handler, authorizers: Mapping[str, str]) -> Trigger:
+def _route_triggers(
+    file: str, handler: Handler, authorizers: Mapping[str, str]
+) -> Iterator[Trigger]:
+    """One REST trigger per method of a ``@app.route``."""
     where = Location(file=file, line=handler.line)
     authorizer = handler.options.get("authorizer")
     authorization: str | Unknown
@@ -339,22 +339,23 @@ def _route_trigger(file: str, handler: Handler, authorizers: Mapping[str, str]) 
     else:
         authorization = Unknown(repr(authorizer), reason="authorizer not resolved statically")
     api_key = handler.options.get("api_key_required")
-    return Trigger(
-        kind=TriggerKind.API_REST,
-        name=f"{'/'.join(handler.methods)} {handler.path}",
-        source="RestAPI",
-        http=HttpSettings(
-            method=handler.methods[0] if len(handler.methods) == 1 else "ANY",
-            path=handler.path,
-            api="RestAPI",
-            authorization=authorization,
-            authorizer=authorizer if isinstance(authorizer, str) else None,
-            api_key_required=api_key is True,
-            field_locations={"authorization": where},
-        ),
-        properties={"methods": handler.methods, "framework": "chalice", "view": handler.function},
-        location=where,
-    )
+    for method in handler.methods:
+        yield Trigger(
+            kind=TriggerKind.API_REST,
+            name=f"{method} {handler.path}",
+            source="RestAPI",
+            http=HttpSettings(
+                method=method,
+                path=handler.path,
+                api="RestAPI",
+                authorization=authorization,
+                authorizer=authorizer if isinstance(authorizer, str) else None,
+                api_key_required=api_key is True,
+                field_locations={"authorization": where},
+            ),
+            properties={"framework": "chalice", "view": handler.function},
+            location=where,
+        )
 
 
 def _event_triggers(file: str, handler: Handler) -> tuple[Trigger, ...]:

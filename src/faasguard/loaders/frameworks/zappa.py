@@ -235,7 +235,7 @@ def _stage_functions(settings: _Settings, stage: str, raw: Mapping[str, Any]) ->
             ),
             field_locations={k: v for k, v in locations.items() if k != "timeout"},
             location=auth_where,
-            **{**common, "timeout": common["timeout"]},
+            **common,
         )
 
 
