@@ -152,12 +152,25 @@ def _function_role(
     return extra_roles[ref]
 
 
-def _join_path(module_dir: str, value: Any) -> str | None:
+def _join_path(module_dir: str, value: Any, root_dir: str | None = None) -> str | None:
+    """A path argument made absolute. Terraform reads a relative path from the working
+    directory (the root module), not from the module that declares it: that reading wins
+    when the file exists there (a child module naming ``challenges/x/src/index.js``); else
+    the module's own directory (``${path.module}`` paths are absolute already)."""
     if not isinstance(value, str) or not value:
         return None
     if os.path.isabs(value):
         return os.path.normpath(value)
+    if root_dir is not None and root_dir != module_dir:
+        from_root = os.path.normpath(os.path.join(root_dir, value))
+        if os.path.exists(from_root):
+            return from_root
     return os.path.normpath(os.path.join(module_dir, value))
+
+
+def _root_dir(b: Builder) -> str | None:
+    """The root module's directory (that of a resource outside every module)."""
+    return next((r.module_dir for r in b.records if not r.address.startswith("module.")), None)
 
 
 def _code(b: Builder, record: TfResource) -> CodeLocation:
@@ -189,17 +202,19 @@ def _code(b: Builder, record: TfResource) -> CodeLocation:
             if isinstance(source_dir, str):
                 return CodeLocation(
                     kind="directory",
-                    path=_join_path(archive.module_dir, source_dir),
+                    path=_join_path(archive.module_dir, source_dir, _root_dir(b)),
                     uri=as_str(filename),
                 )
             source_file = archive.values.get("source_file")
             if isinstance(source_file, str):
                 return CodeLocation(
                     kind="directory",
-                    path=os.path.dirname(_join_path(archive.module_dir, source_file) or ""),
+                    path=os.path.dirname(
+                        _join_path(archive.module_dir, source_file, _root_dir(b)) or ""
+                    ),
                     uri=source_file,
                 )
-        path = _join_path(record.module_dir, filename)
+        path = _join_path(record.module_dir, filename, _root_dir(b))
         if path is not None:
             return CodeLocation(kind="zip", path=path)
         return CodeLocation(kind="unknown", uri=as_str(filename))

@@ -9,7 +9,10 @@ Python and Node.js) that are secrets:
   (critical);
 - high-entropy or password-like literals (8+ characters, mixed character classes with a
   digit) assigned to, compared with or passed as a secret-like name: `password`, `secret`,
-  `token`, `api_key`, `apiKey`, `client_secret`, `aws_secret_access_key`, ... (high).
+  `token`, `api_key`, `apiKey`, `client_secret`, `aws_secret_access_key`, ... (high);
+- any literal (8+ characters, not a placeholder) set as a web framework's signing key:
+  Flask's `app.secret_key` / `SECRET_KEY`, Django's `SECRET_KEY`, Flask-JWT's
+  `JWT_SECRET_KEY` (high): whoever has it forges sessions and tokens.
 
 Not reported, as obvious placeholders or test values: values shorter than 8 characters,
 containing `example`, `dummy`, `placeholder`, `changeme`, `replace_me`, `your_`, `xxxx`,
@@ -125,6 +128,11 @@ def _password_like(value: str) -> bool:
     return classes >= 3 and any(c.isdigit() for c in value)
 
 
+#: Settings that sign a web framework's sessions or tokens (Flask, Django, Flask-JWT):
+#: whatever their value, a literal there is the key itself.
+SIGNING_KEY_NAMES = frozenset({"secret_key", "SECRET_KEY", "JWT_SECRET_KEY"})
+
+
 def _secret_match(value: str, name: str | None) -> tuple[str, Severity] | None:
     """Why ``value`` (bound to ``name``) is a hard-coded secret, and how bad."""
     text = value.strip()
@@ -141,6 +149,8 @@ def _secret_match(value: str, name: str | None) -> tuple[str, Severity] | None:
         return None
     if is_high_entropy(text) or _password_like(text):
         return f"a literal assigned to {name}", Severity.HIGH
+    if name in SIGNING_KEY_NAMES:
+        return f"a literal set as the framework's signing key {name}", Severity.HIGH
     return None
 
 
