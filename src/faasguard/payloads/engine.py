@@ -1,0 +1,110 @@
+"""Matching a value against the pattern database and libinjection.
+
+Two backends answer the same question, *which patterns match these bytes*: Hyperscan (one
+compiled multi-pattern database, scanned once per form) and ``re`` (the same expressions, one
+by one, behind a single combined expression that rejects most values at once). Spans are then
+taken with ``re`` for the few patterns that matched, in both backends, so a detection is the
+same whichever backend ran. libinjection (``libinjection-python``) adds its SQLi/XSS verdicts
+where it is installed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from functools import cache
+from typing import Any
+
+from faasguard.payloads.grammar import PATTERNS
+
+#: Bytes of a value matched (Lambda's synchronous payload limit is 6 MB).
+MAX_SCAN = 6 * 1024 * 1024
+
+
+class ReBackend:
+    """Pure-Python backend: the patterns with ``re`` on bytes."""
+
+    name = "re"
+
+    def __init__(self) -> None:
+        flags = re.IGNORECASE
+        self.compiled = [re.compile(p[3].encode(), flags) for p in PATTERNS]
+        self.any = re.compile(b"|".join(b"(?:" + p[3].encode() + b")" for p in PATTERNS), flags)
+
+    def matched(self, data: bytes) -> list[int]:
+        if self.any.search(data) is None:
+            return []
+        return [i for i, pattern in enumerate(self.compiled) if pattern.search(data)]
+
+
+class HyperscanBackend:
+    """Hyperscan backend: one block-mode database of every pattern."""
+
+    name = "hyperscan"
+
+    def __init__(self) -> None:
+        import hyperscan  # noqa: PLC0415 - optional native piece, imported only when used
+
+        self.database = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
+        flags = hyperscan.HS_FLAG_CASELESS | hyperscan.HS_FLAG_SINGLEMATCH
+        self.database.compile(
+            expressions=[p[3].encode() for p in PATTERNS],
+            ids=list(range(len(PATTERNS))),
+            flags=[flags] * len(PATTERNS),
+        )
+        self.scratch = hyperscan.Scratch(self.database)
+
+    def matched(self, data: bytes) -> list[int]:
+        found: list[int] = []
+
+        def on_match(pattern: int, _start: int, _end: int, _flags: int, _ctx: object) -> None:
+            found.append(pattern)
+
+        self.database.scan(data, match_event_handler=on_match, scratch=self.scratch)
+        if len(found) > 1:
+            found.sort()
+        return found
+
+
+@cache
+def spans_re() -> tuple[re.Pattern[bytes], ...]:
+    """The patterns compiled with ``re``, for spans."""
+    return tuple(re.compile(p[3].encode(), re.IGNORECASE) for p in PATTERNS)
+
+
+def hyperscan_available() -> bool:
+    try:
+        import hyperscan  # noqa: F401, PLC0415
+    except ImportError:
+        return False
+    return True
+
+
+_BACKENDS: dict[str, Any] = {}
+
+
+def backend(name: str = "auto") -> ReBackend | HyperscanBackend:
+    """The backend called ``name`` (``auto``: Hyperscan when installed), built once."""
+    if name == "auto":
+        name = "hyperscan" if hyperscan_available() else "re"
+    if name not in _BACKENDS:
+        _BACKENDS[name] = HyperscanBackend() if name == "hyperscan" else ReBackend()
+    found: ReBackend | HyperscanBackend = _BACKENDS[name]
+    return found
+
+
+@cache
+def libinjection_checks() -> tuple[Callable[[str], bool], Callable[[str], bool]] | None:
+    """libinjection's SQLi and XSS checks, or None where it is not installed."""
+    try:
+        import libinjection  # type: ignore[import-not-found]  # noqa: PLC0415
+    except ImportError:
+        return None
+
+    def sqli(text: str) -> bool:
+        return bool(libinjection.is_sql_injection(text)["is_sqli"])
+
+    def xss(text: str) -> bool:
+        return bool(libinjection.is_xss(text)["is_xss"])
+
+    return sqli, xss
