@@ -93,6 +93,13 @@ def backend(name: str = "auto") -> ReBackend | HyperscanBackend:
     return found
 
 
+def _encodable(text: str) -> str:
+    """``text`` without lone surrogates (the wrapper encodes to UTF-8 strictly)."""
+    if text.isascii():
+        return text
+    return text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+
+
 @cache
 def libinjection_checks() -> tuple[Callable[[str], bool], Callable[[str], bool]] | None:
     """libinjection's SQLi and XSS checks, or None where it is not installed."""
@@ -102,9 +109,9 @@ def libinjection_checks() -> tuple[Callable[[str], bool], Callable[[str], bool]]
         return None
 
     def sqli(text: str) -> bool:
-        return bool(libinjection.is_sql_injection(text)["is_sqli"])
+        return bool(libinjection.is_sql_injection(_encodable(text))["is_sqli"])
 
     def xss(text: str) -> bool:
-        return bool(libinjection.is_xss(text)["is_xss"])
+        return bool(libinjection.is_xss(_encodable(text))["is_xss"])
 
     return sqli, xss
