@@ -50,6 +50,7 @@ _LOOKALIKES = str.maketrans(
         "\u560d": "\r",  # 嘍: its low byte is CR
         "\u563c": "<",  # 嘼
         "\u563e": ">",  # 嘾
+        "\u3002": ".",
     }
 )
 #: A value needs decoding only when it holds one of these.

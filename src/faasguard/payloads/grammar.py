@@ -20,8 +20,12 @@ _SHELL_CMDS = (
     r"(?:id|whoami|uname|ifconfig|ipconfig|netstat|ps|ls|cat|echo|"
     r"ping|nslookup|dig|curl|wget|nc|ncat|netcat|telnet|bash|sh|zsh|ksh|csh|cmd|"
     r"powershell|pwsh|python[23]?|perl|ruby|php|sleep|chmod|chown|rm|"
-    r"reboot|shutdown|systeminfo|whoami\.exe|cmd\.exe|base64|xterm|"
+    r"reboot|shutdown|systeminfo|sysinfo|which|whoami\.exe|cmd\.exe|base64|xterm|"
     r"nohup|eval|exec|sudo|passwd|useradd|crontab|tftp|scp|ssh)"
+)
+_WINDOWS_CMDS = (
+    r"(?:dir|type|net|netsh|reg|pwd|phpinfo|tasklist|taskkill|wmic|certutil|bitsadmin|"
+    r"copy|del|ver|hostname|attrib|sc|schtasks|echo|ping|start)"
 )
 _SENSITIVE_FILES = (
     r"(?:etc[/\\]+(?:passwd|shadow|group|hosts|issue|motd|crontab|sudoers|fstab|resolv\.conf|"
@@ -42,6 +46,7 @@ _SEP = (
     r"%c0%9v|%bg%qf|%e0%80%af|%f0%80%80%af|%f8%80%80%80%af|%fc%80%80%80%80%af|%u2215|%u2216|"
     r"%uff0f|%uff3c|%uf025|%uefc8|%%32%%66|%%35%%63|%25c0%25af|%25c1%259c|2f|5c"
 )
+_OVERLONG = r"(?:%25)?(?:%c[01]%[\w.]{2}|%c[01]\.|%e0%80%\w{2}|%f0%80%80%\w{2}|%f8%80%80%80%\w{2}|%fc%80%80%80%80%\w{2})"
 #: One climb up a directory in any encoding: two dots (or four), NUL padding, a separator.
 _STEP = (
     r"(?:"
@@ -94,7 +99,7 @@ PATTERNS: tuple[tuple[str, str, float, str], ...] = (
         "sqli.quote_comment",
         "sqli",
         0.85,
-        r"['`]\s*\)*\s*(?:--|#|/\*|;\s*--|;\s*%00|%00)",
+        r"['`]\s*\)*\s*(?:--|#\s*$|#\s*\x22|/\*|;\s*--|;\s*%00|%00)",
         r"\w\x22\s*\)*\s*(?:--|#|/\*|;\s*--)",
     ),
     _rule(
@@ -190,6 +195,17 @@ PATTERNS: tuple[tuple[str, str, float, str], ...] = (
         "sqli",
         0.6,
         r"['\x22)]\s*(?:--|#)\s*$",
+        # probes: a bare ORDER BY / HAVING / leading logic, as scanners send them
+        r"^\s*['\x22]?\s*\)?\s*(?:order|group)\s+by\s+\d+(?:\s*,\s*\d+)*\s*(?:--|#|$)",
+        r"\bhaving\s+\d+\s*=\s*\d+",
+        r"^\s*(?:or|and)\s+(?:true|false|not\b|\w{1,3}\s*=\s*\w{1,3})\s*(?:--|#|$)",
+        r"\bor\s+\w{1,3}\s*=\s*\w{1,3}\s*$",
+        r"\d(?:or|and)\d+\s*=\s*\d",
+        r"^\s*['\x22]\s*(?:or|and)\s*(?:['\x22\d(]|true\b|false\b|not\b|\w+\s*(?:=|<|>|like\b))",
+        r"^\s*['\x22]?\s*;\s*(?:--|#)",
+        r"['\x22(]\s*\(?\s*select\s+(?:top\s+\d|@@|\*|\d|null|concat|char)",
+        r"\bselect\s+(?:@@\w+|session_user|current_user|system_user|user\s*\(|version\s*\(|database\s*\()",
+        r"\bexec(?:ute)?\s*\(?\s*@\w+|\bdeclare\s+@\w+|;\s*desc\s+\w+\s*;",
     ),
     _rule(
         "sqli.as_select",
@@ -300,12 +316,23 @@ PATTERNS: tuple[tuple[str, str, float, str], ...] = (
         r"(?:" + _SEP + r")" + _STEP,
     ),
     _rule(
+        # Overlong UTF-8 (valid or broken: %c0%qf) never occurs in honest input; with a path
+        # word or repeated it is a traversal that tries to slip past a decoder.
+        "traversal.overlong",
+        "path-traversal",
+        0.85,
+        _OVERLONG + r"[^\s]{0,80}?" + _OVERLONG,
+        _OVERLONG + r"[^\s]{0,80}?" + _SENSITIVE_WORD,
+    ),
+    _rule(
         "traversal.lfi_path",
         "path-traversal",
         0.75,
-        r"^\s*/(?:etc|proc|root|private/etc|var/(?:log|mail|www|lib|spool|run|adm|db|cpanel|apache2?|nginx|lighttpd|opt)|usr/local/(?:apache|etc|php|www|cpanel|lib/php|nginx|lighttpd|psa)|opt/(?:lampp|xampp)|volumes/[\w.-]+/(?:usr|etc|private))/",
-        r"^\s*[a-z]:[/\\]+(?:xampp|apache\d?|program\s*files(?:\s*\(x86\))?[/\\]+apache|wamp|inetpub|windows|winnt|boot\.ini|mysql|php\d?|logs?|opt|nginx|iis|sysprep|unattend|apache\s*group|home[/\\]+[\w.-]+[/\\]+\.)\b",
+        r"^\s*/(?:etc|proc|root|private/etc|var/(?:log|mail|www|lib|spool|run|adm|db|cpanel|apache2?|nginx|lighttpd|opt|root|lp|cron|lock|saf)|usr/(?:local|spool|lib|pkg|pkgsrc|ports|adm|internet|etc|apache\d?)|opt/(?:lampp|xampp)|volumes/[\w.-]+/(?:usr|etc|private))/",
+        r"^\s*[a-z]:[/\\]+(?:xampp|apache\d?|program\s*files(?:\s*\(x86\))?[/\\]+(?:apache|mysql|xampp|php|filezilla|iis)|wamp|inetpub|windows|winnt|boot\.ini|mysql|php\d?|logs?|opt|nginx|iis|sysprep|unattend\w*|apache\s*group|documents\s+and\s+settings|minint|\$recycle\.bin|home[/\\]+[\w.-]+[/\\]+\.)\b",
         r"[\w/\\-]\.\w{1,6}(?:%00|\x00)",
+        r"^\s*[/\\]?\.{2,}[/\\]+\s*$",
+        r"^\s*/\.{3,}",
         r"\b(?:access|error)[._]log\b|\bhttpd\.conf\b|\bphp\.ini\b|\bmy\.(?:ini|cnf)\b|\bconfig\.inc\.php\b",
     ),
     _rule(
@@ -327,9 +354,9 @@ PATTERNS: tuple[tuple[str, str, float, str], ...] = (
         "cmdi.separator",
         "cmdi",
         0.85,
-        r"(?:[;&|\n]|\$\(|\|\|)\s*(?:/(?:usr/)?s?bin/)?"
+        r"(?:[;&|\n]|\\n|\$\(|\|\|)\s*(?:/(?:usr/)?s?bin/)?"
         + _SHELL_CMDS
-        + r"(?:\s|[;&|`)'\x22]|\$\{ifs\}|$)",
+        + r"(?:\s|[;&|`)'\x22\\<>]|\$\{ifs\}|$)",
     ),
     _rule(
         "cmdi.subshell",
@@ -386,6 +413,22 @@ PATTERNS: tuple[tuple[str, str, float, str], ...] = (
         "cmdi",
         0.7,
         r"(?:^|\s)(?:[;&|]{1,2}|%0a|%3b|%7c|%26)\s*" + _SHELL_CMDS + r"(?:\s|;|$)",
+        # commands that are also English words count only right after a leading separator
+        r"^\s*['\x22]?\s*\$?\s*(?:[;&|]{1,2}|%26%26|%26|%7c|%3b|\+?\|\+?)\s*\+?\s*"
+        + _WINDOWS_CMDS
+        + r"(?:\s|\+|;|$)",
+        r"^\s*(?:whoami|ipconfig|ifconfig|uname\s+-a|cat\s+/etc/\w+|net\s+user|systeminfo)\s*;?\s*$",
+        r"^\s*['\x22]\s+" + _SHELL_CMDS + r"\b",
+    ),
+    _rule(
+        "cmdi.code_exec",
+        "cmdi",
+        0.8,
+        r"\b(?:system|exec|passthru|shell_exec|popen|proc_open|pcntl_exec|spawn|execsync)\s*\(\s*['\x22`]",
+        r"\bphpinfo\s*\(\s*\)|\bphpversion\s*\(\s*\)",
+        r"\{\s*\$\{\s*\w+\s*\(",
+        r"[;&|]\s*\$\w+\s*(?:$|[;&|])",
+        r"\bcmd\s*=\s*\$['\x22]",
     ),
     _rule(
         "ssrf.metadata",
@@ -549,10 +592,10 @@ PATTERNS: tuple[tuple[str, str, float, str], ...] = (
         "jndi.obfuscated",
         "jndi",
         0.9,
-        r"\$\{\s*(?:lower|upper|env|sys|java|date|main|ctx|docker|k8s|web|spring|bundle|log4j|marker|sd|event|jvmrunargs|base64|::-|[\w.]{0,20}:[\w.]{0,20}:-)[^}]{0,40}\}[^$]{0,10}\$\{",
+        r"\$\{\s*(?:(?:lower|upper|env|sys|java|date|main|ctx|docker|k8s|web|spring|bundle|log4j|marker|sd|event|jvmrunargs|base64)\s*:|::-|[\w.]{0,20}:[\w.]{0,20}:-)[^}]{0,40}\}[^$]{0,10}\$\{",
         r"\$\{\s*\$\{",
-        r"\$\{[^}]{0,40}\$\{\s*(?:lower|upper|env|sys|::-)",
-        r"\$\{\s*(?:jndi|lower|upper|::-)\b",
+        r"\$\{[^}]{0,40}\$\{\s*(?:(?:lower|upper|env|sys)\s*:|::-)",
+        r"\$\{\s*(?:(?:jndi|lower|upper)\s*:|::-)",
         r"j\}\s*\$\{",
         r"\$\{[^}]{0,30}:-j\}",
         r"\$\{(?:env|sys|java|ctx|main|date)\s*:[^}]{0,60}\}[^\s]{0,60}(?:ldap|rmi|dns)\s*:",
@@ -623,6 +666,11 @@ PATTERNS: tuple[tuple[str, str, float, str], ...] = (
         r"^\s*/(?:https?:|%68%74%74%70)",
         r"^\s*(?:https?:)?/{2,}[\w.-]+\.[a-z]{2,}/{0,2}%2e%2e",
         r"^\s*(?:https?:)?/{3,}[\w.-]+",
+        r"^\s*(?:https?:)?/{2,}[\\%<>;]",
+        r"^\s*/?<>//",
+        r"^\s*%2f[\w.-]+\.[a-z]{2,}",
+        r"^\s*https?://[^/\s?#]*[?#&][^/\s]*@",
+        r"^\s*https?://[^\s?#]+/https?:/",
     ),
 )
 
