@@ -92,7 +92,9 @@ def run(name: str, check: Callable[[str], list[str]], rows: list[tuple[str, str,
     return {"name": name, "verdicts": verdicts, "rate": len(rows) / seconds}
 
 
-def score(result: dict, rows: list[tuple[str, str, str]], part: bool) -> dict[str, tuple[int, int, int]]:
+def score(
+    result: dict, rows: list[tuple[str, str, str]], part: bool
+) -> dict[str, tuple[int, int, int]]:
     """label -> (values, detected, right class) over one part."""
     table: dict[str, list[int]] = {}
     for (label, source, value), classes in zip(rows, result["verdicts"], strict=True):
@@ -111,7 +113,9 @@ def _pct(part: int, whole: int) -> str:
 
 
 def summary(table: dict[str, tuple[int, int, int]]) -> dict[str, float]:
-    attacks = {k: v for k, v in table.items() if k not in ("structured", "free text", "code snippets")}
+    attacks = {
+        k: v for k, v in table.items() if k not in ("structured", "free text", "code snippets")
+    }
     total = sum(v[0] for v in attacks.values())
     found = sum(v[1] for v in attacks.values())
     return {
@@ -129,32 +133,53 @@ def section(results: list[dict], rows: list[tuple[str, str, str]], args: argpars
         f"{len(rows):,} labelled values of `../shared/payloads/values.tsv`. Held-out part: "
         "SHA-256 of the value's UTF-8 bytes, first 4 bytes big-endian, divisible by 5 "
         "(never looked at while writing the patterns); development part: the rest. "
-        "\"detected\": any class found; \"right class\": the value's own class found. "
+        '"detected": any class found; "right class": the value\'s own class found. '
         "Values/s: one core, CPU time, whole set.",
         "",
     ]
     for part, title in ((True, "held-out part"), (False, "development part")):
         tables = [score(r, rows, part) for r in results]
-        header = "| class | values | " + " | ".join(
-            f"{r['name']} detected | right class" if i == 0 else f"{r['name']} detected"
-            for i, r in enumerate(results)
-        ) + " |"
+        header = (
+            "| class | values | "
+            + " | ".join(
+                f"{r['name']} detected | right class" if i == 0 else f"{r['name']} detected"
+                for i, r in enumerate(results)
+            )
+            + " |"
+        )
         lines += [f"**{title}**", "", header, "|---|---:|" + "---:|" * (len(results) + 1)]
-        for key in sorted(tables[0], key=lambda k: (k in ("structured", "free text", "code snippets"), k)):
+        for key in sorted(
+            tables[0], key=lambda k: (k in ("structured", "free text", "code snippets"), k)
+        ):
             n, found, right = tables[0][key]
             cells = [_pct(found, n), _pct(right, n)] + [_pct(t[key][1], n) for t in tables[1:]]
-            name = f"benign: {key} (false positives)" if key in ("structured", "free text", "code snippets") else key
+            name = (
+                f"benign: {key} (false positives)"
+                if key in ("structured", "free text", "code snippets")
+                else key
+            )
             lines.append(f"| {name} | {n:,} | " + " | ".join(cells) + " |")
         sums = [summary(t) for t in tables]
-        for label, key in (("attacks overall", "overall"), ("average SQLi/XSS/traversal/cmdi", "core4")):
-            cells = [f"**{100 * sums[0][key]:.1f} %**", ""] + [f"{100 * s[key]:.1f} %" for s in sums[1:]]
+        for label, key in (
+            ("attacks overall", "overall"),
+            ("average SQLi/XSS/traversal/cmdi", "core4"),
+        ):
+            cells = [f"**{100 * sums[0][key]:.1f} %**", ""] + [
+                f"{100 * s[key]:.1f} %" for s in sums[1:]
+            ]
             lines.append(f"| {label} | | " + " | ".join(cells) + " |")
         lines.append("")
     rates = ", ".join(f"{r['name']} **{r['rate']:,.0f}**" for r in results)
     lines.append(f"Values per second (one core): {rates}.")
-    same = results[0]["verdicts"] == results[1]["verdicts"] if len(results) > 1 and results[1]["name"].startswith("faasguard, pure") else None
+    same = (
+        results[0]["verdicts"] == results[1]["verdicts"]
+        if len(results) > 1 and results[1]["name"].startswith("faasguard, pure")
+        else None
+    )
     if same is not None:
-        lines.append(f"\nPure-Python backend gives identical detections on every value: {'yes' if same else 'NO'}.")
+        lines.append(
+            f"\nPure-Python backend gives identical detections on every value: {'yes' if same else 'NO'}."
+        )
     return "\n".join(lines)
 
 
@@ -174,7 +199,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--limit", type=int, default=0, help="use every Nth value only")
     parser.add_argument("--write", action="store_true", help="record the results in BENCHMARKS.md")
-    parser.add_argument("--misses", default="", help="print development misses of CLASS ('benign': false positives)")
+    parser.add_argument(
+        "--misses", default="", help="print development misses of CLASS ('benign': false positives)"
+    )
     parser.add_argument("--no-peers", action="store_true", help="time the engine only")
     args = parser.parse_args()
     rows = load()
@@ -196,7 +223,7 @@ def main() -> None:
         results.append(run("faasguard, pure Python backend", pure, rows))
         checks = libinjection_checks()
         if checks is not None:
-            sqli, xss = checks
+            sqli, xss = checks["sqli"], checks["xss"]
 
             def peer(value: str) -> list[str]:
                 return [c for c, f in (("sqli", sqli), ("xss", xss)) if f(value)]
