@@ -66,7 +66,13 @@ def _rule(
     pattern_id: str, cls: str, confidence: float, *alternatives: str
 ) -> tuple[str, str, float, str]:
     """One database entry; its expression is the alternatives joined with ``|``."""
+    ALTERNATIVES[pattern_id] = alternatives
     return pattern_id, cls, confidence, "|".join(alternatives)
+
+
+#: Each pattern's alternatives (for consumers that use them one by one, e.g. LOG017's
+#: line prefilter).
+ALTERNATIVES: dict[str, tuple[str, ...]] = {}
 
 
 PATTERNS: tuple[tuple[str, str, float, str], ...] = (
