@@ -206,6 +206,8 @@ PATTERNS: tuple[tuple[str, str, float, str], ...] = (
         r"^\s*['\x22]?\s*\)?\s*(?:order|group)\s+by\s+\d+(?:\s*,\s*\d+)*\s*(?:--|#|$)",
         r"\bhaving\s+\d+\s*=\s*\d+",
         r"^\s*(?:or|and)\s+(?:true|false|not\b|\w{1,3}\s*=\s*\w{1,3})\s*(?:--|#|$)",
+        r"^\s*(?:or|and)\s+(?:\d+|'[^']{0,20}'|\(?\s*exists)\s*(?:[=<>]|--|#|/\*|\)|$)",
+        r"'\s*\|\|\s*['\w(]",
         r"\bor\s+\w{1,3}\s*=\s*\w{1,3}\s*$",
         r"\d(?:or|and)\d+\s*=\s*\d",
         r"^\s*['\x22]\s*(?:or|and)\s*(?:['\x22\d(]|true\b|false\b|not\b|\w+\s*(?:=|<|>|like\b))",
@@ -258,6 +260,11 @@ PATTERNS: tuple[tuple[str, str, float, str], ...] = (
         "xss",
         0.8,
         r"(?:\b(?:alert|prompt|confirm|eval|settimeout|setinterval|atob|fromcharcode|execscript)\s*[(`]|\bdocument\s*\.\s*(?:cookie|domain|write|location)|\bwindow\s*\.\s*(?:location|name)|\bstring\s*\.\s*fromcharcode)",
+        # a script sink passed around as a value: a=alert;a(1), [1].find(alert), alert\`1\`
+        r"[=(,;]\s*(?:alert|prompt|confirm|eval)\s*[;),(]",
+        r"\b(?:alert|prompt|confirm)\s*\\*`",
+        # an encoded '<' alone: a probe for which encodings reach the page undecoded
+        r"&#0*60(?:;|\b)|&#x0*3c(?:;|\b)|\\u003c|\\x3c",
     ),
     _rule(
         "xss.expression",
