@@ -1,0 +1,171 @@
+"""Bounded decoding of a value before matching, as web application firewalls do.
+
+One pass turns a value into its *normal form*: URL decoding (``%XX``, ``%uXXXX``, ``+``),
+repeated while it changes (at most :data:`MAX_ROUNDS` rounds, which covers double and triple
+encoding), UTF-8 overlong sequences (``%c0%ae`` is ``.``), HTML entities, ``\\uXXXX`` and
+``\\xXX`` escapes, Log4j lookups with defaults (``${env:X:-j}`` is ``j``), Unicode look-alikes
+of ``.``/``/``/``\\``, NUL and other control characters dropped, SQL comments folded to a
+space and runs of white space folded to one. Every step works on at most :data:`MAX_DECODE`
+characters, and each is a single linear regular-expression pass, so decoding a value costs
+time linear in its (capped) size.
+
+:func:`spans` maps a span in the normal form back to the original value for evidence: it
+replays the decoding on growing prefixes only for values that matched, which are rare.
+"""
+
+from __future__ import annotations
+
+import binascii
+import html
+import re
+import unicodedata
+
+#: Characters of a value that are decoded; a longer value is decoded on its first part only
+#: (the raw value is still matched whole).
+MAX_DECODE = 65_536
+#: Values up to this length report their whole extent for a match found only once decoded.
+SHORT = 160
+#: URL-decoding rounds (``%252e`` needs two, ``%25252e`` three).
+MAX_ROUNDS = 3
+
+_OVERLONG = re.compile(
+    rb"[\xc0\xc1][\x80-\xbf]|\xe0[\x80-\x9f][\x80-\xbf]|\xf0[\x80-\x8f][\x80-\xbf]{2}"
+)
+_ESCAPE = re.compile(r"\\(?:u([0-9a-fA-F]{4})|x([0-9a-fA-F]{2}))")
+_LOOKUP = re.compile(r"\$\{(?:[^${}:]*:)*?-([^${}]*)\}|\$\{(?:lower|upper|::-)?:?([^${}:]*)\}")
+_COMMENT = re.compile(r"/\*.*?\*/|<!--.*?-->", re.S)
+_SPACE = re.compile(r"[\s\u00a0\u2000-\u200b\u3000]+")
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f\u200c-\u200f\ufeff]")
+#: Look-alikes that servers map to path separators or dots (IIS best-fit and full-width forms).
+_LOOKALIKES = str.maketrans(
+    {
+        "\u2215": "/",
+        "\u2044": "/",
+        "\u2216": "\\",
+        "\uff0f": "/",
+        "\uff3c": "\\",
+        "\uff0e": ".",
+        "\u2024": ".",
+        "\u560a": "\n",  # 嘊: its low byte is LF (header splitting through UTF-16 truncation)
+        "\u560d": "\r",  # 嘍: its low byte is CR
+        "\u563c": "<",  # 嘼
+        "\u563e": ">",  # 嘾
+        "\u3002": ".",
+    }
+)
+#: A value needs decoding only when it holds one of these.
+_NEEDS_DECODING = re.compile(r"[%&+\\\x00-\x08\x0b\x0c\x0e-\x1f\u0080-\uffff]|\$\{|/\*|<!--|\s\s")
+
+
+def _overlong(match: re.Match[bytes]) -> bytes:
+    raw = match.group()
+    if len(raw) == 2:
+        code = ((raw[0] & 0x1F) << 6) | (raw[1] & 0x3F)
+    elif len(raw) == 3:
+        code = ((raw[0] & 0x0F) << 12) | ((raw[1] & 0x3F) << 6) | (raw[2] & 0x3F)
+    else:
+        code = ((raw[1] & 0x3F) << 12) | ((raw[2] & 0x3F) << 6) | (raw[3] & 0x3F)
+    return chr(code).encode("utf-8", "surrogatepass") if code < 0xD800 else b"?"
+
+
+_WIDE = re.compile(rb"%[uU]([0-9a-fA-F]{4})")
+_BAD_PERCENT = re.compile(rb"%(?![0-9a-fA-F]{2})")
+
+
+def _wide(match: re.Match[bytes]) -> bytes:
+    return chr(int(match.group(1), 16)).encode("utf-8", "surrogatepass")
+
+
+def _percent_decode(raw: bytes) -> bytes:
+    """``%XX`` and ``%uXXXX`` decoded; a ``%`` that starts no escape stays.
+
+    ``%XX`` is rewritten to quoted-printable's ``=XX`` (literal ``=`` first to ``=3D``), so
+    ``binascii.a2b_qp`` decodes it in C: every ``=`` is then followed by two hex digits.
+    """
+    if b"%u" in raw or b"%U" in raw:
+        raw = _WIDE.sub(_wide, raw)
+    raw = _BAD_PERCENT.sub(b"=25", raw.replace(b"=", b"=3D"))
+    return binascii.a2b_qp(raw.replace(b"%", b"="))
+
+
+def url_decode(text: str) -> str:
+    """One round of URL decoding (``+`` is a space) with UTF-8 overlongs resolved."""
+    if "%" not in text:
+        return text.replace("+", " ")
+    raw = _percent_decode(text.replace("+", " ").encode("utf-8", "surrogatepass"))
+    if b"\xc0" in raw or b"\xc1" in raw or b"\xe0" in raw or b"\xf0" in raw:
+        raw = _OVERLONG.sub(_overlong, raw)
+    return raw.decode("utf-8", "replace")
+
+
+def _escape(match: re.Match[str]) -> str:
+    wide, byte = match.groups()
+    return chr(int(wide or byte, 16))
+
+
+def _lookup(match: re.Match[str]) -> str:
+    default, plain = match.groups()
+    return default if default is not None else (plain or "")
+
+
+def normalize(value: str) -> str:
+    """The normal form of ``value`` (itself when there is nothing to decode)."""
+    text = value[:MAX_DECODE]
+    if _NEEDS_DECODING.search(text) is None:
+        return text
+    for _ in range(MAX_ROUNDS):
+        decoded = url_decode(text)
+        if "&" in decoded:
+            decoded = html.unescape(decoded)
+        if "\\" in decoded:
+            decoded = _ESCAPE.sub(_escape, decoded)
+        if decoded == text:
+            break
+        text = decoded
+    if "${" in text:
+        for _ in range(MAX_ROUNDS * 2):
+            folded = _LOOKUP.sub(_lookup, text)
+            if folded == text or "${" not in folded:
+                text = folded
+                break
+            text = folded
+    if not text.isascii():
+        text = unicodedata.normalize("NFKC", text.translate(_LOOKALIKES))
+    text = _CONTROL.sub("", text)
+    text = _COMMENT.sub(" ", text)
+    return _SPACE.sub(" ", text)
+
+
+def spans(value: str, start: int, end: int, normal: str) -> tuple[int, int]:
+    """The span of ``value`` whose normal form covers ``normal[start:end]``.
+
+    A value of at most :data:`SHORT` characters is its own span (evidence shows that much
+    anyway, and the search below costs a dozen decodings).
+    Finds the shortest prefix whose normal form reaches ``end`` and the longest one whose
+    normal form stays before ``start`` (binary search: O(log n) decodings).
+    """
+    if normal == value[:MAX_DECODE]:
+        return start, end
+    if len(value) <= SHORT:
+        return 0, len(value)
+    limit = min(len(value), MAX_DECODE)
+
+    def reach(n: int) -> int:
+        return len(normalize(value[:n]))
+
+    lo, hi = 0, limit
+    while lo < hi:  # smallest prefix whose normal form has >= end characters
+        mid = (lo + hi) // 2
+        if reach(mid) >= end:
+            hi = mid
+        else:
+            lo = mid + 1
+    stop = lo
+    lo, hi = 0, stop
+    while lo < hi:  # largest prefix whose normal form has <= start characters
+        mid = (lo + hi + 1) // 2
+        if reach(mid) <= start:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo, max(stop, lo + 1)

@@ -1,0 +1,161 @@
+"""Matching a value against the pattern database and libinjection.
+
+Two backends answer the same question, *which patterns match these bytes*: Hyperscan (one
+compiled multi-pattern database, scanned once per form) and ``re`` (the same expressions, one
+by one, behind a single combined expression that rejects most values at once). Spans are then
+taken with ``re`` for the few patterns that matched, in both backends, so a detection is the
+same whichever backend ran. libinjection (``libinjection-python``) adds its SQLi/XSS verdicts
+where it is installed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import tempfile
+from collections.abc import Callable
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from faasguard.payloads.grammar import DATABASE, PATTERNS
+
+#: Bytes of a value matched (Lambda's synchronous payload limit is 6 MB).
+MAX_SCAN = 6 * 1024 * 1024
+
+
+class ReBackend:
+    """Pure-Python backend: the patterns with ``re`` on bytes."""
+
+    name = "re"
+
+    def __init__(self) -> None:
+        flags = re.IGNORECASE
+        self.compiled = [re.compile(p[3].encode(), flags) for p in DATABASE]
+        self.any = re.compile(b"|".join(b"(?:" + p[3].encode() + b")" for p in PATTERNS), flags)
+        self.hints = len(PATTERNS)
+
+    def matched(self, data: bytes) -> list[int]:
+        found = [i for i in range(self.hints, len(self.compiled)) if self.compiled[i].search(data)]
+        if self.any.search(data) is None:
+            return found
+        return [i for i, p in enumerate(self.compiled[: self.hints]) if p.search(data)] + found
+
+
+class HyperscanBackend:
+    """Hyperscan backend: one block-mode database of every pattern."""
+
+    name = "hyperscan"
+
+    def __init__(self) -> None:
+        import hyperscan  # noqa: PLC0415 - optional native piece, imported only when used
+
+        flags = hyperscan.HS_FLAG_CASELESS | hyperscan.HS_FLAG_SINGLEMATCH
+        self.database = compiled_database(
+            [p[3].encode() for p in DATABASE], [flags] * len(DATABASE), hyperscan.HS_MODE_BLOCK
+        )
+        self.scratch = hyperscan.Scratch(self.database)
+        self._found: list[int] = []
+
+    def matched(self, data: bytes) -> list[int]:
+        found: list[int] = []
+        self._found = found
+        self.database.scan(data, match_event_handler=self._on_match, scratch=self.scratch)
+        if len(found) > 1:
+            found.sort()
+        return found
+
+    def _on_match(self, pattern: int, _start: int, _end: int, _flags: int, _ctx: object) -> None:
+        self._found.append(pattern)
+
+
+def cache_dir() -> Path:
+    """Where compiled databases are kept: ``$FAASGUARD_CACHE``, else the user's cache
+    folder, else the temporary folder (the only writable one inside Lambda)."""
+    configured = os.environ.get("FAASGUARD_CACHE")
+    if configured:
+        return Path(configured)
+    home = os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache")
+    if os.access(home, os.W_OK):
+        return Path(home) / "faasguard"
+    return Path(tempfile.gettempdir()) / "faasguard-cache"
+
+
+def compiled_database(expressions: list[bytes], flags: list[int], mode: int) -> Any:
+    """A Hyperscan database of ``expressions``, loaded from the cache when this version of
+    Hyperscan compiled the same expressions before (compiling costs ~2 CPU s), else
+    compiled and saved there. Any failure to read or write the cache only costs time."""
+    import hyperscan  # noqa: PLC0415 - optional native piece
+
+    key = hashlib.sha256(
+        repr((expressions, flags, mode, getattr(hyperscan, "__version__", ""))).encode()
+    ).hexdigest()[:32]
+    path = cache_dir() / f"hs-{key}.db"
+    try:
+        loaded = hyperscan.loadb(path.read_bytes(), mode)
+        loaded.scratch = hyperscan.Scratch(loaded)  # compile() makes one; loadb() does not
+        return loaded
+    except (OSError, hyperscan.error, TypeError, ValueError):
+        pass
+    database = hyperscan.Database(mode=mode)
+    database.compile(expressions=expressions, ids=list(range(len(expressions))), flags=flags)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_suffix(f".{os.getpid()}.tmp")
+        partial.write_bytes(hyperscan.dumpb(database))
+        partial.replace(path)
+    except OSError:
+        pass
+    return database
+
+
+@cache
+def spans_re() -> tuple[re.Pattern[bytes], ...]:
+    """The patterns compiled with ``re``, for spans."""
+    return tuple(re.compile(p[3].encode(), re.IGNORECASE) for p in PATTERNS)
+
+
+def hyperscan_available() -> bool:
+    try:
+        import hyperscan  # noqa: F401, PLC0415
+    except ImportError:
+        return False
+    return True
+
+
+_BACKENDS: dict[str, Any] = {}
+
+
+def backend(name: str = "auto") -> ReBackend | HyperscanBackend:
+    """The backend called ``name`` (``auto``: Hyperscan when installed), built once."""
+    if name == "auto":
+        name = "hyperscan" if hyperscan_available() else "re"
+    if name not in _BACKENDS:
+        _BACKENDS[name] = HyperscanBackend() if name == "hyperscan" else ReBackend()
+    found: ReBackend | HyperscanBackend = _BACKENDS[name]
+    return found
+
+
+def _encodable(text: str) -> str:
+    """``text`` without lone surrogates (the wrapper encodes to UTF-8 strictly)."""
+    if text.isascii():
+        return text
+    return text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+
+
+@cache
+def libinjection_checks() -> dict[str, Callable[[str], bool]] | None:
+    """libinjection's checks by class (``sqli``, ``xss``), or None where it is not installed."""
+    try:
+        import libinjection  # type: ignore[import-not-found]  # noqa: PLC0415
+    except ImportError:
+        return None
+
+    def sqli(text: str) -> bool:
+        return bool(libinjection.is_sql_injection(_encodable(text))["is_sqli"])
+
+    def xss(text: str) -> bool:
+        return bool(libinjection.is_xss(_encodable(text))["is_xss"])
+
+    return {"sqli": sqli, "xss": xss}
