@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import re
 import threading
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -47,6 +48,7 @@ POLICY_ACTIONS = (
     "lambda:ListFunctions",
     "lambda:ListVersionsByFunction",
     "logs:DescribeLogGroups",
+    "signer:GetSigningProfile",
     "sts:GetCallerIdentity",
     "wafv2:GetWebACLForResource",
 )
@@ -111,6 +113,7 @@ class _Reader:
             "apigateway",
             "apigatewayv2",
             "wafv2",
+            "signer",
             "sts",
         ):
             client = session.client(service, region_name=region, config=config)
@@ -276,6 +279,50 @@ def _apis(reader: _Reader, account: str) -> list[dict[str, Any]]:
     return apis
 
 
+#: ``arn:aws:signer:REGION:ACCOUNT:/signing-profiles/NAME/VERSION``
+_PROFILE_ARN = re.compile(
+    r"^arn:aws[\w-]*:signer:[^:]*:(?P<account>\d*):/signing-profiles/(?P<name>[^/]+)"
+)
+
+
+def _signing_profiles(
+    reader: _Reader, account: str, version_arns: Iterable[str]
+) -> dict[str, dict[str, Any]]:
+    """The AWS Signer profiles that signed deployed code or that a code-signing config
+    trusts (``GetSigningProfile`` once per profile): status and revocation, by profile ARN
+    without its version."""
+    profiles: dict[str, dict[str, Any]] = {}
+    for version_arn in sorted(set(version_arns)):
+        match = _PROFILE_ARN.match(version_arn)
+        if match is None:
+            continue
+        key = version_arn[: match.end()]
+        if key in profiles:
+            continue
+        owner = match.group("account")
+        extra = {"profileOwner": owner} if owner and owner != account else {}
+        found = reader.call(
+            "signer", "get_signing_profile", key, profileName=match.group("name"), **extra
+        )
+        if found is None:
+            continue
+        revocation = found.get("revocationRecord") or {}
+        profiles[key] = {
+            "profileVersionArn": found.get("profileVersionArn"),
+            "status": found.get("status"),
+            "revokedAt": _iso(revocation.get("revokedAt")),
+            "revocationEffectiveFrom": _iso(revocation.get("revocationEffectiveFrom")),
+            "revokedBy": revocation.get("revokedBy"),
+        }
+    return profiles
+
+
+def _iso(value: Any) -> str | None:
+    if isinstance(value, dt.datetime):
+        return value.astimezone(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    return str(value) if value else None
+
+
 def read_region(session: Any, region: str, account_label: str = "") -> dict[str, Any]:
     """The snapshot of one account and region (see :data:`SCHEMA`)."""
     recorder = _Recorder()
@@ -292,6 +339,18 @@ def read_region(session: Any, region: str, account_label: str = "") -> dict[str,
                 role_arns, pool.map(lambda arn: _role(reader, arn, account), role_arns), strict=True
             )
         )
+    signing_configs = [
+        {
+            "CodeSigningConfigArn": c.get("CodeSigningConfigArn"),
+            "UntrustedArtifactOnDeployment": (c.get("CodeSigningPolicies") or {}).get(
+                "UntrustedArtifactOnDeployment"
+            ),
+            "SigningProfileVersionArns": (c.get("AllowedPublishers") or {}).get(
+                "SigningProfileVersionArns", []
+            ),
+        }
+        for c in reader.pages("lambda", "list_code_signing_configs", "CodeSigningConfigs")
+    ]
     snapshot = {
         "account": account,
         "region": region,
@@ -304,18 +363,17 @@ def read_region(session: Any, region: str, account_label: str = "") -> dict[str,
             {k: m.get(k) for k in ("UUID", "EventSourceArn", "FunctionArn", "State")}
             for m in reader.pages("lambda", "list_event_source_mappings", "EventSourceMappings")
         ],
-        "codeSigningConfigs": [
-            {
-                "CodeSigningConfigArn": c.get("CodeSigningConfigArn"),
-                "UntrustedArtifactOnDeployment": (c.get("CodeSigningPolicies") or {}).get(
-                    "UntrustedArtifactOnDeployment"
-                ),
-                "SigningProfileVersionArns": (c.get("AllowedPublishers") or {}).get(
-                    "SigningProfileVersionArns", []
-                ),
-            }
-            for c in reader.pages("lambda", "list_code_signing_configs", "CodeSigningConfigs")
-        ],
+        "codeSigningConfigs": signing_configs,
+        "signingProfiles": _signing_profiles(
+            reader,
+            account,
+            [
+                str(fn["SigningProfileVersionArn"])
+                for fn in functions
+                if fn.get("SigningProfileVersionArn")
+            ]
+            + [str(a) for c in signing_configs for a in c["SigningProfileVersionArns"] or ()],
+        ),
         "roles": {arn: role for arn, role in roles.items() if role is not None},
         "logGroups": [
             {"logGroupName": g.get("logGroupName"), "retentionInDays": g.get("retentionInDays")}

@@ -245,6 +245,27 @@ def _function(fn: Mapping[str, Any], roles: Mapping[str, Any], esms: list[Any]) 
     )
 
 
+def _signing_profile(region: Mapping[str, Any], version_arn: object) -> dict[str, str | None]:
+    """The status (and revocation) of the Signer profile that signed a function's code."""
+    profiles = region.get("signingProfiles")
+    if not isinstance(version_arn, str) or not isinstance(profiles, Mapping):
+        return {}
+    for key, profile in profiles.items():
+        if isinstance(profile, Mapping) and version_arn.startswith(f"{key}/"):
+            return {
+                "signing_profile_status": _text(profile.get("status")),
+                "signing_revoked_from": _text(
+                    profile.get("revocationEffectiveFrom") or profile.get("revokedAt")
+                ),
+                "signing_revoked_by": _text(profile.get("revokedBy")),
+            }
+    return {}
+
+
+def _text(value: object) -> str | None:
+    return str(value) if value else None
+
+
 def _resources(region: Mapping[str, Any]) -> list[Resource]:
     resources: list[Resource] = []
     for config in region.get("codeSigningConfigs") or []:
@@ -375,6 +396,7 @@ def snapshot_app(region: Mapping[str, Any], source: str) -> App:
                 code_sha256=str(fn.get("CodeSha256") or ""),
                 package_type=str(fn.get("PackageType") or "Zip"),
                 signing_profile_version_arn=fn.get("SigningProfileVersionArn"),
+                **_signing_profile(region, fn.get("SigningProfileVersionArn")),
                 aliases=_alias_hashes(fn),
                 location=Location(file=str(fn["FunctionArn"]), pointer="/CodeSha256"),
             )

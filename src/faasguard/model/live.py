@@ -25,6 +25,12 @@ class LiveFunction:
     code_sha256: str
     package_type: str = "Zip"
     signing_profile_version_arn: str | None = None
+    #: The AWS Signer profile behind that signature, as ``GetSigningProfile`` reads it:
+    #: ``Active``, ``Canceled`` or ``Revoked`` (``None``: unsigned, or not readable).
+    signing_profile_status: str | None = None
+    #: For a revoked profile: from when its signatures are invalid (ISO 8601), and by whom.
+    signing_revoked_from: str | None = None
+    signing_revoked_by: str | None = None
     #: The code hash each alias invokes (alias name → ``CodeSha256`` of its version).
     aliases: Mapping[str, str] = field(default_factory=dict)
     location: Location

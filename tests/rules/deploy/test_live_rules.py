@@ -1,4 +1,4 @@
-"""The drift rules (DEPLOY004-DEPLOY009) on a saved snapshot and manifest, offline.
+"""The drift rules (DEPLOY004-DEPLOY010) on a saved snapshot and manifest, offline.
 
 ``tests/fixtures/live/snapshot.json`` holds one deployed function per case, positive and
 negative, and ``manifest.json`` what an approved deployment pinned for them (unsigned here:
@@ -27,6 +27,7 @@ EXPECTED = {
     ("DEPLOY008", "widened"),
     ("DEPLOY009", "signing-removed"),
     ("DEPLOY009", "unsigned-code"),
+    ("DEPLOY010", "revoked-signer"),  # not "signed-code" (Active) nor "canceled-signer"
 }
 
 
@@ -53,7 +54,9 @@ def test_each_drift_rule_fires_on_its_case_only(tmp_path: Path) -> None:
     findings = report["findings"]
     assert isinstance(findings, list)
     drift = {
-        (f["rule_id"], f["function"]) for f in findings if re.match(r"DEPLOY00[4-9]", f["rule_id"])
+        (f["rule_id"], f["function"])
+        for f in findings
+        if re.match(r"DEPLOY0(0[4-9]|10)", f["rule_id"])
     }
     assert drift == EXPECTED
     assert code == 1
@@ -70,6 +73,14 @@ def test_each_drift_rule_fires_on_its_case_only(tmp_path: Path) -> None:
         "environment: variable NODE_OPTIONS added; timeout: 30 in the manifest, 900 deployed"
     )
     assert "resource policy: invocation now also allowed to *" in by_rule["DEPLOY008"]["message"]
+    assert by_rule["DEPLOY010"]["message"] == (
+        "function revoked-signer runs code signed by the revoked signing profile "
+        "arn:aws:signer:eu-west-1:111122223333:/signing-profiles/old-ci/7 (signatures from "
+        "2026-11-01T00:00:00Z on are invalid), revoked by "
+        "arn:aws:iam::111122223333:user/security: Lambda refuses new deployments it signs, "
+        "but this code keeps running until it is rebuilt, signed by a trusted profile and "
+        "redeployed"
+    )
     assert (
         "function URL auth: AWS_IAM in the manifest, NONE deployed"
         in by_rule["DEPLOY008"]["message"]
@@ -98,6 +109,9 @@ def test_without_templates_or_manifest_no_drift_rule_runs(tmp_path: Path) -> Non
     findings = report["findings"]
     assert isinstance(findings, list)
     assert not [f for f in findings if re.match(r"DEPLOY00[4-9]", f["rule_id"])]
+    # a revoked signature needs no template or manifest: the account says so itself
+    revoked = [f["function"] for f in findings if f["rule_id"] == "DEPLOY010"]
+    assert revoked == ["revoked-signer"]
 
 
 def test_signed_manifest_needs_a_trusted_key_and_a_bad_snapshot_names_the_file(
