@@ -15,7 +15,7 @@ from faasguard.model.app import (
     VpcConfig,
 )
 from faasguard.model.diagnostics import Diagnostic, DiagnosticLevel
-from faasguard.model.iam import MaybeStr, Policy, Role, Statement
+from faasguard.model.iam import PRINCIPAL_KINDS, MaybeStr, Policy, Role, Statement
 from faasguard.model.location import Location, Unknown, is_unknown
 from faasguard.model.resources import (
     Alarm,
@@ -40,6 +40,7 @@ from faasguard.model.resources import (
 )
 
 __all__ = [
+    "PRINCIPAL_KINDS",
     "Alarm",
     "Api",
     "App",

@@ -194,11 +194,19 @@ class Builder:
             if record.mode == "managed":
                 self.by_type.setdefault(record.type, []).append(record)
         self.by_value: dict[str, list[str]] = {}
+        #: A partly known identity (``name = "${var.prefix}-role"``) is copied as the same
+        #: Unknown wherever ``aws_iam_role.x.name`` is used: its expression identifies the
+        #: record when exactly one record has it.
+        self.by_unknown: dict[str, list[str]] = {}
         for record in records:
             for key in _IDENTITY_KEYS:
                 value = record.values.get(key)
                 if isinstance(value, str) and value and not isinstance(value, JsonText):
                     self.by_value.setdefault(value, []).append(record.address)
+                elif isinstance(value, Unknown) and "${" in value.expression:
+                    owners = self.by_unknown.setdefault(value.expression, [])
+                    if record.address not in owners:
+                        owners.append(record.address)
         self.triggers: dict[str, list[Trigger]] = {}
         self.function_fields: dict[str, dict[str, Any]] = {}
         self.resources: list[Resource] = []
@@ -214,6 +222,9 @@ class Builder:
                 address = _normalise_address(match.group(0))
                 if address in self.by_address and address not in found:
                     found.append(self.by_address[address].address)
+            owners = self.by_unknown.get(value.expression, [])
+            if len(owners) == 1 and owners[0] not in found:
+                found.append(owners[0])
         elif isinstance(value, str):
             found.extend(self.by_value.get(value, []))
             if not found and ":function:" in value:

@@ -17,7 +17,7 @@ from importlib import resources
 from typing import Any
 
 from faasguard.context import current_config
-from faasguard.findings import Hit, Severity
+from faasguard.findings import Hit, Principal, Severity
 from faasguard.iam.effective import (
     ConditionEffect,
     EffectivePermissions,
@@ -64,6 +64,26 @@ def function_roles(app: App) -> Iterator[tuple[Function, Role]]:
     for function in app.functions:
         if function.role is not None:
             yield function, function.role
+
+
+def other_principals(app: App) -> Iterator[Role]:
+    """Every IAM principal declared in the app that no function runs as: users, groups,
+    roles (a deployer, a CI role, a cross-account role) and customer managed policies
+    attached to none of them."""
+    used = {role.ref for _, role in function_roles(app)}
+    for role in app.roles:
+        if role.ref not in used and not role.external:
+            yield role
+
+
+def principal_of(role: Role) -> Principal:
+    """The finding's ``principal`` for a principal no function runs as."""
+    return Principal(kind=role.kind, name=role.ref, location=role.location)
+
+
+def principal_label(role: Role) -> str:
+    """``user ci-deployer`` (the deployed name when static, else the ref)."""
+    return f"{role.kind} {role.display_name}"
 
 
 def roles_with_functions(app: App) -> Iterator[tuple[Role, list[Function]]]:
