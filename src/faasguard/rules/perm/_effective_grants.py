@@ -179,6 +179,47 @@ def where(grant: Grant) -> str:
     return f"policy {grant.policy.name}, {label}{line}"
 
 
+def _by_statement(grants: Iterable[Grant]) -> list[list[Grant]]:
+    """Grants grouped by the statement object that grants them, in first-seen order (two
+    AWS managed policies attached on one line are two statements, not one place)."""
+    groups: dict[int, list[Grant]] = {}
+    for grant in grants:
+        groups.setdefault(id(grant.statement), []).append(grant)
+    return list(groups.values())
+
+
+def granted_by(grants: Iterable[Grant], limit: int = 3) -> str:
+    """Every policy and statement that grants some of ``grants``, named as :func:`where`
+    does, the one granting the most first; ``+N more`` past ``limit``."""
+    groups = sorted(_by_statement(grants), key=len, reverse=True)
+    named = list(dict.fromkeys(where(group[0]) for group in groups))
+    shown = " and ".join(named[:limit])
+    return f"{shown} (+{len(named) - limit} more)" if len(named) > limit else shown
+
+
+#: How many actions :func:`grant_sources` lists per statement.
+_SOURCE_ACTIONS = 20
+
+
+def grant_sources(grants: Iterable[Grant]) -> list[dict[str, Any]]:
+    """``properties["granted_by"]`` of a finding: per granting statement its policy (name,
+    ARN), statement id, line and (up to 20 of) the reported actions it grants."""
+    sources: list[dict[str, Any]] = []
+    for group in sorted(_by_statement(grants), key=len, reverse=True):
+        first = group[0]
+        arn = first.policy.arn
+        sources.append(
+            {
+                "policy": first.policy.name,
+                "arn": arn if isinstance(arn, str) else None,
+                "sid": first.statement.sid,
+                "line": first.statement.location.line,
+                "actions": sorted({g.action for g in group}, key=str.lower)[:_SOURCE_ACTIONS],
+            }
+        )
+    return sources
+
+
 def unknown_note(perms: EffectivePermissions) -> str:
     """A message suffix when part of the role could not be read statically."""
     if not perms.unknowns:
@@ -219,9 +260,17 @@ class StatementGrants:
         """True when a narrowing condition restricts every selected grant."""
         return not any(unconditional(g) for g in self.grants)
 
-    def hit(self, message: str, *, key: str, severity: Severity | None = None) -> Hit:
+    def hit(
+        self,
+        message: str,
+        *,
+        key: str,
+        severity: Severity | None = None,
+        grants: Iterable[Grant] | None = None,
+    ) -> Hit:
         """A hit at the statement, for the function and its role; ``message`` is followed
-        by the note on what could not be analysed."""
+        by the note on what could not be analysed; ``properties["granted_by"]`` names the
+        statements granting ``grants`` (default: every selected grant)."""
         return Hit(
             message=f"{message}{unknown_note(self.perms)}",
             location=self.location,
@@ -229,6 +278,7 @@ class StatementGrants:
             resource=self.role.ref,
             key=key,
             severity=severity,
+            properties={"granted_by": grant_sources(self.grants if grants is None else grants)},
         )
 
 
@@ -280,7 +330,7 @@ def category_hits(app: App, category: Category) -> Iterator[Hit]:
         yield statement.hit(
             f"function {statement.function.display_name} can {category.label}: "
             f"{summarise(g.action for g in group)} on {summarise(g.resource for g in group)}, "
-            f"granted by {where(statement.first)} of role {statement.role.ref}"
+            f"granted by {granted_by(group)} of role {statement.role.ref}"
             f"{' (under a narrowing condition)' if statement.narrowed else ''}; "
             f"{category.advice}",
             key=f"{statement.first.policy.name}:{summarise((g.action for g in group), 50)}",

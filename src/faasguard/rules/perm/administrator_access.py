@@ -53,6 +53,7 @@ from faasguard.rules.base import ALL_FORMATS, rule
 from faasguard.rules.perm._effective_grants import (
     ADMINISTRATOR,
     function_roles,
+    grant_sources,
     is_administrator,
     lowered,
     other_principals,
@@ -132,4 +133,5 @@ def _admin_hit(app: App, role: Role, subject: str) -> Hit | None:
         resource=role.ref,
         key=first.policy.name,
         severity=lowered(SEVERITY) if narrowed else None,
+        properties={"granted_by": grant_sources(main)},
     )

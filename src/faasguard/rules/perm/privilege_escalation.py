@@ -71,6 +71,7 @@ from faasguard.model import App, Role
 from faasguard.rules.base import ALL_FORMATS, rule
 from faasguard.rules.perm._effective_grants import (
     function_roles,
+    grant_sources,
     is_administrator,
     lowered,
     other_principals,
@@ -163,5 +164,6 @@ def _hit(subject: str, role: Role, perms: EffectivePermissions, path: Escalation
             "method": path.method.id,
             "steps": [s.action for s in path.all_steps()],
             "chain": list(path.chain),
+            "granted_by": [grant_sources([s.grant])[0] for s in path.all_steps()],
         },
     )
