@@ -8,6 +8,7 @@ do not compute them twelve times per scan.
 
 from __future__ import annotations
 
+import heapq
 import json
 import re
 from collections.abc import Callable, Iterable, Iterator
@@ -140,7 +141,8 @@ def _administrator_grants(perms: EffectivePermissions) -> tuple[Grant, ...]:
     from faasguard.iam.catalog import catalog  # noqa: PLC0415 - loaded on first use only
 
     broad = [g for g in perms.grants if g.resource == "*" and not g.not_resources]
-    actions = {g.action.lower() for g in broad}
+    # Catalog actions are canonical (one spelling each): no need to lower 17,000 names.
+    actions = {g.action for g in broad}
     if len(actions) < ADMINISTRATOR["administrator_action_share"] * catalog().action_count():
         return ()
     return tuple(broad)
@@ -204,17 +206,24 @@ _SOURCE_ACTIONS = 20
 def grant_sources(grants: Iterable[Grant]) -> list[dict[str, Any]]:
     """``properties["granted_by"]`` of a finding: per granting statement its policy (name,
     ARN), statement id, line and (up to 20 of) the reported actions it grants."""
+    return statement_sources(_by_statement(grants))
+
+
+def statement_sources(groups: Iterable[list[Grant]]) -> list[dict[str, Any]]:
+    """:func:`grant_sources` of grants already grouped by statement."""
     sources: list[dict[str, Any]] = []
-    for group in sorted(_by_statement(grants), key=len, reverse=True):
+    for group in sorted(groups, key=len, reverse=True):
         first = group[0]
         arn = first.policy.arn
+        # nsmallest, not sorted: an administrator statement has some 17,000 actions.
+        actions = heapq.nsmallest(_SOURCE_ACTIONS, {g.action for g in group}, key=str.lower)
         sources.append(
             {
                 "policy": first.policy.name,
                 "arn": arn if isinstance(arn, str) else None,
                 "sid": first.statement.sid,
                 "line": first.statement.location.line,
-                "actions": sorted({g.action for g in group}, key=str.lower)[:_SOURCE_ACTIONS],
+                "actions": actions,
             }
         )
     return sources

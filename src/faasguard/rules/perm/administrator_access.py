@@ -53,13 +53,13 @@ from faasguard.rules.base import ALL_FORMATS, rule
 from faasguard.rules.perm._effective_grants import (
     ADMINISTRATOR,
     function_roles,
-    grant_sources,
     is_administrator,
     lowered,
     other_principals,
     permissions,
     principal_label,
     principal_of,
+    statement_sources,
     unconditional,
     unknown_note,
     where,
@@ -108,7 +108,7 @@ def _admin_hit(app: App, role: Role, subject: str) -> Hit | None:
     for grant in grants:
         by_statement.setdefault(id(grant.statement), []).append(grant)
     main = max(by_statement.values(), key=len)
-    share = len({g.action.lower() for g in grants}) / total
+    share = len({g.action for g in grants}) / total
     first = main[0]
     how = (
         f"NotAction {first.statement.not_actions!r} on every resource, equivalent to "
@@ -133,5 +133,5 @@ def _admin_hit(app: App, role: Role, subject: str) -> Hit | None:
         resource=role.ref,
         key=first.policy.name,
         severity=lowered(SEVERITY) if narrowed else None,
-        properties={"granted_by": grant_sources(main)},
+        properties={"granted_by": statement_sources([main])},
     )
