@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sys
 import tempfile
 import time
 from dataclasses import dataclass
@@ -97,3 +98,9 @@ def measure(command: list[str], *, env: dict[str, str] | None = None) -> Measure
         cpu = usage.ru_utime + usage.ru_stime
         out.seek(0)
         return Measurement(seconds, peak / 1024, returncode, out.read(), peak_pss / 1024, cpu)
+
+
+def faasguard_command(*args: str) -> list[str]:
+    """``faasguard ARGS`` run by this interpreter (the tree ``PYTHONPATH`` selects)."""
+    main = "import sys; from faasguard.cli import main; sys.argv[0] = 'faasguard'; main()"
+    return [sys.executable, "-c", main, *args]

@@ -22,7 +22,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _measure import Measurement, measure
+from _measure import Measurement, faasguard_command, measure
 
 ROOT = Path(__file__).resolve().parents[1]
 BEGIN, END = "<!-- iam_admin_scale:begin -->", "<!-- iam_admin_scale:end -->"
@@ -50,20 +50,8 @@ def template(functions: int) -> str:
 
 def run(src: str | None, project: Path) -> Measurement:
     """One ``faasguard scan --select PERM`` of ``project`` with the tree at ``src``."""
-    command = [
-        sys.executable,
-        "-c",
-        "import sys; from faasguard.cli import main; sys.argv[0] = 'faasguard'; main()",
-        "scan",
-        str(project),
-        "--select",
-        "PERM",
-        "--no-cache",
-        "--jobs",
-        "1",
-        "--format",
-        "json",
-    ]
+    command = faasguard_command("scan", str(project), "--select", "PERM", "--no-cache")
+    command += ["--jobs", "1", "--format", "json"]
     env = dict(os.environ)
     if src is not None:
         env["PYTHONPATH"] = src
