@@ -683,8 +683,9 @@ class _HclLoader(InstancesMixin):
                 continue
             if "count" in block.body.attributes or "for_each" in block.body.attributes:
                 self._diag(
-                    DiagnosticLevel.INFO,
-                    f"module {name!r} uses count/for_each: one instance is analysed",
+                    DiagnosticLevel.WARNING,
+                    f"module {name!r} uses count/for_each, which faasguard does not expand for "
+                    "modules yet: one instance is analysed, with each.key / count.index unknown",
                     block.file,
                     block.line,
                 )
