@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sys
 import tempfile
 import time
 from dataclasses import dataclass
@@ -112,3 +113,9 @@ def write_section(benchmarks_md: Path, name: str, body: str) -> None:
     else:
         text += f"\n{block}\n"
     benchmarks_md.write_text(text, encoding="utf-8")
+
+
+def faasguard_command(*args: str) -> list[str]:
+    """``faasguard ARGS`` run by this interpreter (the tree ``PYTHONPATH`` selects)."""
+    main = "import sys; from faasguard.cli import main; sys.argv[0] = 'faasguard'; main()"
+    return [sys.executable, "-c", main, *args]

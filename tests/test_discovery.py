@@ -55,3 +55,22 @@ def test_symlinks_out_of_root_are_not_followed(tmp_path: Path) -> None:
 def test_explicit_file_is_loaded_even_if_not_a_template(tmp_path: Path) -> None:
     notes = _write(tmp_path / "notes.yaml", "just: data\n")
     assert [c.format for c in discover([notes])] == ["cloudformation"]
+
+
+def test_module_calls_in_comments_and_strings_hide_no_folder(tmp_path: Path) -> None:
+    """Only a ``module`` block's ``source`` makes a folder a module (issue 12): a call in a
+    comment, or the same text inside a string, used to hide the folder from every scan."""
+    lambda_tf = 'resource "aws_lambda_function" "f" {}\n'
+    _write(tmp_path / "main.tf", lambda_tf)
+    _write(tmp_path / "used" / "main.tf", lambda_tf)
+    _write(tmp_path / "commented" / "main.tf", lambda_tf)
+    _write(tmp_path / "quoted" / "main.tf", lambda_tf)
+    _write(
+        tmp_path / "calls.tf",
+        'module "used" {\n  source = "./used"\n}\n'
+        '# module "old" {\n#   source = "./commented"\n# }\n'
+        '/* source = "./commented" */\n'
+        'locals {\n  note = "source = \\"./quoted\\""\n}\n',
+    )
+    roots = sorted(Path(c.path).relative_to(tmp_path).as_posix() for c in discover([tmp_path]))
+    assert roots == [".", "commented", "quoted"]

@@ -431,6 +431,7 @@ def _finding(registered: Rule, hit: Hit, app: App, app_file: str, config: ScanCo
         fingerprint=fingerprint(registered.id, app_file, subject, hit.key),
         flow=hit.flow,
         properties=hit.properties,
+        principal=hit.principal,
     )
 
 

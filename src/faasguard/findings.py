@@ -72,6 +72,17 @@ class FlowStep:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class Principal:
+    """The IAM principal a finding is about when it is not a function's: ``kind`` is
+    ``role``, ``user``, ``group`` or ``policy``; ``name`` its ref (logical id, Terraform
+    address); ``location`` its declaration."""
+
+    kind: str
+    name: str
+    location: Location
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Hit:
     """What a rule's check yields: the rule metadata is added by the engine.
 
@@ -88,6 +99,7 @@ class Hit:
     severity: Severity | None = None
     flow: tuple[FlowStep, ...] = ()
     properties: Mapping[str, Any] = field(default_factory=dict)
+    principal: Principal | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -106,6 +118,8 @@ class Finding:
     fingerprint: str = ""
     flow: tuple[FlowStep, ...] = ()
     properties: Mapping[str, Any] = field(default_factory=dict)
+    #: Set for findings about an IAM principal that is not a function's role.
+    principal: Principal | None = None
 
 
 def fingerprint(rule_id: str, app_file: str, subject: str, key: str) -> str:

@@ -186,3 +186,52 @@ def _tag(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> object:
 
 
 _CfnLoader.add_multi_constructor("!", _tag)
+
+
+DDB_TEMPLATE = """\
+AWSTemplateFormatVersion: "2010-09-09"
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Table:
+    Type: AWS::DynamoDB::Table
+    Properties:
+      AttributeDefinitions: [{AttributeName: id, AttributeType: S}]
+      KeySchema: [{AttributeName: id, KeyType: HASH}]
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: src/
+      Handler: app.handler
+      Runtime: python3.12
+      Environment:
+        Variables:
+          TABLE: !Ref Table
+"""
+
+DDB_CODE = """\
+import os
+import boto3
+
+TABLE = boto3.resource("dynamodb").Table(os.environ["TABLE"])
+CLIENT = boto3.client("dynamodb")
+
+
+def handler(event, context):
+    TABLE.scan()
+    TABLE.query(KeyConditionExpression="id = :i")
+    CLIENT.query(TableName=os.environ["TABLE"], IndexName="by-date", KeyConditionExpression="x")
+"""
+
+
+def test_query_and_scan_on_the_table_itself_are_granted_on_the_table(tmp_path: Path) -> None:
+    """Issue 12: a scan()/query() without IndexName was granted only on ``…/index/*``, and
+    the pasted policy failed with AccessDenied; with IndexName it is the index's ARN."""
+    (tmp_path / "template.yaml").write_text(DDB_TEMPLATE, encoding="utf-8")
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "app.py").write_text(DDB_CODE, encoding="utf-8")
+    code, out, _ = _suggest("--format", "json", path=tmp_path)
+    assert code == 0
+    (function,) = json.loads(out)["functions"]
+    resources = {a: s["Resource"] for s in function["policy"]["Statement"] for a in s["Action"]}
+    assert resources["dynamodb:Scan"] == ["${Table.Arn}"]
+    assert resources["dynamodb:Query"] == ["${Table.Arn}", "${Table.Arn}/index/by-date"]

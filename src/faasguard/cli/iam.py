@@ -28,7 +28,7 @@ from faasguard.cli.common import (
 
 if TYPE_CHECKING:
     from faasguard.iam.suggest import Suggestion
-    from faasguard.model import App, Function
+    from faasguard.model import App, Function, Role
 
 iam_app = typer.Typer(
     name="iam",
@@ -88,9 +88,34 @@ def select_functions(apps: list[App], name: str | None) -> list[tuple[App, Funct
         return functions
     chosen = [(app, fn) for app, fn in functions if name in (fn.ref, fn.name)]
     if not chosen:
-        available = sorted({fn.ref for _, fn in functions})
-        listing = ", ".join(available) if available else "none (no function was found)"
-        raise fail(f"no function '{name}'; available functions: {listing}")
+        raise _not_found("function", name, {fn.ref for _, fn in functions})
+    return chosen
+
+
+def _not_found(what: str, name: str, available: set[str]) -> typer.Exit:
+    """The usage error for an unknown ``--function``/``--principal``, listing the names."""
+    listing = ", ".join(sorted(available)) if available else f"none (no {what} was found)"
+    return fail(f"no {what} '{name}'; available {what}s: {listing}")
+
+
+def select_principals(apps: list[App], name: str | None, every: bool) -> list[tuple[App, Role]]:
+    """The principals ``--principal NAME`` (ref or deployed name, any kind) or ``--all``
+    (every one no function runs as) asks for. Raises ``typer.Exit(2)`` naming the
+    available principals when none matches."""
+    if name is None:
+        if not every:
+            return []
+        used = {(app.name, fn.role.ref) for app in apps for fn in app.functions if fn.role}
+        return [
+            (app, role)
+            for app in apps
+            for role in app.roles
+            if (app.name, role.ref) not in used and not role.external
+        ]
+    every_principal = [(app, role) for app in apps for role in app.roles if not role.external]
+    chosen = [(app, role) for app, role in every_principal if name in (role.ref, role.name)]
+    if not chosen:
+        raise _not_found("principal", name, {role.ref for _, role in every_principal})
     return chosen
 
 
@@ -98,6 +123,19 @@ def select_functions(apps: list[App], name: str | None) -> list[tuple[App, Funct
 def show(
     path: PathArgument = Path("."),
     function: FunctionOption = None,
+    principal: Annotated[
+        str | None,
+        typer.Option(
+            "--principal",
+            help="Show one IAM principal (role, user, group or policy; ref or name) instead.",
+        ),
+    ] = None,
+    every: Annotated[
+        bool,
+        typer.Option(
+            "--all", help="Also show every principal no function runs as (users, groups, ...)."
+        ),
+    ] = False,
     output_format: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text",
     stage: Stage = None,
     var: Var = None,
@@ -105,19 +143,32 @@ def show(
     no_cache: NoCache = False,
     jobs: Jobs = 0,
 ) -> None:
-    """Print what each function's execution role really allows, by access level."""
+    """Print what each function's execution role (and, with --all or --principal, every
+    other IAM principal of the app) really allows, by access level."""
     from faasguard.iam.effective import effective_permissions  # noqa: PLC0415 - start-up speed
     from faasguard.report import iam_show  # noqa: PLC0415 - start-up speed
 
     if output_format not in ("text", "json"):
         raise fail(f"unknown --format '{output_format}' (expected one of: text, json)")
     root, apps = load_apps(path, stage=stage, var=var, param=param, no_cache=no_cache, jobs=jobs)
-    chosen = select_functions(apps, function)
+    chosen = [] if principal is not None else select_functions(apps, function)
     results = [(app, fn, effective_permissions(fn.role, app=app)) for app, fn in chosen]
+    others = [
+        (app, role, effective_permissions(role, app=app))
+        for app, role in select_principals(apps, principal, every)
+    ]
     if output_format == "json":
-        sys.stdout.write(iam_show.render_permissions_json(results, root))
-    else:
-        sys.stdout.write(iam_show.render_permissions_text(results, root))
+        sys.stdout.write(iam_show.render_permissions_json(results, root, others))
+        return
+    if not results and not others:
+        hidden = len(select_principals(apps, None, every=True))
+        if hidden:
+            sys.stdout.write(
+                f"No functions found; {hidden} IAM principal(s) that no function runs as: "
+                "faasguard iam show --all\n"
+            )
+            return
+    sys.stdout.write(iam_show.render_permissions_text(results, root, others))
 
 
 @iam_app.command("suggest")

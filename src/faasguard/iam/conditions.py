@@ -39,10 +39,13 @@ Heuristics (each one is a small, documented table or branch below):
 6. Numeric keys are never negative: ``NumericLessThan`` with a value ≤ 0 and
    ``NumericLessThanEquals`` with a negative value are impossible; a lower bound (``Greater
    Than``/``GreaterThanEquals``) above an upper bound on the same key is impossible.
-7. ``aws:CurrentTime``/``aws:EpochTime`` against *today*: ``DateLessThan`` (or
-   ``...Equals``) a date in the past is impossible; ``DateGreaterThan`` a date in the past
-   is always true; ``DateGreaterThan`` a future date is narrowing (not active yet);
-   ``DateLessThan`` a future date is always true (active now, only until then).
+7. ``aws:CurrentTime``/``aws:EpochTime``/``aws:TokenIssueTime`` against *today* (as dates,
+   and ``aws:EpochTime``/``aws:TokenIssueTime`` also as epoch seconds with ``Numeric...``):
+   ``DateLessThan`` (or ``...Equals``) a date in the past is impossible; ``DateGreaterThan``
+   a date in the past is always true; ``DateGreaterThan`` a future date is narrowing (not
+   active yet); ``DateLessThan`` a future date is always true (active now, only until
+   then). A ``Numeric...`` or ``Date...`` clause on a key role sessions never carry
+   (``aws:MultiFactorAuthAge``) is impossible, always true with ``...IfExists``.
 8. Every other condition narrows (``aws:SourceArn``, ``aws:SourceAccount``, org ids,
    ``aws:ResourceTag``/``RequestTag``/``PrincipalTag``, ``aws:TagKeys``, ``aws:SourceVpce``,
    ``aws:SourceVpc``, ``aws:SourceIp``, ``aws:VpcSourceIp``, ``aws:CalledVia*``, and every
@@ -98,7 +101,10 @@ NON_NARROWING_KEYS = frozenset(
         "aws:principaltype",
     }
 )
-_TIME_KEYS = frozenset({"aws:currenttime", "aws:epochtime"})
+#: Keys holding a moment that is now (``aws:TokenIssueTime``: at most a session's length
+#: ago, which the day-level comparison below cannot tell apart from now).
+_TIME_KEYS = frozenset({"aws:currenttime", "aws:epochtime", "aws:tokenissuetime"})
+_NUMERIC = ("numericlessthan", "numericlessthanequals", "numericgreaterthan")
 
 
 def _values(raw: Iterable[Any]) -> tuple[str, ...]:
@@ -149,8 +155,9 @@ def classify_clause(  # noqa: C901 - over the limit before it came in; may only 
             return ConditionEffect.IMPOSSIBLE
         if lower_key == "aws:securetransport":
             return ConditionEffect.ALWAYS_TRUE if wanted == {"true"} else ConditionEffect.NARROWING
-    if lower_key in _TIME_KEYS and base.startswith("date"):
-        return _classify_time(base, texts, today or dt.date.today())
+    special = _time_or_absent(base, lower_key, texts, if_exists, today)
+    if special is not None:
+        return special
     if base.endswith(("stringlike", "arnlike")) and texts and all(t == "*" for t in texts):
         if if_exists or lower_key in ALWAYS_PRESENT_KEYS:
             return ConditionEffect.ALWAYS_TRUE
@@ -164,6 +171,26 @@ def classify_clause(  # noqa: C901 - over the limit before it came in; may only 
     if lower_key in NON_NARROWING_KEYS:
         return ConditionEffect.ALWAYS_TRUE
     return ConditionEffect.NARROWING
+
+
+def _time_or_absent(
+    base: str, key: str, texts: tuple[str, ...], if_exists: bool, today: dt.date | None
+) -> ConditionEffect | None:
+    """Heuristic 7 (moments compared with today, as dates or as epoch seconds) and numeric
+    clauses on a key the session never carries (``aws:MultiFactorAuthAge``); ``None`` when
+    neither applies."""
+    numeric = base.startswith(_NUMERIC)
+    if key in NEVER_PRESENT_KEYS and (numeric or base.startswith("date")):
+        # An operator other than Null on an absent key does not match, unless ...IfExists.
+        return ConditionEffect.ALWAYS_TRUE if if_exists else ConditionEffect.IMPOSSIBLE
+    if key not in _TIME_KEYS:
+        return None
+    if base.startswith("date"):
+        return _classify_time(base, texts, today or dt.date.today())
+    if numeric and key != "aws:currenttime":
+        operator = base.replace("numeric", "date")
+        return _classify_time(operator, texts, today or dt.date.today())
+    return None
 
 
 def _classify_time(operator: str, texts: tuple[str, ...], today: dt.date) -> ConditionEffect:

@@ -173,38 +173,50 @@ def _known_managed_commit() -> str:
 
 
 def _attached(role: Role, app: App | None) -> _Sources:
-    """Every policy of the role: its own, then managed policies attached by ARN."""
-    policies = list(role.policies)
+    """Every policy of the principal: its own, then managed policies attached by ARN; a
+    user also gets every policy of the groups it belongs to."""
+    holders = [role, *_groups_of(role, app)]
+    policies = [policy for holder in holders for policy in holder.policies]
     unknowns: list[str] = []
     known_arns = {p.arn for p in policies if isinstance(p.arn, str)}
-    # Old cached models may predate the field; treat them as "no locations known".
-    locations: Mapping[str, Location] = getattr(role, "managed_policy_locations", None) or {}
-    for arn in role.managed_policy_arns:
-        if isinstance(arn, Unknown):
-            unknowns.append(
-                f"managed policy {arn.expression} attached to role {role.ref} is not "
-                "statically known; its permissions are not analysed"
-            )
-            continue
-        if arn in known_arns:
-            continue
-        resolved = resolve_policy_arn(arn, app)
-        if resolved is None:
-            unknowns.append(_missing_policy_message(arn, role))
-            continue
-        where = locations.get(arn, role.location)
-        policies.append(_relocated(resolved, where))
+    for holder in holders:
+        # Old cached models may predate the field; treat them as "no locations known".
+        locations: Mapping[str, Location] = getattr(holder, "managed_policy_locations", None) or {}
+        for arn in holder.managed_policy_arns:
+            if isinstance(arn, Unknown):
+                unknowns.append(
+                    f"managed policy {arn.expression} attached to {holder.kind} {holder.ref} "
+                    "is not statically known; its permissions are not analysed"
+                )
+                continue
+            if arn in known_arns:
+                continue
+            known_arns.add(arn)
+            resolved = resolve_policy_arn(arn, app)
+            if resolved is None:
+                unknowns.append(_missing_policy_message(arn, holder))
+                continue
+            where = locations.get(arn, holder.location)
+            policies.append(_relocated(resolved, where))
     return _Sources(policies=policies, unknowns=unknowns)
+
+
+def _groups_of(role: Role, app: App | None) -> list[Role]:
+    """The groups of the app a user belongs to (none for other principals)."""
+    if app is None or not getattr(role, "groups", ()):
+        return []
+    wanted = set(role.groups)
+    return [g for g in app.roles if g.kind == "group" and g.ref in wanted]
 
 
 def _missing_policy_message(arn: str, role: Role) -> str:
     if is_aws_managed_arn(arn):
         return (
-            f"managed policy {arn} attached to role {role.ref} is not in faasguard's data"
+            f"managed policy {arn} attached to {role.kind} {role.ref} is not in faasguard's data"
             f"{_known_managed_commit()}; its permissions are unknown"
         )
     return (
-        f"customer managed policy {arn} attached to role {role.ref} is not declared in the "
+        f"customer managed policy {arn} attached to {role.kind} {role.ref} is not declared in the "
         "app; its permissions are unknown"
     )
 

@@ -36,8 +36,9 @@ from importlib import resources
 from typing import Any
 
 from faasguard.iam.catalog import catalog
-from faasguard.iam.effective import ConditionEffect, EffectivePermissions, Grant
-from faasguard.model import Function, Role
+from faasguard.iam.conditions import classify
+from faasguard.iam.effective import ConditionEffect, EffectivePermissions, Grant, covers
+from faasguard.model import Function, Role, Unknown
 
 _PLACEHOLDER = re.compile(r"\$\{[^}]*\}")
 
@@ -56,6 +57,14 @@ class Method:
     passes_role_to: str | None
     effect: str
     references: tuple[str, ...]
+    #: resource patterns no step can act on (AWS managed policies cannot be versioned)
+    excludes: tuple[str, ...] = ()
+
+    def can_target(self, grant: Grant) -> bool:
+        """False when the grant's resources all lie in :attr:`excludes`."""
+        return grant.resource_unknown or not any(
+            covers(pattern, grant.resource) for pattern in self.excludes
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +78,11 @@ class Step:
     #: the role this step reaches (a chain), and that role's own path when it escalates
     reaches: str | None = None
     then: EscalationPath | None = None
+    #: the kind of principal holding the step (``role``, ``user``, ``group``, ``policy``)
+    kind: str = "role"
+    #: the step needs no grant of the principal: the target role's trust policy names it
+    #: (``grant`` is then that trust-policy statement)
+    trusted: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,6 +139,7 @@ def methods() -> tuple[Method, ...]:
             passes_role_to=entry.get("passes_role_to"),
             effect=entry["effect"],
             references=tuple(entry.get("references", ())),
+            excludes=tuple(entry.get("excludes", ())),
         )
         for entry in raw["methods"]
     )
@@ -270,11 +285,49 @@ class _Graph:
         found = tuple(
             path
             for method in methods()
-            if (path := self._complete(method, role, perms, depth, seen | {role.ref}))
+            if (
+                path := self._trusted(method, role, depth, seen | {role.ref})
+                if method.kind == "trusted"
+                else self._complete(method, role, perms, depth, seen | {role.ref})
+            )
         )
         if depth == 0:
             self.results[role.ref] = found
         return found
+
+    def _trusted(
+        self, method: Method, role: Role, depth: int, seen: frozenset[str]
+    ) -> EscalationPath | None:
+        """A same-account role whose trust policy names ``role`` itself: IAM lets the
+        principal assume it without any ``sts:AssumeRole`` grant of its own."""
+        if role.kind not in ("role", "user"):
+            return None  # groups and policies cannot be named in a trust policy
+        for target in self.roles:
+            if target.kind != "role" or target.ref == role.ref or target.ref in seen:
+                continue
+            grant = _trust_grant(target, role)
+            if grant is None:
+                continue
+            reached = self.dangerous(target, depth, seen)
+            if reached is None:
+                continue
+            step = Step(
+                action="sts:AssumeRole",
+                grant=grant,
+                role=role.ref,
+                note=reached.note,
+                reaches=reached.role,
+                then=reached.then,
+                kind=role.kind,
+                trusted=True,
+            )
+            return EscalationPath(
+                method=method,
+                steps=(step,),
+                effect=f"{method.effect}; reaches {reached.note}",
+                narrowed=narrowing(grant),
+            )
+        return None
 
     def _targets(
         self, method: Method, role: Role, grant: Grant, depth: int, seen: frozenset[str]
@@ -315,7 +368,7 @@ class _Graph:
             best: Step | None = None
             for action in group:
                 for grant in perms.allowed(action):
-                    if not usable(grant) or not applies(grant):
+                    if not usable(grant) or not applies(grant) or not method.can_target(grant):
                         continue
                     reached: _Reach | None = None
                     if targeted:
@@ -326,6 +379,7 @@ class _Graph:
                         action=action,
                         grant=grant,
                         role=role.ref,
+                        kind=role.kind,
                         note=reached.note if reached else "",
                         reaches=reached.role if reached else None,
                         then=reached.then if reached else None,
@@ -343,6 +397,55 @@ class _Graph:
             effect=effect,
             narrowed=any(narrowing(s.grant) for s in steps),
         )
+
+
+def _names(value: object, principal: Role) -> bool:
+    """True when a trust policy's ``AWS`` principal value is ``principal`` itself (its
+    ARN, a reference to it, or ``arn:...:user/NAME`` / ``role/NAME``)."""
+    if isinstance(value, Unknown):
+        arn = principal.arn
+        return _referenced(str(value)) == principal.ref or (
+            isinstance(arn, Unknown) and arn.expression == value.expression
+        )
+    if not isinstance(value, str) or not value.startswith("arn:"):
+        return False
+    if value == principal.arn:
+        return True
+    name = principal.name
+    return isinstance(name, str) and value.endswith(f":{principal.kind}/{name}")
+
+
+def _trust_grant(target: Role, principal: Role) -> Grant | None:
+    """The grant of ``sts:AssumeRole`` that ``target``'s trust policy gives ``principal``
+    by naming it (an impossible condition gives none)."""
+    trust = target.assume_role_policy
+    if trust is None:
+        return None
+    allowing: list[Grant] = []
+    for statement in trust.statements:
+        if not any(_names(v, principal) for v in statement.principals.get("AWS", ())):
+            continue
+        actions = [a.lower() for a in statement.actions if isinstance(a, str)]
+        if not any(fnmatch.fnmatchcase("sts:assumerole", a) for a in actions):
+            continue
+        effect = classify(statement.conditions)
+        if not statement.allows:
+            if effect is not ConditionEffect.IMPOSSIBLE:
+                return None  # an explicit Deny in the trust policy wins
+            continue
+        if effect is ConditionEffect.IMPOSSIBLE:
+            continue
+        allowing.append(
+            Grant(
+                action="sts:AssumeRole",
+                resource=target.arn if isinstance(target.arn, str) else target.ref,
+                condition_effect=effect,
+                conditions=statement.conditions,
+                statement=statement,
+                policy=trust,
+            )
+        )
+    return allowing[0] if allowing else None
 
 
 def find_paths(

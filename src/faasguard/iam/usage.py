@@ -321,13 +321,17 @@ _VARIABLE = re.compile(r"\$\{([A-Za-z]+)\}")
 
 def _arn_from_format(
     template: str, call: SdkCall, function: Function, app: App, service: str
-) -> tuple[ResourcePattern | None, str]:
-    """Fill ARN ``template`` from ``call``; (None, reason) when its first variable after
-    the partition/region/account cannot be resolved."""
+) -> tuple[ResourcePattern | None, str, bool]:
+    """Fill ARN ``template`` from ``call``; (None, reason, False) when its first variable
+    after the partition/region/account cannot be resolved. The flag is False too when a
+    later variable's argument is not passed at all: ``table/${TableName}/index/${IndexName}``
+    for a ``query`` without ``IndexName`` is not the resource the call acts on (the table
+    is), so a later format should be preferred."""
     variables = _data()["arn_variables"].get(service, {})
     parts: list[ArnPart] = []
     position = 0
     first = True
+    applies = True
     for match in _VARIABLE.finditer(template):
         if match.start() > position:
             parts.append(Text(template[position : match.start()]))
@@ -350,13 +354,14 @@ def _arn_from_format(
             reason = f"{spec['param'] if spec else name} has several possible values"
         if filled is None or all(isinstance(p, Wild) for p in filled):
             if first:
-                return None, reason
+                return None, reason, False
             filled = [Wild(reason)]
+            applies = applies and not (spec and not values)
         first = False
         parts.extend(filled)
     if position < len(template):
         parts.append(Text(template[position:]))
-    return ResourcePattern(_whole_arn(tuple(parts), app)), ""
+    return ResourcePattern(_whole_arn(tuple(parts), app)), "", applies
 
 
 def _whole_arn(parts: tuple[ArnPart, ...], app: App) -> tuple[ArnPart, ...]:
@@ -387,11 +392,16 @@ def call_resources(
         return (STAR,)
     service = action.split(":", 1)[0]
     reasons = []
+    partial: ResourcePattern | None = None
     for template in formats:
-        pattern, reason = _arn_from_format(template, call, function, app, service)
-        if pattern is not None:
+        pattern, reason, applies = _arn_from_format(template, call, function, app, service)
+        if pattern is not None and applies:
             return (pattern,)
+        if pattern is not None and partial is None:
+            partial = pattern
         reasons.append(reason)
+    if partial is not None:
+        return (partial,)
     return (ResourcePattern((Wild(reasons[-1] if reasons else "not resolved"),)),)
 
 

@@ -85,7 +85,6 @@ _NEVER_TEMPLATES = frozenset({"package.json", "package-lock.json"})
 _RESOURCES = re.compile(rb"(^|[\s{,])[\"']?Resources[\"']?\s*:", re.MULTILINE)
 _PLAN_MARKERS = re.compile(rb"\"format_version\"")
 _PLAN_VALUES = re.compile(rb"\"(planned_values|values|terraform_version)\"")
-_LOCAL_MODULE = re.compile(r"""source\s*=\s*"(\.{1,2}/[^"]*)\"""")
 
 
 def discover(paths: Iterable[str | os.PathLike[str]]) -> list[Candidate]:
@@ -236,16 +235,26 @@ def _is_venv(directory: Path) -> bool:
 
 
 def _local_modules(tf_file: Path) -> Iterator[tuple[str, str]]:
-    """(caller directory, module directory) of each local module a ``.tf`` file calls."""
+    """(caller directory, module directory) of each local module a ``.tf`` file calls:
+    the ``source`` of each ``module`` block, read with the HCL parser, so a call in a
+    comment or inside a string is no call (it used to hide a whole folder)."""
+    # The parser is loaded only when a .tf file is found: start-up speed elsewhere.
+    from faasguard.loaders.terraform.hcl import parse_text, static_string  # noqa: PLC0415
+
     try:
         fd = open_regular(tf_file, MAX_FILE_BYTES)
         with os.fdopen(fd, "rb") as handle:
-            text = handle.read().decode("utf-8", errors="replace")
+            source = handle.read()
     except (LoadError, OSError):
         return
+    if b"module" not in source:
+        return
     caller = os.path.realpath(tf_file.parent)
-    for match in _LOCAL_MODULE.finditer(text):
-        yield caller, os.path.realpath(tf_file.parent / match.group(1))
+    for block in parse_text(source, str(tf_file)).body.blocks_of("module"):
+        attribute = block.body.attributes.get("source")
+        called = static_string(attribute.expr) if attribute is not None else None
+        if called is not None and called.startswith(("./", "../")):
+            yield caller, os.path.realpath(tf_file.parent / called)
 
 
 def _used_as_module(directory: str, calls: set[tuple[str, str]]) -> bool:

@@ -15,7 +15,7 @@ from faasguard.model.app import (
     VpcConfig,
 )
 from faasguard.model.diagnostics import Diagnostic, DiagnosticLevel
-from faasguard.model.iam import MaybeStr, Policy, Role, Statement
+from faasguard.model.iam import PRINCIPAL_KINDS, MaybeStr, Policy, Role, Statement
 from faasguard.model.live import (
     DeclaredFunction,
     LiveFunction,
@@ -46,6 +46,7 @@ from faasguard.model.resources import (
 )
 
 __all__ = [
+    "PRINCIPAL_KINDS",
     "Alarm",
     "Api",
     "App",

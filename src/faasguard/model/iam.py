@@ -191,11 +191,15 @@ class Policy:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Role:
-    """An IAM role, usually a function's execution role.
+    """An IAM principal: a role (usually a function's execution role), a user, a group, or
+    a customer managed policy attached to no principal of the app (``kind``).
 
-    ``ref`` is the identifier other model elements use to point at this role: the
+    ``ref`` is the identifier other model elements use to point at this principal: the
     CloudFormation logical id, the Terraform address (``aws_iam_role.exec``) or the ARN of
-    an existing role declared outside the app.
+    an existing role declared outside the app. Users and groups carry the same policy
+    fields as roles (users also ``groups``: the refs of the groups they are a member of,
+    whose policies they get); a ``policy`` principal holds the one policy, so what anyone
+    it is attached to gets is analysed like any principal.
     """
 
     ref: str
@@ -211,6 +215,19 @@ class Role:
     #: ``policy_arn`` of an attachment resource, ``managedPolicies`` item), so findings about
     #: an AWS managed policy point at the line to change; loaders fill it when they know it.
     managed_policy_locations: Mapping[str, Location] = field(default_factory=dict)
+    #: ``role``, ``user``, ``group`` or ``policy`` (see :data:`PRINCIPAL_KINDS`).
+    kind: str = "role"
+    #: For a user: the refs of the groups it belongs to (declared in the app).
+    groups: tuple[str, ...] = ()
+
+    @property
+    def display_name(self) -> str:
+        """The deployed name when known statically, else the ref."""
+        return self.name if isinstance(self.name, str) else self.ref
+
+
+#: Every kind of principal the loaders produce, in the order reports list them.
+PRINCIPAL_KINDS = ("role", "user", "group", "policy")
 
 
 def _condition_values(values: object) -> tuple[Any, ...]:

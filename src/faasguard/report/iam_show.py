@@ -11,7 +11,7 @@ from typing import Any
 
 from faasguard.iam.effective import EffectivePermissions, Grant
 from faasguard.iam.managed import is_aws_managed_arn
-from faasguard.model import App, Function, Location
+from faasguard.model import App, Function, Location, Role
 from faasguard.report.common import place
 
 #: Bumped when the JSON of ``iam show`` changes incompatibly.
@@ -19,23 +19,36 @@ IAM_SHOW_SCHEMA = 1
 
 #: The functions shown, each with its app and its effective permissions.
 FunctionPermissions = Sequence[tuple[App, Function, EffectivePermissions]]
+#: The other principals shown (users, groups, roles, policies), likewise.
+PrincipalPermissions = Sequence[tuple[App, Role, EffectivePermissions]]
 
 
-def render_permissions_text(results: FunctionPermissions, root: str) -> str:
-    """``iam show``: per function its role and its grants, grouped by access level."""
+def render_permissions_text(
+    results: FunctionPermissions, root: str, principals: PrincipalPermissions = ()
+) -> str:
+    """``iam show``: per function its role and its grants, grouped by access level; then
+    per other principal (``--all``, ``--principal``) the same."""
     blocks = [_function_text(app, fn, perms, root) for app, fn, perms in results]
+    blocks.extend(_principal_text(role, perms, root) for _app, role, perms in principals)
     if not blocks:
         return "No functions found.\n"
     return "\n".join(blocks)
 
 
-def render_permissions_json(results: FunctionPermissions, root: str) -> str:
-    """``iam show --format json`` (schema :data:`IAM_SHOW_SCHEMA`)."""
-    document = {
+def render_permissions_json(
+    results: FunctionPermissions, root: str, principals: PrincipalPermissions = ()
+) -> str:
+    """``iam show --format json`` (schema :data:`IAM_SHOW_SCHEMA`); ``principals`` is
+    present only when other principals were asked for."""
+    document: dict[str, Any] = {
         "tool": "faasguard",
         "schema_version": IAM_SHOW_SCHEMA,
         "functions": [_function_json(app, fn, perms, root) for app, fn, perms in results],
     }
+    if principals:
+        document["principals"] = [
+            _principal_json(app, role, perms, root) for app, role, perms in principals
+        ]
     return json.dumps(document, indent=2, sort_keys=False) + "\n"
 
 
@@ -121,6 +134,17 @@ def _function_text(app: App, fn: Function, perms: EffectivePermissions, root: st
     else:
         external = " (declared outside the app)" if role.external else ""
         lines.append(f"  role: {role.ref}{external}  {_where(role.location, root)}")
+    return _grants_text(lines, perms, root)
+
+
+def _principal_text(role: Role, perms: EffectivePermissions, root: str) -> str:
+    lines = [f"{_where(role.location, root)}  {role.kind} {role.display_name} ({role.ref})"]
+    if role.groups:
+        lines.append(f"  member of: {', '.join(role.groups)}")
+    return _grants_text(lines, perms, root)
+
+
+def _grants_text(lines: list[str], perms: EffectivePermissions, root: str) -> str:
     rows = _rows(perms)
     if not rows:
         lines.append("  no permissions granted")
@@ -156,16 +180,52 @@ def _function_text(app: App, fn: Function, perms: EffectivePermissions, root: st
     return "\n".join(lines) + "\n"
 
 
+def _location_json(loc: Location, root: str) -> dict[str, Any]:
+    if loc.file.startswith("aws-managed:"):
+        return {"file": loc.file, "line": 0, "column": 0}
+    where = place(loc, root)
+    return {"file": where.file, "line": where.line, "column": where.column}
+
+
+def _principal_json(app: App, role: Role, perms: EffectivePermissions, root: str) -> dict[str, Any]:
+    return {
+        "app": app.name,
+        "kind": role.kind,
+        "principal": role.ref,
+        "name": role.display_name,
+        "location": _location_json(role.location, root),
+        "groups": list(role.groups),
+        "grants": _grants_json(perms, root),
+        "unknowns": list(perms.unknowns),
+        "denied": len(perms.denied),
+    }
+
+
 def _function_json(
     app: App, fn: Function, perms: EffectivePermissions, root: str
 ) -> dict[str, Any]:
     def location(loc: Location) -> dict[str, Any]:
-        if loc.file.startswith("aws-managed:"):
-            return {"file": loc.file, "line": 0, "column": 0}
-        where = place(loc, root)
-        return {"file": where.file, "line": where.line, "column": where.column}
+        return _location_json(loc, root)
 
     role = fn.role
+    return {
+        "app": app.name,
+        "function": fn.ref,
+        "name": fn.display_name,
+        "location": location(fn.location),
+        "role": None
+        if role is None
+        else {"ref": role.ref, "external": role.external, "location": location(role.location)},
+        "grants": _grants_json(perms, root),
+        "unknowns": list(perms.unknowns),
+        "denied": len(perms.denied),
+    }
+
+
+def _grants_json(perms: EffectivePermissions, root: str) -> list[dict[str, Any]]:
+    def location(loc: Location) -> dict[str, Any]:
+        return _location_json(loc, root)
+
     grants = []
     for row in _rows(perms):
         grant = row.first
@@ -191,15 +251,4 @@ def _function_json(
                 "location": location(grant.statement.location),
             }
         )
-    return {
-        "app": app.name,
-        "function": fn.ref,
-        "name": fn.display_name,
-        "location": location(fn.location),
-        "role": None
-        if role is None
-        else {"ref": role.ref, "external": role.external, "location": location(role.location)},
-        "grants": grants,
-        "unknowns": list(perms.unknowns),
-        "denied": len(perms.denied),
-    }
+    return grants

@@ -24,7 +24,9 @@ Schema version 1 (also documented in ``docs/output.md``)::
           "fingerprint": "0123...",
           "flow": [{"location": {...}, "message": "..."}],   # only when non-empty
           "trace": [{"file": "...", "line": 9, "column": 5, "message": "..."}],  # with flow
-          "properties": {...}                                # only when non-empty
+          "properties": {...},                               # only when non-empty
+          "principal": {"kind": "user", "name": "CiUser",    # only for an IAM principal
+                        "location": {...}}                   # that is not a function's
         }
       ],
       "diagnostics": [
@@ -147,6 +149,12 @@ def _finding(finding: Finding, root: str) -> dict[str, Any]:
         entry["trace"] = [_trace_step(step, root) for step in finding.flow]
     if finding.properties:
         entry["properties"] = json_safe(finding.properties)
+    if finding.principal is not None:
+        entry["principal"] = {
+            "kind": finding.principal.kind,
+            "name": finding.principal.name,
+            "location": _location(finding.principal.location, root),
+        }
     return entry
 
 

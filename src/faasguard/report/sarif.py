@@ -212,7 +212,9 @@ def _location(location: Location, root: str, *, message: str | None = None) -> d
 
 
 def _logical_locations(finding: Finding) -> list[dict[str, Any]]:
-    if finding.function:
+    if finding.principal is not None:
+        name, kind = finding.principal.name, "resource"
+    elif finding.function:
         name, kind = finding.function, "function"
     elif finding.resource:
         name, kind = finding.resource, "resource"
@@ -238,6 +240,12 @@ def _result(finding: Finding, index: dict[str, int], root: str) -> dict[str, Any
             "app": finding.app,
         },
     }
+    if finding.principal is not None:
+        result["properties"]["principal"] = {
+            "kind": finding.principal.kind,
+            "name": finding.principal.name,
+            "location": _location(finding.principal.location, root),
+        }
     if finding.fingerprint:
         result["partialFingerprints"] = {FINGERPRINT_KEY: finding.fingerprint}
     if finding.flow:

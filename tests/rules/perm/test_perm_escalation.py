@@ -55,7 +55,7 @@ def test_every_method_names_real_actions_and_sources() -> None:
     assert len(methods()) >= 30
     for method in methods():
         assert method.references, method.id
-        assert method.kind in {"direct", "passrole", "function", "assume"}, method.id
+        assert method.kind in {"direct", "passrole", "function", "assume", "trusted"}, method.id
         for group in method.requires:
             for action in group:
                 assert cat.canonical(action) == action, (method.id, action)

@@ -245,6 +245,17 @@ def string_lit_value(node: Node) -> str:
     return unescape_quoted(literal)
 
 
+def static_string(expr: Node | None) -> str | None:
+    """The value of an expression that is one plain string literal (``"./modules/x"``),
+    else ``None`` (interpolations, references, anything computed)."""
+    if expr is None or len(expr.children) != 1 or expr.children[0].type != "literal_value":
+        return None
+    literal = expr.children[0].children
+    if len(literal) != 1 or literal[0].type != "string_lit":
+        return None
+    return string_lit_value(literal[0])
+
+
 _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\"}
 _ESCAPE_RE = re.compile(r"\\(u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|.)|\$\$\{|%%\{", re.DOTALL)
 

@@ -36,6 +36,7 @@ from faasguard.loaders.terraform.hcl import (
 )
 from faasguard.loaders.terraform.hcl_eval import Evaluator, GetAttr, GetIndex, Step
 from faasguard.loaders.terraform.hcl_functions import SizeBudget
+from faasguard.loaders.terraform.instances import InstancesMixin, Key, key_text
 from faasguard.loaders.terraform.plan import load_plan
 from faasguard.loaders.terraform.records import TfResource
 from faasguard.loaders.terraform.roles import policy_document_json
@@ -108,7 +109,7 @@ class _Module:
         return self.evaluator
 
 
-class _HclLoader:
+class _HclLoader(InstancesMixin):
     def __init__(self, options: LoadOptions) -> None:
         self.options = options
         self.lines = LineIndex()
@@ -434,12 +435,26 @@ class _HclLoader:
         rest: list[Step],
         consumed: int,
     ) -> tuple[Any, int]:
-        # Skip the instance key of a count/for_each resource: we model one instance.
+        block = table.get(address)
+        if not rest and block is not None:
+            whole = self._expansion(module, address, block)
+            if whole is not None and whole.instances is not None:
+                # ``for_each = aws_iam_role.fn``: a map of the instances, by key.
+                return {
+                    str(key): self._instance_values(module, address, block, key, env)
+                    for key, env in whole.instances.items()
+                }, consumed
+        if rest and isinstance(rest[0], GetIndex) and block is not None:
+            env = self._instance_env(module, address, block, rest[0].key)
+            if env is not None:
+                return self._instance_ref(module, address, block, env, rest[0].key, rest[1:]), (
+                    consumed + 2 if len(rest) > 1 else consumed + 1
+                )
+        # The instance key of a count/for_each resource that is not expanded: one instance.
         while rest and isinstance(rest[0], GetIndex):
             rest = rest[1:]
             consumed += 1
         full = module.prefix + address
-        block = table.get(address)
         if not rest:
             return Unknown(expression=full, reason="reference to a whole resource"), consumed
         attr = rest[0]
@@ -490,24 +505,37 @@ class _HclLoader:
         )
         return value
 
-    def _evaluate_blocks(self, module: _Module, owner: str, blocks: list[Block]) -> list[Any]:
+    def _evaluate_blocks(
+        self,
+        module: _Module,
+        owner: str,
+        blocks: list[Block],
+        env: dict[str, Any] | None = None,
+    ) -> list[Any]:
         result: list[Any] = []
         for index, block in enumerate(blocks):
-            values = self._plain_body(module, block.body)
+            values = self._plain_body(module, block.body, env)
             self.lines.record(result, index, block.file, block.line)
             result.append(values)
         return result
 
-    def _plain_body(self, module: _Module, body: Body) -> dict[str, Any]:
+    def _plain_body(
+        self, module: _Module, body: Body, env: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
         values: dict[str, Any] = {}
         for attribute in body.attributes.values():
-            values[attribute.name] = module.ev.evaluate(attribute.expr, attribute.file)
+            values[attribute.name] = module.ev.evaluate(attribute.expr, attribute.file, env)
             self.lines.record(values, attribute.name, attribute.file, attribute.line)
-        self._nested_blocks(module, body, values, owner=None)
+        self._nested_blocks(module, body, values, owner=None, env=env)
         return values
 
     def _nested_blocks(
-        self, module: _Module, body: Body, values: dict[str, Any], owner: str | None
+        self,
+        module: _Module,
+        body: Body,
+        values: dict[str, Any],
+        owner: str | None,
+        env: dict[str, Any] | None = None,
     ) -> None:
         grouped: dict[str, list[Block]] = {}
         dynamic: list[str] = []
@@ -522,7 +550,7 @@ class _HclLoader:
             if owner is not None:
                 values[block_type] = self._block_list(module, owner, block_type, blocks)
             else:
-                values[block_type] = self._evaluate_blocks(module, "", blocks)
+                values[block_type] = self._evaluate_blocks(module, "", blocks, env)
             self.lines.record(values, block_type, blocks[0].file, blocks[0].line)
         if dynamic:
             values["__dynamic__"] = dynamic
@@ -639,30 +667,49 @@ class _HclLoader:
     # Records ----------------------------------------------------------------------------
 
     def _collect(self, module: _Module, records: list[TfResource]) -> None:
-        for address, block in module.resources.items():
-            records.append(self._record(module, address, block, "managed"))
-        for address, block in module.data.items():
-            records.append(self._record(module, address, block, "data"))
+        for mode, table in (("managed", module.resources), ("data", module.data)):
+            for address, block in table.items():
+                expansion = self._expansion(module, address, block)
+                if expansion is None or expansion.instances is None:
+                    records.append(self._record(module, address, block, mode))
+                    if expansion is not None:
+                        self._unexpanded(module, address, block, expansion.reason)
+                    continue
+                for key, env in expansion.instances.items():
+                    records.append(self._record(module, address, block, mode, key, env))
         for name, block in module.modules.items():
             child = self._child(module, name)
             if child is None:
                 continue
             if "count" in block.body.attributes or "for_each" in block.body.attributes:
                 self._diag(
-                    DiagnosticLevel.INFO,
-                    f"module {name!r} uses count/for_each: one instance is analysed",
+                    DiagnosticLevel.WARNING,
+                    f"module {name!r} uses count/for_each, which faasguard does not expand for "
+                    "modules yet: one instance is analysed, with each.key / count.index unknown",
                     block.file,
                     block.line,
                 )
             self._collect(child, records)
 
-    def _record(self, module: _Module, address: str, block: Block, mode: str) -> TfResource:
-        evaluated = self._body_values(module, "res:" + address, block)
-        values = evaluated if isinstance(evaluated, dict) else {}
+    def _record(
+        self,
+        module: _Module,
+        address: str,
+        block: Block,
+        mode: str,
+        key: Key | None = None,
+        env: dict[str, Any] | None = None,
+    ) -> TfResource:
         notes: dict[str, Any] = {}
-        for meta in ("count", "for_each"):
-            if meta in block.body.attributes:
-                notes[meta] = "one instance analysed"
+        if env is not None and key is not None:
+            values = self._instance_values(module, address, block, key, env)
+            address += key_text(key)
+        else:
+            evaluated = self._body_values(module, "res:" + address, block)
+            values = evaluated if isinstance(evaluated, dict) else {}
+            for meta in ("count", "for_each"):
+                if meta in block.body.attributes:
+                    notes[meta] = "one instance analysed"
         resource_type = block.labels[0]
         return TfResource(
             address=module.prefix + address,

@@ -41,6 +41,7 @@ class TfResource:
 
 _ADDRESS = re.compile(
     r"(?:module\.[A-Za-z0-9_-]+(?:\[[^\]]*\])?\.)*(?:data\.)?[a-z][a-z0-9_]*\.[A-Za-z0-9_-]+"
+    r"(?:\[[^\]]*\])?"
 )
 
 
@@ -188,17 +189,28 @@ class Builder:
         self.lines = lines
         self.by_address: dict[str, TfResource] = {}
         for record in records:
+            # An instance (``aws_iam_role.fn["a"]``) by its own address; without the key,
+            # the first instance (how a reference to an unexpanded resource reads).
+            self.by_address.setdefault(record.address, record)
             self.by_address.setdefault(_normalise_address(record.address), record)
         self.by_type: dict[str, list[TfResource]] = {}
         for record in records:
             if record.mode == "managed":
                 self.by_type.setdefault(record.type, []).append(record)
         self.by_value: dict[str, list[str]] = {}
+        #: A partly known identity (``name = "${var.prefix}-role"``) is copied as the same
+        #: Unknown wherever ``aws_iam_role.x.name`` is used: its expression identifies the
+        #: record when exactly one record has it.
+        self.by_unknown: dict[str, list[str]] = {}
         for record in records:
             for key in _IDENTITY_KEYS:
                 value = record.values.get(key)
                 if isinstance(value, str) and value and not isinstance(value, JsonText):
                     self.by_value.setdefault(value, []).append(record.address)
+                elif isinstance(value, Unknown) and "${" in value.expression:
+                    owners = self.by_unknown.setdefault(value.expression, [])
+                    if record.address not in owners:
+                        owners.append(record.address)
         self.triggers: dict[str, list[Trigger]] = {}
         self.function_fields: dict[str, dict[str, Any]] = {}
         self.resources: list[Resource] = []
@@ -211,9 +223,13 @@ class Builder:
         found: list[str] = []
         if isinstance(value, Unknown):
             for match in _ADDRESS.finditer(value.expression):
-                address = _normalise_address(match.group(0))
-                if address in self.by_address and address not in found:
+                exact = match.group(0)
+                address = exact if exact in self.by_address else _normalise_address(exact)
+                if address in self.by_address and self.by_address[address].address not in found:
                     found.append(self.by_address[address].address)
+            owners = self.by_unknown.get(value.expression, [])
+            if len(owners) == 1 and owners[0] not in found:
+                found.append(owners[0])
         elif isinstance(value, str):
             found.extend(self.by_value.get(value, []))
             if not found and ":function:" in value:
@@ -228,7 +244,7 @@ class Builder:
         """The first address ``value`` refers to, restricted to ``types`` when given."""
         wanted = tuple(types) if types is not None else None
         for address in self.addresses(value):
-            record = self.by_address.get(_normalise_address(address))
+            record = self.record(address)
             if record is None:
                 continue
             if wanted is None or record.type in wanted:
@@ -238,7 +254,7 @@ class Builder:
     def record(self, address: str | None) -> TfResource | None:
         if address is None:
             return None
-        return self.by_address.get(_normalise_address(address))
+        return self.by_address.get(address) or self.by_address.get(_normalise_address(address))
 
     def loc(self, record: TfResource, *path: str) -> Location:
         """Location of ``record.values[path...]`` (the deepest known), else the resource."""

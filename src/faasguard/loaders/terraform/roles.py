@@ -9,14 +9,16 @@ from typing import Any
 
 from faasguard.loaders.terraform.hcl import JsonText, LineIndex
 from faasguard.loaders.terraform.records import (
-    ROLE_TYPES,
     Builder,
+    TfResource,
     all_blocks,
     as_json,
     as_str,
     short_text,
 )
 from faasguard.model import (
+    Diagnostic,
+    DiagnosticLevel,
     Location,
     MaybeStr,
     Policy,
@@ -174,103 +176,217 @@ def build_policy(
     )
 
 
-def build_roles(b: Builder) -> list[Role]:
-    inline: dict[str, list[Policy]] = {}
-    for record in b.typed("aws_iam_role_policy"):
-        role = b.link(record.values.get("role"), ROLE_TYPES)
-        if role is None:
-            continue
-        name = record.values.get("name")
-        inline.setdefault(role, []).append(
-            build_policy(
-                name if isinstance(name, str) else record.address,
-                record.values.get("policy"),
-                b.loc(record, "policy"),
-                b.lines,
-            )
+#: Terraform principal types → the model's principal kind.
+_PRINCIPALS = {"aws_iam_role": "role", "aws_iam_user": "user", "aws_iam_group": "group"}
+#: Inline-policy resources: type → (principal type, argument naming the principal).
+_INLINE = {
+    "aws_iam_role_policy": ("aws_iam_role", "role"),
+    "aws_iam_user_policy": ("aws_iam_user", "user"),
+    "aws_iam_group_policy": ("aws_iam_group", "group"),
+}
+#: One-principal attachment resources: type → (principal type, argument naming it).
+_ATTACHMENTS = {
+    "aws_iam_role_policy_attachment": ("aws_iam_role", "role"),
+    "aws_iam_user_policy_attachment": ("aws_iam_user", "user"),
+    "aws_iam_group_policy_attachment": ("aws_iam_group", "group"),
+}
+#: ``aws_iam_policy_attachment`` lists its principals under these arguments.
+_MULTI_ATTACH = (("roles", "aws_iam_role"), ("users", "aws_iam_user"), ("groups", "aws_iam_group"))
+
+_Attached = dict[str, list[tuple[Any, Location]]]
+
+
+def _unlinked(b: Builder, record: TfResource, argument: str, value: Any) -> None:
+    """A diagnostic for an attachment whose principal is not a resource of the app."""
+    b.diagnostics.append(
+        Diagnostic(
+            level=DiagnosticLevel.WARNING,
+            message=(
+                f"{record.address}: {argument} = {short_text(value)} names no IAM principal "
+                "declared in the app; what it attaches is not analysed"
+            ),
+            location=b.loc(record, argument),
+            code="terraform-iam-link",
         )
-    attached: dict[str, list[tuple[Any, Location]]] = {}
-    for record in b.typed("aws_iam_role_policy_attachment"):
-        role = b.link(record.values.get("role"), ROLE_TYPES)
-        if role is not None:
-            attached.setdefault(role, []).append(
-                (record.values.get("policy_arn"), b.loc(record, "policy_arn"))
-            )
-    for record in b.typed("aws_iam_policy_attachment"):
-        for role_value in record.values.get("roles") or []:
-            role = b.link(role_value, ROLE_TYPES)
-            if role is not None:
-                attached.setdefault(role, []).append(
-                    (record.values.get("policy_arn"), b.loc(record, "policy_arn"))
-                )
-    roles: list[Role] = []
-    for record in b.typed("aws_iam_role"):
-        values = record.values
-        policies: list[Policy] = []
-        for index, block in enumerate(all_blocks(values, "inline_policy")):
-            if block.get("policy") is None:
+    )
+
+
+def _link_principal(
+    b: Builder, record: TfResource, argument: str, value: Any, wanted: str
+) -> str | None:
+    linked = b.link(value, (wanted,))
+    if linked is None:
+        _unlinked(b, record, argument, value)
+    return linked
+
+
+def _inline_policies(b: Builder) -> dict[str, list[Policy]]:
+    inline: dict[str, list[Policy]] = {}
+    for kind, (wanted, argument) in _INLINE.items():
+        for record in b.typed(kind):
+            owner = _link_principal(b, record, argument, record.values.get(argument), wanted)
+            if owner is None:
                 continue
-            name = block.get("name")
-            policies.append(
+            name = record.values.get("name")
+            inline.setdefault(owner, []).append(
                 build_policy(
-                    name if isinstance(name, str) else f"inline_policy[{index}]",
-                    block.get("policy"),
-                    b.where(values.get("inline_policy"), index, record.location),
+                    name if isinstance(name, str) else record.address,
+                    record.values.get("policy"),
+                    b.loc(record, "policy"),
                     b.lines,
                 )
             )
-        policies.extend(inline.get(record.address, []))
-        managed: list[MaybeStr] = []
-        arns: list[tuple[Any, Location]] = [
-            (arn, b.loc(record, "managed_policy_arns"))
-            for arn in (values.get("managed_policy_arns") or [])
-        ]
-        arns.extend(attached.get(record.address, []))
-        managed_where: dict[str, Location] = {}
-        for arn, _where in arns:
-            customer = b.record(b.link(arn, ("aws_iam_policy",)))
-            if customer is not None:
-                policy_name = customer.values.get("name")
-                policies.append(
-                    build_policy(
-                        policy_name if isinstance(policy_name, str) else customer.address,
-                        customer.values.get("policy"),
-                        b.loc(customer, "policy"),
-                        b.lines,
-                        arn=Unknown(expression=f"{customer.address}.arn", reason="computed"),
-                    )
+    return inline
+
+
+def _attachments(b: Builder) -> _Attached:
+    attached: _Attached = {}
+    for kind, (wanted, argument) in _ATTACHMENTS.items():
+        for record in b.typed(kind):
+            owner = _link_principal(b, record, argument, record.values.get(argument), wanted)
+            if owner is not None:
+                attached.setdefault(owner, []).append(
+                    (record.values.get("policy_arn"), b.loc(record, "policy_arn"))
                 )
-            else:
-                # AWS managed policies are often looked up with ``data "aws_iam_policy"``.
-                looked_up = b.record(b.link(arn, ("aws_iam_policy",)))
-                data_ref = next((a for a in b.addresses(arn) if ".aws_iam_policy." in a), None)
-                looked_up = b.record(data_ref) if data_ref else looked_up
-                value = looked_up.values.get("arn", arn) if looked_up is not None else arn
-                managed_arn = as_str(value) or Unknown(expression="null")
-                managed.append(managed_arn)
-                if isinstance(managed_arn, str):
-                    managed_where[managed_arn] = _where
-        name = values.get("name")
-        roles.append(
+    for record in b.typed("aws_iam_policy_attachment"):
+        for argument, wanted in _MULTI_ATTACH:
+            values = record.values.get(argument)
+            for value in values if isinstance(values, list) else [values] if values else []:
+                owner = _link_principal(b, record, argument, value, wanted)
+                if owner is not None:
+                    attached.setdefault(owner, []).append(
+                        (record.values.get("policy_arn"), b.loc(record, "policy_arn"))
+                    )
+    return attached
+
+
+#: Membership resources: type → (argument naming one principal, its type, argument listing
+#: the others, their type); the user is whichever side is ``aws_iam_user``.
+_MEMBERSHIPS = {
+    "aws_iam_user_group_membership": ("user", "aws_iam_user", "groups", "aws_iam_group"),
+    "aws_iam_group_membership": ("group", "aws_iam_group", "users", "aws_iam_user"),
+}
+
+
+def _memberships(b: Builder) -> dict[str, list[str]]:
+    """User address → the group addresses it belongs to."""
+    members: dict[str, list[str]] = {}
+    for kind, (one, one_type, many, many_type) in _MEMBERSHIPS.items():
+        for record in b.typed(kind):
+            single = _link_principal(b, record, one, record.values.get(one), one_type)
+            for value in record.values.get(many) or []:
+                other = _link_principal(b, record, many, value, many_type)
+                if single is None or other is None:
+                    continue
+                user, group = (single, other) if one_type == "aws_iam_user" else (other, single)
+                members.setdefault(user, []).append(group)
+    return members
+
+
+def build_roles(b: Builder) -> list[Role]:
+    """Every IAM principal: roles, users (with their groups), groups, and customer managed
+    policies (``aws_iam_policy``) attached to none of them, as ``policy`` principals."""
+    inline = _inline_policies(b)
+    attached = _attachments(b)
+    members = _memberships(b)
+    principals: list[Role] = []
+    used_policies: set[str] = set()
+    for record in b.typed(*_PRINCIPALS):
+        principals.append(
+            _principal(b, record, inline, attached, members.get(record.address, []), used_policies)
+        )
+    for record in b.typed("aws_iam_policy"):
+        if record.address in used_policies:
+            continue
+        name = record.values.get("name")
+        principals.append(
             Role(
                 ref=record.address,
                 name=as_str(name),
-                arn=values.get("arn")
-                if isinstance(values.get("arn"), str)
-                else Unknown(expression=f"{record.address}.arn", reason="computed"),
-                assume_role_policy=build_policy(
-                    "assume_role_policy",
-                    values.get("assume_role_policy"),
-                    b.loc(record, "assume_role_policy"),
-                    b.lines,
-                )
-                if values.get("assume_role_policy") is not None
-                else None,
-                policies=tuple(policies),
-                managed_policy_arns=tuple(managed),
-                managed_policy_locations=managed_where,
-                permissions_boundary=as_str(values.get("permissions_boundary")),
+                arn=Unknown(expression=f"{record.address}.arn", reason="computed"),
+                policies=(_customer_policy(b, record),),
                 location=record.location,
+                kind="policy",
             )
         )
-    return roles
+    return principals
+
+
+def _customer_policy(b: Builder, customer: TfResource) -> Policy:
+    policy_name = customer.values.get("name")
+    return build_policy(
+        policy_name if isinstance(policy_name, str) else customer.address,
+        customer.values.get("policy"),
+        b.loc(customer, "policy"),
+        b.lines,
+        arn=Unknown(expression=f"{customer.address}.arn", reason="computed"),
+    )
+
+
+def _principal(
+    b: Builder,
+    record: TfResource,
+    inline: Mapping[str, list[Policy]],
+    attached: _Attached,
+    groups: list[str],
+    used_policies: set[str],
+) -> Role:
+    values = record.values
+    policies: list[Policy] = []
+    for index, block in enumerate(all_blocks(values, "inline_policy")):
+        if block.get("policy") is None:
+            continue
+        name = block.get("name")
+        policies.append(
+            build_policy(
+                name if isinstance(name, str) else f"inline_policy[{index}]",
+                block.get("policy"),
+                b.where(values.get("inline_policy"), index, record.location),
+                b.lines,
+            )
+        )
+    policies.extend(inline.get(record.address, []))
+    managed: list[MaybeStr] = []
+    arns: list[tuple[Any, Location]] = [
+        (arn, b.loc(record, "managed_policy_arns"))
+        for arn in (values.get("managed_policy_arns") or [])
+    ]
+    arns.extend(attached.get(record.address, []))
+    managed_where: dict[str, Location] = {}
+    for arn, _where in arns:
+        customer = b.record(b.link(arn, ("aws_iam_policy",)))
+        if customer is not None:
+            used_policies.add(customer.address)
+            policies.append(_customer_policy(b, customer))
+            continue
+        # AWS managed policies are often looked up with ``data "aws_iam_policy"``.
+        data_ref = next((a for a in b.addresses(arn) if ".aws_iam_policy." in a), None)
+        looked_up = b.record(data_ref) if data_ref else customer
+        value = looked_up.values.get("arn", arn) if looked_up is not None else arn
+        managed_arn = as_str(value) or Unknown(expression="null")
+        managed.append(managed_arn)
+        if isinstance(managed_arn, str):
+            managed_where[managed_arn] = _where
+    name = values.get("name")
+    return Role(
+        ref=record.address,
+        name=as_str(name),
+        arn=values.get("arn")
+        if isinstance(values.get("arn"), str)
+        else Unknown(expression=f"{record.address}.arn", reason="computed"),
+        assume_role_policy=build_policy(
+            "assume_role_policy",
+            values.get("assume_role_policy"),
+            b.loc(record, "assume_role_policy"),
+            b.lines,
+        )
+        if values.get("assume_role_policy") is not None
+        else None,
+        policies=tuple(policies),
+        managed_policy_arns=tuple(managed),
+        managed_policy_locations=managed_where,
+        permissions_boundary=as_str(values.get("permissions_boundary")),
+        location=record.location,
+        kind=_PRINCIPALS[record.type],
+        groups=tuple(groups),
+    )

@@ -42,11 +42,14 @@ def _unlinked_attachment(role: Role, app: App) -> bool:
     more than the model shows. Linked ones appear in some role's policies: inline ones
     named by their address, attached ones by their ARN (or its unknown expression)."""
     del role  # any unlinked attachment may target any role of the app
-    inline = {p.name for r in app.roles for p in r.policies}
-    arns = {str(a) for r in app.roles for a in r.managed_policy_arns}
+    # A customer managed policy attached to no principal is a principal of its own
+    # (``kind == "policy"``): its ARN appearing there does not mean it was linked.
+    holders = [r for r in app.roles if r.kind != "policy"]
+    inline = {p.name for r in holders for p in r.policies}
+    arns = {str(a) for r in holders for a in r.managed_policy_arns}
     arns |= {
         p.arn.expression if isinstance(p.arn, Unknown) else str(p.arn)
-        for r in app.roles
+        for r in holders
         for p in r.policies
         if p.arn is not None
     }

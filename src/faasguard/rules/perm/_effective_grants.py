@@ -8,6 +8,7 @@ do not compute them twelve times per scan.
 
 from __future__ import annotations
 
+import heapq
 import json
 import re
 from collections.abc import Callable, Iterable, Iterator
@@ -17,7 +18,7 @@ from importlib import resources
 from typing import Any
 
 from faasguard.context import current_config
-from faasguard.findings import Hit, Severity
+from faasguard.findings import Hit, Principal, Severity
 from faasguard.iam.effective import (
     ConditionEffect,
     EffectivePermissions,
@@ -64,6 +65,26 @@ def function_roles(app: App) -> Iterator[tuple[Function, Role]]:
     for function in app.functions:
         if function.role is not None:
             yield function, function.role
+
+
+def other_principals(app: App) -> Iterator[Role]:
+    """Every IAM principal declared in the app that no function runs as: users, groups,
+    roles (a deployer, a CI role, a cross-account role) and customer managed policies
+    attached to none of them."""
+    used = {role.ref for _, role in function_roles(app)}
+    for role in app.roles:
+        if role.ref not in used and not role.external:
+            yield role
+
+
+def principal_of(role: Role) -> Principal:
+    """The finding's ``principal`` for a principal no function runs as."""
+    return Principal(kind=role.kind, name=role.ref, location=role.location)
+
+
+def principal_label(role: Role) -> str:
+    """``user ci-deployer`` (the deployed name when static, else the ref)."""
+    return f"{role.kind} {role.display_name}"
 
 
 def roles_with_functions(app: App) -> Iterator[tuple[Role, list[Function]]]:
@@ -120,7 +141,8 @@ def _administrator_grants(perms: EffectivePermissions) -> tuple[Grant, ...]:
     from faasguard.iam.catalog import catalog  # noqa: PLC0415 - loaded on first use only
 
     broad = [g for g in perms.grants if g.resource == "*" and not g.not_resources]
-    actions = {g.action.lower() for g in broad}
+    # Catalog actions are canonical (one spelling each): no need to lower 17,000 names.
+    actions = {g.action for g in broad}
     if len(actions) < ADMINISTRATOR["administrator_action_share"] * catalog().action_count():
         return ()
     return tuple(broad)
@@ -157,6 +179,54 @@ def where(grant: Grant) -> str:
     label = f"statement {statement.sid!r}" if statement.sid else "statement"
     line = f" at line {statement.location.line}" if statement.location.line else ""
     return f"policy {grant.policy.name}, {label}{line}"
+
+
+def _by_statement(grants: Iterable[Grant]) -> list[list[Grant]]:
+    """Grants grouped by the statement object that grants them, in first-seen order (two
+    AWS managed policies attached on one line are two statements, not one place)."""
+    groups: dict[int, list[Grant]] = {}
+    for grant in grants:
+        groups.setdefault(id(grant.statement), []).append(grant)
+    return list(groups.values())
+
+
+def granted_by(grants: Iterable[Grant], limit: int = 3) -> str:
+    """Every policy and statement that grants some of ``grants``, named as :func:`where`
+    does, the one granting the most first; ``+N more`` past ``limit``."""
+    groups = sorted(_by_statement(grants), key=len, reverse=True)
+    named = list(dict.fromkeys(where(group[0]) for group in groups))
+    shown = " and ".join(named[:limit])
+    return f"{shown} (+{len(named) - limit} more)" if len(named) > limit else shown
+
+
+#: How many actions :func:`grant_sources` lists per statement.
+_SOURCE_ACTIONS = 20
+
+
+def grant_sources(grants: Iterable[Grant]) -> list[dict[str, Any]]:
+    """``properties["granted_by"]`` of a finding: per granting statement its policy (name,
+    ARN), statement id, line and (up to 20 of) the reported actions it grants."""
+    return statement_sources(_by_statement(grants))
+
+
+def statement_sources(groups: Iterable[list[Grant]]) -> list[dict[str, Any]]:
+    """:func:`grant_sources` of grants already grouped by statement."""
+    sources: list[dict[str, Any]] = []
+    for group in sorted(groups, key=len, reverse=True):
+        first = group[0]
+        arn = first.policy.arn
+        # nsmallest, not sorted: an administrator statement has some 17,000 actions.
+        actions = heapq.nsmallest(_SOURCE_ACTIONS, {g.action for g in group}, key=str.lower)
+        sources.append(
+            {
+                "policy": first.policy.name,
+                "arn": arn if isinstance(arn, str) else None,
+                "sid": first.statement.sid,
+                "line": first.statement.location.line,
+                "actions": actions,
+            }
+        )
+    return sources
 
 
 def unknown_note(perms: EffectivePermissions) -> str:
@@ -199,9 +269,17 @@ class StatementGrants:
         """True when a narrowing condition restricts every selected grant."""
         return not any(unconditional(g) for g in self.grants)
 
-    def hit(self, message: str, *, key: str, severity: Severity | None = None) -> Hit:
+    def hit(
+        self,
+        message: str,
+        *,
+        key: str,
+        severity: Severity | None = None,
+        grants: Iterable[Grant] | None = None,
+    ) -> Hit:
         """A hit at the statement, for the function and its role; ``message`` is followed
-        by the note on what could not be analysed."""
+        by the note on what could not be analysed; ``properties["granted_by"]`` names the
+        statements granting ``grants`` (default: every selected grant)."""
         return Hit(
             message=f"{message}{unknown_note(self.perms)}",
             location=self.location,
@@ -209,6 +287,7 @@ class StatementGrants:
             resource=self.role.ref,
             key=key,
             severity=severity,
+            properties={"granted_by": grant_sources(self.grants if grants is None else grants)},
         )
 
 
@@ -260,7 +339,7 @@ def category_hits(app: App, category: Category) -> Iterator[Hit]:
         yield statement.hit(
             f"function {statement.function.display_name} can {category.label}: "
             f"{summarise(g.action for g in group)} on {summarise(g.resource for g in group)}, "
-            f"granted by {where(statement.first)} of role {statement.role.ref}"
+            f"granted by {granted_by(group)} of role {statement.role.ref}"
             f"{' (under a narrowing condition)' if statement.narrowed else ''}; "
             f"{category.advice}",
             key=f"{statement.first.policy.name}:{summarise((g.action for g in group), 50)}",

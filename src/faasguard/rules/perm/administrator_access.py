@@ -1,4 +1,4 @@
-"""Function role with administrator access.
+"""Function role (or other IAM principal) with administrator access.
 
 What it finds:
 Functions whose execution role allows every action on every resource: `Action: "*"` on
@@ -9,7 +9,11 @@ the IAM catalog (the share is under Thresholds): `NotAction: iam:*` (about 99 %)
 deleting any resource.
 Explicit denies and permissions boundaries are applied first; a narrowing condition on the
 granting statement lowers the severity to high. The finding points at the statement (or
-the managed-policy attachment) that grants the most of it.
+the managed-policy attachment) that grants the most of it, and names that policy.
+Every other IAM principal declared in the app is judged the same way: users (with the
+policies of their groups), groups, roles no function uses (a deployer, a CI role) and
+customer managed policies attached to none of them; such a finding carries `principal`
+(kind, name, location) instead of a function.
 
 Why it matters:
 A function is code reachable by its triggers: one injection, one vulnerable dependency or
@@ -39,18 +43,23 @@ References:
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 
 from faasguard.findings import Hit, Practice, Severity
 from faasguard.iam.catalog import catalog
-from faasguard.model import App
+from faasguard.iam.effective import Grant
+from faasguard.model import App, Role
 from faasguard.rules.base import ALL_FORMATS, rule
 from faasguard.rules.perm._effective_grants import (
     ADMINISTRATOR,
     function_roles,
-    granting_statements,
     is_administrator,
     lowered,
+    other_principals,
     permissions,
+    principal_label,
+    principal_of,
+    statement_sources,
     unconditional,
     unknown_note,
     where,
@@ -75,34 +84,54 @@ def warm_up() -> None:
     thresholds=ADMINISTRATOR,
 )
 def check(app: App) -> Iterator[Hit]:
-    """One hit per function whose role amounts to administrator access."""
-    total = catalog().action_count()
+    """One hit per function whose role amounts to administrator access, and one per other
+    principal of the app (user, group, role, customer managed policy) that does."""
     for function, role in function_roles(app):
-        perms = permissions(role, app)
-        grants = is_administrator(perms)
-        if not grants:
-            continue
-        by_statement = granting_statements(grants)
-        location, main = max(by_statement.items(), key=lambda item: len(item[1]))
-        share = len({g.action.lower() for g in grants}) / total
-        first = main[0]
-        how = (
-            f"NotAction {first.statement.not_actions!r} on every resource, equivalent to "
-            f"administrator ({share:.0%} of all IAM actions)"
-            if first.via_not_action
-            else f"{first.pattern or first.action} on every resource"
-        )
-        narrowed = not any(unconditional(g) for g in main)
-        yield Hit(
-            message=(
-                f"function {function.display_name} has administrator access: {how}, granted "
-                f"by {where(first)} of role {role.ref}"
-                f"{' (under a narrowing condition)' if narrowed else ''}; grant only what "
-                f"the code needs (faasguard iam suggest){unknown_note(perms)}"
-            ),
-            location=location,
-            function=function.ref,
-            resource=role.ref,
-            key=first.policy.name,
-            severity=lowered(SEVERITY) if narrowed else None,
-        )
+        hit = _admin_hit(app, role, f"function {function.display_name}")
+        if hit is not None:
+            yield replace(hit, function=function.ref)
+    for principal in other_principals(app):
+        hit = _admin_hit(app, principal, principal_label(principal))
+        if hit is not None:
+            yield replace(hit, principal=principal_of(principal))
+
+
+def _admin_hit(app: App, role: Role, subject: str) -> Hit | None:
+    perms = permissions(role, app)
+    grants = is_administrator(perms)
+    if not grants:
+        return None
+    total = catalog().action_count()
+    # The statement granting the most actions is the cause; grouping by statement (not by
+    # line) keeps two managed policies attached on one line apart.
+    by_statement: dict[int, list[Grant]] = {}
+    for grant in grants:
+        by_statement.setdefault(id(grant.statement), []).append(grant)
+    main = max(by_statement.values(), key=len)
+    share = len({g.action for g in grants}) / total
+    first = main[0]
+    how = (
+        f"NotAction {first.statement.not_actions!r} on every resource, equivalent to "
+        f"administrator ({share:.0%} of all IAM actions)"
+        if first.via_not_action
+        else f"{first.pattern or first.action} on every resource"
+    )
+    narrowed = not any(unconditional(g) for g in main)
+    holder = "" if role.kind == "policy" else f" of {role.kind} {role.ref}"
+    advice = (
+        "the code needs (faasguard iam suggest)" if subject.startswith("function ") else "it needs"
+    )
+    return Hit(
+        message=(
+            f"{subject} has administrator access: {how}, granted "
+            f"by {where(first)}{holder}"
+            f"{' (under a narrowing condition)' if narrowed else ''}; grant only what "
+            f"{advice}"
+            f"{unknown_note(perms)}"
+        ),
+        location=first.statement.location,
+        resource=role.ref,
+        key=first.policy.name,
+        severity=lowered(SEVERITY) if narrowed else None,
+        properties={"granted_by": statement_sources([main])},
+    )

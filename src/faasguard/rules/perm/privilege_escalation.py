@@ -1,24 +1,33 @@
-"""Function role that can escalate its own privileges.
+"""Function role (or other IAM principal) that can escalate its privileges.
 
 What it finds:
 Every publicly documented IAM privilege-escalation method the function's role completes,
-alone or together with other roles of the app: policy-version and policy-attachment
+alone or together with other roles of the app, and the same for every other IAM principal
+declared in the app (users with their groups' policies, groups, roles no function uses,
+customer managed policies attached to none of them; such findings carry `principal`
+instead of a function): policy-version and policy-attachment
 tricks (`iam:CreatePolicyVersion`, `iam:SetDefaultPolicyVersion`, `iam:Attach*Policy`,
 `iam:Put*Policy`, `iam:AddUserToGroup`), access keys and login profiles, trust-policy
 rewrites with `sts:AssumeRole`, permissions-boundary removal, `iam:PassRole` combined with
 a service that runs code as the passed role (Lambda, Glue, CloudFormation, EC2 and Auto
 Scaling, CodeBuild, SageMaker, Data Pipeline, ECS, Batch, Step Functions, App Runner,
 EMR), updating another function's code or configuration, SSM commands and sessions,
-EC2 Instance Connect and user data, and `sts:AssumeRole` chains. The methods are data:
-`faasguard/data/iam_escalation.json` (Rhino Security Labs, Bishop Fox `iam-vulnerable`,
-pathfinding.cloud, Cloudsplaining). Grants split across several policies of the role and
-grants hidden behind `NotAction` count. One finding per method; it points at the statement
-granting the first step and lists every step, in order, with the statement granting it,
-and what the attacker gains. Roles with administrator access are reported by PERM001 only.
+EC2 Instance Connect and user data, updating an existing CloudFormation stack (its own
+service role applies the change), opening an existing SageMaker notebook, `sts:AssumeRole`
+chains, and roles whose trust policy names the principal itself (no grant needed). The
+methods are data: `faasguard/data/iam_escalation.json` (Rhino Security Labs, Bishop Fox
+`iam-vulnerable`, pathfinding.cloud, Cloudsplaining). Grants split across several
+policies of the role and grants hidden behind `NotAction` count. One finding per method;
+it points at the statement granting the first step and lists every step, in order, with
+the statement granting it, and what the attacker gains. Principals with administrator
+access are reported by PERM001 only.
 
 What blocks a path (no finding): an explicit `Deny` or a permissions boundary removing a
-step; an impossible condition on a step; an `iam:PassedToService` condition that does not
-allow the method's service; `iam:PassRole` or `sts:AssumeRole` limited to specific role
+step; an impossible condition on a step (including `aws:TokenIssueTime`, `aws:EpochTime`
+and `aws:MultiFactorAuthAge` bounds that cannot hold today); a step only on resources it
+cannot act on (`iam:CreatePolicyVersion` on AWS managed policies,
+`arn:aws:iam::aws:policy/`); an `iam:PassedToService` condition that does not allow the
+method's service; `iam:PassRole` or `sts:AssumeRole` limited to specific role
 ARNs (no wildcard) of roles that are neither administrators nor able to escalate
 themselves, or not declared in the app; `lambda:UpdateFunction*` limited to specific
 functions running with the same role or with such a harmless role, or not declared in the
@@ -53,6 +62,7 @@ References:
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 
 from faasguard.findings import FlowStep, Hit, Practice, Severity
 from faasguard.iam.effective import EffectivePermissions
@@ -61,9 +71,13 @@ from faasguard.model import App, Role
 from faasguard.rules.base import ALL_FORMATS, rule
 from faasguard.rules.perm._effective_grants import (
     function_roles,
+    grant_sources,
     is_administrator,
     lowered,
+    other_principals,
     permissions,
+    principal_label,
+    principal_of,
     unknown_note,
     where,
 )
@@ -73,15 +87,17 @@ SEVERITY = Severity.HIGH
 
 def _step_text(step: Step) -> str:
     target = f" on {step.note}" if step.note else ""
-    return f"{step.action}{target} (role {step.role}, {where(step.grant)})"
+    if step.trusted:
+        return (
+            f"{step.action}{target} (no grant of {step.kind} {step.role} needed: the trust "
+            f"policy of role {step.reaches} names it, {where(step.grant)})"
+        )
+    return f"{step.action}{target} ({step.kind} {step.role}, {where(step.grant)})"
 
 
-def _message(function: str, path: EscalationPath) -> str:
+def _message(subject: str, path: EscalationPath) -> str:
     steps = " → ".join(_step_text(s) for s in path.all_steps())
-    return (
-        f"function {function} can escalate privileges ({path.method.name}): {steps}; "
-        f"effect: {path.effect}"
-    )
+    return f"{subject} can escalate privileges ({path.method.name}): {steps}; effect: {path.effect}"
 
 
 @rule(
@@ -94,7 +110,8 @@ def _message(function: str, path: EscalationPath) -> str:
     formats=ALL_FORMATS,
 )
 def check(app: App) -> Iterator[Hit]:
-    """One hit per function and escalation method its role completes."""
+    """One hit per function and escalation method its role completes, and per other
+    principal of the app (user, group, role, customer managed policy) and method."""
 
     def perms_of(role: Role) -> EffectivePermissions:
         return permissions(role, app)
@@ -103,10 +120,8 @@ def check(app: App) -> Iterator[Hit]:
         return bool(is_administrator(perms))
 
     found: dict[str, tuple[EscalationPath, ...]] = {}
-    for function, role in function_roles(app):
-        perms = permissions(role, app)
-        if admin(perms):
-            continue
+
+    def paths_of(role: Role) -> tuple[EscalationPath, ...]:
         if role.ref not in found:
             found[role.ref] = find_paths(
                 role,
@@ -115,22 +130,40 @@ def check(app: App) -> Iterator[Hit]:
                 permissions=perms_of,
                 is_admin=admin,
             )
-        for path in found[role.ref]:
-            first = path.steps[0]
-            yield Hit(
-                message=_message(function.display_name, path) + unknown_note(perms),
-                location=first.grant.statement.location,
-                function=function.ref,
-                resource=role.ref,
-                key=path.method.id,
-                severity=lowered(SEVERITY) if path.narrowed else None,
-                flow=tuple(
-                    FlowStep(location=s.grant.statement.location, message=_step_text(s))
-                    for s in path.all_steps()
-                ),
-                properties={
-                    "method": path.method.id,
-                    "steps": [s.action for s in path.all_steps()],
-                    "chain": list(path.chain),
-                },
-            )
+        return found[role.ref]
+
+    for function, role in function_roles(app):
+        perms = permissions(role, app)
+        if admin(perms):
+            continue
+        for path in paths_of(role):
+            hit = _hit(f"function {function.display_name}", role, perms, path)
+            yield replace(hit, function=function.ref)
+    for principal in other_principals(app):
+        perms = permissions(principal, app)
+        if admin(perms):
+            continue
+        for path in paths_of(principal):
+            hit = _hit(principal_label(principal), principal, perms, path)
+            yield replace(hit, principal=principal_of(principal))
+
+
+def _hit(subject: str, role: Role, perms: EffectivePermissions, path: EscalationPath) -> Hit:
+    first = path.steps[0]
+    return Hit(
+        message=_message(subject, path) + unknown_note(perms),
+        location=first.grant.statement.location,
+        resource=role.ref,
+        key=path.method.id,
+        severity=lowered(SEVERITY) if path.narrowed else None,
+        flow=tuple(
+            FlowStep(location=s.grant.statement.location, message=_step_text(s))
+            for s in path.all_steps()
+        ),
+        properties={
+            "method": path.method.id,
+            "steps": [s.action for s in path.all_steps()],
+            "chain": list(path.chain),
+            "granted_by": [grant_sources([s.grant])[0] for s in path.all_steps()],
+        },
+    )

@@ -41,7 +41,7 @@ from faasguard.findings import Hit, Practice, Severity
 from faasguard.iam.effective import Grant
 from faasguard.model import App
 from faasguard.rules.base import ALL_FORMATS, rule
-from faasguard.rules.perm._effective_grants import lowered, statements_granting, where
+from faasguard.rules.perm._effective_grants import granted_by, lowered, statements_granting
 
 SEVERITY = Severity.MEDIUM
 
@@ -69,14 +69,16 @@ def _service_wide(grant: Grant) -> bool:
 def check(app: App) -> Iterator[Hit]:
     """One hit per function, statement and service wildcard."""
     for statement in statements_granting(app, _service_wide):
-        patterns: dict[str, list[str]] = {}
+        patterns: dict[str, list[Grant]] = {}
         for grant in statement.grants:
-            patterns.setdefault(grant.pattern.lower(), []).append(grant.action)
-        for pattern, actions in patterns.items():
+            patterns.setdefault(grant.pattern.lower(), []).append(grant)
+        for pattern, grants in patterns.items():
+            # The policies granting this pattern, not whichever statement shares its line.
             yield statement.hit(
                 f"function {statement.function.display_name} is granted {pattern} "
-                f"({len(set(actions))} actions) by {where(statement.first)} of role "
-                f"{statement.role.ref}; list only the actions the code calls",
-                key=f"{statement.first.policy.name}:{pattern}",
+                f"({len({g.action for g in grants})} actions) by {granted_by(grants)} of "
+                f"role {statement.role.ref}; list only the actions the code calls",
+                key=f"{grants[0].policy.name}:{pattern}",
                 severity=lowered(SEVERITY) if statement.narrowed else None,
+                grants=grants,
             )

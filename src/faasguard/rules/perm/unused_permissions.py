@@ -59,10 +59,11 @@ from faasguard.model import App
 from faasguard.rules.base import ALL_FORMATS, Source, rule
 from faasguard.rules.perm._code_derived import short_list
 from faasguard.rules.perm._effective_grants import (
+    grant_sources,
+    granted_by,
     granting_statements,
     permissions,
     roles_with_functions,
-    where,
 )
 
 #: Access levels whose unused actions raise the severity to medium.
@@ -119,7 +120,7 @@ def check(app: App) -> Iterator[Hit]:
             yield Hit(
                 message=(
                     f"role {role.ref} grants {len(unused)} action(s) the code of {names} "
-                    f"never uses: {short_list(unused)}, through {where(group[0])}; "
+                    f"never uses: {short_list(unused)}, through {granted_by(group)}; "
                     f"the function(s) need only {short_list(needed, 8) or 'nothing'}; "
                     "'faasguard iam suggest' prints the least-privilege policy"
                 ),
@@ -128,4 +129,5 @@ def check(app: App) -> Iterator[Hit]:
                 resource=role.ref,
                 key=f"{group[0].policy.name}:{short_list(unused, 50)}",
                 severity=Severity.MEDIUM if levels & _RISKY_LEVELS else None,
+                properties={"granted_by": grant_sources(group)},
             )
