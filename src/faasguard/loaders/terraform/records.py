@@ -186,6 +186,8 @@ class Builder:
     def __init__(self, records: list[TfResource], lines: LineIndex) -> None:
         self.records = records
         self.lines = lines
+        #: The root module's directory: Terraform resolves relative file paths against it.
+        self.root_dir = ""
         self.by_address: dict[str, TfResource] = {}
         for record in records:
             self.by_address.setdefault(_normalise_address(record.address), record)
