@@ -97,3 +97,18 @@ def measure(command: list[str], *, env: dict[str, str] | None = None) -> Measure
         cpu = usage.ru_utime + usage.ru_stime
         out.seek(0)
         return Measurement(seconds, peak / 1024, returncode, out.read(), peak_pss / 1024, cpu)
+
+
+def write_section(benchmarks_md: Path, name: str, body: str) -> None:
+    """Replace the text between ``<!-- NAME:begin -->`` and ``<!-- NAME:end -->`` in
+    BENCHMARKS.md with ``body`` (appending the markers when they are missing)."""
+    begin, end = f"<!-- {name}:begin -->", f"<!-- {name}:end -->"
+    text = benchmarks_md.read_text(encoding="utf-8") if benchmarks_md.exists() else ""
+    block = f"{begin}\n{body}\n{end}"
+    if begin in text and end in text:
+        head, _, rest = text.partition(begin)
+        _, _, tail = rest.partition(end)
+        text = head + block + tail
+    else:
+        text += f"\n{block}\n"
+    benchmarks_md.write_text(text, encoding="utf-8")
