@@ -57,7 +57,12 @@ def test_conf002_detects_without_printing_the_value() -> None:
     assert [(h.key, h.severity) for h in hits] == [
         ("AWS_ACCESS_KEY", Severity.CRITICAL),
         ("DB_PASSWORD", Severity.HIGH),
+        # secret-named references resolved into the configuration at deploy time
+        ("DB_PASSWORD_SSM", Severity.MEDIUM),
+        ("API_TOKEN", Severity.MEDIUM),
     ]
+    assert "CloudFormation dynamic reference, resolved at deploy time" in hits[2].message
+    assert "Serverless Framework resolves at deploy time" in hits[3].message
     assert hits[1].location.line == 33
     assert "[redacted secret]" in hits[1].message and "[redacted AWS Access Key]" in hits[0].message
     assert "s3" not in hits[1].message and "16" not in hits[1].message
