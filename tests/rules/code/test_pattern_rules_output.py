@@ -133,7 +133,7 @@ def test_tls_message_names_the_silenced_warning() -> None:
 
 
 def test_tmp_message_names_path_and_data() -> None:
-    finding = _at(PYTHON, "uploads.py", 27, "CODE025")
+    finding = _at(PYTHON, "uploads.py", 28, "CODE025")
     assert "/tmp/partner.key" in finding.message and "get_secret_value" in finding.message
     node = _at(NODE, "sync.js", 16, "CODE025")
     assert "/tmp/sync-state.json" in node.message

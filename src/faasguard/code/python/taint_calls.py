@@ -42,6 +42,18 @@ from faasguard.code.taint.base import (
 from faasguard.code.taint.spec import SinkSpec
 from faasguard.model import Location
 
+#: Methods that put their arguments into the container they are called on.
+_MUTATORS = frozenset(
+    {"append", "appendleft", "extend", "extendleft", "insert", "add", "update", "setdefault"}
+)
+
+
+def _drops_separator(args: list[Val]) -> bool:
+    """``str.replace("/", x)`` where ``x`` holds no separator."""
+    if len(args) < 2 or args[0].const not in ("/", "\\") or args[1].const is None:
+        return False
+    return "/" not in args[1].const and "\\" not in args[1].const
+
 
 class Calls:
     """The call half of an execution (:class:`faasguard.code.python.taint_exec.Exec`):
@@ -179,6 +191,9 @@ class Calls:
         if target.klass:
             return self.construct(target.klass, args, kwargs, node)
 
+        if method in _MUTATORS and isinstance(func, ast.Attribute):
+            self.mutate(func.value, [*args, *kwargs.values()])
+
         # External code: qualified names.
         if isinstance(func, ast.Attribute):
             base_types = receiver.types if receiver is not None else ()
@@ -187,7 +202,22 @@ class Calls:
                 quals |= set(target.types)
         else:
             quals = set(target.types)
-        return self.external(node, quals, receiver, args, kwargs, method)
+        result = self.external(node, quals, receiver, args, kwargs, method)
+        if method == "replace" and _drops_separator(args):
+            # ``name.replace("/", "_")``: no directory can be named any more.
+            result = clean_value(result, ("path-traversal",))
+        return result
+
+    def mutate(self, owner: ast.expr, values: list[Val]) -> None:
+        """``items.append(x)``, ``d.update(m)``, ``s.add(x)``: the container now holds the
+        values' taint (as elements whose position is not known)."""
+        extra = dedupe(lab for value in values for lab in derived(value))
+        if not extra or not isinstance(owner, ast.Name):
+            return
+        current = self.lookup(owner.id)
+        if current is None or current.module or current.funcs or current.klass:
+            return
+        self.env[owner.id] = replace(current, labels=dedupe((*current.labels, *extra)))
 
     def call_local(
         self,
