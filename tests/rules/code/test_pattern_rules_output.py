@@ -173,3 +173,13 @@ def test_json_and_sarif_carry_rule_location_and_function() -> None:
     assert {r["ruleId"] for r in results} == {"CODE024"}
     region = results[0]["locations"][0]["physicalLocation"]["region"]
     assert region["startLine"] in (7, 9, 11, 13)
+
+
+def test_unproven_deserialisation_is_low_and_a_flow_stays_critical() -> None:
+    fixture = Path(__file__).resolve().parents[2] / "fixtures" / "sam" / "code-deserialize"
+    report = scan([str(fixture)], ScanConfig(select=("CODE003",)))
+    findings = {(Path(f.location.file).name, f.location.line): f for f in report.findings}
+    no_flow = findings[("app.py", 8)]  # yaml.load of the SNS Type field
+    assert no_flow.severity is Severity.LOW and "no flow from the event is proven" in no_flow.message
+    assert findings[("app.py", 7)].severity >= Severity.CRITICAL  # yaml.unsafe_load(message)
+    assert findings[("codec.py", 14)].severity is Severity.LOW
