@@ -9,12 +9,14 @@ from pathlib import Path
 from faasguard.docs import ANNOTATED_SUFFIXES, read_file_annotations
 
 FIXTURES = Path(__file__).parent / "fixtures"
-FORMATS = ("sam", "serverless", "terraform")
+FORMATS = ("sam", "serverless", "terraform", "chalice", "zappa")
 #: The loader module that must be importable before a format's fixtures can run.
 LOADER_OF_FORMAT = {
     "sam": "faasguard.loaders.cloudformation",
     "serverless": "faasguard.loaders.serverless",
     "terraform": "faasguard.loaders.terraform",
+    "chalice": "faasguard.loaders.frameworks.chalice",
+    "zappa": "faasguard.loaders.frameworks.zappa",
 }
 
 

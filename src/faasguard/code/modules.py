@@ -17,6 +17,7 @@ directory. Everything that would leave the code directory, or a bare package nam
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 from dataclasses import dataclass
@@ -53,6 +54,8 @@ def language_of(function: Function) -> str | None:
         return "python"
     if runtime.startswith("nodejs"):
         return "javascript"
+    if function.runtime is None or not isinstance(function.runtime, str):
+        return function.language
     return None
 
 
@@ -103,7 +106,7 @@ def _find_entry(function: Function, app: App | None) -> Entry | EntryProblem:
         kind = function.code.kind
         where = f" ({function.code.path})" if function.code.path else ""
         return EntryProblem(f"the function's code is not a local directory (code: {kind}{where})")
-    handler = function.handler
+    handler = function.web_app or function.source_handler or function.handler
     if not isinstance(handler, str) or "." not in handler:
         return EntryProblem(f"handler {handler!s} is not statically known or malformed")
     module, _, export = handler.rpartition(".")
@@ -190,3 +193,22 @@ def _package_main(directory: Path) -> str | None:
         return None
     main = data.get("main") if isinstance(data, dict) else None
     return main if isinstance(main, str) else None
+
+
+@functools.lru_cache(maxsize=512)
+def installed_packages(root: Path) -> frozenset[str]:
+    """Top-level packages installed into a code directory (``pip install -t .`` vendors them
+    next to the handler, each with a ``*.dist-info``/``*.egg-info`` record): libraries, not
+    the function's own code."""
+    names: set[str] = set()
+    try:
+        records = [p for p in root.iterdir() if p.suffix in (".dist-info", ".egg-info")]
+    except OSError:
+        records = []
+    for record in records:
+        top_level = record / "top_level.txt"
+        try:
+            names.update(n.strip() for n in top_level.read_text().splitlines() if n.strip())
+        except OSError:
+            names.add(record.name.split("-")[0].replace("-", "_").lower())
+    return frozenset(names)

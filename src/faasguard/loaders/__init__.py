@@ -27,6 +27,8 @@ LOADER_MODULES: Mapping[str, str] = {
     "terraform": "faasguard.loaders.terraform",
     "terraform-plan": "faasguard.loaders.terraform",
     "unreadable": "faasguard.loaders.unreadable",
+    "chalice": "faasguard.loaders.frameworks.chalice",
+    "zappa": "faasguard.loaders.frameworks.zappa",
 }
 
 
@@ -54,5 +56,9 @@ def prepare(formats: set[str]) -> None:
 
 
 def load(candidate: Candidate, options: LoadOptions) -> App:
-    """Load one candidate with the loader for its format."""
-    return loader_for(candidate.format).load(candidate.path, options, fmt=candidate.format)
+    """Load one candidate with the loader for its format (functions deployed from bundler
+    output that is not in the repository are pointed at their sources)."""
+    from faasguard.loaders.bundles import with_bundle_sources  # noqa: PLC0415 - import cycle
+
+    app = loader_for(candidate.format).load(candidate.path, options, fmt=candidate.format)
+    return with_bundle_sources(app)

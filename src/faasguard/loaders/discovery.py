@@ -8,7 +8,9 @@ Rules of discovery (documented in the README):
 - ``cdk.out/*.template.json`` → CDK output (the rest of ``cdk.out`` is skipped);
 - a directory holding ``.tf`` files → a Terraform root module, unless another discovered
   directory uses it as a local module (``source = "./modules/x"``);
-- a JSON file from ``terraform show -json`` → a Terraform plan.
+- a JSON file from ``terraform show -json`` → a Terraform plan;
+- ``.chalice/config.json`` → a Chalice project; ``zappa_settings.json``/``.yml``/``.yaml``/
+  ``.toml`` → Zappa settings.
 
 Unreadable input is never skipped silently: a subdirectory that cannot be listed, or a
 file discovery would look at that is no regular file (a FIFO named ``template.yaml``), is
@@ -60,6 +62,10 @@ SKIP_DIRS = frozenset(
 )
 SERVERLESS_NAMES = frozenset(
     {"serverless.yml", "serverless.yaml", "serverless.json", "serverless.ts", "serverless.js"}
+)
+#: Zappa settings, in every format Zappa reads.
+ZAPPA_NAMES = frozenset(
+    {"zappa_settings.json", "zappa_settings.yml", "zappa_settings.yaml", "zappa_settings.toml"}
 )
 TEMPLATE_SUFFIXES = frozenset({".yaml", ".yml", ".json", ".template"})
 #: Leading bytes of a file read to recognise it (markers sit at the top of a template).
@@ -159,6 +165,10 @@ def classify_file(path: Path, *, explicit: bool = False) -> Candidate | None:
     name = path.name
     if name in SERVERLESS_NAMES:
         return Candidate(format="serverless", path=str(path))
+    if name == "config.json" and path.parent.name == ".chalice":
+        return Candidate(format="chalice", path=str(path))
+    if name in ZAPPA_NAMES:
+        return Candidate(format="zappa", path=str(path))
     if path.suffix.lower() not in TEMPLATE_SUFFIXES:
         return None
     if path.parent.name == "cdk.out" and name.endswith(".template.json"):
@@ -203,6 +213,7 @@ def _interesting(name: str, in_cdk_out: bool) -> bool:
         return name.endswith(".template.json")
     return (
         name in SERVERLESS_NAMES
+        or name in ZAPPA_NAMES
         or name.endswith(".tf")
         or os.path.splitext(name)[1].lower() in TEMPLATE_SUFFIXES
     )

@@ -190,12 +190,25 @@ class Function:
     a finding points at the exact line to fix (falling back to ``location``, the function's
     declaration). ``defaults_location`` maps fields inherited from a global section
     (SAM ``Globals``, Serverless ``provider``) to that line.
+
+    ``web_app`` is the web application object an adapter serves (``app.app``: module and
+    name, like a handler) when the handler is the adapter's own code — ``serverless-wsgi``'s
+    ``wsgi_handler.handler`` with ``custom.wsgi.app``, Zappa's ``app_function``, Chalice's
+    ``app.app``; the code analysis starts there. ``language`` (``python``/``javascript``)
+    is set when the runtime is not known statically but the language is (Chalice and Zappa
+    deploy with the Python that runs them). ``source_handler`` is the handler in the source
+    tree when the deployed code is a bundler's output that is not in the repository
+    (``dist/main.handler`` built by webpack from ``src/lambda.js``: ``src/lambda.handler``,
+    with ``code`` the project directory).
     """
 
     ref: str
     name: MaybeStr | None = None
     runtime: MaybeStr | None = None
     handler: MaybeStr | None = None
+    web_app: str | None = None
+    language: str | None = None
+    source_handler: str | None = None
     code: CodeLocation = CodeLocation(kind="unknown")
     package_type: str = "Zip"
     memory: MaybeInt | None = None

@@ -32,12 +32,14 @@ the interpreter cannot follow, is recorded as a gap and the rest is analysed.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 from faasguard.code.javascript.index import (
     package_path,
     parse_module,
 )
+from faasguard.code.javascript.routes import JsRoute, express_routes
 from faasguard.code.javascript.taint_exec import Exec
 from faasguard.code.javascript.taint_values import (
     EMPTY,
@@ -55,12 +57,14 @@ from faasguard.code.javascript.taint_values import (
 )
 from faasguard.code.modules import Entry, find_entry, resolve_js_module
 from faasguard.code.taint.base import (
+    SourcePath,
     SourceSpec,
     TaintFlow,
+    parse_path,
     sources_for,
 )
 from faasguard.code.values import Gap
-from faasguard.model import App, Function
+from faasguard.model import App, Function, TriggerKind
 
 
 class Interpreter(Exec):
@@ -120,6 +124,20 @@ class Interpreter(Exec):
             )
             self.check_redirect(returned, frame)
 
+    def run_routes(self, entry: Entry, routes: list[JsRoute]) -> None:
+        """Call each Express route's answering function with the request as its ``req``
+        (the interpreter's sources are then the request's parts, see :func:`_express_spec`)."""
+        if self.load(entry.file) is None:
+            return
+        request = frozenset({EventRef(())})
+        for route in routes:
+            state = self.load(route.file)
+            if state is None or route.handler is None:
+                continue
+            fn = Fn(str(route.file), route.handler.start_byte, self.env_id(state.env))
+            frame = Frame(file=state, name="<route>", is_handler=True)
+            self.invoke(fn, [request, EMPTY, EMPTY], None, frame)
+
 
 # ---------------------------------------------------------------------------- analyzer
 
@@ -162,6 +180,50 @@ def analyse_entry(entry: Entry, spec: SourceSpec) -> JsTaintResult:
     )
 
 
+def analyse_routes(entry: Entry, kinds: tuple[TriggerKind, ...]) -> JsTaintResult:
+    """Taint flows from the request of each Express route the handler's code declares
+    (behind serverless-http or @codegenie/serverless-express), for HTTP triggers ``kinds``."""
+    routes = [r for r in express_routes(entry) if r.handler is not None]
+    if not routes or not kinds:
+        return JsTaintResult(flows=(), gaps=(), files=())
+    interp = Interpreter(entry.root, _express_spec(kinds), frozenset(_spec_structured()))
+    try:
+        interp.run_routes(entry, routes)
+    except StopError as stop:
+        interp.gaps.append(Gap(stop.reason, str(entry.file)))
+    except RecursionError:
+        interp.gaps.append(Gap("code nested too deeply to analyse", str(entry.file)))
+    return JsTaintResult(
+        flows=tuple(interp.flows.values()),
+        gaps=tuple(interp.gaps),
+        files=tuple(sorted(k for k, v in interp.files.items() if v is not None)),
+    )
+
+
+@cache
+def _express_properties() -> tuple[str, ...]:
+    from faasguard.data import load_json  # noqa: PLC0415 - data is read lazily, on first use
+
+    return tuple(load_json("taint/frameworks.json")["javascript_request_properties"])
+
+
+def _express_spec(kinds: tuple[TriggerKind, ...]) -> SourceSpec:
+    """The parts of an Express request (``req``) an outsider controls."""
+    paths = []
+    for name in _express_properties():
+        pattern = f"{name}.*" if name in ("query", "params", "headers", "cookies") else name
+        paths.append(
+            SourcePath(
+                pattern=pattern,
+                segments=parse_path(pattern),
+                label=f"Express request {name}",
+                kinds=kinds,
+                encoding="structured" if name == "body" else "",
+            )
+        )
+    return SourceSpec(paths=tuple(paths), kinds=kinds)
+
+
 def _spec_structured() -> frozenset[str]:
     return js_spec().structured_sources
 
@@ -180,9 +242,16 @@ class JavaScriptTaintAnalyzer:
         entry = find_entry(fn, app)
         if not isinstance(entry, Entry) or entry.language != "javascript":
             return []
-        result = analyse_entry(entry, sources_for(fn))
-        self.gaps[fn.ref] = list(result.gaps)
-        return list(result.flows)
+        spec = sources_for(fn)
+        result = analyse_entry(entry, spec)
+        kinds = tuple(k for k in spec.kinds if k.is_http)
+        routes = analyse_routes(entry, kinds)
+        gaps = list(result.gaps)
+        if routes.files:
+            # The handler is the adapter's (serverless-http(app)): its routes were analysed.
+            gaps = [g for g in gaps if not g.message.startswith("handler export")]
+        self.gaps[fn.ref] = [*gaps, *routes.gaps]
+        return [*result.flows, *routes.flows]
 
 
 ANALYZER = JavaScriptTaintAnalyzer()

@@ -27,10 +27,11 @@ from faasguard.code.facts import (
     Sink,
     scope_flow,
 )
-from faasguard.code.modules import resolve_python_import
+from faasguard.code.modules import installed_packages, resolve_python_import
 from faasguard.code.parsecache import per_scan
 from faasguard.code.python import PyImport, parse_module
 from faasguard.code.values import Gap
+from faasguard.loaders.frameworks.python_web import web_module
 
 # ---------------------------------------------------------------------------- node helpers
 
@@ -135,6 +136,9 @@ class PyFile:
         self.imports = imports
         self.scopes: list[PyScope] = []
         self.exports: dict[str, tuple[int, int]] = {}
+        #: web framework app objects and route views (Flask, Chalice, FastAPI, Powertools)
+        self.web = web_module(tree)
+        self.views = frozenset(h.function for h in self.web.handlers if h.kind == "route")
         self._flows: dict[LabelSpec, dict[int, PyFlow]] = {}
         module = PyScope(None, list(tree.body), ScopeInfo(), None, None)
         self.scopes.append(module)
@@ -205,6 +209,9 @@ class PyFile:
                 if body is not None:
                     yield Sink("response", node, body.lineno, body.col_offset + 1, body)
                 elif isinstance(node.value, ast.Name) and node.value.id in response_names:
+                    yield Sink("response", node, node.lineno, node.col_offset + 1, node.value)
+                elif scope.is_top_function and scope.top in self.views:
+                    # What a route view returns is the HTTP response.
                     yield Sink("response", node, node.lineno, node.col_offset + 1, node.value)
                 else:
                     export = scope.top if scope.is_top_function else None
@@ -440,8 +447,11 @@ def _python_file(path: Path) -> PyFile | Gap:
 def imported_files(root: Path, path: Path) -> Iterator[Path]:
     """The files under ``root`` that the module at ``path`` imports."""
     parsed = parse_module(path)
+    vendored = installed_packages(root)
     for imported in getattr(parsed, "imports", ()):
         module = imported.module
+        if imported.level == 0 and module.split(".")[0] in vendored:
+            continue  # an installed library, not the function's own code
         target = None
         if imported.name is not None:
             target = resolve_python_import(root, path, module, imported.level, imported.name)

@@ -41,6 +41,7 @@ import os
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
+from faasguard.code.handler_files import local_files
 from faasguard.code.modules import Entry, find_entry
 from faasguard.code.python.taint_exec import Program
 from faasguard.code.python.taint_values import (
@@ -53,6 +54,7 @@ from faasguard.code.python.taint_values import (
     node_location,
     param_names,
 )
+from faasguard.code.python.web import REQUEST_ROOT, View, route_views, serves_routes
 from faasguard.code.taint.base import (
     ANY_ITEM,
     ANY_KEY,
@@ -109,21 +111,46 @@ class PythonTaintAnalyzer:
         if module is None:
             return []
         handler = module.globals.get(entry.export)
-        if handler is None or not handler.funcs:
+        views = self._views(program, entry)
+        web = serves_routes(fn, handler, views)
+        http_kinds = tuple(k for k in spec.kinds if k.is_http) or (
+            (TriggerKind.API_REST,) if spec.whole_event and web else ()
+        )
+        flows: list[TaintFlow] = []
+        if handler is not None and handler.funcs:
+            key = handler.funcs[0]
+            info = program.funcs[key]
+            if not _validated_by_decorator(info, program):
+                summary = program.summary(key)
+                params = param_names(info.node)
+                event_name = params[0] if params else "event"
+                handler_loc = node_location(info.module, info.node)
+                flows.extend(_resolve(summary, spec, entry, event_name, handler_loc))
+                flows.extend(_resolve_web(summary, {}, entry, http_kinds, handler_loc))
+        elif not web:
             missing = Gap(f"handler {entry.export} not found", str(entry.file))
             program.gaps.append(missing)
             self.gaps[fn.ref].append(missing)
             return []
-        key = handler.funcs[0]
-        info = program.funcs[key]
-        if _validated_by_decorator(info, program):
-            return []
-        summary = program.summary(key)
+        if web:
+            for view in views:
+                view_info = program.funcs.get(view.key)
+                if view_info is None or (handler is not None and view.key in handler.funcs):
+                    continue
+                summary = program.summary(view.key)
+                view_loc = node_location(view_info.module, view_info.node)
+                flows.extend(_resolve_web(summary, view.params, entry, http_kinds, view_loc))
         self._remember(entry.root, program)
-        params = param_names(info.node)
-        event_name = params[0] if params else "event"
-        handler_loc = node_location(info.module, info.node)
-        return _resolve(summary, spec, entry, event_name, handler_loc)
+        return _dedupe_flows(flows)
+
+    def _views(self, program: Program, entry: Entry) -> list[View]:
+        """The route views of the handler's file and the local modules it imports."""
+        modules = []
+        for path in local_files(entry.root, entry.file, "python"):
+            loaded = program.module(path)
+            if loaded is not None:
+                modules.append((loaded.key, loaded.parsed.tree))
+        return route_views(modules)
 
 
 def _validated_by_decorator(info: FuncInfo, program: Program) -> bool:
@@ -215,6 +242,79 @@ def _resolve(
                 key=f"{rel}:{hit.function}.{hit.callee}:{source.pattern}",
             )
     return sorted(flows.values(), key=lambda f: (f.sink.location.file, f.sink.location.line, f.key))
+
+
+def _resolve_web(
+    summary: Summary,
+    params: dict[int, str],
+    entry: Entry,
+    http_kinds: tuple[TriggerKind, ...],
+    entry_loc: Location,
+) -> list[TaintFlow]:
+    """Flows from a framework's request object (any entry) and from the request
+    parameters of a route view (``params``: parameter index → label)."""
+    if not http_kinds:
+        return []
+    flows: list[TaintFlow] = []
+    for hit in summary.sinks:
+        for label in hit.labels:
+            if ALL in label.cleared or hit.family in label.cleared:
+                continue
+            if label.root == REQUEST_ROOT:
+                type_name, _, text = label.path[0][0].partition("\0")
+                segments = tuple(p[0] for p in label.path[1:])
+                shown = type_name.rsplit(".", 1)[-1].removesuffix("()")
+                rendered = shown + "".join(
+                    "[i]" if s == ANY_ITEM else "[...]" if s == ANY_KEY else f".{s}"
+                    for s in segments
+                )
+                structured = any(s in ("json", "json_body", "get_json") for s in segments)
+                source = SourcePath(
+                    pattern=f"{shown}.{'.'.join(segments)}",
+                    segments=(),
+                    label=f"{text}, HTTP request data",
+                    kinds=http_kinds,
+                    encoding=STRUCTURED_ENCODING if structured else "",
+                )
+                source_loc, skip = label.path[0][1], 0
+            elif label.root in params:
+                rendered = params[label.root]
+                source = SourcePath(
+                    pattern=f"param{label.root}",
+                    segments=(),
+                    label="HTTP request data",
+                    kinds=http_kinds,
+                    encoding=STRUCTURED_ENCODING,
+                )
+                source_loc, skip = entry_loc, 0
+            else:
+                continue
+            if not _requirement_met(hit.require, label, source):
+                continue
+            rel = relative_file(hit.location.file, entry.root)
+            flows.append(
+                TaintFlow(
+                    sink_family=hit.family,
+                    sink=TaintStep(location=hit.location, message=f"reaches {hit.callee}"),
+                    source=TaintStep(location=source_loc, message=f"{rendered} ({source.label})"),
+                    steps=tuple(s for s in label.steps[skip:] if s.location != hit.location),
+                    trigger_kinds=http_kinds,
+                    language="python",
+                    key=f"{rel}:{hit.function}.{hit.callee}:{source.pattern}",
+                )
+            )
+    return flows
+
+
+def _dedupe_flows(flows: list[TaintFlow]) -> list[TaintFlow]:
+    """One flow per sink, family and source (the first found), in a stable order."""
+    unique: dict[tuple[str, str, int, int, str], TaintFlow] = {}
+    for flow in flows:
+        where = flow.sink.location
+        unique.setdefault((flow.sink_family, where.file, where.line, where.column, flow.key), flow)
+    return sorted(
+        unique.values(), key=lambda f: (f.sink.location.file, f.sink.location.line, f.key)
+    )
 
 
 def _requirement_met(require: str, label: Label, source: SourcePath) -> bool:

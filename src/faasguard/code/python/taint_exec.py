@@ -10,7 +10,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Self
 
-from faasguard.code.modules import resolve_python_import
+from faasguard.code.modules import installed_packages, resolve_python_import
 from faasguard.code.python.index import ClassTable, parse_imports, parse_module
 from faasguard.code.python.taint_calls import Calls
 from faasguard.code.python.taint_values import (
@@ -41,6 +41,7 @@ from faasguard.code.python.taint_values import (
     taint_of,
     with_step,
 )
+from faasguard.code.python.web import request_taint
 from faasguard.code.taint.base import (
     ANY_ITEM,
     ANY_KEY,
@@ -462,7 +463,9 @@ class Exec(Calls):
             return CLEAN
         if isinstance(node, ast.Name):
             found = self.lookup(node.id)
-            return found if found is not None else Val(types=(node.id,))
+            if found is None:
+                return Val(types=(node.id,))
+            return request_taint(found, self.loc(node)) if found.types else found
         if isinstance(node, ast.Attribute):
             return self.attribute(self.eval(node.value), node.attr, node)
         if isinstance(node, ast.Subscript):
@@ -536,7 +539,8 @@ class Exec(Calls):
             if info is not None and name in info.attrs:
                 return info.attrs[name]
         types = tuple(f"{t}.{name}" for t in base.types)
-        return replace(access_value(replace(base, fields=None), name, self.loc(node)), types=types)
+        value = replace(access_value(replace(base, fields=None), name, self.loc(node)), types=types)
+        return request_taint(value, self.loc(node)) if types else value
 
     def fstring(self, node: ast.JoinedStr) -> Val:
         """An f-string: taint of its parts; a constant beginning that fixes a URL host
@@ -690,17 +694,7 @@ class Program:
         for callee in (*spec.sinks_by_callee, *spec.sanitize_all, *spec.parsers, *spec.decoders):
             if "." in callee and not callee.startswith("*"):
                 names.add(callee.split(".")[0])
-        try:
-            records = [p for p in self.root.iterdir() if p.suffix in (".dist-info", ".egg-info")]
-        except OSError:
-            records = []
-        for record in records:
-            top_level = record / "top_level.txt"
-            try:
-                names.update(n.strip() for n in top_level.read_text().splitlines() if n.strip())
-            except OSError:
-                names.add(record.name.split("-")[0].replace("-", "_").lower())
-        return frozenset(names)
+        return frozenset(names | installed_packages(self.root))
 
     # ------------------------------------------------------------------ summaries
 

@@ -362,6 +362,10 @@ def param_names(node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda) -> li
 
 def instantiate_label(label: Label, args: Sequence[Val], step: TaintStep) -> tuple[Label, ...]:
     """``label`` (rooted at a callee parameter) in terms of the caller's argument values."""
+    if label.root < 0:
+        # Read from a framework request object inside the callee: the same taint in every
+        # caller (see :mod:`faasguard.code.python.web`).
+        return (label,)
     if label.root >= len(args):
         return ()
     current = args[label.root]

@@ -59,6 +59,20 @@ class Plan:
     inherit: bool = False
 
 
+#: The handlers of the serverless-wsgi plugin (it writes them into the package at deploy).
+WSGI_HANDLERS = frozenset({"wsgi_handler.handler", "wsgi.handler"})
+
+
+def wsgi_app(config: Mapping[str, Any], handler: object) -> str | None:
+    """The WSGI application (``custom.wsgi.app``, ``module.name``) that serverless-wsgi
+    serves when ``handler`` is its generated handler, else ``None``."""
+    if handler not in WSGI_HANDLERS:
+        return None
+    wsgi = mapping(mapping(config.get("custom")).get("wsgi"))
+    app = wsgi.get("app")
+    return app if isinstance(app, str) and "." in app else None
+
+
 @dataclass(slots=True)
 class FunctionPlanner:
     """Plans every function of one service (see :meth:`plan`)."""
@@ -92,6 +106,7 @@ class FunctionPlanner:
         )
         fields["runtime"] = as_str(pick("runtime", "runtime", "runtime"))
         fields["handler"] = as_str(pick("handler", "handler"))
+        fields["web_app"] = wsgi_app(ctx.config, fields["handler"])
         memory = pick("memory", "memorySize", "memorySize")
         fields["memory"] = as_int(memory) if memory is not None else DEFAULT_MEMORY
         timeout = pick("timeout", "timeout", "timeout")

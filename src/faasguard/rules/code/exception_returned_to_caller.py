@@ -5,8 +5,11 @@ Handler code that sends error internals back to whoever called the function:
 
 - Python: `traceback.format_exc()` / `format_exception` / `format_tb`, `str(e)`,
   `repr(e)`, `f"{e}"`, `e.args` of an `except ... as e` in the `body` of an API-shaped
-  response (`{"statusCode": ..., "body": ...}`), or in the return value of the handler of a
-  function with an HTTP trigger (API Gateway, ALB, function URL, AppSync);
+  response (`{"statusCode": ..., "body": ...}`), in the return value of the handler of a
+  function with an HTTP trigger (API Gateway, ALB, function URL, AppSync), or in what a
+  route view of a web framework returns (Flask, Chalice, FastAPI, Powertools);
+- Chalice apps in debug mode (`app.debug = True`), which return the stack trace of every
+  unhandled exception in the 500 response;
 - Node.js: `err.stack`, `err.message`, `String(err)`, `` `${err}` `` of a `catch (err)`,
   `.catch(err => ...)` or `(err, data) =>` callback in a response `body`, in
   `callback(null, response)`, `res.send/json(...)`, or the raw error passed to
@@ -156,7 +159,8 @@ def _exposures(path: Path, sinks: Iterable[tuple[Sink, Labels]]) -> Iterator[Cod
 
 
 def match_python(file: PyFile) -> Iterator[CodeMatch]:
-    """Exception text in what a handler returns."""
+    """Exception text in what a handler returns, and Chalice's debug mode."""
+    yield from _chalice_debug(file)
     found = []
     for scope in file.scopes:
         flow = file.flow(scope, _SPEC)
@@ -164,7 +168,27 @@ def match_python(file: PyFile) -> Iterator[CodeMatch]:
             if sink.kind == "log" or (sink.kind == "return" and sink.export is None):
                 continue  # a helper returning the exception to its caller is not exposure
             found.append((sink, flow.labels(sink.value)))
-    return _exposures(file.path, found)
+    yield from _exposures(file.path, found)
+
+
+def _chalice_debug(file: PyFile) -> Iterator[CodeMatch]:
+    """``app.debug = True`` on a Chalice app: every unhandled exception's stack trace is the
+    body of the 500 response (Chalice's documented debug mode)."""
+    for name, line in file.web.debug.items():
+        if file.web.apps[name][0] != "chalice":
+            continue
+        yield CodeMatch(
+            str(file.path),
+            line,
+            1,
+            f"Chalice debug mode ({name}.debug = True) returns the stack trace of every "
+            "unhandled exception in the 500 response: it tells an attacker file paths, "
+            "library versions and internal names; remove it (or set it from a development "
+            "flag) and log the details instead",
+            match_key(file.path, "chalice-debug", name),
+            Severity.MEDIUM,
+            requires_http=True,
+        )
 
 
 def match_javascript(file: JsFile) -> Iterator[CodeMatch]:
