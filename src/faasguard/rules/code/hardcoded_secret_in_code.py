@@ -9,7 +9,10 @@ Python and Node.js) that are secrets:
   (critical);
 - high-entropy or password-like literals (8+ characters, mixed character classes with a
   digit) assigned to, compared with or passed as a secret-like name: `password`, `secret`,
-  `token`, `api_key`, `apiKey`, `client_secret`, `aws_secret_access_key`, ... (high).
+  `token`, `api_key`, `apiKey`, `client_secret`, `aws_secret_access_key`, ... (high);
+- any literal of 8+ characters (placeholders aside) assigned to a key that signs sessions or
+  tokens: Flask's `app.secret_key`, `SECRET_KEY`, `JWT_SECRET`, `signing_key` (high) —
+  whoever knows it forges session cookies and tokens, however guessable it looks.
 
 Not reported, as obvious placeholders or test values: values shorter than 8 characters,
 containing `example`, `dummy`, `placeholder`, `changeme`, `replace_me`, `your_`, `xxxx`,
@@ -100,6 +103,11 @@ PLACEHOLDER_SECRET = re.compile(
     re.IGNORECASE,
 )
 _IDENTIFIER_LIKE = re.compile(r"^([a-z0-9_.:/-]+|[A-Z0-9_.:/-]+)$")
+#: Names of keys that sign sessions, cookies or tokens (Flask/Django ``secret_key``).
+_SIGNING_KEY = re.compile(
+    r"(^|[_.])(secret_key|signing_key|jwt_secret(_key)?|session_secret|cookie_secret)$",
+    re.IGNORECASE,
+)
 #: The jwt.io sample token (documentation), by its well-known payload.
 _SAMPLE_JWT_PAYLOAD = "eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyfQ"
 _PEM = re.compile(r"-----BEGIN (RSA |EC |DSA |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY")
@@ -141,6 +149,9 @@ def _secret_match(value: str, name: str | None) -> tuple[str, Severity] | None:
         return None
     if is_high_entropy(text) or _password_like(text):
         return f"a literal assigned to {name}", Severity.HIGH
+    if _SIGNING_KEY.search(name):
+        # A key that signs sessions or tokens is a secret whatever it looks like.
+        return f"a literal signing key assigned to {name}", Severity.HIGH
     return None
 
 
