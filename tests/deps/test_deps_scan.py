@@ -274,3 +274,36 @@ def test_existing_code_dir_without_manifest_does_not_borrow_the_parent_project(
     report = scan([str(app)], ScanConfig(db_path=str(osv_db), select=("DEP001",), today=TODAY))
     assert not report.findings
     assert not [d for d in report.diagnostics if d.code == "dep-build-output"]
+
+
+@pytest.mark.parametrize(
+    ("spec", "expected"),
+    [
+        # every version the range allows is below both fixes: the advisories' own severity
+        ("4.17.4 - 4.17.15", ("high", "every version 4.17.4 - 4.17.15 allows has")),
+        # a fresh install picks 4.17.21: low, and the message says which versions are hit
+        ("^4.17.0", ("low", "4.17.0 to 4.17.19 affected, fixed in 4.17.21")),
+        # nothing the range allows is affected
+        (">=4.17.21", None),
+    ],
+)
+def test_range_without_lockfile_is_evaluated_against_advisories(
+    osv_db: Path, tmp_path: Path, spec: str, expected: tuple[str, str] | None
+) -> None:
+    (tmp_path / "template.yaml").write_text(
+        "Transform: AWS::Serverless-2016-10-31\nResources:\n  Web:\n"
+        "    Type: AWS::Serverless::Function\n    Properties:\n      CodeUri: ./fn\n"
+        "      Handler: index.handler\n      Runtime: nodejs20.x\n"
+    )
+    (tmp_path / "fn").mkdir()
+    (tmp_path / "fn" / "index.js").write_text('const _ = require("lodash");\n')
+    (tmp_path / "fn" / "package.json").write_text(json.dumps({"dependencies": {"lodash": spec}}))
+    report = scan([str(tmp_path)], ScanConfig(db_path=str(osv_db), select=("DEP001",), today=TODAY))
+    if expected is None:
+        assert report.findings == []
+        return
+    [finding] = report.findings
+    severity, text = expected
+    assert finding.severity.label == severity
+    assert text in finding.message and "is not locked" in finding.message
+    assert finding.properties["range"] == spec
