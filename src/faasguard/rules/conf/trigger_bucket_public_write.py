@@ -9,7 +9,9 @@ condition, or
 (c) explicitly turn off a Block Public Access setting (`BlockPublicAcls`,
 `IgnorePublicAcls`, `BlockPublicPolicy`, `RestrictPublicBuckets` set to `false`).
 Buckets without a Block Public Access configuration are not reported for (c): since April
-2023 S3 enables all four settings on new buckets by default.
+2023 S3 enables all four settings on new buckets by default. A public ACL is not reported
+when `IgnorePublicAcls` or `BlockPublicAcls` is on, a public policy grant not when
+`RestrictPublicBuckets` or `BlockPublicPolicy` is on: they cannot take effect.
 
 Why it matters:
 Whoever can write to the bucket controls the function's input: every uploaded object
@@ -46,6 +48,7 @@ from faasguard.findings import Hit, Practice, Severity
 from faasguard.model import App, Bucket, Location, ResourcePolicy, Statement, TriggerKind
 from faasguard.rules._helpers import find_resource, join
 from faasguard.rules.base import ALL_FORMATS, rule
+from faasguard.rules.conf.bucket_public import acls_reachable, policies_reachable
 
 _PUBLIC_WRITE_ACLS = frozenset({"publicreadwrite", "public-read-write"})
 _WRITE_ACTIONS = frozenset({"s3:putobject", "s3:put*", "s3:*", "*"})
@@ -67,13 +70,20 @@ def _public_write(statement: Statement) -> bool:
 
 def _problems(app: App, bucket: Bucket) -> Iterator[tuple[str, Location]]:
     """Each reason the bucket is publicly writable, with the line where it is configured."""
-    if isinstance(bucket.acl, str) and bucket.acl.lower() in _PUBLIC_WRITE_ACLS:
+    block = bucket.public_access_block
+    if (
+        isinstance(bucket.acl, str)
+        and bucket.acl.lower() in _PUBLIC_WRITE_ACLS
+        and acls_reachable(block)
+    ):
         yield f"its ACL is {bucket.acl}", bucket.location
-    policies = [bucket.policy] if bucket.policy is not None else []
+    # RestrictPublicBuckets (or BlockPublicPolicy) makes a public policy grant unreachable.
+    policies = [bucket.policy] if bucket.policy is not None and policies_reachable(block) else []
     policies += [
         p.policy
         for p in app.of_type(ResourcePolicy)
-        if bucket.ref in p.targets or (bucket.name is not None and bucket.name in p.targets)
+        if policies_reachable(block)
+        and (bucket.ref in p.targets or (bucket.name is not None and bucket.name in p.targets))
     ]
     # Loaders may link a standalone bucket policy to ``bucket.policy`` and also keep it as a
     # ResourcePolicy: report each statement once.
@@ -83,7 +93,6 @@ def _problems(app: App, bucket: Bucket) -> Iterator[tuple[str, Location]]:
             if _public_write(statement) and statement not in seen:
                 seen.append(statement)
                 yield "its bucket policy lets anyone ('*') put objects", statement.location
-    block = bucket.public_access_block
     if block is not None:
         off = [label for attr, label in _BPA_FIELDS if getattr(block, attr) is False]
         if off:
