@@ -106,6 +106,14 @@ def _grants(app: App, bucket: Bucket) -> Iterator[tuple[str, Location]]:
         yield f"its ACL is {bucket.acl}", bucket.location
     if not policies_reachable(block):
         return
+    for statement in policy_statements(app, bucket):
+        if _public_read(statement):
+            yield "its bucket policy lets anyone ('*') read it", statement.location
+
+
+def policy_statements(app: App, bucket: Bucket) -> list[Statement]:
+    """The statements of the bucket's policy, inline or in a separate bucket policy resource
+    (loaders may keep a linked one in both places: each statement once)."""
     policies = [bucket.policy] if bucket.policy is not None else []
     policies += [
         p.policy
@@ -114,10 +122,20 @@ def _grants(app: App, bucket: Bucket) -> Iterator[tuple[str, Location]]:
     ]
     seen: list[Statement] = []
     for policy in policies:
-        for statement in policy.statements:
-            if _public_read(statement) and statement not in seen:
-                seen.append(statement)
-                yield "its bucket policy lets anyone ('*') read it", statement.location
+        seen.extend(s for s in policy.statements if s not in seen)
+    return seen
+
+
+def triggered_buckets(app: App) -> dict[str, tuple[Bucket, list[str]]]:
+    """Buckets that trigger functions of the app, with those functions' names."""
+    found: dict[str, tuple[Bucket, list[str]]] = {}
+    for fn in app.functions:
+        for trigger in fn.triggers:
+            if trigger.kind is TriggerKind.S3:
+                bucket = find_resource(app, trigger.source, Bucket)
+                if bucket is not None:
+                    found.setdefault(bucket.ref, (bucket, []))[1].append(fn.display_name)
+    return found
 
 
 def _uses(fn: Function, bucket: Bucket) -> bool:
@@ -153,13 +171,8 @@ def _reference_text(value: object) -> str | None:
 )
 def check(app: App) -> Iterator[Hit]:
     """One hit per reachable public grant of each bucket the app's functions use."""
-    used: dict[str, tuple[Bucket, list[str]]] = {}
+    used = triggered_buckets(app)
     for fn in app.functions:
-        for trigger in fn.triggers:
-            if trigger.kind is TriggerKind.S3:
-                bucket = find_resource(app, trigger.source, Bucket)
-                if bucket is not None:
-                    used.setdefault(bucket.ref, (bucket, []))[1].append(fn.display_name)
         for bucket in app.of_type(Bucket):
             if _uses(fn, bucket):
                 used.setdefault(bucket.ref, (bucket, []))[1].append(fn.display_name)

@@ -45,10 +45,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from faasguard.findings import Hit, Practice, Severity
-from faasguard.model import App, Bucket, Location, ResourcePolicy, Statement, TriggerKind
-from faasguard.rules._helpers import find_resource, join
+from faasguard.model import App, Bucket, Location, Statement
+from faasguard.rules._helpers import join
 from faasguard.rules.base import ALL_FORMATS, rule
-from faasguard.rules.conf.bucket_public import acls_reachable, policies_reachable
+from faasguard.rules.conf.bucket_public import (
+    acls_reachable,
+    policies_reachable,
+    policy_statements,
+    triggered_buckets,
+)
 
 _PUBLIC_WRITE_ACLS = frozenset({"publicreadwrite", "public-read-write"})
 _WRITE_ACTIONS = frozenset({"s3:putobject", "s3:put*", "s3:*", "*"})
@@ -78,20 +83,9 @@ def _problems(app: App, bucket: Bucket) -> Iterator[tuple[str, Location]]:
     ):
         yield f"its ACL is {bucket.acl}", bucket.location
     # RestrictPublicBuckets (or BlockPublicPolicy) makes a public policy grant unreachable.
-    policies = [bucket.policy] if bucket.policy is not None and policies_reachable(block) else []
-    policies += [
-        p.policy
-        for p in app.of_type(ResourcePolicy)
-        if policies_reachable(block)
-        and (bucket.ref in p.targets or (bucket.name is not None and bucket.name in p.targets))
-    ]
-    # Loaders may link a standalone bucket policy to ``bucket.policy`` and also keep it as a
-    # ResourcePolicy: report each statement once.
-    seen: list[Statement] = []
-    for policy in policies:
-        for statement in policy.statements:
-            if _public_write(statement) and statement not in seen:
-                seen.append(statement)
+    if policies_reachable(block):
+        for statement in policy_statements(app, bucket):
+            if _public_write(statement):
                 yield "its bucket policy lets anyone ('*') put objects", statement.location
     if block is not None:
         off = [label for attr, label in _BPA_FIELDS if getattr(block, attr) is False]
@@ -111,14 +105,7 @@ def _problems(app: App, bucket: Bucket) -> Iterator[tuple[str, Location]]:
 )
 def check(app: App) -> Iterator[Hit]:
     """One hit per problem of each publicly writable bucket that triggers functions."""
-    triggered: dict[str, tuple[Bucket, list[str]]] = {}
-    for fn in app.functions:
-        for trigger in fn.triggers:
-            if trigger.kind is not TriggerKind.S3:
-                continue
-            bucket = find_resource(app, trigger.source, Bucket)
-            if bucket is not None:
-                triggered.setdefault(bucket.ref, (bucket, []))[1].append(fn.display_name)
+    triggered = triggered_buckets(app)
     for bucket, functions in triggered.values():
         name = bucket.name if isinstance(bucket.name, str) else bucket.ref
         for problem, location in _problems(app, bucket):
