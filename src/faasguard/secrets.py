@@ -45,7 +45,7 @@ _REFERENCE_VALUE = re.compile(
 )
 _PLACEHOLDER = re.compile(
     r"^(|x+|\*+|-+|\.+|<.*>|\[.*\]|changeme|change_me|change-me|replace_?me|todo|tbd|"
-    r"replace[-_]with[-_].*|"
+    r"replace[-_]?with[-_].*|"
     r"none|null|nil|undefined|true|false|dummy|example|placeholder|secret|password|"
     r"your[-_].*|test|testing|local|dev|\d{1,6})$",
     re.IGNORECASE,

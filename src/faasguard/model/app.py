@@ -199,7 +199,9 @@ class Function:
     deploy with the Python that runs them). ``source_handler`` is the handler in the source
     tree when the deployed code is a bundler's output that is not in the repository
     (``dist/main.handler`` built by webpack from ``src/lambda.js``: ``src/lambda.handler``,
-    with ``code`` the project directory).
+    with ``code`` the project directory). ``framework_debug`` is where a framework's debug
+    mode is switched on in its settings (Zappa ``debug: true``: stack traces in error
+    responses, raw events in the logs).
     """
 
     ref: str
@@ -209,6 +211,7 @@ class Function:
     web_app: str | None = None
     language: str | None = None
     source_handler: str | None = None
+    framework_debug: Location | None = None
     code: CodeLocation = CodeLocation(kind="unknown")
     package_type: str = "Zip"
     memory: MaybeInt | None = None

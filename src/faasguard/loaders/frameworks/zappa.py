@@ -204,6 +204,9 @@ def _stage_functions(settings: _Settings, stage: str, raw: Mapping[str, Any]) ->
         "role": role,
         "layers": tuple(str(x) for x in raw.get("layers") or () if isinstance(x, str)),
         "vpc": _vpc(raw.get("vpc_config")),
+        "framework_debug": settings.locate(pointer_join(pointer, "debug"))
+        if raw.get("debug") is True
+        else None,
         "tags": {str(k): v for k, v in (raw.get("tags") or {}).items()}
         if isinstance(raw.get("tags"), dict)
         else {},

@@ -9,7 +9,8 @@ Handler code that sends error internals back to whoever called the function:
   function with an HTTP trigger (API Gateway, ALB, function URL, AppSync), or in what a
   route view of a web framework returns (Flask, Chalice, FastAPI, Powertools);
 - Chalice apps in debug mode (`app.debug = True`), which return the stack trace of every
-  unhandled exception in the 500 response;
+  unhandled exception in the 500 response, and Zappa stages with `debug: true` serving
+  HTTP (tracebacks in 500 responses, raw events logged);
 - Node.js: `err.stack`, `err.message`, `String(err)`, `` `${err}` `` of a `catch (err)`,
   `.catch(err => ...)` or `(err, data) =>` callback in a response `body`, in
   `callback(null, response)`, `res.send/json(...)`, or the raw error passed to
@@ -87,6 +88,25 @@ from faasguard.rules.code._matches import pattern_hits
 def check(app: App) -> Iterator[Hit]:
     """One hit per response or result carrying a stack trace or exception text."""
     yield from pattern_hits(app, match_python, match_javascript)
+    yield from _debug_settings(app)
+
+
+def _debug_settings(app: App) -> Iterator[Hit]:
+    """A framework's debug mode switched on in its settings (Zappa ``debug: true``) for a
+    function that answers HTTP requests."""
+    for fn in app.functions:
+        where = fn.framework_debug
+        if where is None or not any(t.kind.is_http for t in fn.triggers):
+            continue
+        yield Hit(
+            message=f"function {fn.display_name} runs with the framework's debug mode on "
+            "(debug: true): error responses carry the stack trace and every raw event is "
+            "logged; switch it off outside development",
+            location=where,
+            function=fn.ref,
+            key="framework-debug",
+            severity=Severity.MEDIUM,
+        )
 
 
 class ExceptionSpec(LabelSpec):

@@ -10,9 +10,9 @@ Python and Node.js) that are secrets:
 - high-entropy or password-like literals (8+ characters, mixed character classes with a
   digit) assigned to, compared with or passed as a secret-like name: `password`, `secret`,
   `token`, `api_key`, `apiKey`, `client_secret`, `aws_secret_access_key`, ... (high);
-- any literal of 8+ characters (placeholders aside) assigned to a key that signs sessions or
-  tokens: Flask's `app.secret_key`, `SECRET_KEY`, `JWT_SECRET`, `signing_key` (high) —
-  whoever knows it forges session cookies and tokens, however guessable it looks.
+- any literal (8+ characters, not a placeholder) set as a web framework's signing key:
+  Flask's `app.secret_key` / `SECRET_KEY`, Django's `SECRET_KEY`, Flask-JWT's
+  `JWT_SECRET_KEY` (high): whoever has it forges sessions and tokens.
 
 Not reported, as obvious placeholders or test values: values shorter than 8 characters,
 containing `example`, `dummy`, `placeholder`, `changeme`, `replace_me`, `your_`, `xxxx`,
@@ -103,11 +103,6 @@ PLACEHOLDER_SECRET = re.compile(
     re.IGNORECASE,
 )
 _IDENTIFIER_LIKE = re.compile(r"^([a-z0-9_.:/-]+|[A-Z0-9_.:/-]+)$")
-#: Names of keys that sign sessions, cookies or tokens (Flask/Django ``secret_key``).
-_SIGNING_KEY = re.compile(
-    r"(^|[_.])(secret_key|signing_key|jwt_secret(_key)?|session_secret|cookie_secret)$",
-    re.IGNORECASE,
-)
 #: The jwt.io sample token (documentation), by its well-known payload.
 _SAMPLE_JWT_PAYLOAD = "eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyfQ"
 _PEM = re.compile(r"-----BEGIN (RSA |EC |DSA |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY")
@@ -133,6 +128,11 @@ def _password_like(value: str) -> bool:
     return classes >= 3 and any(c.isdigit() for c in value)
 
 
+#: Settings that sign a web framework's sessions or tokens (Flask, Django, Flask-JWT):
+#: whatever their value, a literal there is the key itself.
+SIGNING_KEY_NAMES = frozenset({"secret_key", "SECRET_KEY", "JWT_SECRET_KEY"})
+
+
 def _secret_match(value: str, name: str | None) -> tuple[str, Severity] | None:
     """Why ``value`` (bound to ``name``) is a hard-coded secret, and how bad."""
     text = value.strip()
@@ -149,9 +149,8 @@ def _secret_match(value: str, name: str | None) -> tuple[str, Severity] | None:
         return None
     if is_high_entropy(text) or _password_like(text):
         return f"a literal assigned to {name}", Severity.HIGH
-    if _SIGNING_KEY.search(name):
-        # A key that signs sessions or tokens is a secret whatever it looks like.
-        return f"a literal signing key assigned to {name}", Severity.HIGH
+    if name in SIGNING_KEY_NAMES:
+        return f"a literal set as the framework's signing key {name}", Severity.HIGH
     return None
 
 

@@ -48,7 +48,7 @@ References:
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from faasguard.code.facts import CodeMatch, match_key
@@ -117,12 +117,37 @@ def _loader_match(path: Any, line: int, column: int, callee: str) -> CodeMatch:
     )
 
 
+def _constant_built(node: ast.expr, imports: Mapping[str, str]) -> bool:
+    """An expression made of constants and imported functions called on them
+    (``base64.b64decode(b"gAR...")``): no variable, data attribute or subscript feeds it."""
+    if isinstance(node, ast.Constant):
+        return True
+    if isinstance(node, ast.BinOp):
+        return _constant_built(node.left, imports) and _constant_built(node.right, imports)
+    if not isinstance(node, ast.Call):
+        return False
+    func = node.func
+    if isinstance(func, ast.Attribute):
+        # ``module.function(...)`` or a method of a constant (``"x".encode()``)
+        receiver = func.value
+        if not (
+            (isinstance(receiver, ast.Name) and receiver.id in imports)
+            or _constant_built(receiver, imports)
+        ):
+            return False
+    elif not isinstance(func, ast.Name):
+        return False
+    return all(_constant_built(a, imports) for a in node.args) and all(
+        _constant_built(k.value, imports) for k in node.keywords
+    )
+
+
 def match_python(file: PyFile) -> Iterator[CodeMatch]:
     """Unsafe loader calls on non-constant data."""
     for node in ast.walk(file.tree):
         if not isinstance(node, ast.Call) or not node.args:
             continue
-        if isinstance(node.args[0], ast.Constant):
+        if _constant_built(node.args[0], file.imports):
             continue
         callee = file.qual(node.func) or ""
         if callee in ("yaml.load", "yaml.load_all"):

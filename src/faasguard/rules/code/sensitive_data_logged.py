@@ -7,8 +7,9 @@ Log calls in handler code (`print`, `logging`/`logger.*`, `sys.stdout.write`; No
 - the whole event (`print(event)`, `logger.info(json.dumps(event))`,
   `` console.log(`got ${JSON.stringify(event)}`) ``, an `extra={"event": event}`), and
   Powertools' `inject_lambda_context(log_event=True)` / `injectLambdaContext({ logEvent:
-  true })` — medium; not reported for functions triggered only by a schedule, whose events
-  hold nothing sensitive;
+  true })` or the `POWERTOOLS_LOGGER_LOG_EVENT=true` environment variable — medium; not
+  reported for functions triggered only by a schedule, whose events hold nothing
+  sensitive;
 - request headers (`event["headers"]`: `Authorization`, cookies) and secret-bearing fields
   or variables: keys and names like `Authorization`, `password`, `token`, `secret`,
   `api_key`, `apiKey`, `cookie`, `credentials` (not `next_token`, `token_type`,
@@ -69,7 +70,7 @@ from faasguard.code.javascript.facts import node_text as text
 from faasguard.code.javascript.index import walk
 from faasguard.code.python.facts import PyFile, PyScope
 from faasguard.findings import Hit, Practice, Severity
-from faasguard.model import App
+from faasguard.model import App, TriggerKind
 from faasguard.rules.base import Source, rule
 from faasguard.rules.code._matches import pattern_hits
 from faasguard.rules.code.aws_credentials_exposed import AWS_CREDENTIAL_VARIABLES, CREDENTIALS
@@ -89,6 +90,36 @@ from faasguard.secrets import is_secret_field
 def check(app: App) -> Iterator[Hit]:
     """One hit per log call writing a whole event or a secret-bearing value."""
     yield from pattern_hits(app, match_python, match_javascript)
+    yield from _powertools_log_event(app)
+
+
+#: Powertools' setting that makes ``inject_lambda_context`` log every incoming event.
+POWERTOOLS_LOG_EVENT = "POWERTOOLS_LOGGER_LOG_EVENT"
+
+
+def _powertools_log_event(app: App) -> Iterator[Hit]:
+    """``POWERTOOLS_LOGGER_LOG_EVENT=true`` in a function's environment (one hit per line
+    that sets it, e.g. SAM ``Globals``), unless the function only runs on a schedule."""
+    seen: set[tuple[str, int]] = set()
+    for fn in app.functions:
+        value = fn.environment.get(POWERTOOLS_LOG_EVENT)
+        if value is not True and str(value).strip().lower() not in ("true", "1"):
+            continue
+        if fn.triggers and all(t.kind is TriggerKind.SCHEDULE for t in fn.triggers):
+            continue
+        where = fn.loc(f"environment.{POWERTOOLS_LOG_EVENT}")
+        if (where.file, where.line) in seen:
+            continue
+        seen.add((where.file, where.line))
+        yield Hit(
+            message=f"{POWERTOOLS_LOG_EVENT} is true for function {fn.display_name}: "
+            "Powertools' Logger writes every incoming event (tokens, cookies, personal data) "
+            "to the logs; set it only while debugging",
+            location=where,
+            function=fn.ref,
+            key="powertools-log-event-env",
+            severity=Severity.MEDIUM,
+        )
 
 
 class LogSpec(LabelSpec):
