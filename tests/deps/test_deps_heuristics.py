@@ -93,8 +93,6 @@ def test_reachability_by_imports_and_lockfile_graph(tmp_path: Path) -> None:
 
 
 def test_known_packages_of_other_publishers_are_not_typosquats() -> None:
-    from faasguard.deps import typosquat
-
     # node-jose (Cisco) next to jose (panva), python-multipart next to multipart
     assert typosquat.check("npm", "node-jose") is None
     assert typosquat.check("PyPI", "python-multipart") is None
