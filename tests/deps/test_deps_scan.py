@@ -235,6 +235,7 @@ def _build_output_app(tmp_path: Path, code_uri: str) -> Path:
         "      Runtime: nodejs20.x\n"
     )
     (tmp_path / "package.json").write_text('{"dependencies": {"lodash": "^4.17.0"}}\n')
+    (tmp_path / "webpack.config.js").write_text("module.exports = { output: { path: 'dist' } };\n")
     (tmp_path / "package-lock.json").write_text(
         json.dumps(
             {
@@ -263,6 +264,16 @@ def test_build_output_code_dir_reads_the_project_that_builds_it(
     [note] = [d for d in report.diagnostics if d.code == "dep-build-output"]
     assert "dist of function Web is not in the repository" in note.message
     assert note.level == "info"
+
+
+def test_missing_code_dir_that_is_no_build_output_borrows_nothing(
+    osv_db: Path, tmp_path: Path
+) -> None:
+    # A template whose code is simply not there (src/ missing) is not a bundle of the root.
+    app = _build_output_app(tmp_path, "./src")
+    report = scan([str(app)], ScanConfig(db_path=str(osv_db), select=("DEP001",), today=TODAY))
+    assert not report.findings
+    assert not [d for d in report.diagnostics if d.code == "dep-build-output"]
 
 
 def test_existing_code_dir_without_manifest_does_not_borrow_the_parent_project(

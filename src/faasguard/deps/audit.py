@@ -290,13 +290,33 @@ def _deployed_part(
     )
 
 
+#: Directory names bundlers and compilers write to.
+_BUILD_DIRS = frozenset({"dist", "build", "out", "bundle", ".build", ".webpack", ".esbuild"})
+_BUILD_CONFIGS = ("webpack.config.", "rollup.config.", "esbuild.", "vite.config.", "tsconfig.json")
+
+
+def _builds(directory: Path) -> bool:
+    """Whether a project directory has a bundler or compiler configuration, or a build
+    script in its package.json."""
+    for path in directory.iterdir():
+        if path.name.startswith(_BUILD_CONFIGS):
+            return True
+    manifest = directory / "package.json"
+    try:
+        return manifest.is_file() and '"build"' in manifest.read_text(encoding="utf-8")[:65536]
+    except (OSError, UnicodeDecodeError):
+        return False
+
+
 def _build_output_project(app: App, code: CodeLocation, fn: Function) -> Path | None:
     """The project that builds ``fn``'s code when its code directory is a build output.
 
     ``CodeUri: ./dist`` names the bundler's output, which a repository does not hold; what
-    the bundle ships is what the project's lockfile resolves. The nearest ancestor (up to
-    the template's directory) holding a manifest of the function's ecosystem is that
-    project; the substitution is a scan note, never silent.
+    the bundle ships is what the project's lockfile resolves. Only a missing directory with
+    a build output's name (``dist``, ``build``, ...) counts, and the project is the nearest
+    ancestor (up to the template's directory) with a manifest of the function's ecosystem
+    and a bundler configuration or build script; the substitution is a scan note, never
+    silent.
     """
     if code.kind != "directory" or not code.path or not app.root_file or fn.runtime is None:
         return None
@@ -306,15 +326,19 @@ def _build_output_project(app: App, code: CodeLocation, fn: Function) -> Path | 
     if not missing.is_absolute():
         missing = top / missing
     missing = missing.resolve()
-    if missing.exists() or top not in missing.parents:
+    if missing.name not in _BUILD_DIRS or missing.exists() or top not in missing.parents:
         return None
     current = missing.parent
     while True:
-        if current.is_dir() and any(
-            path.is_file()
-            and ecosystem_of(path.name) == ecosystem
-            and is_dependency_file(path.name)
-            for path in current.iterdir()
+        if (
+            current.is_dir()
+            and _builds(current)
+            and any(
+                path.is_file()
+                and ecosystem_of(path.name) == ecosystem
+                and is_dependency_file(path.name)
+                for path in current.iterdir()
+            )
         ):
             note(
                 Diagnostic(
