@@ -116,6 +116,14 @@ _SLS_SECRET_REFERENCE = re.compile(r"\$\{ssm:[^}]*(/aws/reference/secretsmanager
 _SLS_SSM_REFERENCE = re.compile(r"\$\{ssm:")
 
 
+#: The JSON key a reference picks out of a secret: CloudFormation's
+#: ``{{resolve:secretsmanager:id:SecretString:username}}``, Terraform's
+#: ``jsondecode(...secret_string)["username"]``.
+_JSON_KEY = re.compile(
+    r"resolve:secretsmanager:[^:}]+:SecretString:([^:}]+)|secret_string\)?\s*\[\s*\"([^\"]+)\""
+)
+
+
 def resolved_secret(name: str, value: object) -> str | None:
     """What makes ``value`` a secret that the deployment resolves into the function's
     configuration in plain text (a reference to a generated password, an access key's
@@ -123,6 +131,11 @@ def resolved_secret(name: str, value: object) -> str | None:
     text = value.expression if isinstance(value, Unknown) else value
     if not isinstance(text, str):
         return None
+    picked = _JSON_KEY.search(text)
+    if picked is not None:
+        key = next(g for g in picked.groups() if g)
+        if not is_secret_field(key) and not is_secret_name(name):
+            return None  # one non-secret field of a secret (the user name, the host)
     # an SSM parameter is a secret when the variable or the parameter's own name says so
     tail = re.split(r"[/:.]", re.sub(r"(~true)?\}+$", "", text))[-1]
     secret_name = is_secret_name(name) or is_secret_field(tail)
