@@ -120,7 +120,8 @@ _SLS_SSM_REFERENCE = re.compile(r"\$\{ssm:")
 #: ``{{resolve:secretsmanager:id:SecretString:username}}``, Terraform's
 #: ``jsondecode(...secret_string)["username"]``.
 _JSON_KEY = re.compile(
-    r"resolve:secretsmanager:[^:}]+:SecretString:([^:}]+)|secret_string\)?\s*\[\s*\"([^\"]+)\""
+    r"resolve:secretsmanager:.*?:SecretString:([^:}]+)"
+    r"|secret_string\)?\s*(?:\[\s*\"([^\"]+)\"|\.(\w+))"
 )
 
 
