@@ -90,3 +90,12 @@ def test_reachability_by_imports_and_lockfile_graph(tmp_path: Path) -> None:
     empty = tmp_path / "empty"
     empty.mkdir()
     assert reachability(deps, scan_imports(empty))[(NPM, "lodash")].status == UNKNOWN
+
+
+def test_known_packages_of_other_publishers_are_not_typosquats() -> None:
+    # node-jose (Cisco) next to jose (panva), python-multipart next to multipart
+    assert typosquat.check("npm", "node-jose") is None
+    assert typosquat.check("PyPI", "python-multipart") is None
+    # the same affix on a name nobody publishes is still reported, as the weak sign it is
+    squat = typosquat.check("npm", "node-jsonwebtoken")
+    assert squat is not None and squat.target == "jsonwebtoken" and "affix" in squat.technique

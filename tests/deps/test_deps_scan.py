@@ -221,3 +221,100 @@ def test_terraform_function_gets_dependency_findings(tmp_path: Path) -> None:
         ("DEP006", "aws_lambda_function.fn", 1),  # PyYAML>=5 is not pinned
         ("DEP006", "aws_lambda_function.fn", 2),  # pins without --hash
     ]
+
+
+def _build_output_app(tmp_path: Path, code_uri: str) -> Path:
+    (tmp_path / "template.yaml").write_text(
+        "Transform: AWS::Serverless-2016-10-31\n"
+        "Resources:\n"
+        "  Web:\n"
+        "    Type: AWS::Serverless::Function\n"
+        "    Properties:\n"
+        f"      CodeUri: {code_uri}\n"
+        "      Handler: main.handler\n"
+        "      Runtime: nodejs20.x\n"
+    )
+    (tmp_path / "package.json").write_text('{"dependencies": {"lodash": "^4.17.0"}}\n')
+    (tmp_path / "webpack.config.js").write_text("module.exports = { output: { path: 'dist' } };\n")
+    (tmp_path / "package-lock.json").write_text(
+        json.dumps(
+            {
+                "name": "web",
+                "lockfileVersion": 3,
+                "packages": {
+                    "": {"dependencies": {"lodash": "^4.17.0"}},
+                    "node_modules/lodash": {"version": "4.17.15"},
+                },
+            },
+            indent=2,
+        )
+    )
+    return tmp_path
+
+
+def test_build_output_code_dir_reads_the_project_that_builds_it(
+    osv_db: Path, tmp_path: Path
+) -> None:
+    # CodeUri ./dist is webpack output, not in the repository: the bundle ships what the
+    # project's lockfile resolves, and the scan says where it read it from.
+    app = _build_output_app(tmp_path, "./dist")
+    report = scan([str(app)], ScanConfig(db_path=str(osv_db), select=("DEP001",), today=TODAY))
+    [lodash] = [f for f in report.findings if f.properties.get("package") == "lodash"]
+    assert lodash.location.file.endswith("package-lock.json") and lodash.location.line == 10
+    [note] = [d for d in report.diagnostics if d.code == "dep-build-output"]
+    assert "dist of function Web is not in the repository" in note.message
+    assert note.level == "info"
+
+
+def test_missing_code_dir_that_is_no_build_output_borrows_nothing(
+    osv_db: Path, tmp_path: Path
+) -> None:
+    # A template whose code is simply not there (src/ missing) is not a bundle of the root.
+    app = _build_output_app(tmp_path, "./src")
+    report = scan([str(app)], ScanConfig(db_path=str(osv_db), select=("DEP001",), today=TODAY))
+    assert not report.findings
+    assert not [d for d in report.diagnostics if d.code == "dep-build-output"]
+
+
+def test_existing_code_dir_without_manifest_does_not_borrow_the_parent_project(
+    osv_db: Path, tmp_path: Path
+) -> None:
+    app = _build_output_app(tmp_path, "./fn")
+    (app / "fn").mkdir()
+    (app / "fn" / "main.js").write_text("exports.handler = async () => 1;\n")
+    report = scan([str(app)], ScanConfig(db_path=str(osv_db), select=("DEP001",), today=TODAY))
+    assert not report.findings
+    assert not [d for d in report.diagnostics if d.code == "dep-build-output"]
+
+
+@pytest.mark.parametrize(
+    ("spec", "expected"),
+    [
+        # every version the range allows is below both fixes: the advisories' own severity
+        ("4.17.4 - 4.17.15", ("high", "every version 4.17.4 - 4.17.15 allows has")),
+        # a fresh install picks 4.17.21: low, and the message says which versions are hit
+        ("^4.17.0", ("low", "4.17.0 to 4.17.19 affected, fixed in 4.17.21")),
+        # nothing the range allows is affected
+        (">=4.17.21", None),
+    ],
+)
+def test_range_without_lockfile_is_evaluated_against_advisories(
+    osv_db: Path, tmp_path: Path, spec: str, expected: tuple[str, str] | None
+) -> None:
+    (tmp_path / "template.yaml").write_text(
+        "Transform: AWS::Serverless-2016-10-31\nResources:\n  Web:\n"
+        "    Type: AWS::Serverless::Function\n    Properties:\n      CodeUri: ./fn\n"
+        "      Handler: index.handler\n      Runtime: nodejs20.x\n"
+    )
+    (tmp_path / "fn").mkdir()
+    (tmp_path / "fn" / "index.js").write_text('const _ = require("lodash");\n')
+    (tmp_path / "fn" / "package.json").write_text(json.dumps({"dependencies": {"lodash": spec}}))
+    report = scan([str(tmp_path)], ScanConfig(db_path=str(osv_db), select=("DEP001",), today=TODAY))
+    if expected is None:
+        assert report.findings == []
+        return
+    [finding] = report.findings
+    severity, text = expected
+    assert finding.severity.label == severity
+    assert text in finding.message and "is not locked" in finding.message
+    assert finding.properties["range"] == spec

@@ -257,11 +257,15 @@ class NameFlow:
         self.parent = parent
         self.names: dict[str, Labels] = {}
         for _ in range(self.ROUNDS):
-            before = dict(self.names)
+            before = self._state()
             for node in nodes:
                 self._bind(node)
-            if before == self.names:
+            if before == self._state():
                 break
+
+    def _state(self) -> object:
+        """What a round of :meth:`_bind` may change (the fixed point compares it)."""
+        return dict(self.names)
 
     def _bind(self, node: Any) -> None:
         """Add the labels ``node`` binds to names."""

@@ -26,7 +26,7 @@ from faasguard.deps.artifact import (
 )
 from faasguard.deps.matcher import PackageResult, match
 from faasguard.deps.model import Dependency, Manifest
-from faasguard.deps.project import Project, project_for
+from faasguard.deps.project import Project, ecosystem_of, is_dependency_file, project_for
 from faasguard.deps.reach import Imports, Reach, reachability, scan_imports
 from faasguard.deps.store import Store, StoreError, StoreInfo, resolve_path
 from faasguard.deps.versions import NPM, PYPI, normalize_name
@@ -290,10 +290,80 @@ def _deployed_part(
     )
 
 
+#: Directory names bundlers and compilers write to.
+_BUILD_DIRS = frozenset({"dist", "build", "out", "bundle", ".build", ".webpack", ".esbuild"})
+_BUILD_CONFIGS = ("webpack.config.", "rollup.config.", "esbuild.", "vite.config.", "tsconfig.json")
+
+
+def _builds(directory: Path) -> bool:
+    """Whether a project directory has a bundler or compiler configuration, or a build
+    script in its package.json."""
+    for path in directory.iterdir():
+        if path.name.startswith(_BUILD_CONFIGS):
+            return True
+    manifest = directory / "package.json"
+    try:
+        return manifest.is_file() and '"build"' in manifest.read_text(encoding="utf-8")[:65536]
+    except (OSError, UnicodeDecodeError):
+        return False
+
+
+def _build_output_project(app: App, code: CodeLocation, fn: Function) -> Path | None:
+    """The project that builds ``fn``'s code when its code directory is a build output.
+
+    ``CodeUri: ./dist`` names the bundler's output, which a repository does not hold; what
+    the bundle ships is what the project's lockfile resolves. Only a missing directory with
+    a build output's name (``dist``, ``build``, ...) counts, and the project is the nearest
+    ancestor (up to the template's directory) with a manifest of the function's ecosystem
+    and a bundler configuration or build script; the substitution is a scan note, never
+    silent.
+    """
+    if code.kind != "directory" or not code.path or not app.root_file or fn.runtime is None:
+        return None
+    ecosystem = runtime_ecosystem(fn.runtime)
+    top = Path(app.root_file).resolve().parent
+    missing = Path(code.path)
+    if not missing.is_absolute():
+        missing = top / missing
+    missing = missing.resolve()
+    if missing.name not in _BUILD_DIRS or missing.exists() or top not in missing.parents:
+        return None
+    current = missing.parent
+    while True:
+        if (
+            current.is_dir()
+            and _builds(current)
+            and any(
+                path.is_file()
+                and ecosystem_of(path.name) == ecosystem
+                and is_dependency_file(path.name)
+                for path in current.iterdir()
+            )
+        ):
+            note(
+                Diagnostic(
+                    level=DiagnosticLevel.INFO,
+                    message=(
+                        f"code directory {code.path} of function {fn.ref} is not in "
+                        f"the repository (a build output?): its dependencies are read from "
+                        f"the project in {current}"
+                    ),
+                    location=Location(file=app.root_file),
+                    code="dep-build-output",
+                )
+            )
+            return current
+        if current == top:
+            return None
+        current = current.parent
+
+
 def _source(
     app: App, code: CodeLocation, label: str, layer: str | None, fn: Function | None
 ) -> Source | None:
     path = local_path(app, code)
+    if path is None and fn is not None:
+        path = _build_output_project(app, code, fn)
     if path is None:
         return None
     artifact: Artifact | None = None

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from faasguard.deps.model import REGISTRY, Dependency
 from faasguard.deps.osv import Advisory, display_ids, merge_aliases
 from faasguard.deps.store import Store
-from faasguard.deps.versions import version_key
+from faasguard.deps.versions import satisfies, spec_versions, version_key
 from faasguard.findings import Severity
 
 
@@ -24,6 +24,11 @@ class VulnMatch:
     score: float | None
     fixed: tuple[str, ...]
     malicious: bool
+    #: For a dependency known only by a range (no lockfile): the affected versions the
+    #: range allows, as ``(lowest, highest)`` among the versions the advisories and the
+    #: range name, and whether every allowed version is affected.
+    allowed_affected: tuple[str, str] | None = None
+    every_allowed: bool = False
 
     @property
     def primary_id(self) -> str:
@@ -67,12 +72,19 @@ def match_one(dependency: Dependency, advisories: Sequence[Advisory]) -> Package
     """The vulnerabilities of one dependency among the advisories of its package."""
     version = dependency.version
     hits: list[Advisory] = []
+    spans: dict[str, tuple[tuple[str, str], bool]] = {}
+    allowed = _allowed_candidates(dependency, advisories) if version is None else []
     for advisory in advisories:
         if version is None:
-            # Without an exact version only "every version" records can be matched:
-            # malware, whose ranges start at 0 with no fix.
+            # Without an exact version: malware (every version), or the versions the
+            # declared range allows.
             if advisory.malicious:
                 hits.append(advisory)
+                continue
+            affected = [v for v in allowed if advisory.affected.affects(v)]
+            if affected:
+                hits.append(advisory)
+                spans[advisory.id] = ((affected[0], affected[-1]), len(affected) == len(allowed))
         elif advisory.affected.affects(version):
             hits.append(advisory)
     if not hits:
@@ -90,6 +102,7 @@ def match_one(dependency: Dependency, advisories: Sequence[Advisory]) -> Package
             },
             key=lambda v: version_key(dependency.ecosystem, v),
         )
+        span = next((spans[a.id] for a in group if a.id in spans), None)
         vulnerabilities.append(
             VulnMatch(
                 dependency=dependency,
@@ -99,6 +112,10 @@ def match_one(dependency: Dependency, advisories: Sequence[Advisory]) -> Package
                 score=max(scores) if scores else None,
                 fixed=tuple(fixed),
                 malicious=any(a.malicious for a in group),
+                allowed_affected=span[0] if span else None,
+                every_allowed=all(spans[a.id][1] for a in group if a.id in spans)
+                if span
+                else False,
             )
         )
     vulnerabilities.sort(key=lambda v: (-v.severity, v.primary_id))
@@ -107,6 +124,23 @@ def match_one(dependency: Dependency, advisories: Sequence[Advisory]) -> Package
         vulnerabilities=tuple(vulnerabilities),
         upgrade=smallest_upgrade(dependency, advisories) if version else None,
     )
+
+
+def _allowed_candidates(dependency: Dependency, advisories: Sequence[Advisory]) -> list[str]:
+    """The versions a range requirement allows among those that matter: the advisories'
+    boundaries (introduced, fixed, last affected) and the versions the range names. Without
+    the registry's release list these stand for the versions in between."""
+    spec = dependency.spec.strip()
+    if spec.startswith(("git", "http", "file:", "link:", "npm:", "workspace:")) or "/" in spec:
+        return []
+    ecosystem = dependency.ecosystem
+    names = {v for v in spec_versions(spec)}
+    for advisory in advisories:
+        for events in advisory.affected.ranges:
+            names.update(v for kind, v in events if kind != "limit" and v not in ("0", "*"))
+        names.update(advisory.affected.versions)
+    allowed = [v for v in names if satisfies(ecosystem, v, spec)]
+    return sorted(allowed, key=lambda v: version_key(ecosystem, v))
 
 
 def smallest_upgrade(dependency: Dependency, advisories: Sequence[Advisory]) -> str | None:

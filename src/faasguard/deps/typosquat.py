@@ -1,7 +1,9 @@
 """Typosquat detection: a dependency named like a popular package but not that package.
 
 Checked against ``data/popular_packages.json`` (origin and licence in the file), per
-ecosystem, on normalised names:
+ecosystem, on normalised names; the file's ``*_distinct`` lists name well-known packages of
+other publishers that only resemble a popular one (``node-jose``, ``python-multipart``),
+which are never reported:
 
 - one edit away (insert, delete, substitute) or two letters swapped — ``rapidfuzz``'s
   optimal-string-alignment distance, only for names of five characters or more, where one
@@ -40,6 +42,15 @@ def popular(ecosystem: str) -> frozenset[str]:
     table = load_json("popular_packages.json")
     names = table["npm" if ecosystem == NPM else "pypi"]
     return frozenset(normalize_name(ecosystem, n) for n in names)
+
+
+@cache
+def known(ecosystem: str) -> frozenset[str]:
+    """Popular names plus well-known packages of other publishers that merely resemble one
+    (``node-jose`` next to ``jose``): none of them is ever a typosquat."""
+    table = load_json("popular_packages.json")
+    distinct = table.get("npm_distinct" if ecosystem == NPM else "pypi_distinct", [])
+    return popular(ecosystem) | frozenset(normalize_name(ecosystem, n) for n in distinct)
 
 
 @cache
@@ -93,7 +104,7 @@ def check(ecosystem: str, name: str) -> Squat | None:
 
     key = normalize_name(ecosystem, name)
     names = popular(ecosystem)
-    if key in names:
+    if key in known(ecosystem):
         return None
     joined, ordered, looks, listed = _indexes(ecosystem)
     target = joined.get(_bare(key))

@@ -151,3 +151,25 @@ def npm_exact(spec: str) -> str | None:
     if key.valid and re.fullmatch(r"\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?", text):
         return text
     return None
+
+
+_SPEC_VERSION = re.compile(r"\d+(?:\.\d+)*(?:[-.]?[0-9A-Za-z]+)*")
+
+
+def satisfies(ecosystem: str, version: str, spec: str) -> bool | None:
+    """Whether ``version`` satisfies a manifest requirement (npm range or PEP 440
+    specifiers); ``None`` when the requirement cannot be parsed."""
+    if ecosystem == NPM:
+        return npm_satisfies(version, spec or "*")
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet  # noqa: PLC0415 - start-up speed
+
+    try:
+        return SpecifierSet(spec.strip()).contains(version, prereleases=False)
+    except (InvalidSpecifier, InvalidVersion, TypeError):
+        return None
+
+
+def spec_versions(spec: str) -> tuple[str, ...]:
+    """The versions a requirement names (``^2.0.10`` → ``2.0.10``; ``>=1.2,<2`` → ``1.2``,
+    ``2``): with the advisories' boundaries, the candidates a range is evaluated on."""
+    return tuple(_SPEC_VERSION.findall(spec))

@@ -596,3 +596,33 @@ def test_every_corpus_root_loads() -> None:
     )
     assert loaded == len(candidates)
     assert elapsed < 10  # target ~2 s; generous bound for a shared, busy machine
+
+
+def test_child_module_archive_paths_resolve_against_the_root(tmp_path: Path) -> None:
+    # Terraform resolves a bare relative path against the working directory (the root
+    # module), so a child module's archive_file names files relative to the root.
+    files = {
+        "main.tf": 'module "m" {\n  source = "./challenges/m"\n}\n',
+        "challenges/m/m.tf": """\
+data "archive_file" "zip" {
+  type        = "zip"
+  source_file = "challenges/m/src/handler.py"
+  output_path = "challenges/m/src/handler.zip"
+}
+resource "aws_lambda_function" "f" {
+  function_name = "f"
+  filename      = data.archive_file.zip.output_path
+  handler       = "handler.main"
+  runtime       = "python3.12"
+}
+""",
+        "challenges/m/src/handler.py": "def main(event, context):\n    return 1\n",
+    }
+    _write(tmp_path, files)
+    (function,) = _load(tmp_path).functions
+    assert function.code.path == str(tmp_path / "challenges/m/src")
+    # A module that names a path relative to itself (and that exists only there) keeps working.
+    files["challenges/m/m.tf"] = files["challenges/m/m.tf"].replace("challenges/m/src/", "src/")
+    _write(tmp_path, files)
+    (function,) = _load(tmp_path).functions
+    assert function.code.path == str(tmp_path / "challenges/m/src")

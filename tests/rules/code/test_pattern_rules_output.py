@@ -133,7 +133,7 @@ def test_tls_message_names_the_silenced_warning() -> None:
 
 
 def test_tmp_message_names_path_and_data() -> None:
-    finding = _at(PYTHON, "uploads.py", 27, "CODE025")
+    finding = _at(PYTHON, "uploads.py", 28, "CODE025")
     assert "/tmp/partner.key" in finding.message and "get_secret_value" in finding.message
     node = _at(NODE, "sync.js", 16, "CODE025")
     assert "/tmp/sync-state.json" in node.message
@@ -173,3 +173,14 @@ def test_json_and_sarif_carry_rule_location_and_function() -> None:
     assert {r["ruleId"] for r in results} == {"CODE024"}
     region = results[0]["locations"][0]["physicalLocation"]["region"]
     assert region["startLine"] in (7, 9, 11, 13)
+
+
+def test_unproven_deserialisation_is_low_and_a_flow_stays_critical() -> None:
+    fixture = Path(__file__).resolve().parents[2] / "fixtures" / "sam" / "code-deserialize"
+    report = scan([str(fixture)], ScanConfig(select=("CODE003",)))
+    findings = {(Path(f.location.file).name, f.location.line): f for f in report.findings}
+    no_flow = findings[("app.py", 8)]  # yaml.load of the SNS Type field
+    assert no_flow.severity is Severity.LOW
+    assert "no flow from the event is proven" in no_flow.message
+    assert findings[("app.py", 7)].severity >= Severity.CRITICAL  # yaml.unsafe_load(message)
+    assert findings[("codec.py", 14)].severity is Severity.LOW

@@ -31,10 +31,15 @@ def test_conf001_phases_by_pinned_date() -> None:
     )
     hits = run("CONF001", app(*functions), today=AS_OF)
     assert [(h.function, h.severity) for h in hits] == [
-        ("Old", Severity.HIGH),
+        # python3.8's block dates are not confirmed: they do not raise the severity
+        ("Old", Severity.MEDIUM),
         ("Dep", Severity.MEDIUM),
         ("Soon", Severity.LOW),
     ]
+    assert "not confirmed" in hits[0].message and hits[0].properties["phase"] == "update_blocked"
+    # a confirmed row past its block dates is high
+    [blocked] = run("CONF001", app(fn("Ancient", runtime="nodejs12.x")), today=AS_OF)
+    assert blocked.severity is Severity.HIGH and "not confirmed" not in blocked.message
     assert hits[0].location.line == 7
     assert "2026-04-08" in hits[0].message and "upgrade to python3.14" in hits[0].message
     assert "2025-12-15" in hits[1].message
@@ -57,7 +62,12 @@ def test_conf002_detects_without_printing_the_value() -> None:
     assert [(h.key, h.severity) for h in hits] == [
         ("AWS_ACCESS_KEY", Severity.CRITICAL),
         ("DB_PASSWORD", Severity.HIGH),
+        # secret-named references resolved into the configuration at deploy time
+        ("DB_PASSWORD_SSM", Severity.MEDIUM),
+        ("API_TOKEN", Severity.MEDIUM),
     ]
+    assert "CloudFormation dynamic reference, resolved at deploy time" in hits[2].message
+    assert "Serverless Framework resolves at deploy time" in hits[3].message
     assert hits[1].location.line == 33
     assert "[redacted secret]" in hits[1].message and "[redacted AWS Access Key]" in hits[0].message
     assert "s3" not in hits[1].message and "16" not in hits[1].message

@@ -259,6 +259,9 @@ class Calls(Guards):
         out: set[Value] = set()
         callbacks = [v for vs in args[:1] for v in vs if isinstance(v, Fn)]
         for value in receiver:
+            if isinstance(value, Fn) and method in ("bind", "call", "apply"):
+                out |= self.function_method(value, method, args, node, frame, handled)
+                continue
             if isinstance(value, Regex):
                 if method in spec.regex_methods and args:
                     self.check_redos(value, args[0], arg_nodes[0], node, frame)
@@ -311,7 +314,24 @@ class Calls(Guards):
 
     # ----------------------------------------------------------- functions
 
+    def function_method(
+        self, fn: Fn, method: str, args: list[Values], node: Any, frame: Frame, handled: set[Fn]
+    ) -> Values:
+        """``fn.bind(this, a)`` (a function with ``a`` fixed), ``fn.call(this, a)``,
+        ``fn.apply(this, [a])``."""
+        this = args[0] if args else fn.this
+        rest = args[1:]
+        if method == "bind":
+            return frozenset({replace(fn, this=this, bound=(*fn.bound, *rest))})
+        handled.add(fn)
+        if method == "apply":
+            spread = [self.elements(rest[0], node)] if rest else []
+            return self.invoke(replace(fn, this=this), spread, node, frame)
+        return self.invoke(replace(fn, this=this), rest, node, frame)
+
     def invoke(self, fn: Fn, args: list[Values], call: Any, caller: Frame) -> Values:
+        if fn.bound:
+            args = [*fn.bound, *args]
         state = self.files.get(fn.file)
         if state is None:
             return EMPTY

@@ -160,6 +160,8 @@ class Fn:
     start: int
     env: int
     this: frozenset[Value] = frozenset()
+    #: Leading arguments fixed by ``fn.bind(this, ...args)``.
+    bound: tuple[frozenset[Value], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -246,16 +246,90 @@ class PyFile:
 # ---------------------------------------------------------------------------- flows
 
 
+#: The ``if`` arms a node lies in: ``(id(if_node), 0 for the body | 1 for else/elif, ends)``
+#: where ``ends`` says that the arm always returns or raises.
+Arms = tuple[tuple[int, int, bool], ...]
+
+_LOOPS = (ast.For, ast.AsyncFor, ast.While)
+_OWN_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
+
+
+def _ends(statements: list[ast.stmt]) -> bool:
+    """Whether a statement list always leaves the function (``return`` or ``raise`` last)."""
+    if not statements:
+        return False
+    last = statements[-1]
+    if isinstance(last, (ast.Return, ast.Raise)):
+        return True
+    return isinstance(last, ast.If) and _ends(last.body) and _ends(last.orelse)
+
+
+def branch_arms(body: list[ast.AST]) -> dict[int, Arms]:
+    """The ``if`` arms of every node of a function body (by ``id``), nested scopes excluded.
+
+    A value bound in one arm of an ``if``/``elif`` chain cannot reach a use in a sibling
+    arm, nor, when the arm always returns or raises, any use after the ``if``. Ifs inside
+    a loop are not recorded: the next iteration can carry a binding from one arm into
+    another.
+    """
+    arms: dict[int, Arms] = {}
+
+    def visit(node: ast.AST, path: Arms, in_loop: bool) -> None:
+        arms[id(node)] = path
+        if isinstance(node, ast.If) and not in_loop:
+            visit(node.test, path, in_loop)
+            for arm, statements in enumerate((node.body, node.orelse)):
+                inner = (*path, (id(node), arm, _ends(statements)))
+                for statement in statements:
+                    visit(statement, inner, in_loop)
+            return
+        loop = in_loop or isinstance(node, _LOOPS)
+        for child in ast.iter_child_nodes(node):
+            if not isinstance(child, _OWN_SCOPES):
+                visit(child, path, loop)
+
+    for statement in body:
+        if not isinstance(statement, _OWN_SCOPES):
+            visit(statement, (), False)
+    return arms
+
+
+def compatible_arms(bound: Arms, use: Arms) -> bool:
+    """Whether a binding in arms ``bound`` can reach a use in arms ``use``."""
+    taken = {node: arm for node, arm, _ in use}
+    for node, arm, ends in bound:
+        if node in taken:
+            if taken[node] != arm:
+                return False
+        elif ends:
+            return False
+    return True
+
+
 class PyFlow(NameFlow):
     """Labels of names in one Python function for one spec (see :mod:`faasguard.code.facts`)."""
 
     def __init__(self, file: PyFile, scope: PyScope, spec: LabelSpec, parent: PyFlow | None):
         self.file = file
         self.scope = scope
+        self._arms = branch_arms(scope.body)
+        #: name -> arms path of a binding -> labels bound there (see :func:`branch_arms`)
+        self._by_arm: dict[str, dict[Arms, Labels]] = {}
+        self._binding: Arms = ()
         super().__init__(spec, parent, scope.nodes)
+
+    def _state(self) -> object:
+        return dict(self.names), {name: dict(arms) for name, arms in self._by_arm.items()}
+
+    def _bind(self, node: ast.AST) -> None:
+        self._binding = self._arms.get(id(node), ())
+        self._bind_node(node)
 
     def _target(self, target: ast.AST, labels: Labels) -> None:
         if isinstance(target, ast.Name):
+            if labels:
+                arms = self._by_arm.setdefault(target.id, {})
+                arms[self._binding] = arms.get(self._binding, EMPTY) | labels
             self._add(target.id, labels)
         elif isinstance(target, (ast.Tuple, ast.List)):
             for element in target.elts:
@@ -270,7 +344,7 @@ class PyFlow(NameFlow):
             if isinstance(root, ast.Name) and root.id not in ("self", "cls"):
                 self._add(root.id, labels)
 
-    def _bind(self, node: ast.AST) -> None:
+    def _bind_node(self, node: ast.AST) -> None:
         if isinstance(node, ast.Assign):
             labels = self.labels(node.value)
             for target in node.targets:
@@ -292,7 +366,7 @@ class PyFlow(NameFlow):
         if found is not None:
             return found
         if isinstance(node, ast.Name):
-            return self.lookup(node.id) | self.spec.name(node.id, self.scope.info, line, column)
+            return self._name(node) | self.spec.name(node.id, self.scope.info, line, column)
         if isinstance(node, ast.Subscript):
             key = const_str(node.slice)
             if key is None and isinstance(node.slice, ast.Constant):
@@ -315,6 +389,18 @@ class PyFlow(NameFlow):
                 for c in (node.values if isinstance(node, ast.JoinedStr) else [node.value])
             ]
         return self.union(children, through_compare)
+
+    def _name(self, node: ast.Name) -> Labels:
+        """The labels of a use of a name: only the bindings on a branch that can reach it."""
+        arms = self._by_arm.get(node.id)
+        use = self._arms.get(id(node))
+        if arms is None or use is None:
+            return self.lookup(node.id)
+        result = EMPTY
+        for bound, labels in arms.items():
+            if compatible_arms(bound, use):
+                result |= labels
+        return result
 
     def _call(self, node: ast.Call, qual: str | None, line: int, column: int) -> Labels:
         func = node.func

@@ -4,6 +4,7 @@ library calls, sinks, sanitizers and propagators from the taint spec."""
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterable
 from dataclasses import replace
 from typing import Self
@@ -41,6 +42,50 @@ from faasguard.code.taint.base import (
 )
 from faasguard.code.taint.spec import SinkSpec
 from faasguard.model import Location
+
+#: Methods that put their arguments into the container they are called on.
+_MUTATORS = frozenset(
+    {"append", "appendleft", "extend", "extendleft", "insert", "add", "update", "setdefault"}
+)
+
+
+#: Programs that fetch the URL they are given.
+_FETCHERS = frozenset({"curl", "wget", "http", "https", "aria2c", "lynx", "links"})
+_FIXED_URL = re.compile(r"\bhttps?://[^/\s'\"]+/")
+
+
+def _literal_start(node: ast.expr) -> str:
+    """The constant text an expression starts with (``"https://x/" + y`` → ``https://x/``)."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add | ast.Mod):
+        return _literal_start(node.left)
+    if isinstance(node, ast.JoinedStr) and node.values:
+        return _literal_start(node.values[0])
+    return ""
+
+
+def _fetches_free_url(command: ast.expr | None, value: Val) -> bool:
+    """Whether a command runs a URL fetcher on a URL whose host is not fixed by a constant."""
+    if isinstance(command, ast.List | ast.Tuple):
+        first = command.elts[0] if command.elts else None
+        program = first.value if isinstance(first, ast.Constant) else None
+        fixed = any(_FIXED_URL.search(_literal_start(e)) for e in command.elts[1:])
+    else:
+        text = value.const if value.const is not None else value.prefix
+        words = text.split()
+        program = words[0] if words else None
+        fixed = bool(_FIXED_URL.search(text))
+    if not isinstance(program, str):
+        return False
+    return program.rsplit("/", 1)[-1] in _FETCHERS and not fixed
+
+
+def _drops_separator(args: list[Val]) -> bool:
+    """``str.replace("/", x)`` where ``x`` holds no separator."""
+    if len(args) < 2 or args[0].const not in ("/", "\\") or args[1].const is None:
+        return False
+    return "/" not in args[1].const and "\\" not in args[1].const
 
 
 class Calls:
@@ -179,6 +224,9 @@ class Calls:
         if target.klass:
             return self.construct(target.klass, args, kwargs, node)
 
+        if method in _MUTATORS and isinstance(func, ast.Attribute):
+            self.mutate(func.value, [*args, *kwargs.values()])
+
         # External code: qualified names.
         if isinstance(func, ast.Attribute):
             base_types = receiver.types if receiver is not None else ()
@@ -187,7 +235,22 @@ class Calls:
                 quals |= set(target.types)
         else:
             quals = set(target.types)
-        return self.external(node, quals, receiver, args, kwargs, method)
+        result = self.external(node, quals, receiver, args, kwargs, method)
+        if method == "replace" and _drops_separator(args):
+            # ``name.replace("/", "_")``: no directory can be named any more.
+            result = clean_value(result, ("path-traversal",))
+        return result
+
+    def mutate(self, owner: ast.expr, values: list[Val]) -> None:
+        """``items.append(x)``, ``d.update(m)``, ``s.add(x)``: the container now holds the
+        values' taint (as elements whose position is not known)."""
+        extra = dedupe(lab for value in values for lab in derived(value))
+        if not extra or not isinstance(owner, ast.Name):
+            return
+        current = self.lookup(owner.id)
+        if current is None or current.module or current.funcs or current.klass:
+            return
+        self.env[owner.id] = replace(current, labels=dedupe((*current.labels, *extra)))
 
     def call_local(
         self,
@@ -384,6 +447,17 @@ class Calls:
             labels = dedupe(lab for v in values for lab in taint_of(v))
         elif when == "url_host":
             labels, require = dedupe(lab for v in values for lab in taint_of(v)), "host"
+        elif when == "fetcher_command":
+            # ``curl``/``wget`` run with a URL from the event: the request goes where the
+            # caller says, whether or not the command itself is injectable.
+            command = node.args[0] if node.args else None
+            if not _fetches_free_url(command, values[0]):
+                return
+            labels = dedupe(lab for v in values for lab in taint_of(v))
+            if not isinstance(command, ast.List | ast.Tuple):
+                # A shell string the input is not quoted in is command injection already
+                # (CODE001 reports it): one cause, one finding.
+                labels = tuple(lab for lab in labels if "command-injection" in lab.cleared)
         elif when == "lxml_resolving":
             parser = kwargs.get("parser") or (args[1] if len(args) > 1 else None)
             if parser is not None:

@@ -54,6 +54,29 @@ from faasguard.model import Location
 # ---------------------------------------------------------------------------- execution
 
 
+#: Types whose values cannot carry an injection (numbers and booleans).
+_SCALARS = frozenset({"int", "float", "bool", "complex", "Decimal", "decimal.Decimal"})
+
+
+def _scalar_types(node: ast.expr) -> bool:
+    """Whether ``node`` (the second argument of ``isinstance``) names only scalar types."""
+    if isinstance(node, ast.Tuple):
+        return bool(node.elts) and all(_scalar_types(e) for e in node.elts)
+    if isinstance(node, ast.Name):
+        return node.id in _SCALARS
+    return isinstance(node, ast.Attribute) and ast.unparse(node) in _SCALARS
+
+
+def _is_type_call(node: ast.expr) -> bool:
+    """``type(x)``."""
+    return (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id == "type"
+        and len(node.args) == 1
+    )
+
+
 class Exec(Calls):
     """Evaluates one function body (or module body) over abstract values."""
 
@@ -347,9 +370,16 @@ class Exec(Calls):
             if (positive and truth) or (negative and not truth):
                 comparator = self.eval(right)
                 is_none = isinstance(right, ast.Constant) and right.value is None
+                left = test.left
+                if _is_type_call(left):
+                    # ``type(x) is int`` proves x a number; ``type(x) == str`` nothing.
+                    assert isinstance(left, ast.Call)
+                    if _scalar_types(right):
+                        self.clean_name(left.args[0], (ALL,))
+                    return
                 # ``x in ALLOWED`` / ``x == "csv"``: x can only be one of the listed values.
                 if not taint_of(comparator) and not is_none:
-                    self.clean_name(test.left, (ALL,))
+                    self.clean_name(left, (ALL,))
             return
         if isinstance(test, ast.Call) and truth:
             self.narrow_call(test)
@@ -383,7 +413,14 @@ class Exec(Calls):
             ):
                 self.clean_name(test.args[target_index], (ALL,))
             return
-        if isinstance(func, ast.Name) and func.id == "isinstance" and test.args:
+        # Only a number or a boolean carries nothing: ``isinstance(x, str)`` proves nothing
+        # about what the string holds.
+        if (
+            isinstance(func, ast.Name)
+            and func.id == "isinstance"
+            and len(test.args) == 2
+            and _scalar_types(test.args[1])
+        ):
             self.clean_name(test.args[0], (ALL,))
 
     def clean_name(self, node: ast.expr, families: Iterable[str]) -> None:

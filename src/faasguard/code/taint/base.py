@@ -115,6 +115,12 @@ class SourcePath:
     encoding: str = ""
 
 
+#: Event fields that the invoking AWS service writes, never the caller: a CloudFormation
+#: custom resource's pre-signed ``ResponseURL`` (the function must PUT its answer there),
+#: its ``StackId`` and ``ServiceToken``. Not sources even when the whole event is one.
+SERVICE_WRITTEN = frozenset({"ResponseURL", "StackId", "ServiceToken"})
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SourceSpec:
     """The attacker-controlled parts of one function's ``event``.
@@ -135,6 +141,8 @@ class SourceSpec:
         only matches when the whole event is a source.
         """
         if self.whole_event:
+            if access and access[0] in SERVICE_WRITTEN:
+                return None
             return _WHOLE_EVENT
         for path in self.paths:
             if len(access) >= len(path.segments) and _segments_match(
@@ -147,7 +155,7 @@ class SourceSpec:
         """The sources strictly inside the container ``access`` reads (``event['Records']``
         holds ``Records[].body``): passing that container whole to a sink passes them."""
         if self.whole_event:
-            return (_WHOLE_EVENT,)
+            return () if access and access[0] in SERVICE_WRITTEN else (_WHOLE_EVENT,)
         return tuple(
             path
             for path in self.paths

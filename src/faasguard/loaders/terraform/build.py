@@ -12,6 +12,7 @@ the user wrote.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from typing import Any
 
@@ -44,6 +45,7 @@ def build_app(
 ) -> App:
     """Map Terraform records to an :class:`App` (``format == "terraform"``)."""
     builder = Builder(resources, lines)
+    builder.root_dir = root_file if os.path.isdir(root_file) else os.path.dirname(root_file)
     roles = build_roles(builder)
     role_by_address = {role.ref: role for role in roles}
     mapped: set[str] = set()

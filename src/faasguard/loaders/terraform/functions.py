@@ -152,25 +152,23 @@ def _function_role(
     return extra_roles[ref]
 
 
-def _join_path(module_dir: str, value: Any, root_dir: str | None = None) -> str | None:
-    """A path argument made absolute. Terraform reads a relative path from the working
-    directory (the root module), not from the module that declares it: that reading wins
-    when the file exists there (a child module naming ``challenges/x/src/index.js``); else
-    the module's own directory (``${path.module}`` paths are absolute already)."""
+def _join_path(module_dir: str, value: Any, root_dir: str = "") -> str | None:
+    """``value`` as Terraform resolves it: relative to the working directory (the root module).
+
+    Modules usually write ``${path.module}/...`` (already absolute here); a bare relative path
+    in a child module is resolved against the root, as Terraform does, unless only the
+    module-relative path exists.
+    """
     if not isinstance(value, str) or not value:
         return None
     if os.path.isabs(value):
         return os.path.normpath(value)
-    if root_dir is not None and root_dir != module_dir:
-        from_root = os.path.normpath(os.path.join(root_dir, value))
-        if os.path.exists(from_root):
-            return from_root
-    return os.path.normpath(os.path.join(module_dir, value))
-
-
-def _root_dir(b: Builder) -> str | None:
-    """The root module's directory (that of a resource outside every module)."""
-    return next((r.module_dir for r in b.records if not r.address.startswith("module.")), None)
+    in_module = os.path.normpath(os.path.join(module_dir, value))
+    if root_dir and os.path.normpath(root_dir) != os.path.normpath(module_dir):
+        in_root = os.path.normpath(os.path.join(root_dir, value))
+        if os.path.exists(in_root) or not os.path.exists(in_module):
+            return in_root
+    return in_module
 
 
 def _code(b: Builder, record: TfResource) -> CodeLocation:
@@ -202,7 +200,7 @@ def _code(b: Builder, record: TfResource) -> CodeLocation:
             if isinstance(source_dir, str):
                 return CodeLocation(
                     kind="directory",
-                    path=_join_path(archive.module_dir, source_dir, _root_dir(b)),
+                    path=_join_path(archive.module_dir, source_dir, b.root_dir),
                     uri=as_str(filename),
                 )
             source_file = archive.values.get("source_file")
@@ -210,11 +208,11 @@ def _code(b: Builder, record: TfResource) -> CodeLocation:
                 return CodeLocation(
                     kind="directory",
                     path=os.path.dirname(
-                        _join_path(archive.module_dir, source_file, _root_dir(b)) or ""
+                        _join_path(archive.module_dir, source_file, b.root_dir) or ""
                     ),
                     uri=source_file,
                 )
-        path = _join_path(record.module_dir, filename, _root_dir(b))
+        path = _join_path(record.module_dir, filename, b.root_dir)
         if path is not None:
             return CodeLocation(kind="zip", path=path)
         return CodeLocation(kind="unknown", uri=as_str(filename))
@@ -233,7 +231,7 @@ def build_layer(b: Builder, record: TfResource) -> Layer:
     values = record.values
     content = CodeLocation(kind="unknown")
     if values.get("filename") is not None:
-        path = _join_path(record.module_dir, values.get("filename"))
+        path = _join_path(record.module_dir, values.get("filename"), b.root_dir)
         content = (
             CodeLocation(kind="zip", path=path)
             if path

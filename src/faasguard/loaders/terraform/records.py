@@ -187,6 +187,8 @@ class Builder:
     def __init__(self, records: list[TfResource], lines: LineIndex) -> None:
         self.records = records
         self.lines = lines
+        #: The root module's directory: Terraform resolves relative file paths against it.
+        self.root_dir = ""
         self.by_address: dict[str, TfResource] = {}
         for record in records:
             # An instance (``aws_iam_role.fn["a"]``) by its own address; without the key,

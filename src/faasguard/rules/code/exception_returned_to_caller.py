@@ -17,6 +17,9 @@ Handler code that sends error internals back to whoever called the function:
   `callback(err)` / `context.fail(err)` by an HTTP function (AppSync and non-proxy REST
   integrations show its message to the client).
 
+Only functions whose response reaches a caller are concerned: those with an HTTP trigger
+(API Gateway, ALB, function URL, AppSync). An API-shaped response of a function triggered by
+a queue, a stream, a schedule or a bucket goes nowhere and is not reported.
 The exception type alone (`type(e).__name__`, `err.name`, `err.code`) is not reported.
 The flow is followed inside one function; a response built by a helper from the exception
 is found when the handler returns it, not inside the helper.
@@ -169,7 +172,9 @@ def _exposures(path: Path, sinks: Iterable[tuple[Sink, Labels]]) -> Iterator[Cod
             match_key(path, "exception", sink.kind, describe(carried)),
             Severity.MEDIUM if stack else Severity.LOW,
             handler_return=sink.export,
-            requires_http=sink.kind in ("return", "callback-error"),
+            # Only an HTTP caller sees the response: a queue, stream or schedule
+            # discards it, even an API-shaped one.
+            requires_http=True,
         )
 
 

@@ -4,7 +4,10 @@ What it finds:
 Event data deciding the host of a request made by the function: `requests`, `httpx`,
 `urllib`, `urllib3`, `aiohttp` in Python; `http.get`, `axios`, `fetch`, `got` on Node.js. A
 URL whose scheme and host are a constant prefix (`f"https://api.example.com/items/{item}"`)
-is not reported.
+is not reported. In Python, a URL fetcher run as a command (`curl`, `wget` through
+`os.system`, `subprocess`) counts too: `subprocess.run(["curl", url])` or a shell command
+with the URL quoted (`shlex.quote`); an unquoted URL in a shell string is command injection
+(CODE001), reported once there.
 
 It is a taint rule: faasguard follows data from the parts of the `event` that the function's
 triggers fill (an HTTP body, an S3 object key, an SQS message, ...) through the handler code

@@ -3,9 +3,12 @@
 What it finds:
 An SQL string built from event data (f-string, `%`, `.format`, concatenation) passed to a
 DB-API `execute`/`executemany`/`executescript` (sqlite3, psycopg, pymysql, ...), SQLAlchemy
-`text`, `pandas.read_sql`, or to `query` of the `mysql`/`pg` packages on Node.js. A constant
-statement with bound parameters (`execute("... WHERE id = ?", (order_id,))`) is not
-reported.
+`text`, `pandas.read_sql`, `sqlite_utils` (`db.query`, `rows_where`/`count_where`/
+`delete_where`), peewee (`raw`, `execute_sql`), or on Node.js to `query` of the
+`mysql`/`mysql2`/`pg`/`pg-promise` packages, `sequelize.query`, knex's raw builders (`raw`,
+`whereRaw`, `orderByRaw`, `joinRaw`, ...), `postgres`' `sql.unsafe` and the SQLite drivers. A
+constant statement with bound parameters (`execute("... WHERE id = ?", (order_id,))`) is
+not reported.
 
 It is a taint rule: faasguard follows data from the parts of the `event` that the function's
 triggers fill (an HTTP body, an S3 object key, an SQS message, ...) through the handler code

@@ -33,6 +33,9 @@ class RuntimeInfo:
     deprecation: dt.date | None
     block_create: dt.date | None
     block_update: dt.date | None
+    #: ``False`` when the dates could not be cross-checked against AWS's runtimes page
+    #: (``"unconfirmed": true`` in the table): they may inform, never raise severity.
+    confirmed: bool = True
 
     def phase(self, today: dt.date, warn_ahead: dt.timedelta) -> Phase:
         """The lifecycle phase of this runtime on ``today``; a deprecation less than
@@ -63,6 +66,7 @@ def runtime_table() -> dict[str, RuntimeInfo]:
             deprecation=_date(row.get("deprecation")),
             block_create=_date(row.get("block_create")),
             block_update=_date(row.get("block_update")),
+            confirmed=not row.get("unconfirmed", False),
         )
         for row in data["runtimes"]
     }

@@ -5,7 +5,10 @@ Functions whose runtime is deprecated, or will be soon (see Thresholds), accordi
 runtime table shipped with faasguard (`faasguard/data/runtimes.json`, taken from the AWS
 Lambda runtimes page, with its `as_of` date). Severity grows with the lifecycle phase:
 low when deprecation is near, medium once deprecated, high once Lambda
-blocks creating or updating functions with the runtime. Runtimes that are not statically
+blocks creating or updating functions with the runtime. Rows whose dates could not be
+confirmed on AWS's runtimes page (marked `unconfirmed` in the table; AWS has moved block
+dates several times) stay at medium whatever their block dates say, and the message says
+so. Runtimes that are not statically
 known, container images and identifiers missing from the table are not reported.
 
 Why it matters:
@@ -96,12 +99,21 @@ def check(app: App, today: dt.date | None = None) -> Iterator[Hit]:
             continue
         target = successor(fn.runtime)
         advice = f"upgrade to {target}" if target else "upgrade to a supported runtime"
+        severity = _SEVERITY[phase]
+        if not info.confirmed and phase > Phase.DEPRECATED:
+            # Block dates not confirmed against AWS's page do not raise the severity.
+            severity = _SEVERITY[Phase.DEPRECATED]
+            advice += " (the block dates are not confirmed on AWS's runtimes page)"
         yield Hit(
             message=f"function {fn.display_name} uses {info.id} ({info.name}), which "
             f"{_status(info, phase)}: {advice}",
             location=fn.loc("runtime"),
             function=fn.ref,
             key=info.id,
-            severity=_SEVERITY[phase],
-            properties={"runtime": info.id, "phase": phase.name.lower()},
+            severity=severity,
+            properties={
+                "runtime": info.id,
+                "phase": phase.name.lower(),
+                "dates_confirmed": info.confirmed,
+            },
         )

@@ -5,11 +5,25 @@ Environment variables whose statically known value is a secret: a value that mat
 of the detect-secrets detectors (AWS access keys, private keys, GitHub, GitLab, Slack,
 Stripe, npm, PyPI, OpenAI, SendGrid and Twilio tokens, JWTs), a long high-entropy token, or
 any literal value of a variable whose name says it holds a secret (`PASSWORD`, `SECRET`,
-`TOKEN`, `API_KEY`, `PRIVATE_KEY`, `CLIENT_SECRET`, ...). References are not secrets and are
-skipped: ARNs, `{{resolve:...}}`, `${ssm:...}` and other variables, values that are not
-statically known, and obvious placeholders (`changeme`, `<token>`, `xxx`). Names that locate
-a secret rather than hold it (`DB_SECRET_ARN`, `TOKEN_TABLE`) are skipped too. The message
-never shows the value, only its first two characters and its length.
+`TOKEN`, `API_KEY`, `PRIVATE_KEY`, `CLIENT_SECRET`, ...). Obvious placeholders (`changeme`,
+`<token>`, `xxx`, `REPLACE_WITH_TOKEN`) are skipped. Names that locate a secret rather than
+hold it (`DB_SECRET_ARN`, `TOKEN_TABLE`) are skipped too. The message never shows the value,
+only its first two characters and its length.
+
+Secrets that the deployment resolves into the environment are reported at medium severity:
+the variable ends up holding the secret in plain text in the function's configuration
+(and in Terraform state) although the template does not:
+
+- Terraform references to `random_password.*.result`, `aws_iam_access_key.*.secret`,
+  `aws_secretsmanager_secret_version.*.secret_string`, `tls_private_key.*.private_key_pem`,
+  and `aws_ssm_parameter` values bound to a variable whose name says it holds a secret;
+- CloudFormation dynamic references `{{resolve:secretsmanager:...}}` and
+  `{{resolve:ssm-secure:...}}` (and `{{resolve:ssm:...}}` for a secret-named variable);
+- Serverless Framework `${ssm:...}` values for SecureString (`~true`), Secrets Manager
+  (`/aws/reference/secretsmanager/`) or secret-named variables.
+
+Other references (ARNs, parameter names, other variables) and values that are not
+statically known are not secrets.
 
 Why it matters:
 Environment variables are readable by anyone with `lambda:GetFunctionConfiguration` (many
@@ -44,6 +58,7 @@ References:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from faasguard.findings import Hit, Practice, Severity
@@ -52,6 +67,7 @@ from faasguard.rules.base import ALL_FORMATS, rule
 from faasguard.secrets import (
     is_high_entropy,
     is_literal,
+    is_secret_field,
     is_secret_name,
     known_secret_type,
     redact,
@@ -90,6 +106,68 @@ def classify(name: str, value: object) -> tuple[str, Severity, str] | None:
     return None
 
 
+#: Terraform attributes that hold a secret's value (``module.x.`` prefixes allowed).
+_TF_SECRET_VALUE = re.compile(
+    r"(?<![\w.-])(?:module\.[\w-]+(?:\[[^\]]*\])?\.)*(?:"
+    r"random_password\.[\w-]+(?:\[[^\]]*\])?\.(?:result|bcrypt_hash)"
+    r"|aws_iam_access_key\.[\w-]+(?:\[[^\]]*\])?\.(?:secret|ses_smtp_password_v4)"
+    r"|(?:data\.)?aws_secretsmanager_secret_version\.[\w-]+(?:\[[^\]]*\])?\.secret_string"
+    r"|tls_private_key\.[\w-]+(?:\[[^\]]*\])?\.private_key_\w+"
+    r")\b"
+)
+#: Terraform SSM parameter values: a secret when the variable's name says so.
+_TF_SSM_VALUE = re.compile(
+    r"(?<![\w.-])(?:module\.[\w-]+\.)*(?:data\.)?aws_ssm_parameter\.[\w-]+\.(?:value|insecure_value)\b"
+)
+#: CloudFormation dynamic references resolved into the property at deploy time.
+_CFN_SECRET_REFERENCE = re.compile(r"\{\{resolve:(secretsmanager|ssm-secure):", re.IGNORECASE)
+_CFN_SSM_REFERENCE = re.compile(r"\{\{resolve:ssm:", re.IGNORECASE)
+#: Serverless Framework ``${ssm:...}`` (v3 decrypts SecureString parameters).
+_SLS_SECRET_REFERENCE = re.compile(r"\$\{ssm:[^}]*(/aws/reference/secretsmanager/|~true)")
+_SLS_SSM_REFERENCE = re.compile(r"\$\{ssm:")
+
+
+#: The JSON key a reference picks out of a secret: CloudFormation's
+#: ``{{resolve:secretsmanager:id:SecretString:username}}``, Terraform's
+#: ``jsondecode(...secret_string)["username"]``.
+_JSON_KEY = re.compile(
+    r"resolve:secretsmanager:.*?:SecretString:([^:}]+)"
+    r"|secret_string\)?\s*(?:\[\s*\"([^\"]+)\"|\.(\w+))"
+)
+
+
+def resolved_secret(name: str, value: object) -> str | None:
+    """What makes ``value`` a secret that the deployment resolves into the function's
+    configuration in plain text (a reference to a generated password, an access key's
+    secret, a Secrets Manager or SecureString value), or ``None``."""
+    text = value.expression if isinstance(value, Unknown) else value
+    if not isinstance(text, str):
+        return None
+    picked = _JSON_KEY.search(text)
+    if picked is not None:
+        key = next(g for g in picked.groups() if g)
+        if not is_secret_field(key) and not is_secret_name(name):
+            return None  # one non-secret field of a secret (the user name, the host)
+    # an SSM parameter is a secret when the variable or the parameter's own name says so
+    tail = re.split(r"[/:.]", re.sub(r"(~true)?\}+$", "", text))[-1]
+    secret_name = is_secret_name(name) or is_secret_field(tail)
+    found = _TF_SECRET_VALUE.search(text) or (secret_name and _TF_SSM_VALUE.search(text))
+    if found:
+        return (
+            f"the value of {found.group(0)}, which Terraform writes into the function configuration"
+        )
+    found = _CFN_SECRET_REFERENCE.search(text) or (secret_name and _CFN_SSM_REFERENCE.search(text))
+    if found:
+        return (
+            "a CloudFormation dynamic reference, resolved at deploy time into the function "
+            "configuration"
+        )
+    found = _SLS_SECRET_REFERENCE.search(text) or (secret_name and _SLS_SSM_REFERENCE.search(text))
+    if found:
+        return "an SSM/Secrets Manager value the Serverless Framework resolves at deploy time"
+    return None
+
+
 @rule(
     id="CONF002",
     name="plaintext-secret-in-environment",
@@ -105,6 +183,20 @@ def check(app: App) -> Iterator[Hit]:
         for name, value in fn.environment.items():
             verdict = classify(name, value)
             if verdict is None:
+                resolved = resolved_secret(name, value)
+                if resolved is not None:
+                    yield Hit(
+                        message=(
+                            f"environment variable {name} of function {fn.display_name} "
+                            f"receives a secret at deploy time ({resolved}): anyone who can "
+                            "read the function's configuration reads it in plain text; pass "
+                            "the secret's name or ARN and read it at run time"
+                        ),
+                        location=fn.loc(f"environment.{name}"),
+                        function=fn.ref,
+                        key=name,
+                        severity=Severity.MEDIUM,
+                    )
                 continue
             reason, severity, kind = verdict
             yield Hit(

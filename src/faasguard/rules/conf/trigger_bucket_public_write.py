@@ -9,7 +9,9 @@ condition, or
 (c) explicitly turn off a Block Public Access setting (`BlockPublicAcls`,
 `IgnorePublicAcls`, `BlockPublicPolicy`, `RestrictPublicBuckets` set to `false`).
 Buckets without a Block Public Access configuration are not reported for (c): since April
-2023 S3 enables all four settings on new buckets by default.
+2023 S3 enables all four settings on new buckets by default. A public ACL is not reported
+when `IgnorePublicAcls` or `BlockPublicAcls` is on, a public policy grant not when
+`RestrictPublicBuckets` or `BlockPublicPolicy` is on: they cannot take effect.
 
 Why it matters:
 Whoever can write to the bucket controls the function's input: every uploaded object
@@ -43,9 +45,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from faasguard.findings import Hit, Practice, Severity
-from faasguard.model import App, Bucket, Location, ResourcePolicy, Statement, TriggerKind
-from faasguard.rules._helpers import find_resource, join
+from faasguard.model import App, Bucket, Location, Statement
+from faasguard.rules._helpers import join
 from faasguard.rules.base import ALL_FORMATS, rule
+from faasguard.rules.conf.bucket_public import (
+    acls_reachable,
+    policies_reachable,
+    policy_statements,
+    triggered_buckets,
+)
 
 _PUBLIC_WRITE_ACLS = frozenset({"publicreadwrite", "public-read-write"})
 _WRITE_ACTIONS = frozenset({"s3:putobject", "s3:put*", "s3:*", "*"})
@@ -67,23 +75,18 @@ def _public_write(statement: Statement) -> bool:
 
 def _problems(app: App, bucket: Bucket) -> Iterator[tuple[str, Location]]:
     """Each reason the bucket is publicly writable, with the line where it is configured."""
-    if isinstance(bucket.acl, str) and bucket.acl.lower() in _PUBLIC_WRITE_ACLS:
-        yield f"its ACL is {bucket.acl}", bucket.location
-    policies = [bucket.policy] if bucket.policy is not None else []
-    policies += [
-        p.policy
-        for p in app.of_type(ResourcePolicy)
-        if bucket.ref in p.targets or (bucket.name is not None and bucket.name in p.targets)
-    ]
-    # Loaders may link a standalone bucket policy to ``bucket.policy`` and also keep it as a
-    # ResourcePolicy: report each statement once.
-    seen: list[Statement] = []
-    for policy in policies:
-        for statement in policy.statements:
-            if _public_write(statement) and statement not in seen:
-                seen.append(statement)
-                yield "its bucket policy lets anyone ('*') put objects", statement.location
     block = bucket.public_access_block
+    if (
+        isinstance(bucket.acl, str)
+        and bucket.acl.lower() in _PUBLIC_WRITE_ACLS
+        and acls_reachable(block)
+    ):
+        yield f"its ACL is {bucket.acl}", bucket.location
+    # RestrictPublicBuckets (or BlockPublicPolicy) makes a public policy grant unreachable.
+    if policies_reachable(block):
+        for statement in policy_statements(app, bucket):
+            if _public_write(statement):
+                yield "its bucket policy lets anyone ('*') put objects", statement.location
     if block is not None:
         off = [label for attr, label in _BPA_FIELDS if getattr(block, attr) is False]
         if off:
@@ -102,14 +105,7 @@ def _problems(app: App, bucket: Bucket) -> Iterator[tuple[str, Location]]:
 )
 def check(app: App) -> Iterator[Hit]:
     """One hit per problem of each publicly writable bucket that triggers functions."""
-    triggered: dict[str, tuple[Bucket, list[str]]] = {}
-    for fn in app.functions:
-        for trigger in fn.triggers:
-            if trigger.kind is not TriggerKind.S3:
-                continue
-            bucket = find_resource(app, trigger.source, Bucket)
-            if bucket is not None:
-                triggered.setdefault(bucket.ref, (bucket, []))[1].append(fn.display_name)
+    triggered = triggered_buckets(app)
     for bucket, functions in triggered.values():
         name = bucket.name if isinstance(bucket.name, str) else bucket.ref
         for problem, location in _problems(app, bucket):

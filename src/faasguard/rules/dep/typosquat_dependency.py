@@ -7,7 +7,11 @@ a `py`/`python`/`node`/`js` affix added or dropped, or ASCII look-alikes (`rn`/`
 `1`/`l`). The reference list of popular names ships with faasguard
 (`data/popular_packages.json`, origin and licence in the file). Direct dependencies are
 checked on the manifest line that declares them; dev-only dependencies too, because they
-run on developer and CI machines. Tested with annotated fixtures (`tests/fixtures/sam/dep-*`).
+run on developer and CI machines. Well-known packages of other publishers that only
+resemble a popular name (`node-jose` next to `jose`, `python-multipart`) are listed in the
+same file and never reported. The message gives the reason (which imitation technique);
+an added or dropped affix, the way many real packages are named, is medium severity, the
+other techniques high. Tested with annotated fixtures (`tests/fixtures/sam/dep-*`).
 
 Why it matters:
 Typosquats are the most common way malicious code enters a dependency tree: one typo in a
@@ -72,16 +76,22 @@ def check(app: App) -> Iterator[Hit]:
                 squat = typosquat.check(dep.ecosystem, dep.name)
                 if squat is None:
                     continue
+                # An added or dropped py/node affix is how many real packages are named:
+                # a weaker sign than a look-alike or a one-letter slip.
+                weak = "affix" in squat.technique
                 yield package_hit(
                     audit,
                     dep,
                     f"{dep.name} looks like a typosquat of the popular {dep.ecosystem} "
-                    f"package {squat.target} ({squat.technique}): check the name and use "
-                    f"{squat.target} if that is what you meant",
+                    f"package {squat.target} (reason: {squat.technique}; it is neither a "
+                    f"popular package nor a known package of another publisher): check the "
+                    f"name and its publisher on the registry, and use {squat.target} if "
+                    f"that is what you meant",
                     {
                         "package": dep.name,
                         "ecosystem": dep.ecosystem,
                         "imitates": squat.target,
                         "technique": squat.technique,
                     },
+                    severity=Severity.MEDIUM if weak else None,
                 )

@@ -3,7 +3,12 @@
 What it finds:
 Packages shipped with a function (from its lockfile, or from its manifests when there is no
 lockfile) whose exact version is affected by an advisory in the offline OSV store
-(`faasguard db update`). One finding per function and package, on the line that declares
+(`faasguard db update`). A package known only by a range (`^2.0.10`, `>=0.42`, no lockfile)
+is evaluated on the versions the range allows among the advisories' boundaries and the
+versions the range names: when every allowed version is affected (the fix is outside the
+range) the finding has the advisory's severity; when only some are (a fresh install picks a
+fixed one, an old cache or mirror may not), it is low and names the affected versions.
+One finding per function and package, on the line that declares
 the package (the manifest line for direct dependencies, the lockfile entry for transitive
 ones), listing every advisory (aliases merged: a GHSA and a PYSEC record for one CVE count
 once), the fixed versions, and the smallest upgrade that clears all known advisories of the
@@ -46,12 +51,18 @@ References:
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from faasguard.deps.reach import lowered
 from faasguard.findings import Hit, Practice, Severity
 from faasguard.model import App
 from faasguard.rules.base import Source, rule
 from faasguard.rules.dep._function_audits import advisories, package_hit
+
+if TYPE_CHECKING:
+    from faasguard.deps.audit import FunctionAudit
+    from faasguard.deps.matcher import VulnMatch
+    from faasguard.deps.model import Dependency
 
 
 @rule(
@@ -68,6 +79,9 @@ def check(app: App) -> Iterator[Hit]:
     """One hit per function and vulnerable (non-malicious) package."""
     for audit, result, vulns in advisories(app, lambda v: not v.malicious):
         dep = result.dependency
+        if dep.version is None:
+            yield _range_hit(audit, dep, vulns)
+            continue
         reach = audit.reach_of(dep)
         worst = max(v.severity for v in vulns)
         listed = "; ".join(
@@ -110,3 +124,66 @@ def check(app: App) -> Iterator[Hit]:
             },
             severity=Severity(lowered(int(worst), reach)),
         )
+
+
+def _range_hit(audit: FunctionAudit, dep: Dependency, vulns: list[VulnMatch]) -> Hit:
+    """A dependency known only by its range (no lockfile): which advisories every allowed
+    version has, and which only some allowed versions have (a fresh install picks the
+    newest allowed version; an old cache or mirror may not)."""
+    spec = dep.spec.strip() or "any version"
+    every = [v for v in vulns if v.every_allowed]
+    some = [v for v in vulns if not v.every_allowed]
+    parts = []
+    if every:
+        parts.append(
+            f"every version {spec} allows has "
+            + "; ".join(
+                f"{'/'.join(v.ids[:2])} ({v.severity.label}, "
+                + (f"fixed in {v.fixed[0]}, outside the range)" if v.fixed else "no fix)")
+                for v in every
+            )
+        )
+    if some:
+        parts.append(
+            "some versions it allows have "
+            + "; ".join(
+                f"{'/'.join(v.ids[:2])} ({v.severity.label}: "
+                f"{v.allowed_affected[0]} to {v.allowed_affected[1]} affected"
+                f"{', fixed in ' + v.fixed[0] if v.fixed else ''})"
+                for v in some
+                if v.allowed_affected is not None
+            )
+        )
+    reach = audit.reach_of(dep)
+    worst = max(v.severity for v in every) if every else Severity.LOW
+    advice = (
+        "narrow the range above the fixed versions and commit a lockfile"
+        if every
+        else "commit a lockfile (or a lower bound at the fixed version) so no affected "
+        "version can be installed"
+    )
+    return package_hit(
+        audit,
+        dep,
+        f"{dep.name} {spec} is not locked: {'; '.join(parts)}. {advice}; {reach.describe()}",
+        {
+            "package": dep.name,
+            "ecosystem": dep.ecosystem,
+            "version": None,
+            "range": dep.spec,
+            "direct": dep.direct,
+            "advisories": [
+                {
+                    "ids": list(v.ids),
+                    "severity": v.severity.label,
+                    "every_allowed_version": v.every_allowed,
+                    "affected_allowed": list(v.allowed_affected or ()),
+                    "fixed": list(v.fixed),
+                }
+                for v in vulns
+            ],
+            "reachability": reach.status,
+            "base_severity": worst.label,
+        },
+        severity=Severity(lowered(int(worst), reach)) if every else Severity.LOW,
+    )

@@ -7,6 +7,12 @@ balancers, RDS, Route 53, EKS, ECS, ElastiCache, CloudFront, API Gateway, CloudT
 Config, GuardDuty, WAF, Organizations, ... (the service list is
 `faasguard/data/iam_risk_actions.json`, after Cloudsplaining's infrastructure-modification
 category). A narrowing condition lowers the severity.
+The network-interface actions Lambda needs to attach a function to a VPC
+(`ec2:CreateNetworkInterface`, `ec2:DeleteNetworkInterface`,
+`ec2:AssignPrivateIpAddresses`, `ec2:UnassignPrivateIpAddresses`, as in the managed policy
+`AWSLambdaVPCAccessExecutionRole`, which grants them on `*`) are not reported: they cannot
+be scoped further and change no one else's infrastructure (PERM050 reports them when the
+function is not in a VPC and never needs them).
 Roles with administrator access are reported by PERM001 only.
 
 Why it matters:
@@ -42,6 +48,15 @@ from faasguard.rules.base import ALL_FORMATS, rule
 from faasguard.rules.perm._effective_grants import Category, category_hits, risk_actions
 
 LEVELS = frozenset({"Write", "Permissions management"})
+#: What Lambda itself does with the role of a VPC-attached function (lower-cased).
+VPC_ATTACHMENT_ACTIONS = frozenset(
+    {
+        "ec2:createnetworkinterface",
+        "ec2:deletenetworkinterface",
+        "ec2:assignprivateipaddresses",
+        "ec2:unassignprivateipaddresses",
+    }
+)
 
 
 @rule(
@@ -59,7 +74,11 @@ def check(app: App) -> Iterator[Hit]:
     cat = catalog()
 
     def matches(action: str) -> bool:
-        return action.partition(":")[0].lower() in services and cat.access_level(action) in LEVELS
+        return (
+            action.partition(":")[0].lower() in services
+            and cat.access_level(action) in LEVELS
+            and action.lower() not in VPC_ATTACHMENT_ACTIONS
+        )
 
     yield from category_hits(
         app,
