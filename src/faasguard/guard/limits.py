@@ -83,6 +83,7 @@ class Limits:
             allow.append(runtime_api)
         self.rules: tuple[HostRule, ...] = tuple(parse_host_rule(entry) for entry in allow)
         self.resolved: dict[str, frozenset[str]] = {}  # allowed name -> addresses
+        self.monitored: frozenset[str] = frozenset()  # addresses of reported names
         self.tmp_root = os.path.realpath(policy.tmp.path)
         self.tmp_cap = int(policy.tmp.max_mb * 1024 * 1024)
         self.tmp_written = False  # a file was opened for writing there since the last check
@@ -177,14 +178,17 @@ class Limits:
                         continue
         return total
 
-    def check_tmp(self, path: str, mode: str | None = None) -> None:
-        """Report (and in block mode refuse) a write when /tmp is already at its cap."""
-        self.tmp_written = mode is None  # checked at a write: look again after the invocation
+    def check_tmp(self, path: str, after: bool = False) -> None:
+        """Report (and in block mode refuse) a write when the directory is at its cap.
+        ``after``: the check after an invocation, which only reports (the write is done)."""
         used = self.tmp_usage()
-        if used >= self.tmp_cap:
+        over = used >= self.tmp_cap
+        # a write under the cap may still grow past it: look again after the invocation
+        self.tmp_written = not after and not over
+        if over:
             _violation(
                 "tmp",
-                mode or self.policy.tmp.mode,
+                "monitor" if after else self.policy.tmp.mode,
                 path,
                 f"write to {path} with {used // 1024} KiB already in {self.tmp_root} "
                 f"(cap {self.tmp_cap // 1024} KiB)",
@@ -305,21 +309,33 @@ def _on_network(limits: Limits, event: str, args: tuple[Any, ...]) -> None:
             return
         name = host.decode("idna") if isinstance(host, bytes) else str(host)
         port_number = port if isinstance(port, int) else None
-        if limits.name_allowed(name, port_number):
+        if _address(name) is not None:  # an address: checked as the connection it is for
+            _check_address(limits, mode, name, port_number)
+        elif limits.name_allowed(name, port_number):
             limits.remember(name, port_number)
-            return
-        _violation("network", mode, name, f"resolve {name}")
+        else:
+            # monitored: its addresses are reported through the name, not a second time
+            if mode != "block":
+                limits.monitored |= _resolve(name)
+            _violation("network", mode, name, f"resolve {name}")
         return
     address = args[1]
     if not isinstance(address, tuple) or len(address) < 2:  # AF_UNIX and other families
         return
     host, port = str(address[0]), address[1]
     if _address(host) is None:  # connect(("name", port)) resolves inside the C call
-        if limits.name_allowed(host, port):
-            return
-    elif limits.address_allowed(_address(host), port):
+        if not limits.name_allowed(host, port):
+            _violation("network", mode, host, f"connect to {host}:{port}")
         return
-    _violation("network", mode, f"{host}:{port}", f"connect to {host}:{port}")
+    _check_address(limits, mode, host, port)
+
+
+def _check_address(limits: Limits, mode: str, host: str, port: int | None) -> None:
+    address = _address(host)
+    if limits.address_allowed(address, port) or str(address) in limits.monitored:
+        return
+    target = f"{host}:{port}" if port is not None else host
+    _violation("network", mode, target, f"connect to {target}")
 
 
 def _on_process(limits: Limits, event: str, args: tuple[Any, ...]) -> None:

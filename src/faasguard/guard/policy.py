@@ -311,7 +311,7 @@ def _schema(value: Any, where: str, base: Path) -> Mapping[str, Any]:
 def _line_of(text: str, key: str) -> int:
     """The first line that sets ``key`` (TOML ``key =``/``[key]``, JSON ``"key":``), or 1."""
     pattern = re.compile(
-        rf'^\s*(\[\s*{re.escape(key)}\s*\]|{re.escape(key)}\s*=)|"{re.escape(key)}"\s*:',
+        rf'^[ \t]*(\[[ \t]*{re.escape(key)}[ \t]*\]|{re.escape(key)}[ \t]*=)|"{re.escape(key)}"\s*:',
         re.MULTILINE,
     )
     match = pattern.search(text)
@@ -334,6 +334,8 @@ def parse_host_rule(entry: str, where: str = "") -> HostRule:
     import ipaddress  # noqa: PLC0415 - start-up speed: only policies with an allow-list
 
     text = entry.strip().lower()
+    if "://" in text or text.count("/") > 1:  # a URL (a network has one slash)
+        raise PolicyError(f"{where}: [network] allow entry '{entry}' is not a host name (no URL)")
     port: int | None = None
     if text.startswith("["):  # [v6]:port
         host, _, rest = text[1:].partition("]")

@@ -76,7 +76,7 @@ class Guard:
         finally:
             if self.limits is not None and self.limits.tmp_written:
                 # after the fact: reported, never failing an invocation that is over
-                self.limits.check_tmp(self.limits.tmp_root, mode="monitor")
+                self.limits.check_tmp(self.limits.tmp_root, after=True)
             trigger_kind.reset(tokens[1])
             request_id.reset(tokens[0])
 

@@ -43,7 +43,11 @@ def compile_validator(shape: Shape) -> Validator:
             path = "$" + "".join(
                 f"[{part}]" if isinstance(part, int) else f".{part}" for part in error.path[1:]
             )
-            return [{"path": path, "error": f"must satisfy '{error.rule}'"}]
+            # fastjsonschema's messages name the place and the rule, not the value
+            message = str(error.message)
+            if message.startswith(str(error.name)):
+                message = message[len(str(error.name)) :].strip()
+            return [{"path": path, "error": message}]
         return []
 
     return validate
