@@ -310,9 +310,9 @@ def _schema(value: Any, where: str, base: Path) -> Mapping[str, Any]:
 
 def _line_of(text: str, key: str) -> int:
     """The first line that sets ``key`` (TOML ``key =``/``[key]``, JSON ``"key":``), or 1."""
+    name = re.escape(key)
     pattern = re.compile(
-        rf'^[ \t]*(\[[ \t]*{re.escape(key)}[ \t]*\]|{re.escape(key)}[ \t]*=)|"{re.escape(key)}"\s*:',
-        re.MULTILINE,
+        rf'^[ \t]*(\[[ \t]*{name}[ \t]*\]|{name}[ \t]*=)|"{name}"\s*:', re.MULTILINE
     )
     match = pattern.search(text)
     return text.count("\n", 0, match.start()) + 1 if match else 1
