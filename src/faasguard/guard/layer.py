@@ -62,7 +62,8 @@ if [ -z "$original" ] && [ "${#args[@]}" -gt 0 ]; then
 fi
 export FAASGUARD_ORIGINAL_HANDLER="$original"
 export _HANDLER="faasguard.guard.entry.handler"
-export PYTHONPATH="/opt/python${PYTHONPATH:+:$PYTHONPATH}"
+layer="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"  # /opt in Lambda
+export PYTHONPATH="$layer/python${PYTHONPATH:+:$PYTHONPATH}"
 exec "${args[@]}"
 """
 

@@ -28,6 +28,7 @@ import os
 import socket
 import sys
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -65,6 +66,9 @@ _ADDRESS_EVENTS = frozenset({"socket.connect", "socket.sendto"})
 _WATCHED = _PROCESS_EVENTS | _NAME_EVENTS | _ADDRESS_EVENTS | {"open"}
 _WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_TRUNC
 _MAX_TMP_ENTRIES = 20_000
+#: A walk of the directory that took t seconds is reused for writes in the next
+#: t * this seconds (walking stays under ~2 % of the time; a small /tmp is walked every time).
+_TMP_WALK_PATIENCE = 50
 _GUARD_MODULES = ("faasguard.guard",)
 
 
@@ -87,6 +91,7 @@ class Limits:
         self.tmp_root = os.path.realpath(policy.tmp.path)
         self.tmp_cap = int(policy.tmp.max_mb * 1024 * 1024)
         self.tmp_written = False  # a file was opened for writing there since the last check
+        self.tmp_measured = (0.0, 0.0, 0)  # (when, seconds taken, bytes) of the last walk
 
     # -- network -------------------------------------------------------------------------
     def name_allowed(self, name: str, port: int | None) -> bool:
@@ -153,13 +158,17 @@ class Limits:
         )
 
     # -- tmp -----------------------------------------------------------------------------
-    def tmp_usage(self) -> int:
+    def tmp_usage(self, fresh: bool = False) -> int:
         """Bytes in the temporary directory: from the file system when it is a mount of
         its own (Lambda's ephemeral storage), else by walking it (the first
         :data:`_MAX_TMP_ENTRIES` entries)."""
         if os.path.ismount(self.tmp_root):
             fs = os.statvfs(self.tmp_root)
             return (fs.f_blocks - fs.f_bfree) * fs.f_frsize
+        started = time.monotonic()
+        when, took, total = self.tmp_measured
+        if not fresh and started - when < took * _TMP_WALK_PATIENCE:
+            return total  # walking a big directory at every write would cost too much
         total, seen, stack = 0, 0, [self.tmp_root]
         while stack and seen < _MAX_TMP_ENTRIES:
             try:
@@ -176,12 +185,13 @@ class Limits:
                             total += entry.stat(follow_symlinks=False).st_blocks * 512
                     except OSError:
                         continue
+        self.tmp_measured = (started, time.monotonic() - started, total)
         return total
 
     def check_tmp(self, path: str, after: bool = False) -> None:
         """Report (and in block mode refuse) a write when the directory is at its cap.
         ``after``: the check after an invocation, which only reports (the write is done)."""
-        used = self.tmp_usage()
+        used = self.tmp_usage(fresh=after)
         over = used >= self.tmp_cap
         # a write under the cap may still grow past it: look again after the invocation
         self.tmp_written = not after and not over
