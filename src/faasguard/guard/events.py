@@ -1,7 +1,7 @@
 """Security events: one JSON line each, in the shape of Lambda's JSON log format.
 
 ```json
-{"timestamp": "2026-12-07T21:40:00.123Z", "level": "ERROR", "logger": "faasguard.guard",
+{"timestamp": "2026-12-07T21:40:00.123Z", "level": "WARN", "logger": "faasguard.guard",
  "requestId": "8f5e...",
  "message": "faasguard-guard injection blocked: sqli at $.body<json>.q (apigw-v1)",
  "faasguard": {"event": "injection", "action": "blocked", "function": "orders",
@@ -26,6 +26,7 @@ import datetime as dt
 import hashlib
 import json
 import os
+import re
 import sys
 import threading
 from typing import Any, TextIO
@@ -53,6 +54,33 @@ _seen: dict[tuple[str, str], int] = {}
 stream: TextIO | None = None
 
 
+_MARKER = re.compile(r"<(?:json|base64|url|key|gzip)>")
+_UNSAFE = re.compile(r"[^A-Za-z0-9_.$\[\]-]")
+_MAX_PATH = 200
+
+
+def safe_path(path: str) -> str:
+    """``path`` fit for a log line: event keys are attacker-controlled, so every character
+    outside ``[A-Za-z0-9_.$[]-]`` (except the decoding markers) becomes ``?`` (a key
+    ``../../etc/passwd`` must not read as a payload to the log rules), cut at 200."""
+    parts = _MARKER.split(path)
+    markers = _MARKER.findall(path)
+    out = _UNSAFE.sub("?", parts[0])
+    for marker, part in zip(markers, parts[1:], strict=True):
+        out += marker + _UNSAFE.sub("?", part)
+    return out if len(out) <= _MAX_PATH else out[: _MAX_PATH - 1] + "…"
+
+
+_UNSAFE_TEXT = re.compile(r"[^A-Za-z0-9 _.,:'\[\]{}=-]")
+
+
+def safe_text(text: str) -> str:
+    """A message that may quote event keys (a schema error), fit for a log line the same
+    way as :func:`safe_path`."""
+    out = _UNSAFE_TEXT.sub("?", text)
+    return out if len(out) <= _MAX_PATH else out[: _MAX_PATH - 1] + "…"
+
+
 def value_digest(value: str) -> str:
     """The first 16 hex digits of the value's SHA-256: identifies it without showing it."""
     return hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()[:16]
@@ -63,7 +91,9 @@ def emit(kind: str, action: str, summary: str, **details: Any) -> dict[str, Any]
     now = dt.datetime.now(dt.UTC)
     event: dict[str, Any] = {
         "timestamp": now.strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond // 1000:03d}Z",
-        "level": "ERROR" if action == "blocked" else "WARN",
+        # WARN, never ERROR: a blocked attack is not a failure of the function (its error
+        # rate and error types stay the function's own)
+        "level": "WARN",
         "logger": "faasguard.guard",
         "requestId": request_id.get(),
         "message": f"{PREFIX} {kind} {action}: {summary}",

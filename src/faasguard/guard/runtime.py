@@ -9,7 +9,14 @@ from typing import Any
 
 from faasguard.guard import redact
 from faasguard.guard.budget import budget
-from faasguard.guard.events import emit, request_id, trigger_kind, value_digest
+from faasguard.guard.events import (
+    emit,
+    request_id,
+    safe_path,
+    safe_text,
+    trigger_kind,
+    value_digest,
+)
 from faasguard.guard.limits import Limits, activate
 from faasguard.guard.policy import Policy
 from faasguard.guard.responses import (
@@ -119,9 +126,9 @@ class Guard:
             if not found:
                 continue
             where = "event" if index is None else f"record {index}"
-            emit(
-                "shape", action, f"{where}: {found[0]['path']} {found[0]['error']}", problems=found
-            )
+            shown = [{"path": safe_path(p["path"]), "error": safe_text(p["error"])} for p in found]
+            first = f"{shown[0]['path']} {shown[0]['error']}"
+            emit("shape", action, f"{where}: {first}", problems=shown)
             if mode != "block":
                 continue
             if trigger in HTTP_TRIGGERS:
@@ -147,12 +154,13 @@ class Guard:
                 emit("injection", action, f"{len(by_path) - number} more value(s) not listed")
                 break
             classes = sorted({hit.detection.cls for hit in group})
+            shown = safe_path(path)
             emit(
                 "injection",
                 action,
-                f"{'/'.join(classes)} at {path} ({trigger})",
+                f"{'/'.join(classes)} at {shown} ({trigger})",
                 classes=classes,
-                path=path,
+                path=shown,
                 confidence=max(hit.detection.confidence for hit in group),
                 value_sha256=value_digest(group[0].value),
                 length=len(group[0].value),
