@@ -61,6 +61,8 @@ def policy(
         names = ", ".join(sorted(fn.ref for _, fn in chosen))
         raise fail(f"{len(chosen)} functions found: choose one with --function ({names})")
     app, fn = chosen[0]
+    if isinstance(fn.runtime, str) and not fn.runtime.startswith("python"):
+        raise fail(f"{fn.ref} runs {fn.runtime}: the runtime guard is for Python handlers")
     write_output(starting_policy(app, fn, root), output, "guard policy")
 
 
