@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 
 from faasguard import __version__
-from faasguard.cli import data, db, deps, guard, iam, logs, rules, sbom, scan
+from faasguard.cli import data, db, deps, guard, iam, logs, payloads, rules, sbom, scan
 
 app = typer.Typer(
     name="faasguard",
@@ -49,6 +49,7 @@ app.add_typer(db.db_app, name="db")
 app.command("deps")(deps.deps)
 app.command("sbom")(sbom.sbom)
 app.add_typer(logs.logs_app, name="logs")
+app.add_typer(payloads.payloads_app, name="payloads")
 app.add_typer(guard.guard_app, name="guard")
 
 

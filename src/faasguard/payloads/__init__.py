@@ -10,11 +10,11 @@ libinjection are used when installed, and the pattern database is compiled on fi
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
+from typing import Any
 
 from faasguard.payloads import decode
-from faasguard.payloads.grammar import CLASSES, PATTERNS
+from faasguard.payloads.grammar import CLASSES, DATABASE, PATTERNS
 
 __all__ = [
     "CLASSES",
@@ -54,15 +54,16 @@ class EventHit:
     detection: Detection
 
 
-#: A value is handed to libinjection's SQLi check only when it has SQL punctuation or a
-#: logic keyword (its tokenizer costs ~6 µs a call).
-_SQL_HINT = re.compile(
-    r"['\"`;#=()]|--|/\*|\b(?:or|and|union|select|order|having|where|waitfor|xor)\b", re.I
-)
-#: ... and to its XSS check only when it has markup, quotes or a script scheme.
-_XSS_HINT = re.compile(r"[<>\"'`]|script|&#|\bon\w+\s*=", re.I)
-_LIBINJECTION_SQLI = 0.9
-_LIBINJECTION_XSS = 0.85
+_LIBINJECTION = {"sqli": 0.9, "xss": 0.85}
+_engine: Any = None
+
+
+def _load_engine() -> Any:
+    global _engine  # noqa: PLW0603 - imported on first use: keeps ``import`` cheap
+    from faasguard.payloads import engine  # noqa: PLC0415
+
+    _engine = engine
+    return engine
 
 
 def detect(value: str, *, backend: str = "auto", libinjection: bool = True) -> list[Detection]:
@@ -73,44 +74,41 @@ def detect(value: str, *, backend: str = "auto", libinjection: bool = True) -> l
     """
     if not value:
         return []
-    from faasguard.payloads import engine  # noqa: PLC0415 - keeps ``import`` cheap
-
+    engine = _engine or _load_engine()
     matcher = engine.backend(backend)
+    checks = engine.libinjection_checks() if libinjection else None
     normal = decode.normalize(value)
     forms = [value] if normal == value[: decode.MAX_DECODE] else [value, normal]
-    encoded = [form.encode("utf-8", "surrogatepass")[: engine.MAX_SCAN] for form in forms]
+    encoded = [form.encode("utf-8", "surrogatepass") for form in forms]
+    if len(encoded[0]) > engine.MAX_SCAN:
+        encoded = [data[: engine.MAX_SCAN] for data in encoded]
     # class -> (confidence, form index, pattern index or -1 for libinjection)
     best: dict[str, tuple[float, int, int]] = {}
+    hinted: list[tuple[int, str]] = []
+    patterns = len(PATTERNS)
     for index, data in enumerate(encoded):
         for pattern in matcher.matched(data):
+            if pattern >= patterns:
+                hinted.append((index, DATABASE[pattern][1]))
+                continue
             _, cls, confidence, _ = PATTERNS[pattern]
             if cls not in best or confidence > best[cls][0]:
                 best[cls] = (confidence, index, pattern)
-    checks = engine.libinjection_checks() if libinjection else None
     if checks is not None:
-        _libinjection(forms, checks, best)
-    found = [_detection(value, forms, encoded, cls, best[cls]) for cls in CLASSES if cls in best]
-    return found
+        for index, cls in hinted:
+            if checks[cls](forms[index]):
+                _agree(best, cls, index)
+    return [_detection(value, forms, encoded, cls, best[cls]) for cls in CLASSES if cls in best]
 
 
-def _libinjection(
-    forms: list[str],
-    checks: tuple[object, object],
-    best: dict[str, tuple[float, int, int]],
-) -> None:
-    sqli, xss = checks
-    for index, form in enumerate(forms):
-        for cls, hint, check, confidence in (
-            ("sqli", _SQL_HINT, sqli, _LIBINJECTION_SQLI),
-            ("xss", _XSS_HINT, xss, _LIBINJECTION_XSS),
-        ):
-            if hint.search(form) is None or not check(form):  # type: ignore[operator]
-                continue
-            if cls not in best:
-                best[cls] = (confidence, index, -1)
-            else:  # a pattern and libinjection agree: keep the pattern's span
-                previous = best[cls]
-                best[cls] = (min(1.0, max(previous[0], confidence) + 0.05), *previous[1:])
+def _agree(best: dict[str, tuple[float, int, int]], cls: str, index: int) -> None:
+    """Record libinjection's verdict for ``cls`` on form ``index``."""
+    confidence = _LIBINJECTION[cls]
+    if cls not in best:
+        best[cls] = (confidence, index, -1)
+    elif best[cls][2] >= 0:  # a pattern and libinjection agree: keep the pattern's span
+        previous = best[cls]
+        best[cls] = (min(1.0, max(previous[0], confidence) + 0.05), previous[1], previous[2])
 
 
 def _detection(
@@ -120,8 +118,7 @@ def _detection(
     cls: str,
     found: tuple[float, int, int],
 ) -> Detection:
-    from faasguard.payloads import engine  # noqa: PLC0415
-
+    engine = _engine or _load_engine()
     confidence, index, pattern = found
     if pattern < 0:
         return Detection(cls, 0, len(value), round(confidence, 2), "libinjection")

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from functools import cache
 from typing import Any
 
-from faasguard.payloads.grammar import PATTERNS
+from faasguard.payloads.grammar import DATABASE, PATTERNS
 
 #: Bytes of a value matched (Lambda's synchronous payload limit is 6 MB).
 MAX_SCAN = 6 * 1024 * 1024
@@ -28,13 +28,15 @@ class ReBackend:
 
     def __init__(self) -> None:
         flags = re.IGNORECASE
-        self.compiled = [re.compile(p[3].encode(), flags) for p in PATTERNS]
+        self.compiled = [re.compile(p[3].encode(), flags) for p in DATABASE]
         self.any = re.compile(b"|".join(b"(?:" + p[3].encode() + b")" for p in PATTERNS), flags)
+        self.hints = len(PATTERNS)
 
     def matched(self, data: bytes) -> list[int]:
+        found = [i for i in range(self.hints, len(self.compiled)) if self.compiled[i].search(data)]
         if self.any.search(data) is None:
-            return []
-        return [i for i, pattern in enumerate(self.compiled) if pattern.search(data)]
+            return found
+        return [i for i, p in enumerate(self.compiled[: self.hints]) if p.search(data)] + found
 
 
 class HyperscanBackend:
@@ -48,22 +50,23 @@ class HyperscanBackend:
         self.database = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
         flags = hyperscan.HS_FLAG_CASELESS | hyperscan.HS_FLAG_SINGLEMATCH
         self.database.compile(
-            expressions=[p[3].encode() for p in PATTERNS],
-            ids=list(range(len(PATTERNS))),
-            flags=[flags] * len(PATTERNS),
+            expressions=[p[3].encode() for p in DATABASE],
+            ids=list(range(len(DATABASE))),
+            flags=[flags] * len(DATABASE),
         )
         self.scratch = hyperscan.Scratch(self.database)
+        self._found: list[int] = []
 
     def matched(self, data: bytes) -> list[int]:
         found: list[int] = []
-
-        def on_match(pattern: int, _start: int, _end: int, _flags: int, _ctx: object) -> None:
-            found.append(pattern)
-
-        self.database.scan(data, match_event_handler=on_match, scratch=self.scratch)
+        self._found = found
+        self.database.scan(data, match_event_handler=self._on_match, scratch=self.scratch)
         if len(found) > 1:
             found.sort()
         return found
+
+    def _on_match(self, pattern: int, _start: int, _end: int, _flags: int, _ctx: object) -> None:
+        self._found.append(pattern)
 
 
 @cache
@@ -93,18 +96,25 @@ def backend(name: str = "auto") -> ReBackend | HyperscanBackend:
     return found
 
 
+def _encodable(text: str) -> str:
+    """``text`` without lone surrogates (the wrapper encodes to UTF-8 strictly)."""
+    if text.isascii():
+        return text
+    return text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+
+
 @cache
-def libinjection_checks() -> tuple[Callable[[str], bool], Callable[[str], bool]] | None:
-    """libinjection's SQLi and XSS checks, or None where it is not installed."""
+def libinjection_checks() -> dict[str, Callable[[str], bool]] | None:
+    """libinjection's checks by class (``sqli``, ``xss``), or None where it is not installed."""
     try:
         import libinjection  # type: ignore[import-not-found]  # noqa: PLC0415
     except ImportError:
         return None
 
     def sqli(text: str) -> bool:
-        return bool(libinjection.is_sql_injection(text)["is_sqli"])
+        return bool(libinjection.is_sql_injection(_encodable(text))["is_sqli"])
 
     def xss(text: str) -> bool:
-        return bool(libinjection.is_xss(text)["is_xss"])
+        return bool(libinjection.is_xss(_encodable(text))["is_xss"])
 
-    return sqli, xss
+    return {"sqli": sqli, "xss": xss}

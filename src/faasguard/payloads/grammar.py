@@ -17,11 +17,15 @@ from __future__ import annotations
 _SQL_FUNCS = r"(?:sleep|benchmark|pg_sleep|extractvalue|updatexml|load_file|char|chr|concat|group_concat|version|database|user|ascii|substring|substr|mid|ord|hex|unhex|md5|dbms_pipe\.receive_message|utl_inaddr\.get_host_address|sys_context)"
 _SQL_STMT = r"(?:select|insert|update|delete|drop|create|alter|truncate|exec|execute|declare|shutdown|union|waitfor)"
 _SHELL_CMDS = (
-    r"(?:id|whoami|uname|ifconfig|ipconfig|netstat|ps|ls|dir|cat|type|more|head|tail|echo|"
-    r"ping|nslookup|dig|host|curl|wget|nc|ncat|netcat|telnet|bash|sh|zsh|ksh|csh|cmd|"
-    r"powershell|pwsh|python[23]?|perl|ruby|php|node|sleep|timeout|chmod|chown|rm|mv|cp|"
-    r"touch|mkdir|kill|reboot|shutdown|systeminfo|net|whoami\.exe|cmd\.exe|base64|xterm|"
-    r"nohup|env|set|export|eval|exec|sudo|su|passwd|useradd|crontab|tftp|ftp|scp|ssh)"
+    r"(?:id|whoami|uname|ifconfig|ipconfig|netstat|ps|ls|cat|echo|"
+    r"ping|nslookup|dig|curl|wget|nc|ncat|netcat|telnet|bash|sh|zsh|ksh|csh|cmd|"
+    r"powershell|pwsh|python[23]?|perl|ruby|php|sleep|chmod|chown|rm|"
+    r"reboot|shutdown|systeminfo|sysinfo|which|whoami\.exe|cmd\.exe|base64|xterm|"
+    r"nohup|eval|exec|sudo|passwd|useradd|crontab|tftp|scp|ssh)"
+)
+_WINDOWS_CMDS = (
+    r"(?:dir|type|net|netsh|reg|pwd|phpinfo|tasklist|taskkill|wmic|certutil|bitsadmin|"
+    r"copy|del|ver|hostname|attrib|sc|schtasks|echo|ping|start)"
 )
 _SENSITIVE_FILES = (
     r"(?:etc[/\\]+(?:passwd|shadow|group|hosts|issue|motd|crontab|sudoers|fstab|resolv\.conf|"
@@ -30,6 +34,31 @@ _SENSITIVE_FILES = (
     r"version|\d+)[/\\]|web\.config|\.htaccess|\.htpasswd|wp-config\.php|\.ssh[/\\]+(?:id_|"
     r"authorized)|\.bash_history|\.aws[/\\]+credentials|var[/\\]+log[/\\]+|usr[/\\]+local[/\\]+"
     r"(?:apache|etc)|inetpub[/\\]|localstart\.asp|autoexec\.bat|config\.sys|php\.ini|my\.cnf)"
+)
+
+
+_DOT = (
+    r"(?:\.|%2e|0x2e|%25(?:25){0,3}2e|%c0%ae|%c0%2e|%e0%80%ae|%f0%80%80%ae|%f8%80%80%80%ae|"
+    r"%fc%80%80%80%80%ae|%u002e|%uff0e|%c0%5e|%%32%%65|%25c0%25ae|\?)"
+)
+_SEP = (
+    r"/|\\|%2f|%5c|0x2f|0x5c|%25(?:25){0,3}(?:2f|5c)|%c0%af|%c1%9c|%c1%1c|%c0%5c|%c1%af|%c1%pc|"
+    r"%c0%9v|%bg%qf|%e0%80%af|%f0%80%80%af|%f8%80%80%80%af|%fc%80%80%80%80%af|%u2215|%u2216|"
+    r"%uff0f|%uff3c|%uf025|%uefc8|%%32%%66|%%35%%63|%25c0%25af|%25c1%259c|2f|5c"
+)
+_OVERLONG = r"(?:%25)?(?:%c[01]%[\w.]{2}|%c[01]\.|%e0%80%\w{2}|%f0%80%80%\w{2}|%f8%80%80%80%\w{2}|%fc%80%80%80%80%\w{2})"
+#: One climb up a directory in any encoding: two dots (or four), NUL padding, a separator.
+_STEP = (
+    r"(?:"
+    + _DOT
+    + r"(?:%00|%01|\x00)?"
+    + _DOT
+    + r"(?:\.\.)?(?:%00|%01|\x00|/\.)?(?:"
+    + _SEP
+    + r"))"
+)
+_SENSITIVE_WORD = (
+    r"(?:etc|passwd|shadow|boot\.ini|win\.ini|system32|windows|winnt|issue|hosts|proc|environ)"
 )
 
 
@@ -70,13 +99,14 @@ PATTERNS: tuple[tuple[str, str, float, str], ...] = (
         "sqli.quote_comment",
         "sqli",
         0.85,
-        r"['\x22`]\s*\)*\s*(?:--|#|/\*|;\s*--|;\s*%00|%00)",
+        r"['`]\s*\)*\s*(?:--|#\s*$|#\s*\x22|/\*|;\s*--|;\s*%00|%00)",
+        r"\w\x22\s*\)*\s*(?:--|#|/\*|;\s*--)",
     ),
     _rule(
         "sqli.stacked",
         "sqli",
         0.9,
-        r"['\x22`)0-9]\s*;\s*(?:select|insert|update|delete|drop|create|alter|truncate|exec|execute|declare|shutdown|union|waitfor)\b",
+        r"['\x22`)0-9]\s*;\s*" + _SQL_STMT + r"\b",
     ),
     _rule(
         "sqli.time",
@@ -89,7 +119,7 @@ PATTERNS: tuple[tuple[str, str, float, str], ...] = (
         "sqli.func_call",
         "sqli",
         0.75,
-        r"['\x22`)]\s*(?:\|\||\+|,|=|and|or)\s*\(?\s*(?:sleep|benchmark|pg_sleep|extractvalue|updatexml|load_file|char|chr|concat|group_concat|version|database|user|ascii|substring|substr|mid|ord|hex|unhex|md5|dbms_pipe\.receive_message|utl_inaddr\.get_host_address|sys_context)\s*\(",
+        r"['\x22`)]\s*(?:\|\||\+|,|=|and|or)\s*\(?\s*" + _SQL_FUNCS + r"\s*\(",
     ),
     _rule(
         "sqli.catalog",
@@ -158,13 +188,24 @@ PATTERNS: tuple[tuple[str, str, float, str], ...] = (
         0.8,
         r"'\s*=\s*'",
         r"\"\s*=\s*\"",
-        r"'\s*(?:or|and)\s*'",
+        r"'\s*(?:or|and)\s*'[^\s]",
     ),
     _rule(
         "sqli.sql_keyword_tail",
         "sqli",
         0.6,
         r"['\x22)]\s*(?:--|#)\s*$",
+        # probes: a bare ORDER BY / HAVING / leading logic, as scanners send them
+        r"^\s*['\x22]?\s*\)?\s*(?:order|group)\s+by\s+\d+(?:\s*,\s*\d+)*\s*(?:--|#|$)",
+        r"\bhaving\s+\d+\s*=\s*\d+",
+        r"^\s*(?:or|and)\s+(?:true|false|not\b|\w{1,3}\s*=\s*\w{1,3})\s*(?:--|#|$)",
+        r"\bor\s+\w{1,3}\s*=\s*\w{1,3}\s*$",
+        r"\d(?:or|and)\d+\s*=\s*\d",
+        r"^\s*['\x22]\s*(?:or|and)\s*(?:['\x22\d(]|true\b|false\b|not\b|\w+\s*(?:=|<|>|like\b))",
+        r"^\s*['\x22]?\s*;\s*(?:--|#)",
+        r"['\x22(]\s*\(?\s*select\s+(?:top\s+\d|@@|\*|\d|null|concat|char)",
+        r"\bselect\s+(?:@@\w+|session_user|current_user|system_user|user\s*\(|version\s*\(|database\s*\()",
+        r"\bexec(?:ute)?\s*\(?\s*@\w+|\bdeclare\s+@\w+|;\s*desc\s+\w+\s*;",
     ),
     _rule(
         "sqli.as_select",
@@ -196,14 +237,14 @@ PATTERNS: tuple[tuple[str, str, float, str], ...] = (
         "xss.js_scheme",
         "xss",
         0.9,
-        r"(?:java|vb|live|mocha)\s*script\s*:",
+        r"(?:java|vb|live|mocha)\s*script\s*:[^\s]",
         r"data\s*:\s*(?:text/html|image/svg|application/(?:x-)?(?:xhtml|javascript|ecmascript))",
     ),
     _rule(
         "xss.dangerous_tag",
         "xss",
         0.85,
-        r"<\s*/?\s*(?:iframe|frame|frameset|object|embed|applet|svg|math|img|image|body|style|link|meta|base|form|isindex|input|button|video|audio|source|details|marquee|bgsound|layer|ilayer|xml|xss|html|a|div|table|td|br|x|textarea|keygen|select|option|template|animate|set|handler|listener|plaintext|xmp|noscript|title|iframe2|comment|blink|scriptlet|import|vmlframe|t:\w+)\b[^<>]{0,200}(?:>|=|/|$)",
+        r"<\s*/?\s*(?:iframe|frame|frameset|object|embed|applet|svg|math|img|image|body|style|link|meta|base|form|isindex|video|audio|marquee|bgsound|layer|ilayer|xml|xss|keygen|template|animate|set|handler|listener|plaintext|xmp|noscript|scriptlet|import|vmlframe|t:\w+)\b[^<>]{0,200}(?:>|=|/|$)",
     ),
     _rule(
         "xss.js_sink",
@@ -249,34 +290,50 @@ PATTERNS: tuple[tuple[str, str, float, str], ...] = (
         "traversal.dotdot_file",
         "path-traversal",
         0.95,
-        r"\.\.[/\\]+(?:[^\s/\\]{0,40}[/\\]+)?(?:etc[/\\]+(?:passwd|shadow|group|hosts|issue|motd|crontab|sudoers|fstab|resolv\.conf|hostname|mysql|apache2?|nginx|httpd|ssh)|boot\.ini|win\.ini|system\.ini|windows[/\\]+(?:system32|win\.ini|repair|system\.ini)|winnt[/\\]|system32[/\\]|proc[/\\]+(?:self|version|\d+)[/\\]|web\.config|\.htaccess|\.htpasswd|wp-config\.php|\.ssh[/\\]+(?:id_|authorized)|\.bash_history|\.aws[/\\]+credentials|var[/\\]+log[/\\]+|usr[/\\]+local[/\\]+(?:apache|etc)|inetpub[/\\]|localstart\.asp|autoexec\.bat|config\.sys|php\.ini|my\.cnf)",
+        r"\.\.[/\\]+(?:[^\s/\\]{0,40}[/\\]+)?" + _SENSITIVE_FILES,
     ),
     _rule(
         "traversal.sensitive",
         "path-traversal",
         0.8,
-        r"(?:^|[/\\=:\s\x22'])(?:etc[/\\]+(?:passwd|shadow|group|hosts|issue|motd|crontab|sudoers|fstab|resolv\.conf|hostname|mysql|apache2?|nginx|httpd|ssh)|boot\.ini|win\.ini|system\.ini|windows[/\\]+(?:system32|win\.ini|repair|system\.ini)|winnt[/\\]|system32[/\\]|proc[/\\]+(?:self|version|\d+)[/\\]|web\.config|\.htaccess|\.htpasswd|wp-config\.php|\.ssh[/\\]+(?:id_|authorized)|\.bash_history|\.aws[/\\]+credentials|var[/\\]+log[/\\]+|usr[/\\]+local[/\\]+(?:apache|etc)|inetpub[/\\]|localstart\.asp|autoexec\.bat|config\.sys|php\.ini|my\.cnf)",
+        r"(?:^|[/\\=:\s\x22'])" + _SENSITIVE_FILES,
     ),
     _rule(
         "traversal.scheme",
         "path-traversal",
         0.85,
-        r"\b(?:file|php|phar|zip|zlib|expect|glob|compress\.zlib|compress\.bzip2|jar|netdoc)\s*:/{1,3}",
+        r"\b(?:php|phar|zip|zlib|expect|glob|compress\.zlib|compress\.bzip2|jar|netdoc)\s*:/{1,3}",
+        r"\bfile:/{1,3}(?:[a-z]:[/\\]+[\w.%~-]|[\w.%~-]{2})",
         r"\bphp://(?:filter|input|fd|memory|temp|stdin)",
         r"\bdata://text/plain",
     ),
     _rule(
         "traversal.encoded",
         "path-traversal",
+        0.9,
+        _STEP + _STEP,
+        _STEP + r"[^\s]{0,80}?" + _SENSITIVE_WORD,
+        r"(?:" + _SEP + r")" + _STEP,
+    ),
+    _rule(
+        # Overlong UTF-8 (valid or broken: %c0%qf) never occurs in honest input; with a path
+        # word or repeated it is a traversal that tries to slip past a decoder.
+        "traversal.overlong",
+        "path-traversal",
         0.85,
-        r"(?:%25)*%(?:2e|c0%ae|e0%80%ae|u002e|uff0e)",
-        r"(?:\.|%2e)(?:%00|%01)?(?:%2f|%5c|%c0%af|%c1%9c|%c0%5c|%c1%1c|%c1%af|%e0%80%af|%u2215|%u2216|%uff0f|%uff3c|%255c|%252f)",
-        r"%c0%2e",
-        r"%c0%ae",
-        r"%c1%8s",
-        r"%%32%%65",
-        r"%%35%%63",
-        r"\.\.\.\.[/\\]",
+        _OVERLONG + r"[^\s]{0,80}?" + _OVERLONG,
+        _OVERLONG + r"[^\s]{0,80}?" + _SENSITIVE_WORD,
+    ),
+    _rule(
+        "traversal.lfi_path",
+        "path-traversal",
+        0.75,
+        r"^\s*/(?:etc|proc|root|private/etc|var/(?:log|mail|www|lib|spool|run|adm|db|cpanel|apache2?|nginx|lighttpd|opt|root|lp|cron|lock|saf)|usr/(?:local|spool|lib|pkg|pkgsrc|ports|adm|internet|etc|apache\d?)|opt/(?:lampp|xampp)|volumes/[\w.-]+/(?:usr|etc|private))/",
+        r"^\s*[a-z]:[/\\]+(?:xampp|apache\d?|program\s*files(?:\s*\(x86\))?[/\\]+(?:apache|mysql|xampp|php|filezilla|iis)|wamp|inetpub|windows|winnt|boot\.ini|mysql|php\d?|logs?|opt|nginx|iis|sysprep|unattend\w*|apache\s*group|documents\s+and\s+settings|minint|\$recycle\.bin|home[/\\]+[\w.-]+[/\\]+\.)\b",
+        r"[\w/\\-]\.\w{1,6}(?:%00|\x00)",
+        r"^\s*[/\\]?\.{2,}[/\\]+\s*$",
+        r"^\s*/\.{3,}",
+        r"\b(?:access|error)[._]log\b|\bhttpd\.conf\b|\bphp\.ini\b|\bmy\.(?:ini|cnf)\b|\bconfig\.inc\.php\b",
     ),
     _rule(
         "traversal.dotdot_start",
@@ -291,20 +348,22 @@ PATTERNS: tuple[tuple[str, str, float, str], ...] = (
         "traversal.windows_drive",
         "path-traversal",
         0.75,
-        r"\b[c-e]:\s*[/\\]+(?:windows|winnt|boot\.ini|inetpub|program\s*files|users[/\\]administrator)",
+        r"\b[c-e]:\s*[/\\]+(?:windows|winnt|boot\.ini|inetpub|users[/\\]administrator)",
     ),
     _rule(
         "cmdi.separator",
         "cmdi",
         0.85,
-        r"(?:[;&|`\n]|\$\(|\|\|)\s*(?:/(?:usr/)?s?bin/)?(?:id|whoami|uname|ifconfig|ipconfig|netstat|ps|ls|dir|cat|type|more|head|tail|echo|ping|nslookup|dig|host|curl|wget|nc|ncat|netcat|telnet|bash|sh|zsh|ksh|csh|cmd|powershell|pwsh|python[23]?|perl|ruby|php|node|sleep|timeout|chmod|chown|rm|mv|cp|touch|mkdir|kill|reboot|shutdown|systeminfo|net|whoami\.exe|cmd\.exe|base64|xterm|nohup|env|set|export|eval|exec|sudo|su|passwd|useradd|crontab|tftp|ftp|scp|ssh)(?:\s|[;&|`)'\x22]|\$\{ifs\}|$)",
+        r"(?:[;&|\n]|\\n|\$\(|\|\|)\s*(?:/(?:usr/)?s?bin/)?"
+        + _SHELL_CMDS
+        + r"(?:\s|[;&|`)'\x22\\<>]|\$\{ifs\}|$)",
     ),
     _rule(
         "cmdi.subshell",
         "cmdi",
         0.85,
         r"\$\(\s*[a-z/][^)]{0,80}\)",
-        r"`\s*[a-z/][^`]{0,80}`",
+        r"`\s*(?:/(?:usr/)?s?bin/)?" + _SHELL_CMDS + r"\b[^`\n]{0,80}`",
     ),
     _rule(
         "cmdi.binpath",
@@ -347,19 +406,35 @@ PATTERNS: tuple[tuple[str, str, float, str], ...] = (
         "cmdi.quote_break",
         "cmdi",
         0.8,
-        r"['\x22]\s*[;&|]+\s*(?:/(?:usr/)?s?bin/)?(?:id|whoami|uname|ifconfig|ipconfig|netstat|ps|ls|dir|cat|type|more|head|tail|echo|ping|nslookup|dig|host|curl|wget|nc|ncat|netcat|telnet|bash|sh|zsh|ksh|csh|cmd|powershell|pwsh|python[23]?|perl|ruby|php|node|sleep|timeout|chmod|chown|rm|mv|cp|touch|mkdir|kill|reboot|shutdown|systeminfo|net|whoami\.exe|cmd\.exe|base64|xterm|nohup|env|set|export|eval|exec|sudo|su|passwd|useradd|crontab|tftp|ftp|scp|ssh)\b",
+        r"['\x22]\s*[;&|]+\s*(?:/(?:usr/)?s?bin/)?" + _SHELL_CMDS + r"\b",
     ),
     _rule(
         "cmdi.leading",
         "cmdi",
         0.7,
-        r"(?:^|\s)(?:[;&|]{1,2}|%0a|%3b|%7c|%26)\s*(?:id|whoami|uname|ifconfig|ipconfig|netstat|ps|ls|dir|cat|type|more|head|tail|echo|ping|nslookup|dig|host|curl|wget|nc|ncat|netcat|telnet|bash|sh|zsh|ksh|csh|cmd|powershell|pwsh|python[23]?|perl|ruby|php|node|sleep|timeout|chmod|chown|rm|mv|cp|touch|mkdir|kill|reboot|shutdown|systeminfo|net|whoami\.exe|cmd\.exe|base64|xterm|nohup|env|set|export|eval|exec|sudo|su|passwd|useradd|crontab|tftp|ftp|scp|ssh)(?:\s|;|$)",
+        r"(?:^|\s)(?:[;&|]{1,2}|%0a|%3b|%7c|%26)\s*" + _SHELL_CMDS + r"(?:\s|;|$)",
+        # commands that are also English words count only right after a leading separator
+        r"^\s*['\x22]?\s*\$?\s*(?:[;&|]{1,2}|%26%26|%26|%7c|%3b|\+?\|\+?)\s*\+?\s*"
+        + _WINDOWS_CMDS
+        + r"(?:\s|\+|;|$)",
+        r"^\s*(?:whoami|ipconfig|ifconfig|uname\s+-a|cat\s+/etc/\w+|net\s+user|systeminfo)\s*;?\s*$",
+        r"^\s*['\x22]\s+" + _SHELL_CMDS + r"\b",
+    ),
+    _rule(
+        "cmdi.code_exec",
+        "cmdi",
+        0.8,
+        r"\b(?:system|exec|passthru|shell_exec|popen|proc_open|pcntl_exec|spawn|execsync)\s*\(\s*['\x22`]",
+        r"\bphpinfo\s*\(\s*\)|\bphpversion\s*\(\s*\)",
+        r"\{\s*\$\{\s*\w+\s*\(",
+        r"[;&|]\s*\$\w+\s*(?:$|[;&|])",
+        r"\bcmd\s*=\s*\$['\x22]",
     ),
     _rule(
         "ssrf.metadata",
         "ssrf",
         0.95,
-        r"169\.254\.169\.254",
+        r"(?:^|[/@\[=:]|%2f)169\.254\.169\.254(?:[:/?#\]]|$)",
         r"\bfd00:ec2::254",
         r"metadata\.google\.internal",
         r"\bmetadata\.azure\.com",
@@ -381,7 +456,7 @@ PATTERNS: tuple[tuple[str, str, float, str], ...] = (
         "ssrf",
         0.85,
         r"\b(?:gopher|dict|tftp|ldap|sftp|netdoc|jar)://",
-        r"\bfile:///",
+        r"\bfile:/{1,3}(?:[a-z]:[/\\]+[\w.%~-]|[\w.%~-]{2})",
     ),
     _rule(
         "ssrf.ip_encoded",
@@ -517,10 +592,10 @@ PATTERNS: tuple[tuple[str, str, float, str], ...] = (
         "jndi.obfuscated",
         "jndi",
         0.9,
-        r"\$\{\s*(?:lower|upper|env|sys|java|date|main|ctx|docker|k8s|web|spring|bundle|log4j|marker|sd|event|jvmrunargs|base64|::-|[\w.]{0,20}:[\w.]{0,20}:-)[^}]{0,40}\}[^$]{0,10}\$\{",
+        r"\$\{\s*(?:(?:lower|upper|env|sys|java|date|main|ctx|docker|k8s|web|spring|bundle|log4j|marker|sd|event|jvmrunargs|base64)\s*:|::-|[\w.]{0,20}:[\w.]{0,20}:-)[^}]{0,40}\}[^$]{0,10}\$\{",
         r"\$\{\s*\$\{",
-        r"\$\{[^}]{0,40}\$\{\s*(?:lower|upper|env|sys|::-)",
-        r"\$\{\s*(?:jndi|lower|upper|::-)\b",
+        r"\$\{[^}]{0,40}\$\{\s*(?:(?:lower|upper|env|sys)\s*:|::-)",
+        r"\$\{\s*(?:(?:jndi|lower|upper)\s*:|::-)",
         r"j\}\s*\$\{",
         r"\$\{[^}]{0,30}:-j\}",
         r"\$\{(?:env|sys|java|ctx|main|date)\s*:[^}]{0,60}\}[^\s]{0,60}(?:ldap|rmi|dns)\s*:",
@@ -570,7 +645,7 @@ PATTERNS: tuple[tuple[str, str, float, str], ...] = (
         "redirect.userinfo",
         "open-redirect",
         0.85,
-        r"^\s*(?:https?:)?/{0,3}[^/?#\s]{1,80}@(?:[\w-]+\.)+[a-z]{2,}",
+        r"^\s*(?:https?:/*|/{2,3}|\\{2})[^/?#\s]{1,80}@(?:[\w-]+\.)+[a-z]{2,}",
         r"^\s*(?:https?:)?/{2,}[^/?#\s]{1,80}@\d",
     ),
     _rule(
@@ -591,8 +666,23 @@ PATTERNS: tuple[tuple[str, str, float, str], ...] = (
         r"^\s*/(?:https?:|%68%74%74%70)",
         r"^\s*(?:https?:)?/{2,}[\w.-]+\.[a-z]{2,}/{0,2}%2e%2e",
         r"^\s*(?:https?:)?/{3,}[\w.-]+",
+        r"^\s*(?:https?:)?/{2,}[\\%<>;]",
+        r"^\s*/?<>//",
+        r"^\s*%2f[\w.-]+\.[a-z]{2,}",
+        r"^\s*https?://[^/\s?#]*[?#&][^/\s]*@",
+        r"^\s*https?://[^\s?#]+/https?:/",
     ),
 )
+
+#: Not detections: which forms of a value libinjection's SQLi and XSS checks are worth
+#: calling on (its tokenizer costs ~6 µs a call, and on prose and paths without SQL
+#: punctuation it flags lists such as "x and y"). Matched in the same scan as the patterns.
+HINTS: tuple[tuple[str, str, float, str], ...] = (
+    ("hint.sqli", "sqli", 0.0, r"['\x22`;#=()]|--|/\*"),
+    ("hint.xss", "xss", 0.0, r"[<>\x22'`]|script|&#|\bon\w+\s*="),
+)
+#: What the backends compile: the patterns, then the hints.
+DATABASE = PATTERNS + HINTS
 
 #: Classes in the order detections are reported.
 CLASSES: tuple[str, ...] = (
