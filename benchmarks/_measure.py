@@ -97,3 +97,16 @@ def measure(command: list[str], *, env: dict[str, str] | None = None) -> Measure
         cpu = usage.ru_utime + usage.ru_stime
         out.seek(0)
         return Measurement(seconds, peak / 1024, returncode, out.read(), peak_pss / 1024, cpu)
+
+
+def write_section(path: Path, name: str, title: str, text: str) -> None:
+    """Replace the text between ``<!-- name:begin -->`` and ``<!-- name:end -->`` in the
+    Markdown file ``path``; append it under ``## title`` when the markers are absent."""
+    begin, end = f"<!-- {name}:begin -->", f"<!-- {name}:end -->"
+    current = path.read_text()
+    block = f"{begin}\n{text}\n{end}"
+    if begin in current and end in current:
+        current = current[: current.index(begin)] + block + current[current.index(end) + len(end) :]
+    else:
+        current = current.rstrip("\n") + f"\n\n## {title}\n\n{block}\n"
+    path.write_text(current)

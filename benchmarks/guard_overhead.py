@@ -41,10 +41,11 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
+from _measure import write_section
 from payloads import benign_kind, held_out, load
 
 ROOT = Path(__file__).resolve().parents[1]
-BEGIN, END = "<!-- guard_overhead:begin -->", "<!-- guard_overhead:end -->"
+TITLE = "Runtime guard overhead vs Powertools' validator"
 SIZES = {"1 KB": 1024, "10 KB": 10 * 1024, "256 KB": 256 * 1024}
 RUNS = {"1 KB": 2000, "10 KB": 600, "256 KB": 60}
 VARIANTS = ("unguarded", "powertools", "engine only", "guard", "guard+shape")
@@ -255,19 +256,6 @@ def section(warm: dict[str, dict[str, Any]], cold: dict[str, Any], benign: dict[
     return "\n".join(lines)
 
 
-def write(text: str) -> None:
-    """Replace the section between the markers (append it when absent)."""
-    path = ROOT / "BENCHMARKS.md"
-    current = path.read_text()
-    block = f"{BEGIN}\n{text}\n{END}"
-    if BEGIN in current and END in current:
-        current = current[: current.index(BEGIN)] + block + current[current.index(END) + len(END) :]
-    else:
-        title = "\n\n## Runtime guard overhead vs Powertools' validator\n\n"
-        current = current.rstrip("\n") + title + block + "\n"
-    path.write_text(current)
-
-
 def main() -> None:
     """Run every variant in its own process, print the section, optionally write it."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -296,7 +284,7 @@ def main() -> None:
     print(text)
     print("false-block examples (development part):", benign["examples"], file=sys.stderr)
     if args.write:
-        write(text)
+        write_section(ROOT / "BENCHMARKS.md", "guard_overhead", TITLE, text)
 
 
 if __name__ == "__main__":
