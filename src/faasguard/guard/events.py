@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import contextvars
 import datetime as dt
-import hashlib
 import json
 import os
 import re
@@ -83,6 +82,8 @@ def safe_text(text: str) -> str:
 
 def value_digest(value: str) -> str:
     """The first 16 hex digits of the value's SHA-256: identifies it without showing it."""
+    import hashlib  # noqa: PLC0415 - start-up speed: only once something was found
+
     return hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
 

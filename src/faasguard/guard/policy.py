@@ -43,7 +43,6 @@ import dataclasses
 import json
 import os
 import re
-import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -206,6 +205,8 @@ def _read(
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         raise PolicyError(f"{path}: cannot read the guard policy ({error})") from None
+    import tomllib  # noqa: PLC0415 - start-up speed: only for a policy file
+
     try:
         data = json.loads(text) if path.suffix.lower() == ".json" else tomllib.loads(text)
     except json.JSONDecodeError as error:
