@@ -66,9 +66,13 @@ _ADDRESS_EVENTS = frozenset({"socket.connect", "socket.sendto"})
 _WATCHED = _PROCESS_EVENTS | _NAME_EVENTS | _ADDRESS_EVENTS | {"open"}
 _WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_TRUNC
 _MAX_TMP_ENTRIES = 20_000
-#: A walk of the directory that took t seconds is reused for writes in the next
-#: t * this seconds (walking stays under ~2 % of the time; a small /tmp is walked every time).
+#: An address no listed name resolved to makes us resolve them again at most this often.
+_DNS_REFRESH_S = 30.0
+#: A slow walk of the directory (t seconds) is reused for writes in the next t * this
+#: seconds, so walking a big directory stays under ~2 % of the time.
 _TMP_WALK_PATIENCE = 50
+#: A walk this fast is repeated at every write (a small /tmp, as in Lambda: the cap is exact).
+_TMP_WALK_CHEAP_S = 0.005
 _GUARD_MODULES = ("faasguard.guard",)
 
 
@@ -88,6 +92,7 @@ class Limits:
         self.rules: tuple[HostRule, ...] = tuple(parse_host_rule(entry) for entry in allow)
         self.resolved: dict[str, frozenset[str]] = {}  # allowed name -> addresses
         self.monitored: frozenset[str] = frozenset()  # addresses of reported names
+        self.refreshed = 0.0  # when the listed names were last resolved again
         self.tmp_root = os.path.realpath(policy.tmp.path)
         self.tmp_cap = int(policy.tmp.max_mb * 1024 * 1024)
         self.tmp_written = False  # a file was opened for writing there since the last check
@@ -125,7 +130,11 @@ class Limits:
             return False
         if any(text in addresses for addresses in self._resolved_for(port)):
             return True
-        self.resolved.clear()  # round-robin DNS: the name may have moved since we looked
+        now = time.monotonic()
+        if now - self.refreshed < _DNS_REFRESH_S:
+            return False
+        self.refreshed = now  # round-robin DNS: the names may have moved since we looked
+        self.resolved.clear()
         return any(text in addresses for addresses in self._resolved_for(port))
 
     def _resolved_for(self, port: int | None) -> list[frozenset[str]]:
@@ -143,10 +152,11 @@ class Limits:
 
     def remember(self, name: str, port: Any) -> None:
         """A listed name (or one a wildcard allows) was resolved: learn its addresses."""
-        if _address(name) is None:
-            self.resolved[name.lower().rstrip(".")] = _resolve(name)
+        name = name.lower().rstrip(".")
+        if _address(name) is None and name not in self.resolved:
+            self.resolved[name] = _resolve(name)
             if not any(r.host == name for r in self.rules):  # a wildcard match
-                self.rules = (*self.rules, HostRule(name.lower().rstrip("."), None, False))
+                self.rules = (*self.rules, HostRule(name, None, False))
 
     # -- processes -----------------------------------------------------------------------
     def process_allowed(self, executable: str) -> bool:
@@ -167,7 +177,7 @@ class Limits:
             return (fs.f_blocks - fs.f_bfree) * fs.f_frsize
         started = time.monotonic()
         when, took, total = self.tmp_measured
-        if not fresh and started - when < took * _TMP_WALK_PATIENCE:
+        if not fresh and took > _TMP_WALK_CHEAP_S and started - when < took * _TMP_WALK_PATIENCE:
             return total  # walking a big directory at every write would cost too much
         total, seen, stack = 0, 0, [self.tmp_root]
         while stack and seen < _MAX_TMP_ENTRIES:
@@ -342,7 +352,7 @@ def _on_network(limits: Limits, event: str, args: tuple[Any, ...]) -> None:
 
 def _check_address(limits: Limits, mode: str, host: str, port: int | None) -> None:
     address = _address(host)
-    if limits.address_allowed(address, port) or str(address) in limits.monitored:
+    if str(address) in limits.monitored or limits.address_allowed(address, port):
         return
     target = f"{host}:{port}" if port is not None else host
     _violation("network", mode, target, f"connect to {target}")

@@ -33,11 +33,12 @@ from faasguard.guard.responses import (
     without_records,
 )
 from faasguard.guard.shape import compile_validator, documents, problems
-from faasguard.payloads import EventHit, detect_trigger, scan_event
+from faasguard.payloads import EventHit, detect, detect_trigger, scan_event
 
 Handler = Callable[[Any, Any], Any]
 #: At most this many injection events per invocation (the rest are counted in the last).
 MAX_EVENTS_PER_INVOCATION = 20
+_WARM_UP = "1' OR '1'='1 <script>alert(1)</script> ../../etc/passwd"
 
 
 class _StopError(Exception):
@@ -58,6 +59,11 @@ class Guard:
         self.validator = compile_validator(policy.shape) if policy.shape.active else None
         if policy.redaction.mode == "block":
             redact.install()
+        if policy.inspect.mode != "off":
+            # The engine compiles its pattern databases on first use: do it now, in the
+            # function's init (which provisioned concurrency and SnapStart keep), not in the
+            # first request. An attack-looking value, so the span patterns compile too.
+            detect(_WARM_UP)
         activate(self.limits)
 
     def wrap(self, handler: Handler) -> Handler:
