@@ -63,6 +63,9 @@ def test_findings_equal_the_recorded_ones(
     # in its Invoke data-event trail) and LOG021 (its SQS consumer falling behind). Each was
     # added without touching the other alerts; the SQS events only changed the text of one
     # LOG017 evidence line of the SQS-triggered function (its logged event is now a batch).
-    assert len(current["alerts"]) == len(golden["alerts"]) == 32
+    # Issue 13 (payload engine): LOG017 gives one alert per payload (the XXE line's second
+    # one, path traversal for its file:///etc/passwd, is gone), counts lines, names engine
+    # classes (cmdi, ssti, ssrf) and its evidence is the payload with its JSON path.
+    assert len(current["alerts"]) == len(golden["alerts"]) == 31
     for mine, recorded in zip(current["alerts"], golden["alerts"], strict=True):
         assert mine == recorded

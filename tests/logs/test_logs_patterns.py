@@ -36,8 +36,12 @@ def _pairs(matcher: Matcher, messages: list[str | None]) -> set[tuple[int, str]]
 def test_every_category_is_found() -> None:
     found = _pairs(Matcher(backend="re"), list(SAMPLES))
     categories = {p.category for p in patterns() if p.id in {pid for _, pid in found}}
-    assert {c for c, _ in INJECTIONS} | {c for c, _ in SECRETS} <= categories
-    assert (len(INJECTIONS) + len(SECRETS), "sqli-union") not in found  # benign GET
+    assert {c for c, _ in SECRETS} <= categories
+    # injections: the payload prefilter picks every sample line (the engine classifies them)
+    kinds = {p.id: p.kind for p in patterns()}
+    picked = {row for row, pid in found if kinds[pid] == "injection"}
+    assert set(range(len(INJECTIONS))) <= picked
+    assert len(INJECTIONS) + len(SECRETS) not in picked  # benign GET
 
 
 @needs_hyperscan

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -35,8 +35,10 @@ from faasguard.logs.diagnostics import DiagnosticCounter
 from faasguard.logs.facts import WINDOW_MINUTES
 from faasguard.logs.model import Kind
 from faasguard.logs.patterns import Matcher, redact
+from faasguard.logs.payload_hits import evidence_text, message_hits
 from faasguard.logs.stats import FunctionStats, Seen, merge_keyed
 from faasguard.logs.windows import WINDOW_SCHEMA, regroup, regroup_arrow
+from faasguard.payloads import EventHit
 
 RECORD_AGE_MS = 60_000
 #: A REPORT whose max memory used is at least this share of the memory size is near the limit.
@@ -386,23 +388,52 @@ class PartialState:
         if len(rows) == 0:
             return
         hits = pa.Table.from_batches([view.batch.take(pa.array(rows))])
-        for row, pattern_index in zip(_rows(hits), ids.tolist(), strict=True):
+        confirmed: set[int] = set()  # rows whose message the payload engine has read
+        for index, (row, pattern_index) in enumerate(zip(_rows(hits), ids.tolist(), strict=True)):
             pattern = matcher.patterns[pattern_index]
+            if pattern.kind == "injection":
+                if int(rows[index]) not in confirmed:
+                    confirmed.add(int(rows[index]))
+                    self._payloads(row)
+                continue
             ms = _ms(row)
             hour = ms - ms % 3_600_000
             key = (pattern.kind, row["function"], f"{pattern.category}@{hour}")
-            seen = self.patterns.setdefault(key, Seen())
-            evidence = _evidence(row)
-            duplicate = any(
-                e.source == evidence.source
-                and e.offset == evidence.offset
-                and e.event_id == evidence.event_id
-                for e in seen.evidence
+            self._pattern_hit(key, row, _evidence(row), pattern.id)
+
+    def _payloads(self, row: dict[str, Any]) -> None:
+        """LOG017: the payload engine's verdict on one prefiltered line, once per class."""
+        by_class: dict[str, list[EventHit]] = {}
+        for hit in message_hits(row["message"] or ""):
+            by_class.setdefault(hit.detection.cls, []).append(hit)
+        ms = _ms(row)
+        hour = ms - ms % 3_600_000
+        for cls, found in by_class.items():
+            strongest = max(found, key=lambda hit: hit.detection.confidence)
+            evidence = replace(_evidence(row), text=evidence_text(strongest, redact))
+            names = sorted({hit.detection.source for hit in found})
+            self._pattern_hit(
+                ("injection", row["function"], f"{cls}@{hour}"), row, evidence, *names
             )
-            seen.add(1, ms, ms, [] if duplicate else [evidence])
-            seen.extra.setdefault("patterns", [])
-            if pattern.id not in seen.extra["patterns"]:
-                seen.extra["patterns"].append(pattern.id)
+
+    def _pattern_hit(
+        self, key: tuple[str, str, str], row: dict[str, Any], evidence: Evidence, *names: str
+    ) -> None:
+        """Count a hit under ``key``; an evidence line is kept once. (LOG017 calls this once
+        per line and class, so its counts are lines.)"""
+        seen = self.patterns.setdefault(key, Seen())
+        duplicate = any(
+            e.source == evidence.source
+            and e.offset == evidence.offset
+            and e.event_id == evidence.event_id
+            for e in seen.evidence
+        )
+        ms = _ms(row)
+        seen.add(1, ms, ms, [] if duplicate else [evidence])
+        seen.extra.setdefault("patterns", [])
+        for name in names:
+            if name not in seen.extra["patterns"]:
+                seen.extra["patterns"].append(name)
 
 
 def mask_values(messages: pa.Array) -> pa.Array:

@@ -43,12 +43,20 @@ class Pattern:
 
 @cache
 def patterns() -> tuple[Pattern, ...]:
-    """The packaged injection and secret patterns (loaded on first use)."""
+    """The packaged secret patterns and the attack-payload prefilter (loaded on first use).
+
+    Injection patterns are :func:`faasguard.logs.payload_hits.prefilter`: the lines they
+    select are confirmed and classified by the :mod:`faasguard.payloads` engine (LOG017).
+    """
+    from faasguard.logs.payload_hits import prefilter  # noqa: PLC0415 - loaded on first use
+
     table = load_json("log_patterns.json")
-    return tuple(
+    secrets = tuple(
         Pattern(p["id"], p["kind"], p["category"], p["pattern"], bool(p["caseless"]))
         for p in table["patterns"]
+        if p["kind"] != "injection"
     )
+    return tuple(Pattern(pid, "injection", "payload", e, True) for pid, e in prefilter()) + secrets
 
 
 def joined_buffer(messages: pa.Array | pa.ChunkedArray) -> tuple[bytes, np.ndarray]:
@@ -80,14 +88,14 @@ class Matcher:
         if backend == "hyperscan":
             import hyperscan  # noqa: PLC0415 - optional native dependency
 
-            database = hyperscan.Database()
-            database.compile(
-                expressions=[p.pattern.encode() for p in self.patterns],
-                ids=list(range(len(self.patterns))),
-                elements=len(self.patterns),
-                flags=[hyperscan.HS_FLAG_CASELESS if p.caseless else 0 for p in self.patterns],
+            from faasguard.payloads.engine import compiled_database  # noqa: PLC0415
+
+            # the payload prefilter makes this a ~2 CPU s compile: kept in the cache folder
+            self._database = compiled_database(
+                [p.pattern.encode() for p in self.patterns],
+                [hyperscan.HS_FLAG_CASELESS if p.caseless else 0 for p in self.patterns],
+                hyperscan.HS_MODE_BLOCK,
             )
-            self._database = database
         elif backend == "re":
             self._compiled = [
                 re.compile(p.pattern.encode(), re.IGNORECASE if p.caseless else 0)

@@ -10,9 +10,13 @@ where it is installed.
 
 from __future__ import annotations
 
+import hashlib
+import os
 import re
+import tempfile
 from collections.abc import Callable
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 from faasguard.payloads.grammar import DATABASE, PATTERNS
@@ -47,12 +51,9 @@ class HyperscanBackend:
     def __init__(self) -> None:
         import hyperscan  # noqa: PLC0415 - optional native piece, imported only when used
 
-        self.database = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
         flags = hyperscan.HS_FLAG_CASELESS | hyperscan.HS_FLAG_SINGLEMATCH
-        self.database.compile(
-            expressions=[p[3].encode() for p in DATABASE],
-            ids=list(range(len(DATABASE))),
-            flags=[flags] * len(DATABASE),
+        self.database = compiled_database(
+            [p[3].encode() for p in DATABASE], [flags] * len(DATABASE), hyperscan.HS_MODE_BLOCK
         )
         self.scratch = hyperscan.Scratch(self.database)
         self._found: list[int] = []
@@ -67,6 +68,46 @@ class HyperscanBackend:
 
     def _on_match(self, pattern: int, _start: int, _end: int, _flags: int, _ctx: object) -> None:
         self._found.append(pattern)
+
+
+def cache_dir() -> Path:
+    """Where compiled databases are kept: ``$FAASGUARD_CACHE``, else the user's cache
+    folder, else the temporary folder (the only writable one inside Lambda)."""
+    configured = os.environ.get("FAASGUARD_CACHE")
+    if configured:
+        return Path(configured)
+    home = os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache")
+    if os.access(home, os.W_OK):
+        return Path(home) / "faasguard"
+    return Path(tempfile.gettempdir()) / "faasguard-cache"
+
+
+def compiled_database(expressions: list[bytes], flags: list[int], mode: int) -> Any:
+    """A Hyperscan database of ``expressions``, loaded from the cache when this version of
+    Hyperscan compiled the same expressions before (compiling costs ~2 CPU s), else
+    compiled and saved there. Any failure to read or write the cache only costs time."""
+    import hyperscan  # noqa: PLC0415 - optional native piece
+
+    key = hashlib.sha256(
+        repr((expressions, flags, mode, getattr(hyperscan, "__version__", ""))).encode()
+    ).hexdigest()[:32]
+    path = cache_dir() / f"hs-{key}.db"
+    try:
+        loaded = hyperscan.loadb(path.read_bytes(), mode)
+        loaded.scratch = hyperscan.Scratch(loaded)  # compile() makes one; loadb() does not
+        return loaded
+    except (OSError, hyperscan.error, TypeError, ValueError):
+        pass
+    database = hyperscan.Database(mode=mode)
+    database.compile(expressions=expressions, ids=list(range(len(expressions))), flags=flags)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_suffix(f".{os.getpid()}.tmp")
+        partial.write_bytes(hyperscan.dumpb(database))
+        partial.replace(path)
+    except OSError:
+        pass
+    return database
 
 
 @cache

@@ -66,7 +66,13 @@ def _rule(
     pattern_id: str, cls: str, confidence: float, *alternatives: str
 ) -> tuple[str, str, float, str]:
     """One database entry; its expression is the alternatives joined with ``|``."""
+    ALTERNATIVES[pattern_id] = alternatives
     return pattern_id, cls, confidence, "|".join(alternatives)
+
+
+#: Each pattern's alternatives (for consumers that use them one by one, e.g. LOG017's
+#: line prefilter).
+ALTERNATIVES: dict[str, tuple[str, ...]] = {}
 
 
 PATTERNS: tuple[tuple[str, str, float, str], ...] = (
@@ -159,8 +165,8 @@ PATTERNS: tuple[tuple[str, str, float, str], ...] = (
         "sqli.select_from",
         "sqli",
         0.7,
-        r"\bselect\b\s*(?:\*|@@\w+|null|\d+|count\s*\(|concat|char\s*\(|\w+\s*\(|top\s+\d)[^;]{0,80}?\bfrom\b",
-        r"\bselect\s+[\w,\s*'\x22()]{1,80}\bfrom\s+\w+\s*(?:where|--|#|;|\))",
+        r"\bselect\b\s*(?:\*|@@\w+|null|\d+|count\s*\(|concat|char\s*\(|\w+\s*\(|top\s+\d)[^;]{0,50}?\bfrom\b",
+        r"\bselect\s+[\w,\s*'\x22()]{1,50}\bfrom\s+\w+\s*(?:where|--|#|;|\))",
     ),
     _rule(
         "sqli.hex_or_char",
@@ -312,7 +318,7 @@ PATTERNS: tuple[tuple[str, str, float, str], ...] = (
         "path-traversal",
         0.9,
         _STEP + _STEP,
-        _STEP + r"[^\s]{0,80}?" + _SENSITIVE_WORD,
+        _STEP + r"[^\s]{0,40}?" + _SENSITIVE_WORD,
         r"(?:" + _SEP + r")" + _STEP,
     ),
     _rule(
@@ -321,8 +327,8 @@ PATTERNS: tuple[tuple[str, str, float, str], ...] = (
         "traversal.overlong",
         "path-traversal",
         0.85,
-        _OVERLONG + r"[^\s]{0,80}?" + _OVERLONG,
-        _OVERLONG + r"[^\s]{0,80}?" + _SENSITIVE_WORD,
+        _OVERLONG + r"[^\s]{0,40}?" + _OVERLONG,
+        _OVERLONG + r"[^\s]{0,40}?" + _SENSITIVE_WORD,
     ),
     _rule(
         "traversal.lfi_path",
@@ -362,8 +368,8 @@ PATTERNS: tuple[tuple[str, str, float, str], ...] = (
         "cmdi.subshell",
         "cmdi",
         0.85,
-        r"\$\(\s*[a-z/][^)]{0,80}\)",
-        r"`\s*(?:/(?:usr/)?s?bin/)?" + _SHELL_CMDS + r"\b[^`\n]{0,80}`",
+        r"\$\(\s*[a-z/][^)]{0,40}\)",
+        r"`\s*(?:/(?:usr/)?s?bin/)?" + _SHELL_CMDS + r"\b[^`\n]{0,40}`",
     ),
     _rule(
         "cmdi.binpath",
@@ -449,7 +455,7 @@ PATTERNS: tuple[tuple[str, str, float, str], ...] = (
         "ssrf.internal_host",
         "ssrf",
         0.85,
-        r"\b(?:https?|gopher|dict|ftp|sftp|tftp|ldap|ldaps|jar|netdoc|smb|ssh|telnet)://(?:[^/?#\s@]{0,60}@)?(?:localhost|127\.\d|0\.0\.0\.0|0\b|0x[0-9a-f]{1,8}\b|0[0-7]{1,3}\.|\d{8,10}\b|\[[0:]*(?:1|ffff[:0-9a-f.]*)?\]|\[::|10\.\d{1,3}\.\d|192\.168\.|172\.(?:1[6-9]|2\d|3[01])\.|169\.254\.|127\.|2130706433|017700000001|(?:\d{1,3}\.){1,2}\d{1,3}\b(?:[:/]|$)|[^/?#\s]*\.(?:nip\.io|xip\.io|sslip\.io|localtest\.me|burpcollaborator\.net|oastify\.com|interact\.sh)|spoofed\.)",
+        r"\b(?:https?|gopher|dict|ftp|sftp|tftp|ldap|ldaps|jar|netdoc|smb|ssh|telnet)://(?:[^/?#\s@]{0,40}@)?(?:localhost|127\.\d|0\.0\.0\.0|0\b|0x[0-9a-f]{1,8}\b|0[0-7]{1,3}\.|\d{8,10}\b|\[[0:]*(?:1|ffff[:0-9a-f.]*)?\]|\[::|10\.\d{1,3}\.\d|192\.168\.|172\.(?:1[6-9]|2\d|3[01])\.|169\.254\.|127\.|2130706433|017700000001|(?:\d{1,3}\.){1,2}\d{1,3}\b(?:[:/]|$)|[^/?#\s]*\.(?:nip\.io|xip\.io|sslip\.io|localtest\.me|burpcollaborator\.net|oastify\.com|interact\.sh)|spoofed\.)",
     ),
     _rule(
         "ssrf.scheme",
@@ -468,7 +474,7 @@ PATTERNS: tuple[tuple[str, str, float, str], ...] = (
         "ssti.dunder",
         "ssti",
         0.95,
-        r"(?:\{\{|\{%|\$\{|#\{|<%)[^}%>]{0,200}?(?:__\w+__|\.mro\b|subclasses|popen|os\.system|getruntime|processbuilder|\bexec\s*\(|\beval\s*\(|\bsystem\s*\(|\bimport\b|\bconfig\b|\brequest\b|\bself\b|\blipsum\b|\bcycler\b|\bjoiner\b|\bnamespace\b|\battr\s*\(|\bshell_exec\b|\bcall_user_func\b|\bgetclass\b|\bforname\b|\bclassloader\b)",
+        r"(?:\{\{|\{%|\$\{|#\{|<%)[^}%>]{0,60}?(?:__\w+__|\.mro\b|subclasses|popen|os\.system|getruntime|processbuilder|\bexec\s*\(|\beval\s*\(|\bsystem\s*\(|\bimport\b|\bconfig\b|\brequest\b|\bself\b|\blipsum\b|\bcycler\b|\bjoiner\b|\bnamespace\b|\battr\s*\(|\bshell_exec\b|\bcall_user_func\b|\bgetclass\b|\bforname\b|\bclassloader\b)",
     ),
     _rule(
         "ssti.arith",
@@ -598,7 +604,7 @@ PATTERNS: tuple[tuple[str, str, float, str], ...] = (
         r"\$\{\s*(?:(?:jndi|lower|upper)\s*:|::-)",
         r"j\}\s*\$\{",
         r"\$\{[^}]{0,30}:-j\}",
-        r"\$\{(?:env|sys|java|ctx|main|date)\s*:[^}]{0,60}\}[^\s]{0,60}(?:ldap|rmi|dns)\s*:",
+        r"\$\{(?:env|sys|java|ctx|main|date)\s*:[^}]{0,30}\}[^\s]{0,30}(?:ldap|rmi|dns)\s*:",
         r"\$\{\s*\w+\s*:\s*\w+\s*:-\s*\w?\s*\}\s*\$\{",
         r"%24%7bjndi",
         r"\$%7bjndi",

@@ -1,10 +1,15 @@
 """Injection payload in logged event data.
 
 What it finds:
-Application log lines (for example a logged event) containing SQL injection, command injection,
-path traversal, template injection, XXE, SSRF to the instance-metadata address or
-JNDI/Log4Shell strings, matched with one multi-pattern scan (Hyperscan, or an equivalent `re`
-fallback) over every batch. Patterns live in `faasguard/data/log_patterns.json`.
+Application log lines (for example a logged event) containing an attack payload: SQL, NoSQL,
+LDAP, command or template injection, cross-site scripting, path traversal, XXE, SSRF,
+JNDI/Log4Shell lookups, CRLF/header injection or an open redirect. One multi-pattern scan
+(Hyperscan, or an equivalent `re` fallback) over every batch picks the candidate lines; the
+`faasguard.payloads` engine (the same one as `faasguard payloads check`) then reads each: a
+logged JSON event leaf by leaf, with decoding (URL, entities, escapes, base64 records,
+JSON in JSON), anything else whole. The evidence shows the payload, cut to 200 characters
+around the match and with secrets redacted, with the JSON path it was found at; counts are
+log lines.
 
 This is a log-derived detection (`source=Source.LAMBDA_LOGS`) reported by `faasguard logs
 analyze`, not a template check: it has no template fixtures. It is tested against Lambda
@@ -56,7 +61,7 @@ if TYPE_CHECKING:
     source=Source.LAMBDA_LOGS,
 )
 def detect(facts: LogFacts, thresholds: Mapping[str, float]) -> Iterator[Alert]:
-    """One alert per function, payload category and hour with injection-pattern hits."""
+    """One alert per function, attack class and hour with payloads in its log lines."""
     for (kind, function, key), seen in sorted(facts.state.patterns.items()):
         if kind != "injection":
             continue
@@ -66,7 +71,7 @@ def detect(facts: LogFacts, thresholds: Mapping[str, float]) -> Iterator[Alert]:
             function,
             seen,
             f"{category} payload logged by {function} in {seen.count} line(s) "
-            f"(patterns: {names}): someone is probing this function",
+            f"(found by: {names}): someone is probing this function",
             key,
             category=category,
         )
