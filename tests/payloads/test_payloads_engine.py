@@ -6,6 +6,7 @@ import base64
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -150,3 +151,17 @@ def test_clean_api_gateway_event_has_no_hits() -> None:
 )
 def test_trigger_kinds(event: dict[str, object], kind: str) -> None:
     assert detect_trigger(event) == kind
+
+
+VALUES = Path(__file__).parents[2].parent / "shared" / "payloads" / "values.tsv"
+
+
+@pytest.mark.skipif(not hyperscan_available(), reason="hyperscan wheel not installed")
+@pytest.mark.skipif(not VALUES.exists(), reason="../shared/payloads/values.tsv not beside the repo")
+def test_backends_identical_on_every_50th_labelled_value() -> None:
+    """Hyperscan and the pure-Python backend give the same detections (spans included)
+    on real payload lists and benign values (one in 50 of values.tsv, ~1,200 values)."""
+    lines = VALUES.read_text(encoding="utf-8").splitlines()[1::50]
+    values = [line.split("\t", 2)[2].replace("\\n", "\n").replace("\\t", "\t") for line in lines]
+    differing = [v for v in values if detect(v, backend="re") != detect(v, backend="hyperscan")]
+    assert differing == []

@@ -94,11 +94,19 @@ def detect(value: str, *, backend: str = "auto", libinjection: bool = True) -> l
             _, cls, confidence, _ = PATTERNS[pattern]
             if cls not in best or confidence > best[cls][0]:
                 best[cls] = (confidence, index, pattern)
-    if checks is not None:
+    if checks is not None and not _json_document(value):
         for index, cls in hinted:
             if checks[cls](forms[index]):
                 _agree(best, cls, index)
     return [_detection(value, forms, encoded, cls, best[cls]) for cls in CLASSES if cls in best]
+
+
+def _json_document(value: str) -> bool:
+    """A whole JSON object or array: no place for libinjection's SQL/HTML fragment
+    tokenizers, which read prose inside its strings as code (``scan_event`` walks such a
+    document's leaves instead)."""
+    text = value.strip()
+    return len(text) > 1 and text[0] + text[-1] in ("{}", "[]")
 
 
 def _agree(best: dict[str, tuple[float, int, int]], cls: str, index: int) -> None:

@@ -35,7 +35,7 @@ _ESCAPE = re.compile(r"\\(?:u([0-9a-fA-F]{4})|x([0-9a-fA-F]{2}))")
 _LOOKUP = re.compile(r"\$\{(?:[^${}:]*:)*?-([^${}]*)\}|\$\{(?:lower|upper|::-)?:?([^${}:]*)\}")
 _COMMENT = re.compile(r"/\*.*?\*/|<!--.*?-->", re.S)
 _SPACE = re.compile(r"[\s\u00a0\u2000-\u200b\u3000]+")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200c-\u200f\ufeff]")
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f\u200c-\u200f\ufeff]")
 #: Look-alikes that servers map to path separators or dots (IIS best-fit and full-width forms).
 _LOOKALIKES = str.maketrans(
     {

@@ -23,6 +23,7 @@ _SHELL_CMDS = (
     r"reboot|shutdown|systeminfo|sysinfo|which|whoami\.exe|cmd\.exe|base64|xterm|"
     r"nohup|eval|exec|sudo|passwd|useradd|crontab|tftp|scp|ssh)"
 )
+_TEMPLATE_OPENERS = (r"\{\{", r"\{%", r"\$\{", r"#\{", r"<%")
 _WINDOWS_CMDS = (
     r"(?:dir|type|net|netsh|reg|pwd|phpinfo|tasklist|taskkill|wmic|certutil|bitsadmin|"
     r"copy|del|ver|hostname|attrib|sc|schtasks|echo|ping|start)"
@@ -205,6 +206,8 @@ PATTERNS: tuple[tuple[str, str, float, str], ...] = (
         r"^\s*['\x22]?\s*\)?\s*(?:order|group)\s+by\s+\d+(?:\s*,\s*\d+)*\s*(?:--|#|$)",
         r"\bhaving\s+\d+\s*=\s*\d+",
         r"^\s*(?:or|and)\s+(?:true|false|not\b|\w{1,3}\s*=\s*\w{1,3})\s*(?:--|#|$)",
+        r"^\s*(?:or|and)\s+(?:\d+|'[^']{0,20}'|\(?\s*exists)\s*(?:[=<>]|--|#|/\*|\)|$)",
+        r"'\s*\|\|\s*['\w(]",
         r"\bor\s+\w{1,3}\s*=\s*\w{1,3}\s*$",
         r"\d(?:or|and)\d+\s*=\s*\d",
         r"^\s*['\x22]\s*(?:or|and)\s*(?:['\x22\d(]|true\b|false\b|not\b|\w+\s*(?:=|<|>|like\b))",
@@ -257,6 +260,11 @@ PATTERNS: tuple[tuple[str, str, float, str], ...] = (
         "xss",
         0.8,
         r"(?:\b(?:alert|prompt|confirm|eval|settimeout|setinterval|atob|fromcharcode|execscript)\s*[(`]|\bdocument\s*\.\s*(?:cookie|domain|write|location)|\bwindow\s*\.\s*(?:location|name)|\bstring\s*\.\s*fromcharcode)",
+        # a script sink passed around as a value: a=alert;a(1), [1].find(alert), alert\`1\`
+        r"[=(,;]\s*(?:alert|prompt|confirm|eval)\s*[;),(]",
+        r"\b(?:alert|prompt|confirm)\s*\\*`",
+        # an encoded '<' alone: a probe for which encodings reach the page undecoded
+        r"&#0*60(?:;|\b)|&#x0*3c(?:;|\b)|\\u003c|\\x3c",
     ),
     _rule(
         "xss.expression",
@@ -474,7 +482,20 @@ PATTERNS: tuple[tuple[str, str, float, str], ...] = (
         "ssti.dunder",
         "ssti",
         0.95,
-        r"(?:\{\{|\{%|\$\{|#\{|<%)[^}%>]{0,60}?(?:__\w+__|\.mro\b|subclasses|popen|os\.system|getruntime|processbuilder|\bexec\s*\(|\beval\s*\(|\bsystem\s*\(|\bimport\b|\bconfig\b|\brequest\b|\bself\b|\blipsum\b|\bcycler\b|\bjoiner\b|\bnamespace\b|\battr\s*\(|\bshell_exec\b|\bcall_user_func\b|\bgetclass\b|\bforname\b|\bclassloader\b)",
+        # one alternative per opener: Hyperscan 5.4 misses some matches of an opener
+        # alternation followed by a {0,59} repeat that re finds (a value in values.tsv)
+        *(
+            opener
+            + r"[^}%>]{0,60}?(?:__\w+__|\.mro\b|subclasses|popen|os\.system|getruntime|processbuilder)"
+            for opener in _TEMPLATE_OPENERS
+        ),
+        # a word right after the opener or after a non-word character (no \b: Hyperscan
+        # reads \b after a repeat that may be empty differently from re)
+        *(
+            opener
+            + r"(?:[^}%>]{0,59}[^\w}%>])?(?:exec\s*\(|eval\s*\(|system\s*\(|import\b|config\b|request\b|self\b|lipsum\b|cycler\b|joiner\b|namespace\b|attr\s*\(|shell_exec\b|call_user_func\b|getclass\b|forname\b|classloader\b)"
+            for opener in _TEMPLATE_OPENERS
+        ),
     ),
     _rule(
         "ssti.arith",
