@@ -253,7 +253,8 @@ def section(warm: dict[str, dict[str, Any]], cold: dict[str, Any], benign: dict[
     lines += [
         "",
         "Cold start (fresh interpreter with the Lambda runtime client already imported, median",
-        "of 7): import + decorate, then the first 1 KB invocation. Target: < 50 ms.",
+        "of 7): import + decorate, then the first 1 KB invocation. Target: < 50 ms. Wall time",
+        "on a shared, loaded machine: compare the variants of one run, not runs with each other.",
         "",
         "| variant | import + decorate ms | first invocation ms |",
         "|---|---:|---:|",

@@ -38,7 +38,7 @@ from faasguard.payloads import EventHit, detect, detect_trigger, scan_event
 Handler = Callable[[Any, Any], Any]
 #: At most this many injection events per invocation (the rest are counted in the last).
 MAX_EVENTS_PER_INVOCATION = 20
-_WARM_UP = "1' OR '1'='1 <script>alert(1)</script> ../../etc/passwd"
+_WARM_UP = "warm up the payload engine"
 
 
 class _StopError(Exception):
@@ -60,9 +60,10 @@ class Guard:
         if policy.redaction.mode == "block":
             redact.install()
         if policy.inspect.mode != "off":
-            # The engine compiles its pattern databases on first use: do it now, in the
+            # The engine loads its pattern database on first use: do it now, in the
             # function's init (which provisioned concurrency and SnapStart keep), not in the
-            # first request. An attack-looking value, so the span patterns compile too.
+            # first request. A benign value: the span expressions, compiled at the first
+            # detection, are left to the first attack (once, not in every cold start).
             detect(_WARM_UP)
         activate(self.limits)
 
