@@ -251,7 +251,7 @@ def test_background_compile_is_the_matcher_later_used() -> None:
         "rows, ids = matcher.scan_selected(\n"
         "    __import__('pyarrow').array(['x', \"' or 1=1\"]), __import__('numpy').ones(2, bool)\n"
         ")\n"
-        "assert rows.tolist() == [1]\n"
+        "assert set(rows.tolist()) == {1}\n"  # row 1 only (several payload expressions)
     )
     done = subprocess.run([sys.executable, "-c", code], check=False, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
