@@ -54,6 +54,7 @@ def layer(tmp_path_factory: pytest.TempPathFactory) -> Path:
     assert "python/faasguard/payloads/__init__.py" in names
     assert "python/detect_secrets/__init__.py" in names
     assert not any(name.startswith("python/faasguard/loaders/") for name in names)
+    assert not any("libinjection" in name for name in names)  # GPL-3.0: only on request
     (base / "opt" / "faasguard-guard").chmod(0o755)
     return base / "opt"
 

@@ -72,13 +72,19 @@ def layer_build(
     no_native: Annotated[
         bool, typer.Option("--no-native", help="Leave out the payload engine's native matchers.")
     ] = False,
+    with_libinjection: Annotated[
+        bool,
+        typer.Option(
+            "--with-libinjection", help="Also bundle libinjection's wrapper (GPL-3.0) if installed."
+        ),
+    ] = False,
 ) -> None:
     """Build the guard's Lambda layer (set AWS_LAMBDA_EXEC_WRAPPER=/opt/faasguard-guard)."""
     from faasguard.guard.layer import build_layer  # noqa: PLC0415 - start-up speed
 
     check_output_file(output, "--output")
     try:
-        count = build_layer(output, native=not no_native)
+        count = build_layer(output, native=not no_native, gpl=with_libinjection)
     except OSError as exc:
         raise fail(f"cannot write {output}: {exc.strerror or exc}") from None
     typer.echo(f"faasguard: guard layer ({count} files) written to {output}", err=True)

@@ -36,8 +36,10 @@ RUNTIME_DISTRIBUTIONS = (
     "certifi",
     "fastjsonschema",
 )
-#: Optional native matchers of the payload engine, included when installed.
-NATIVE_DISTRIBUTIONS = ("hyperscan", "pylibinjection", "libinjection-python")
+#: Optional native matcher of the payload engine, included when installed.
+NATIVE_DISTRIBUTIONS = ("hyperscan",)
+#: libinjection's Python wrapper is GPL-3.0 (faasguard is Apache-2.0): only on request.
+GPL_DISTRIBUTIONS = ("libinjection-python",)
 _FAASGUARD_PARTS = ("__init__.py", "secrets.py", "guard", "payloads")
 _EPOCH = (2020, 1, 1, 0, 0, 0)
 
@@ -96,11 +98,12 @@ def _distribution_files(name: str) -> Iterator[tuple[Path, str]]:
             yield source, f"python/{Path(str(entry)).as_posix()}"
 
 
-def layer_files(native: bool = True) -> list[tuple[Path | None, str]]:
+def layer_files(native: bool = True, gpl: bool = False) -> list[tuple[Path | None, str]]:
     """Every ``(source file, name in the zip)``; the wrapper has no source file."""
     files: list[tuple[Path | None, str]] = [(None, "faasguard-guard")]
     files.extend(_faasguard_files())
     names = RUNTIME_DISTRIBUTIONS + (NATIVE_DISTRIBUTIONS if native else ())
+    names += GPL_DISTRIBUTIONS if native and gpl else ()
     for name in names:
         try:
             files.extend(_distribution_files(name))
@@ -110,9 +113,9 @@ def layer_files(native: bool = True) -> list[tuple[Path | None, str]]:
     return files
 
 
-def build_layer(output: Path, native: bool = True) -> int:
+def build_layer(output: Path, native: bool = True, gpl: bool = False) -> int:
     """Write the layer zip to ``output``; returns the number of files in it."""
-    files = layer_files(native)
+    files = layer_files(native, gpl)
     with zipfile.ZipFile(output, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for source, name in files:
             info = zipfile.ZipInfo(name, date_time=_EPOCH)
