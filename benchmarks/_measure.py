@@ -100,9 +100,10 @@ def measure(command: list[str], *, env: dict[str, str] | None = None) -> Measure
         return Measurement(seconds, peak / 1024, returncode, out.read(), peak_pss / 1024, cpu)
 
 
-def write_section(benchmarks_md: Path, name: str, body: str) -> None:
+def write_section(benchmarks_md: Path, name: str, body: str, title: str = "") -> None:
     """Replace the text between ``<!-- NAME:begin -->`` and ``<!-- NAME:end -->`` in
-    BENCHMARKS.md with ``body`` (appending the markers when they are missing)."""
+    BENCHMARKS.md with ``body``; when the markers are missing, append them (under
+    ``## title`` when one is given)."""
     begin, end = f"<!-- {name}:begin -->", f"<!-- {name}:end -->"
     text = benchmarks_md.read_text(encoding="utf-8") if benchmarks_md.exists() else ""
     block = f"{begin}\n{body}\n{end}"
@@ -110,6 +111,8 @@ def write_section(benchmarks_md: Path, name: str, body: str) -> None:
         head, _, rest = text.partition(begin)
         _, _, tail = rest.partition(end)
         text = head + block + tail
+    elif title:
+        text = text.rstrip("\n") + f"\n\n## {title}\n\n{block}\n"
     else:
         text += f"\n{block}\n"
     benchmarks_md.write_text(text, encoding="utf-8")

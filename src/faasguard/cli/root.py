@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 
 from faasguard import __version__
-from faasguard.cli import data, db, deps, iam, logs, payloads, rules, sbom, scan
+from faasguard.cli import data, db, deps, guard, iam, logs, payloads, rules, sbom, scan
 from faasguard.cli.audit import audit
 from faasguard.cli.manifest import manifest_app
 
@@ -54,6 +54,7 @@ app.add_typer(logs.logs_app, name="logs")
 app.add_typer(manifest_app, name="manifest")
 app.command()(audit)
 app.add_typer(payloads.payloads_app, name="payloads")
+app.add_typer(guard.guard_app, name="guard")
 
 
 def main() -> None:
