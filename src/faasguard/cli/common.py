@@ -18,12 +18,16 @@ import typer
 from faasguard.errors import ExitCode, UsageError
 
 __all__ = [
+    "ConfigFile",
     "Db",
     "ExitCode",
     "FunctionOption",
+    "Ignore",
     "Jobs",
     "NoCache",
     "Param",
+    "ScanPaths",
+    "Select",
     "Stage",
     "Var",
     "check_output_file",
@@ -57,6 +61,22 @@ Db = Annotated[
         envvar="FAASGUARD_DB",
         help="Vulnerability store (default: the user cache directory); env FAASGUARD_DB.",
     ),
+]
+#: The arguments and rule options of the commands that scan (``scan``, ``report``).
+ScanPaths = Annotated[
+    list[Path] | None, typer.Argument(help="Files or directories to scan (default: .).")
+]
+Select = Annotated[
+    list[str] | None,
+    typer.Option(help="Only run these rules (ids or prefixes, comma-separated)."),
+]
+Ignore = Annotated[
+    list[str] | None,
+    typer.Option(help="Do not run these rules (ids or prefixes, comma-separated)."),
+]
+ConfigFile = Annotated[
+    Path | None,
+    typer.Option("--config", help="faasguard.toml or pyproject.toml to use."),
 ]
 #: ``--function`` of the commands that work on one function.
 FunctionOption = Annotated[

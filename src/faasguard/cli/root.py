@@ -13,6 +13,7 @@ import typer
 
 from faasguard import __version__
 from faasguard.cli import data, db, deps, iam, logs, rules, sbom, scan
+from faasguard.cli import report as report_command
 
 app = typer.Typer(
     name="faasguard",
@@ -42,6 +43,7 @@ def _root(
 
 # In the order ``faasguard --help`` lists them.
 app.command()(scan.scan)
+app.command("report")(report_command.report)
 app.command()(rules.rules)
 app.add_typer(iam.iam_app, name="iam")
 app.add_typer(data.data_app, name="data")

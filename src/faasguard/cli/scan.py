@@ -14,11 +14,15 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from faasguard.cli.common import (
+    ConfigFile,
     Db,
     ExitCode,
+    Ignore,
     Jobs,
     NoCache,
     Param,
+    ScanPaths,
+    Select,
     Stage,
     Var,
     check_output_file,
@@ -27,6 +31,7 @@ from faasguard.cli.common import (
     usage_errors,
     write_output,
 )
+from faasguard.cli.report import HistoryOption, LogsOption
 
 if TYPE_CHECKING:
     from rich.progress import Progress
@@ -36,11 +41,9 @@ if TYPE_CHECKING:
 
 
 def scan(
-    paths: Annotated[
-        list[Path] | None, typer.Argument(help="Files or directories to scan (default: .).")
-    ] = None,
+    paths: ScanPaths = None,
     output_format: Annotated[
-        str, typer.Option("--format", "-f", help="text, json, sarif or markdown.")
+        str, typer.Option("--format", "-f", help="text, json, sarif, markdown or html.")
     ] = "text",
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write the report to this file.")
@@ -52,14 +55,8 @@ def scan(
             "info, low, medium, high, critical (default: low)."
         ),
     ] = None,
-    select: Annotated[
-        list[str] | None,
-        typer.Option(help="Only run these rules (ids or prefixes, comma-separated)."),
-    ] = None,
-    ignore: Annotated[
-        list[str] | None,
-        typer.Option(help="Do not run these rules (ids or prefixes, comma-separated)."),
-    ] = None,
+    select: Select = None,
+    ignore: Ignore = None,
     baseline: Annotated[
         Path | None,
         typer.Option(help="Hide findings recorded in this baseline; only new ones fail."),
@@ -70,10 +67,7 @@ def scan(
     stage: Stage = None,
     var: Var = None,
     param: Param = None,
-    config_file: Annotated[
-        Path | None,
-        typer.Option("--config", help="faasguard.toml or pyproject.toml to use."),
-    ] = None,
+    config_file: ConfigFile = None,
     strict: Annotated[
         bool, typer.Option(help="Exit 2 when a rule failed or a warning diagnostic was raised.")
     ] = False,
@@ -83,6 +77,8 @@ def scan(
     color: Annotated[
         bool | None, typer.Option("--color/--no-color", help="Force colours on or off.")
     ] = None,
+    logs: LogsOption = None,
+    history: HistoryOption = None,
 ) -> None:
     """Discover every serverless app below PATHS, run every rule, and report."""
     from faasguard.config import ScanConfig  # noqa: PLC0415 - lazy imports keep --version instant
@@ -92,6 +88,8 @@ def scan(
 
     if output_format not in FORMATS:
         raise fail(f"unknown --format '{output_format}' (expected one of: {', '.join(FORMATS)})")
+    if (logs or history) and output_format != "html":
+        raise fail("--logs and --history go with --format html (or 'faasguard report')")
     check_output_file(output, "--output")
     check_output_file(write_baseline, "--write-baseline")
     scanned = targets(paths)
@@ -112,11 +110,13 @@ def scan(
             jobs=jobs,
         )
         report = _run(scanned, config, show_progress=output_format == "text")
-    write_output(
-        _render(report, config, output_format, output, color),
-        output,
-        f"{len(report.findings)} finding(s)",
-    )
+    if output_format == "html":  # the full page: function cards need the loaded apps
+        from faasguard.cli.report import html_report  # noqa: PLC0415 - start-up speed
+
+        text = html_report(report, scanned, config, logs=logs, history=history)
+    else:
+        text = _render(report, config, output_format, output, color)
+    write_output(text, output, f"{len(report.findings)} finding(s)")
     if write_baseline is not None:
         with usage_errors():
             save_baseline(report, str(write_baseline))

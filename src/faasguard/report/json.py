@@ -51,14 +51,12 @@ import faasguard
 from faasguard.findings import Finding, FlowStep, Report
 from faasguard.model import Diagnostic, Location
 from faasguard.report.common import (
-    function_count,
     json_safe,
     place,
-    practice_counts,
     relative_path,
-    severity_counts,
     sorted_diagnostics,
     sorted_findings,
+    summary_counts,
 )
 from faasguard.rules.base import Rule
 
@@ -84,17 +82,7 @@ def to_dict(report: Report) -> dict[str, Any]:
         "version": faasguard.__version__,
         "schema_version": SCHEMA_VERSION,
         "root": ".",
-        "summary": {
-            "findings": len(findings),
-            "by_severity": {s.label: n for s, n in severity_counts(findings).items()},
-            "by_practice": {p.value: n for p, n in practice_counts(findings).items()},
-            "apps": len(report.apps),
-            "functions": function_count(report),
-            "diagnostics": len(report.diagnostics),
-            "suppressed": report.suppressed,
-            "baselined": report.baselined,
-            "rules_run": report.rules_run,
-        },
+        "summary": summary_counts(report),
         "apps": [
             {
                 "name": app.name,
