@@ -23,7 +23,7 @@ from dataclasses import dataclass, replace
 from multiprocessing.context import BaseContext
 from pathlib import Path
 
-from faasguard.config import LoadOptions, ScanConfig
+from faasguard.config import LoadOptions, ScanConfig, rule_matches
 from faasguard.context import collecting_notes, using_config
 from faasguard.errors import ExitCode, UsageError
 from faasguard.findings import AppSummary, Finding, Hit, Report, fingerprint
@@ -510,7 +510,7 @@ def _suppressed(
             return True
     relative = _relative(finding.location.file, root)
     for ignore in config.ignores:
-        if ignore.rule != finding.rule_id and not finding.rule_id.startswith(ignore.rule):
+        if not rule_matches(ignore.rule, finding.rule_id):
             continue
         if ignore.expired(today):
             continue

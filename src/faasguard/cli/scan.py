@@ -85,6 +85,7 @@ def scan(
     from faasguard.engine import exit_code, scan_root  # noqa: PLC0415 - start-up speed
     from faasguard.engine import write_baseline as save_baseline  # noqa: PLC0415 - start-up speed
     from faasguard.report import FORMATS  # noqa: PLC0415 - start-up speed
+    from faasguard.rules import all_rules  # noqa: PLC0415 - start-up speed
 
     if output_format not in FORMATS:
         raise fail(f"unknown --format '{output_format}' (expected one of: {', '.join(FORMATS)})")
@@ -108,6 +109,7 @@ def scan(
             parameters=param,
             strict=strict,
             jobs=jobs,
+            rule_ids={r.id for r in all_rules()},
         )
         report = _run(scanned, config, show_progress=output_format == "text")
     if output_format == "html":  # the full page: function cards need the loaded apps
