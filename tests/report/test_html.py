@@ -32,7 +32,7 @@ def test_the_page_is_one_file_that_loads_nothing_from_the_network() -> None:
     page = render("html", sample_report(), rules=RULES)
     assert page.startswith("<!DOCTYPE html>")
     assert not re.search(r"<(script|link|img)[^>]+(src|href)=", page)
-    assert "plotly.js v" in page  # the library itself is inlined
+    assert "plotly.js (basic - minified) v" in page  # the library itself is inlined
     assert page.count("</script>") == 3  # plotly, the data, the report's script
     data = _data(page)
     assert data["summary"]["findings"] == len(sample_report().findings)

@@ -1,8 +1,8 @@
 """HTML reporter: one self-contained file that works offline.
 
 Everything is inlined: the style sheet and the report's script
-(``faasguard/data/html/``), the plotting library (plotly.js, read from the ``plotly``
-package's own copy: no CDN), and the data as one JSON document in a
+(``faasguard/data/html/``), the plotting library (plotly.js's basic bundle, vendored
+there too: no CDN), and the data as one JSON document in a
 ``<script type="application/json">`` element. The page builds itself from that data: an
 overview by practice and severity, a card per function (most severe first, shown fifty at
 a time so a thousand functions open quickly), filters, and plots. Text from scanned files
@@ -46,10 +46,10 @@ def _asset(name: str) -> str:
     return resources.files("faasguard.data").joinpath("html", name).read_text(encoding="utf-8")
 
 
-@cache
 def plotly_js() -> str:
-    """plotly.js as shipped inside the ``plotly`` package (never fetched at run time)."""
-    return resources.files("plotly").joinpath("package_data", "plotly.min.js").read_text("utf-8")
+    """plotly.js (its basic bundle: bar and scatter plots), vendored in
+    ``faasguard/data/html`` (never fetched at run time)."""
+    return _asset("plotly-basic.min.js")
 
 
 def _script_safe(text: str) -> str:

@@ -2,7 +2,9 @@
    Text from scanned files is only ever set with textContent, never parsed as HTML. */
 (function () {
   "use strict";
+  performance.mark("fg-start");
   var D = JSON.parse(document.getElementById("faasguard-data").textContent);
+  performance.mark("fg-parsed");
   var SEVERITIES = D.severities; // critical .. info
   var WEIGHT = { critical: 100, high: 20, medium: 5, low: 1, info: 0 };
   var COLORS = { critical: "#8e0e1b", high: "#d9534f", medium: "#e8a33d", low: "#5b8fc7", info: "#9aa3ad" };
@@ -84,8 +86,8 @@
     var el = $(id);
     el.setAttribute("role", "img");
     el.setAttribute("aria-label", el.parentNode.querySelector("figcaption").textContent);
-    var base = { margin: { t: 10, r: 10, b: 40, l: 50 }, barmode: "stack", font: { size: 12 },
-      legend: { orientation: "h", y: -0.2 }, paper_bgcolor: "#fff", plot_bgcolor: "#fff" };
+    var base = { margin: { t: 10, r: 10, b: 60, l: 50 }, barmode: "stack", font: { size: 12 },
+      legend: { orientation: "h", y: -0.3 }, paper_bgcolor: "#fff", plot_bgcolor: "#fff" };
     Plotly.newPlot(el, traces, Object.assign(base, layout || {}), PLOT_CONFIG);
   }
   var practiceCounts = {};
@@ -99,7 +101,7 @@
   var top = cards.filter(function (c) { return c.findings.length; }).slice(0, 15).reverse();
   plot("plot-functions", severityTraces(top.map(function (c) { return { card: c, label: c.name }; }),
     function (c, s) { return c.card.findings.filter(function (f) { return f.severity === s; }).length; }, true),
-  { margin: { t: 10, r: 10, b: 40, l: 170 }, xaxis: { title: { text: "findings" } } });
+  { margin: { t: 10, r: 10, b: 60, l: 170 }, xaxis: { title: { text: "findings" } } });
 
   var riskiest = $("riskiest");
   riskiest.appendChild(h("thead", null, h("tr", null, [
@@ -180,6 +182,7 @@
   }
   var isNew = new Set(D.history ? D.history.new : []);
 
+  performance.mark("fg-plots");
   /* ---- filters ---------------------------------------------------------------------- */
   var sevBox = $("severity-filter");
   SEVERITIES.forEach(function (s) {
@@ -228,16 +231,16 @@
     if (!lines) return null;
     var line = Number(where.slice(where.lastIndexOf(":") + 1));
     return h("pre", { cls: "excerpt" }, lines.map(function (l) {
-      var text = String(l[0]).padStart(5) + "  " + l[1] + "\n";
-      return l[0] === line ? h("span", { cls: "hit", text: text }) : document.createTextNode(text);
+      return h("span", { cls: l[0] === line ? "hit" : null, text: String(l[0]).padStart(5) + "  " + l[1] });
     }));
   }
   function paths(list, titleText, withCode) {
     if (!list.length) return null;
     return h("div", null, h("h4", { text: titleText }), list.map(function (f) {
       return h("div", null, h("p", null, badge(f.severity), ruleLink(f.rule), " " + D.rules[f.rule].title),
-        h("ol", { cls: "path" }, f.flow.map(function (s) {
-          return h("li", null, h("span", { text: s.message }), " ", h("code", { text: s.where }), withCode ? excerpt(s.where) : null);
+        h("ol", { cls: "path" }, f.flow.map(function (s, i) {
+          var code = withCode && (i === 0 || f.flow[i - 1].where !== s.where) ? excerpt(s.where) : null;
+          return h("li", null, h("span", { text: s.message }), " ", h("code", { text: s.where }), code);
         })));
     }));
   }
@@ -361,5 +364,6 @@
     });
   }
   apply();
+  window.faasguardReadyMs = performance.now();
   document.body.setAttribute("data-ready", "true");
 })();
