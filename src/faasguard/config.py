@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import fnmatch
+import os
 import re
 import tomllib
 from collections.abc import Collection, Iterable, Mapping, Sequence
@@ -98,6 +100,8 @@ class ScanConfig:
     today: dt.date | None = None
     db_path: str | None = None
     db_max_age_days: int = 7
+    #: Globs of paths (relative to the scanned root) whose apps are not scanned.
+    skip_paths: tuple[str, ...] = ()
 
     @classmethod
     def from_options(
@@ -118,6 +122,7 @@ class ScanConfig:
         strict: bool = False,
         jobs: int = 0,
         rule_ids: Collection[str] | None = None,
+        skip_paths: Sequence[str] | None = None,
     ) -> ScanConfig:
         """The configuration of a run from command-line options, merged over the config file.
 
@@ -159,6 +164,8 @@ class ScanConfig:
             if rule_ids is not None:
                 check_rule_ids(_option_ids(ignore), rule_ids, "--ignore")
             config = replace(config, ignore_rules=config.ignore_rules + _option_ids(ignore))
+        if skip_paths:
+            config = replace(config, skip_paths=config.skip_paths + tuple(skip_paths))
         if baseline is not None:
             config = replace(config, baseline=baseline)
         if db_path is not None:
@@ -170,6 +177,17 @@ class ScanConfig:
         if self.select and not any(rule_matches(s, rule_id) for s in self.select):
             return False
         return not any(rule_matches(s, rule_id) for s in self.ignore_rules)
+
+
+def skipped(path: str, root: str, globs: Sequence[str]) -> bool:
+    """Whether ``path`` (or a directory above it, up to ``root``) matches one of ``globs``
+    (``fnmatch`` patterns against the POSIX path relative to ``root``)."""
+    if not globs:
+        return False
+    relative = Path(os.path.relpath(os.path.abspath(path), os.path.abspath(root))).as_posix()
+    parts = relative.split("/")
+    prefixes = ["/".join(parts[: n + 1]) for n in range(len(parts))]
+    return any(fnmatch.fnmatch(p, glob) for p in prefixes for glob in globs)
 
 
 def rule_family(rule_id: str) -> str:
@@ -262,6 +280,7 @@ def apply_config_file(
         "cache-dir",
         "db",
         "db-max-age-days",
+        "skip-paths",
     }
     unknown = sorted(set(table) - known)
     if unknown:
@@ -282,6 +301,8 @@ def apply_config_file(
         }
     if "ignore" in table:
         updates["ignores"] = tuple(_ignores(table["ignore"], source))
+    if "skip-paths" in table:
+        updates["skip_paths"] = tuple(_strings(table["skip-paths"], f"{source}: skip-paths"))
     if rule_ids is not None:
         _check_file_rule_ids(updates, rule_ids, source)
     if "baseline" in table:

@@ -23,7 +23,7 @@ from dataclasses import dataclass, replace
 from multiprocessing.context import BaseContext
 from pathlib import Path
 
-from faasguard.config import LoadOptions, ScanConfig, rule_matches
+from faasguard.config import LoadOptions, ScanConfig, rule_matches, skipped
 from faasguard.context import collecting_notes, using_config
 from faasguard.errors import ExitCode, UsageError
 from faasguard.findings import AppSummary, Finding, Hit, Report, fingerprint
@@ -95,7 +95,7 @@ def scan(
         raise UsageError(f"path not found: {', '.join(missing)}")
     root = scan_root(paths)
     report = Report(root=root)
-    candidates = discover(paths)
+    candidates = [c for c in discover(paths) if not skipped(c.path, root, config.skip_paths)]
     if config.load.root is None:
         config = replace(config, load=replace(config.load, root=root))
     # Log detections (Source.LAMBDA_LOGS, CLOUDTRAIL) run in `faasguard logs`, not on apps.

@@ -11,7 +11,15 @@ from report_sample import RULES, check_golden, empty_report, sample_report
 
 from faasguard.report import FORMATS, render
 
-SUFFIX = {"text": "txt", "json": "json", "sarif": "sarif", "markdown": "md", "html": "html.json"}
+SUFFIX = {
+    "text": "txt",
+    "json": "json",
+    "sarif": "sarif",
+    "markdown": "md",
+    "html": "html.json",
+    "junit": "junit.xml",
+    "csv": "csv",
+}
 
 
 def golden_text(fmt: str, output: str) -> str:
@@ -55,7 +63,7 @@ def test_paths_are_relative_to_the_root_with_posix_separators(fmt: str) -> None:
 
 
 def test_dispatch_rejects_unknown_format_listing_valid_ones() -> None:
-    with pytest.raises(ValueError, match="text, json, sarif, markdown, html"):
+    with pytest.raises(ValueError, match="text, json, sarif, markdown, html, junit, csv"):
         render("pdf", sample_report(), rules=RULES)
 
 

@@ -123,9 +123,9 @@ def check_output_file(path: Path | None, option: str) -> None:
         raise fail(f"{option} {path}: directory {parent} does not exist")
 
 
-def write_output(text: str, output: Path | None, written: str) -> None:
+def write_output(text: str, output: Path | None, written: str | None) -> None:
     """``text`` to standard output, or to ``output`` followed by ``written`` on standard
-    error (``faasguard: ... written to FILE``)."""
+    error (``faasguard: ... written to FILE``; nothing when ``written`` is ``None``)."""
     if output is None:
         sys.stdout.write(text)  # not typer.echo: it would strip colours forced with --color
         return
@@ -133,4 +133,5 @@ def write_output(text: str, output: Path | None, written: str) -> None:
         output.write_text(text, encoding="utf-8")
     except OSError as exc:
         raise fail(f"cannot write {output}: {exc.strerror}") from None
-    typer.echo(f"faasguard: {written} written to {output}", err=True)
+    if written is not None:
+        typer.echo(f"faasguard: {written} written to {output}", err=True)

@@ -110,12 +110,14 @@ def html_report(
 ) -> str:
     """The HTML page of ``report``: the apps below ``scanned`` are loaded again (from the
     cache the scan just filled) for the function cards."""
+    from faasguard.config import skipped  # noqa: PLC0415 - start-up speed
     from faasguard.engine import load_all  # noqa: PLC0415 - start-up speed
     from faasguard.loaders.discovery import discover  # noqa: PLC0415 - start-up speed
     from faasguard.report import html, html_facts  # noqa: PLC0415 - start-up speed
     from faasguard.rules import all_rules  # noqa: PLC0415 - start-up speed
 
-    apps = load_all(discover(scanned), config, root=report.root)
+    found = [c for c in discover(scanned) if not skipped(c.path, report.root, config.skip_paths)]
+    apps = load_all(found, config, root=report.root)
     log_data = _logs(report, apps, logs, config.jobs) if logs else None
     trend = _history(report, history) if history is not None else None
     return html.render(

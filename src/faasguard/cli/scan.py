@@ -5,6 +5,7 @@ Heavy modules are imported inside the command so ``faasguard --version`` stays i
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 from collections.abc import Callable
@@ -37,13 +38,13 @@ if TYPE_CHECKING:
     from rich.progress import Progress
 
     from faasguard.config import ScanConfig
-    from faasguard.findings import Report
+    from faasguard.findings import Report, Severity
 
 
 def scan(
     paths: ScanPaths = None,
     output_format: Annotated[
-        str, typer.Option("--format", "-f", help="text, json, sarif, markdown or html.")
+        str, typer.Option("--format", "-f", help="text, json, sarif, markdown, html, junit or csv.")
     ] = "text",
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write the report to this file.")
@@ -79,6 +80,33 @@ def scan(
     ] = None,
     logs: LogsOption = None,
     history: HistoryOption = None,
+    severity: Annotated[
+        str | None,
+        typer.Option(
+            help="Only show findings of these severities (comma-separated: high,critical); "
+            "--fail-on still decides the exit code."
+        ),
+    ] = None,
+    exit_zero: Annotated[
+        bool, typer.Option("--exit-zero", help="Exit 0 even with findings (not on errors).")
+    ] = False,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="No progress bar and no 'written to' note.")
+    ] = False,
+    skip_path: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--skip-path",
+            help="Do not scan apps below paths matching this glob (relative to the scanned "
+            "root; repeatable; also skip-paths in the config file).",
+        ),
+    ] = None,
+    width: Annotated[
+        int | None,
+        typer.Option(
+            help="Width of the text report (default: the terminal, else $COLUMNS, else 100)."
+        ),
+    ] = None,
 ) -> None:
     """Discover every serverless app below PATHS, run every rule, and report."""
     from faasguard.config import ScanConfig  # noqa: PLC0415 - lazy imports keep --version instant
@@ -110,15 +138,20 @@ def scan(
             strict=strict,
             jobs=jobs,
             rule_ids={r.id for r in all_rules()},
+            skip_paths=skip_path,
         )
-        report = _run(scanned, config, show_progress=output_format == "text")
+        shown = _severities(severity)
+        report = _run(scanned, config, show_progress=output_format == "text" and not quiet)
+    status = exit_code(report, config)
+    # --severity is a display filter: the exit code and a baseline still see every finding
+    view = report if shown is None else _only(report, shown)
     if output_format == "html":  # the full page: function cards need the loaded apps
         from faasguard.cli.report import html_report  # noqa: PLC0415 - start-up speed
 
-        text = html_report(report, scanned, config, logs=logs, history=history)
+        text = html_report(view, scanned, config, logs=logs, history=history)
     else:
-        text = _render(report, config, output_format, output, color)
-    write_output(text, output, f"{len(report.findings)} finding(s)")
+        text = _render(view, config, output_format, output, color, width)
+    write_output(text, output, None if quiet else f"{len(view.findings)} finding(s)")
     if write_baseline is not None:
         with usage_errors():
             save_baseline(report, str(write_baseline))
@@ -128,7 +161,9 @@ def scan(
             err=True,
         )
         raise typer.Exit(ExitCode.CLEAN)  # recording a baseline accepts today's findings
-    raise typer.Exit(exit_code(report, config))
+    if exit_zero and status is ExitCode.FINDINGS:
+        status = ExitCode.CLEAN
+    raise typer.Exit(status)
 
 
 def _run(scanned: list[str], config: ScanConfig, *, show_progress: bool) -> Report:
@@ -143,17 +178,52 @@ def _run(scanned: list[str], config: ScanConfig, *, show_progress: bool) -> Repo
             progress[0].stop()
 
 
+def _severities(text: str | None) -> frozenset[Severity] | None:
+    """The severities of ``--severity high,critical`` (``None``: every one)."""
+    from faasguard.findings import Severity  # noqa: PLC0415 - start-up speed
+
+    if text is None:
+        return None
+    return frozenset(Severity.parse(part) for part in text.split(",") if part.strip())
+
+
+def _only(report: Report, severities: frozenset[Severity]) -> Report:
+    """``report`` showing only the findings of ``severities``."""
+    import dataclasses  # noqa: PLC0415 - start-up speed
+
+    kept = [f for f in report.findings if f.severity in severities]
+    return dataclasses.replace(report, findings=kept)
+
+
 def _render(
-    report: Report, config: ScanConfig, output_format: str, output: Path | None, color: bool | None
+    report: Report,
+    config: ScanConfig,
+    output_format: str,
+    output: Path | None,
+    color: bool | None,
+    width: int | None = None,
 ) -> str:
-    """The report in ``output_format``: coloured and as wide as the terminal when shown on one."""
+    """The report in ``output_format``: coloured (unless ``NO_COLOR`` is set) and as wide as
+    the terminal when shown on one; otherwise ``width``, ``$COLUMNS`` or 100 columns."""
     from faasguard.report import render  # noqa: PLC0415 - start-up speed
     from faasguard.rules import all_rules  # noqa: PLC0415 - start-up speed
 
     rules = [r for r in all_rules() if config.rule_enabled(r.id)]
-    use_color = color if color is not None else (output is None and sys.stdout.isatty())
-    width = 100 if output is not None or not sys.stdout.isatty() else _terminal_width()
+    use_color = (
+        color
+        if color is not None
+        else (output is None and sys.stdout.isatty() and not os.environ.get("NO_COLOR"))
+    )
+    if width is None:
+        on_terminal = output is None and sys.stdout.isatty()
+        width = _terminal_width() if on_terminal else _columns()
     return render(output_format, report, rules=rules, color=use_color, width=width)
+
+
+def _columns() -> int:
+    """``$COLUMNS`` when it is a sensible width, else 100."""
+    value = os.environ.get("COLUMNS", "")
+    return int(value) if value.isdigit() and 40 <= int(value) <= 1000 else 100
 
 
 def _terminal_width() -> int:

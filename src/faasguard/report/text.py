@@ -203,7 +203,8 @@ def _findings_grid(report: Report, findings: list[Finding]) -> Table:
     grid.add_column(ratio=1)
     ordered = sorted(findings, key=lambda f: (-int(f.severity), *finding_sort_key(f, report.root)))
     for finding in ordered:
-        where = Text(str(place(finding.location, report.root)), style="dim")
+        # fold, never "…": a location is only useful whole
+        where = Text(str(place(finding.location, report.root)), style="dim", overflow="fold")
         if finding.resource and not finding.function:
             where = Text.assemble(("resource ", "dim"), finding.resource, ("  ", "dim"), where)
         body = Group(
@@ -228,14 +229,14 @@ def _flow_lines(report: Report, finding: Finding) -> list[Text]:
     last = len(finding.flow) - 1
     for index, step in enumerate(finding.flow):
         marker = "source" if index == 0 else "sink" if index == last else "step"
-        lines.append(
-            Text.assemble(
-                (f"  {marker:<6} ", "dim"),
-                (str(place(step.location, report.root)), "dim"),
-                "  ",
-                step.message,
-            )
+        line = Text.assemble(
+            (f"  {marker:<6} ", "dim"),
+            (str(place(step.location, report.root)), "dim"),
+            "  ",
+            step.message,
         )
+        line.overflow = "fold"
+        lines.append(line)
     return lines
 
 
