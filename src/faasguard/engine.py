@@ -30,7 +30,14 @@ from faasguard.findings import AppSummary, Finding, Hit, Report, fingerprint
 from faasguard.loaders import Candidate, load, prepare
 from faasguard.loaders.discovery import discover
 from faasguard.memo import memo_scope
-from faasguard.model import App, Diagnostic, DiagnosticLevel, Location, Suppression
+from faasguard.model import (
+    App,
+    Diagnostic,
+    DiagnosticLevel,
+    Location,
+    Suppression,
+    relative_text,
+)
 from faasguard.rules import all_rules
 from faasguard.rules.base import LOG_SOURCES, Rule
 
@@ -412,18 +419,20 @@ def _finding(registered: Rule, hit: Hit, app: App, app_file: str, config: ScanCo
         registered.id, hit.severity if hit.severity is not None else registered.severity
     )
     subject = hit.function or hit.resource or ""
+    root = config.load.root or ""
+    flow = tuple(replace(s, message=relative_text(s.message, root)) for s in hit.flow)
     return Finding(
         rule_id=registered.id,
         title=registered.title,
         severity=severity,
         practice=registered.practice,
-        message=hit.message,
+        message=relative_text(hit.message, root),
         app=app.name,
         location=hit.location,
         function=hit.function,
         resource=hit.resource,
         fingerprint=fingerprint(registered.id, app_file, subject, hit.key),
-        flow=hit.flow,
+        flow=flow,
         properties=hit.properties,
     )
 

@@ -16,7 +16,7 @@ from faasguard.model.app import (
 )
 from faasguard.model.diagnostics import Diagnostic, DiagnosticLevel
 from faasguard.model.iam import MaybeStr, Policy, Role, Statement
-from faasguard.model.location import Location, Unknown, is_unknown
+from faasguard.model.location import Location, Unknown, is_unknown, relative_text
 from faasguard.model.resources import (
     Alarm,
     Api,
@@ -80,4 +80,5 @@ __all__ = [
     "WebAcl",
     "WebAclAssociation",
     "is_unknown",
+    "relative_text",
 ]

@@ -16,7 +16,7 @@ from typing import Any
 from faasguard.findings import Finding
 from faasguard.iam.effective import EffectivePermissions, effective_permissions
 from faasguard.iam.suggest import suggest
-from faasguard.model import App, Function, Trigger, TriggerKind
+from faasguard.model import App, Function, Trigger, TriggerKind, relative_text
 from faasguard.report.common import relative_path
 
 #: Actions listed by name in a card's "granted but not needed" part (the rest is counted).
@@ -74,7 +74,7 @@ def _card(app: App, fn: Function, perms: EffectivePermissions | None, root: str)
         "timeout": fn.timeout if isinstance(fn.timeout, int) else None,
         "role": None if fn.role is None else fn.role.ref,
         "triggers": [_trigger(t) for t in fn.triggers] + _url(fn),
-        "permissions": _permissions(fn, app, perms),
+        "permissions": _permissions(fn, app, perms, root),
     }
 
 
@@ -128,7 +128,7 @@ def _url(fn: Function) -> list[dict[str, Any]]:
 
 
 def _permissions(
-    fn: Function, app: App, perms: EffectivePermissions | None
+    fn: Function, app: App, perms: EffectivePermissions | None, root: str
 ) -> dict[str, Any] | None:
     """The ``iam suggest`` diff: needed actions (granted or missing) and granted ones the
     code does not need, counted by service."""
@@ -148,7 +148,7 @@ def _permissions(
         "unused_count": len(unused),
         "unused_by_service": sorted(by_service.items(), key=lambda kv: (-kv[1], kv[0])),
         "unused_examples": unused[:UNUSED_SHOWN],
-        "unknowns": list(perms.unknowns),
+        "unknowns": [relative_text(u, root) for u in perms.unknowns],
     }
 
 
