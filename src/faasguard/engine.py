@@ -434,6 +434,7 @@ def _finding(registered: Rule, hit: Hit, app: App, app_file: str, config: ScanCo
         fingerprint=fingerprint(registered.id, app_file, subject, hit.key),
         flow=flow,
         properties=hit.properties,
+        app_file=app_file,
     )
 
 

@@ -106,6 +106,9 @@ class Finding:
     fingerprint: str = ""
     flow: tuple[FlowStep, ...] = ()
     properties: Mapping[str, Any] = field(default_factory=dict)
+    #: The app's root file relative to the scanned root: what tells apart apps of the same
+    #: name (32 Terraform scenarios are all "terraform"); "" when not from an app.
+    app_file: str = ""
 
 
 def fingerprint(rule_id: str, app_file: str, subject: str, key: str) -> str:

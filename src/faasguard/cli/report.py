@@ -72,6 +72,10 @@ def report(
     no_cache: NoCache = False,
     jobs: Jobs = 0,
     db: Db = None,
+    exit_zero: Annotated[
+        bool, typer.Option("--exit-zero", help="Exit 0 even with findings (not on errors).")
+    ] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No 'written to' note.")] = False,
 ) -> None:
     """Scan PATHS and write one self-contained HTML report that works offline (the same
     as 'scan --format html -o FILE'; the same exit codes)."""
@@ -97,6 +101,8 @@ def report(
         color=None,
         logs=logs,
         history=history,
+        exit_zero=exit_zero,
+        quiet=quiet,
     )
 
 
@@ -137,6 +143,7 @@ def _logs(report: Report, apps: list[App], sources: list[Path], jobs: int) -> di
     from faasguard.logs.analyze import AnalyzeConfig, analyze  # noqa: PLC0415 - start-up speed
     from faasguard.logs.suggest import match_function  # noqa: PLC0415 - start-up speed
     from faasguard.logs.suggest import suggest as right_size  # noqa: PLC0415 - start-up speed
+    from faasguard.report.common import relative_path  # noqa: PLC0415 - start-up speed
     from faasguard.rules import log_rules  # noqa: PLC0415 - start-up speed
 
     require_paths(sources, "--logs path")
@@ -151,7 +158,12 @@ def _logs(report: Report, apps: list[App], sources: list[Path], jobs: int) -> di
         report.findings.append(
             finding
             if found is None
-            else dataclasses.replace(finding, app=found[0].name, function=found[1].ref)
+            else dataclasses.replace(
+                finding,
+                app=found[0].name,
+                app_file=relative_path(found[0].root_file, report.root),
+                function=found[1].ref,
+            )
         )
     report.diagnostics.extend(analysis.report.diagnostics)
     suggestions = right_size(analysis.state, apps)

@@ -143,7 +143,11 @@ def _finding(finding: Finding, root: str) -> dict[str, Any]:
         "severity": finding.severity.label,
         "practice": finding.practice.value,
         "message": finding.message,
-        "card": card_key(finding.app, finding.function) if finding.function else None,
+        "card": (
+            card_key(finding.app_file or finding.app, finding.function)
+            if finding.function
+            else None
+        ),
         "app": finding.app,
         "function": finding.function,
         "resource": finding.resource,

@@ -30,7 +30,8 @@ EXCERPT_LINE_CHARS = 200
 
 
 def card_key(app: str, function: str) -> str:
-    """The id linking a finding (``app``, ``function``) to its card."""
+    """The id linking a finding to its card: the app's root file (relative to the scan
+    root: apps of one name stay apart) and the function's ref."""
     return f"{app}\x1f{function}"
 
 
@@ -61,7 +62,7 @@ def _text(value: object) -> str | None:
 
 def _card(app: App, fn: Function, perms: EffectivePermissions | None, root: str) -> dict[str, Any]:
     return {
-        "key": card_key(app.name, fn.ref),
+        "key": card_key(relative_path(app.root_file, root), fn.ref),
         "app": app.name,
         "app_file": relative_path(app.root_file, root),
         "ref": fn.ref,
