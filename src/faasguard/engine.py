@@ -22,11 +22,12 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 from multiprocessing.context import BaseContext
 from pathlib import Path
+from typing import Any
 
 from faasguard.config import LoadOptions, ScanConfig, rule_matches, skipped
 from faasguard.context import collecting_notes, using_config
 from faasguard.errors import ExitCode, UsageError
-from faasguard.findings import AppSummary, Finding, Hit, Report, fingerprint
+from faasguard.findings import AppSummary, Finding, FlowStep, Hit, Report, fingerprint
 from faasguard.loaders import Candidate, load, prepare
 from faasguard.loaders.discovery import discover
 from faasguard.memo import memo_scope
@@ -409,9 +410,46 @@ def _check_all(
                 )
             )
             continue
-        for hit in hits:
+        for hit in merge_shared_causes(hits, app):
             findings.append(_finding(registered, hit, app, app_file, config))
     return findings
+
+
+def merge_shared_causes(hits: list[Hit], app: App) -> list[Hit]:
+    """One hit per cause: hits of one rule at the same place, with the same key, message
+    and severity, on several functions (a manifest or an artifact they share) become one
+    hit on the first function naming all of them (``properties["functions"]``), the others'
+    declarations as related locations. Hits that differ in anything but the function stay
+    apart."""
+    groups: dict[tuple[Any, ...], list[Hit]] = {}
+    for hit in hits:
+        where = hit.location
+        cause: tuple[Any, ...] = (where.file, where.line, where.column, hit.key, hit.message)
+        cause += (hit.severity,)
+        cause += (hit.resource,) if hit.function else (id(hit),)
+        groups.setdefault(cause, []).append(hit)
+    merged: list[Hit] = []
+    for group in groups.values():
+        functions = sorted({h.function for h in group if h.function})
+        if len(functions) < 2:
+            merged.extend(group)
+            continue
+        first = next(h for h in group if h.function == functions[0])
+        declared = {fn.ref: fn for fn in app.functions}
+        names = [declared[f].display_name if f in declared else f for f in functions]
+        merged.append(
+            replace(
+                first,
+                message=f"{first.message} (one cause shared by functions {', '.join(names)})",
+                properties={**first.properties, "functions": functions},
+                related=tuple(
+                    FlowStep(location=declared[f].location, message=f"function {name}")
+                    for f, name in zip(functions[1:], names[1:], strict=True)
+                    if f in declared
+                ),
+            )
+        )
+    return merged
 
 
 def _finding(registered: Rule, hit: Hit, app: App, app_file: str, config: ScanConfig) -> Finding:
@@ -435,6 +473,7 @@ def _finding(registered: Rule, hit: Hit, app: App, app_file: str, config: ScanCo
         flow=flow,
         properties=hit.properties,
         app_file=app_file,
+        related=hit.related,
     )
 
 

@@ -88,6 +88,9 @@ class Hit:
     severity: Severity | None = None
     flow: tuple[FlowStep, ...] = ()
     properties: Mapping[str, Any] = field(default_factory=dict)
+    #: Other places of the same cause (the other functions sharing a manifest): SARIF
+    #: ``relatedLocations``.
+    related: tuple[FlowStep, ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -109,6 +112,8 @@ class Finding:
     #: The app's root file relative to the scanned root: what tells apart apps of the same
     #: name (32 Terraform scenarios are all "terraform"); "" when not from an app.
     app_file: str = ""
+    #: Other places of the same cause (see :attr:`Hit.related`).
+    related: tuple[FlowStep, ...] = ()
 
 
 def fingerprint(rule_id: str, app_file: str, subject: str, key: str) -> str:

@@ -24,6 +24,8 @@ Schema version 1 (also documented in ``docs/output.md``)::
           "fingerprint": "0123...",
           "flow": [{"location": {...}, "message": "..."}],   # only when non-empty
           "trace": [{"file": "...", "line": 9, "column": 5, "message": "..."}],  # with flow
+          "related": [{"location": {...}, "message": "function B"}],  # one cause, several
+                                                     # functions: the others (when any)
           "properties": {...}                                # only when non-empty
         }
       ],
@@ -133,6 +135,8 @@ def _finding(finding: Finding, root: str) -> dict[str, Any]:
         entry["flow"] = [_flow_step(step, root) for step in finding.flow]
         # The same path flattened for tools that want one location per step.
         entry["trace"] = [_trace_step(step, root) for step in finding.flow]
+    if finding.related:  # the other places of one shared cause
+        entry["related"] = [_flow_step(step, root) for step in finding.related]
     if finding.properties:
         entry["properties"] = json_safe(finding.properties)
     return entry
