@@ -6,23 +6,15 @@ from __future__ import annotations
 from pathlib import Path
 
 from test_deps_artifacts import clean_members, write_zip
+from test_deps_shared_causes import FUNCTION
+from test_deps_shared_causes import TEMPLATE as SHARED_TEMPLATE
 
 from faasguard.config import ScanConfig
 from faasguard.deps.artifact import HASH_MISMATCH, LINE_ENDINGS, read_artifact
 from faasguard.engine import scan
 from faasguard.findings import Severity
 
-TEMPLATE = """\
-AWSTemplateFormatVersion: "2010-09-09"
-Transform: AWS::Serverless-2016-10-31
-Resources:
-  ZipFunction:
-    Type: AWS::Serverless::Function
-    Properties:
-      CodeUri: build/fn.zip
-      Handler: app.handler
-      Runtime: python3.12
-"""
+TEMPLATE = SHARED_TEMPLATE.format(functions=FUNCTION.format(name="ZipFunction"))
 
 
 def test_crlf_only_differences_are_line_endings(tmp_path: Path) -> None:
