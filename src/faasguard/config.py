@@ -21,15 +21,20 @@ Example ``faasguard.toml``::
 from __future__ import annotations
 
 import datetime as dt
+import difflib
+import fnmatch
 import os
+import re
 import tomllib
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from faasguard.errors import UsageError
 from faasguard.findings import Severity
+
+_FAMILY = re.compile(r"[A-Z]+")
 
 CONFIG_FILE_NAMES = ("faasguard.toml", ".faasguard.toml")
 
@@ -95,6 +100,8 @@ class ScanConfig:
     today: dt.date | None = None
     db_path: str | None = None
     db_max_age_days: int = 7
+    #: Globs of paths (relative to the scanned root) whose apps are not scanned.
+    skip_paths: tuple[str, ...] = ()
 
     @classmethod
     def from_options(
@@ -114,6 +121,8 @@ class ScanConfig:
         parameters: Sequence[str] | None = None,
         strict: bool = False,
         jobs: int = 0,
+        rule_ids: Collection[str] | None = None,
+        skip_paths: Sequence[str] | None = None,
     ) -> ScanConfig:
         """The configuration of a run from command-line options, merged over the config file.
 
@@ -123,14 +132,18 @@ class ScanConfig:
         (not ``None``, not empty) win over the file; ``ignore`` adds to the file's
         ``ignore-rules``. ``select`` and ``ignore`` take ids or prefixes, comma-separated.
         ``variables`` and ``parameters`` are ``NAME=VALUE`` strings (``--var``, ``--param``).
-        Raises :class:`UsageError` naming the option or file at fault.
+        With ``rule_ids`` (every rule's id), a rule id or prefix naming none of them, in an
+        option or the file, is an error too. Raises :class:`UsageError` naming the option or
+        file at fault.
         """
         config = cls(cache_dir=None if not cache else str(Path(root) / ".faasguard" / "cache"))
         config_path = config_file or (find_config_file(Path(root)) if find_config else None)
         if config_path is not None:
             if not config_path.is_file():
                 raise UsageError(f"configuration file not found: {config_path}")
-            config = apply_config_file(config, read_config_file(config_path), str(config_path))
+            config = apply_config_file(
+                config, read_config_file(config_path), str(config_path), rule_ids=rule_ids
+            )
         load = LoadOptions(
             stage=stage,
             variables=parse_assignments(variables, "--var"),
@@ -145,8 +158,14 @@ class ScanConfig:
                 raise UsageError(str(exc)) from None
         if select:
             config = replace(config, select=_option_ids(select))
+            if rule_ids is not None:
+                check_rule_ids(config.select, rule_ids, "--select")
         if ignore:
+            if rule_ids is not None:
+                check_rule_ids(_option_ids(ignore), rule_ids, "--ignore")
             config = replace(config, ignore_rules=config.ignore_rules + _option_ids(ignore))
+        if skip_paths:
+            config = replace(config, skip_paths=config.skip_paths + tuple(skip_paths))
         if baseline is not None:
             config = replace(config, baseline=baseline)
         if db_path is not None:
@@ -155,9 +174,57 @@ class ScanConfig:
 
     def rule_enabled(self, rule_id: str) -> bool:
         """Whether ``rule_id`` passes ``select`` and ``ignore_rules`` (ids or prefixes)."""
-        if self.select and not any(rule_id.startswith(s) for s in self.select):
+        if self.select and not any(rule_matches(s, rule_id) for s in self.select):
             return False
-        return not any(rule_id.startswith(s) for s in self.ignore_rules)
+        return not any(rule_matches(s, rule_id) for s in self.ignore_rules)
+
+
+def skipped(path: str, root: str, globs: Sequence[str]) -> bool:
+    """Whether ``path`` (or a directory above it, up to ``root``) matches one of ``globs``
+    (``fnmatch`` patterns against the POSIX path relative to ``root``)."""
+    if not globs:
+        return False
+    relative = Path(os.path.relpath(os.path.abspath(path), os.path.abspath(root))).as_posix()
+    parts = relative.split("/")
+    prefixes = ["/".join(parts[: n + 1]) for n in range(len(parts))]
+    return any(fnmatch.fnmatch(p, glob) for p in prefixes for glob in globs)
+
+
+def rule_family(rule_id: str) -> str:
+    """The family of a rule id: its letters (``DEPLOY`` of ``DEPLOY001``)."""
+    match = _FAMILY.match(rule_id)
+    return match.group(0) if match else rule_id
+
+
+def rule_matches(selector: str, rule_id: str) -> bool:
+    """Whether ``selector`` (a rule id, a family, or a family and leading digits) names
+    ``rule_id``. Prefixes match whole families only: ``DEP`` and ``DEP0`` name DEP001 but
+    not DEPLOY001."""
+    if selector == rule_id:
+        return True
+    family = rule_family(rule_id)
+    rest = selector[len(family) :]
+    return (
+        rule_id.startswith(selector)
+        and selector.startswith(family)
+        and (not rest or rest.isdigit())
+    )
+
+
+def check_rule_ids(selectors: Iterable[str], known: Collection[str], where: str) -> None:
+    """Raise :class:`UsageError` for the first selector of ``where`` (``--select``, a
+    file's setting) naming no rule of ``known``, with the closest ids and families."""
+    for selector in selectors:
+        if any(rule_matches(selector, rule_id) for rule_id in known):
+            continue
+        families = sorted({rule_family(r) for r in known})
+        close = difflib.get_close_matches(selector, [*families, *sorted(known)], n=3, cutoff=0.5)
+        hint = (
+            f"closest: {', '.join(close)}"
+            if close
+            else f"rule families: {', '.join(families)} ('faasguard rules' lists every id)"
+        )
+        raise UsageError(f"{where}: unknown rule id or family '{selector}' ({hint})")
 
 
 def find_config_file(start: Path) -> Path | None:
@@ -193,9 +260,16 @@ def read_config_file(path: Path) -> dict[str, Any]:
     return data
 
 
-def apply_config_file(config: ScanConfig, table: Mapping[str, Any], source: str) -> ScanConfig:
+def apply_config_file(
+    config: ScanConfig,
+    table: Mapping[str, Any],
+    source: str,
+    *,
+    rule_ids: Collection[str] | None = None,
+) -> ScanConfig:
     """``config`` updated with the settings of a config-file table (file values first;
-    command-line values are applied afterwards by :meth:`ScanConfig.from_options` and win)."""
+    command-line values are applied afterwards by :meth:`ScanConfig.from_options` and win).
+    With ``rule_ids``, rule ids naming none of them are errors."""
     known = {
         "fail-on",
         "select",
@@ -206,6 +280,7 @@ def apply_config_file(config: ScanConfig, table: Mapping[str, Any], source: str)
         "cache-dir",
         "db",
         "db-max-age-days",
+        "skip-paths",
     }
     unknown = sorted(set(table) - known)
     if unknown:
@@ -226,6 +301,10 @@ def apply_config_file(config: ScanConfig, table: Mapping[str, Any], source: str)
         }
     if "ignore" in table:
         updates["ignores"] = tuple(_ignores(table["ignore"], source))
+    if "skip-paths" in table:
+        updates["skip_paths"] = tuple(_strings(table["skip-paths"], f"{source}: skip-paths"))
+    if rule_ids is not None:
+        _check_file_rule_ids(updates, rule_ids, source)
     if "baseline" in table:
         updates["baseline"] = str(table["baseline"])
     if "cache-dir" in table:
@@ -256,6 +335,19 @@ def _cache_dir(value: object, source: str) -> str:
             f"file ({base}); faasguard writes its cache only below it"
         )
     return path
+
+
+def _check_file_rule_ids(updates: Mapping[str, Any], known: Collection[str], source: str) -> None:
+    """:func:`check_rule_ids` over every rule id of a config file's settings."""
+    for name, where in (("select", "select"), ("ignore_rules", "ignore-rules")):
+        check_rule_ids(updates.get(name, ()), known, f"{source}: {where}")
+    for rule_id in updates.get("severity_overrides", {}):
+        # [severity] takes whole ids: a family would silently change nothing
+        if rule_id not in known:
+            check_rule_ids([rule_id], known, f"{source}: severity")
+            raise UsageError(f"{source}: severity.{rule_id}: give a whole rule id")
+    for index, entry in enumerate(updates.get("ignores", ()), 1):
+        check_rule_ids([entry.rule], known, f"{source}: ignore #{index}")
 
 
 def _option_ids(values: Sequence[str]) -> tuple[str, ...]:

@@ -22,15 +22,23 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 from multiprocessing.context import BaseContext
 from pathlib import Path
+from typing import Any
 
-from faasguard.config import LoadOptions, ScanConfig
+from faasguard.config import LoadOptions, ScanConfig, rule_matches, skipped
 from faasguard.context import collecting_notes, using_config
 from faasguard.errors import ExitCode, UsageError
-from faasguard.findings import AppSummary, Finding, Hit, Report, Severity, fingerprint
+from faasguard.findings import AppSummary, Finding, FlowStep, Hit, Report, Severity, fingerprint
 from faasguard.loaders import Candidate, load, prepare
 from faasguard.loaders.discovery import discover
 from faasguard.memo import memo_scope
-from faasguard.model import App, Diagnostic, DiagnosticLevel, Location, Suppression
+from faasguard.model import (
+    App,
+    Diagnostic,
+    DiagnosticLevel,
+    Location,
+    Suppression,
+    relative_text,
+)
 from faasguard.rules import all_rules
 from faasguard.rules.base import LOG_SOURCES, Rule
 
@@ -95,7 +103,7 @@ def scan(
         raise UsageError(f"path not found: {', '.join(missing)}")
     root = scan_root(paths)
     report = Report(root=root)
-    candidates = discover(paths)
+    candidates = [c for c in discover(paths) if not skipped(c.path, root, config.skip_paths)]
     if config.load.root is None:
         config = replace(config, load=replace(config.load, root=root))
     # Log detections (Source.LAMBDA_LOGS, CLOUDTRAIL) run in `faasguard logs`, not on apps.
@@ -408,9 +416,46 @@ def _check_all(
                 )
             )
             continue
-        for hit in hits:
+        for hit in merge_shared_causes(hits, app):
             findings.append(_finding(registered, hit, app, app_file, config))
     return findings
+
+
+def merge_shared_causes(hits: list[Hit], app: App) -> list[Hit]:
+    """One hit per cause: hits of one rule at the same place, with the same key, message
+    and severity, on several functions (a manifest or an artifact they share) become one
+    hit on the first function naming all of them (``properties["functions"]``), the others'
+    declarations as related locations. Hits that differ in anything but the function stay
+    apart."""
+    groups: dict[tuple[Any, ...], list[Hit]] = {}
+    for hit in hits:
+        where = hit.location
+        cause: tuple[Any, ...] = (where.file, where.line, where.column, hit.key, hit.message)
+        cause += (hit.severity,)
+        cause += (hit.resource,) if hit.function else (id(hit),)
+        groups.setdefault(cause, []).append(hit)
+    merged: list[Hit] = []
+    for group in groups.values():
+        functions = sorted({h.function for h in group if h.function})
+        if len(functions) < 2:
+            merged.extend(group)
+            continue
+        first = next(h for h in group if h.function == functions[0])
+        declared = {fn.ref: fn for fn in app.functions}
+        names = [declared[f].display_name if f in declared else f for f in functions]
+        merged.append(
+            replace(
+                first,
+                message=f"{first.message} (one cause shared by functions {', '.join(names)})",
+                properties={**first.properties, "functions": functions},
+                related=tuple(
+                    FlowStep(location=declared[f].location, message=f"function {name}")
+                    for f, name in zip(functions[1:], names[1:], strict=True)
+                    if f in declared
+                ),
+            )
+        )
+    return merged
 
 
 def _finding(registered: Rule, hit: Hit, app: App, app_file: str, config: ScanConfig) -> Finding:
@@ -418,20 +463,24 @@ def _finding(registered: Rule, hit: Hit, app: App, app_file: str, config: ScanCo
         registered.id, hit.severity if hit.severity is not None else registered.severity
     )
     subject = hit.function or hit.resource or ""
+    root = config.load.root or ""
+    flow = tuple(replace(s, message=relative_text(s.message, root)) for s in hit.flow)
     return Finding(
         rule_id=registered.id,
         title=registered.title,
         severity=severity,
         practice=registered.practice,
-        message=hit.message,
+        message=relative_text(hit.message, root),
         app=app.name,
         location=hit.location,
         function=hit.function,
         resource=hit.resource,
         fingerprint=fingerprint(registered.id, app_file, subject, hit.key),
-        flow=hit.flow,
+        flow=flow,
         properties=hit.properties,
         principal=hit.principal,
+        app_file=app_file,
+        related=hit.related,
     )
 
 
@@ -517,7 +566,7 @@ def _suppressed(
             return True
     relative = _relative(finding.location.file, root)
     for ignore in config.ignores:
-        if ignore.rule != finding.rule_id and not finding.rule_id.startswith(ignore.rule):
+        if not rule_matches(ignore.rule, finding.rule_id):
             continue
         if ignore.expired(today):
             continue

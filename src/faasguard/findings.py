@@ -100,6 +100,9 @@ class Hit:
     flow: tuple[FlowStep, ...] = ()
     properties: Mapping[str, Any] = field(default_factory=dict)
     principal: Principal | None = None
+    #: Other places of the same cause (the other functions sharing a manifest): SARIF
+    #: ``relatedLocations``.
+    related: tuple[FlowStep, ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -120,6 +123,11 @@ class Finding:
     properties: Mapping[str, Any] = field(default_factory=dict)
     #: Set for findings about an IAM principal that is not a function's role.
     principal: Principal | None = None
+    #: The app's root file relative to the scanned root: what tells apart apps of the same
+    #: name (32 Terraform scenarios are all "terraform"); "" when not from an app.
+    app_file: str = ""
+    #: Other places of the same cause (see :attr:`Hit.related`).
+    related: tuple[FlowStep, ...] = ()
 
 
 def fingerprint(rule_id: str, app_file: str, subject: str, key: str) -> str:

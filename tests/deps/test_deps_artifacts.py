@@ -222,9 +222,14 @@ def test_scan_reports_tampered_zip_and_layer_per_function(tmp_path: Path, osv_db
     by_function: dict[str | None, list[str]] = {}
     for finding in tampered:
         by_function.setdefault(finding.function, []).append(finding.message)
-    # both functions ship the same zip; each gets its own findings
-    assert set(by_function) == {"ZipFunction", "OtherFunction"}
-    messages = by_function["ZipFunction"]
+    # both functions ship the same zip: one finding per cause, naming both (issue 17)
+    assert set(by_function) == {"OtherFunction"}
+    messages = by_function["OtherFunction"]
+    assert all(
+        m.endswith("(one cause shared by functions OtherFunction, ZipFunction)") for m in messages
+    )
+    assert all(f.properties["functions"] == ["OtherFunction", "ZipFunction"] for f in tampered)
+    assert all([r.message for r in f.related] == ["function ZipFunction"] for f in tampered)
     assert any(
         m.startswith("'requests/api.py' in the function code (") and "modified after" in m
         for m in messages

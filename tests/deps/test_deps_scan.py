@@ -74,10 +74,18 @@ def test_no_store_says_so_once_and_reports_no_vulnerabilities(tmp_path: Path) ->
 
 
 def test_stale_store_warns(osv_db: Path) -> None:
-    config = ScanConfig(db_path=str(osv_db), select=("DEP001",), today=dt.date(2025, 1, 1))
+    later = dt.date.today() + dt.timedelta(days=30)  # the fixture store is imported today
+    config = ScanConfig(db_path=str(osv_db), select=("DEP001",), today=later)
     report = scan([str(SHOP / "template.yaml")], config)
     [stale] = [d for d in report.diagnostics if d.code == "dep-stale-db"]
-    assert "214 days old" in stale.message and stale.level == "warning"
+    assert "was imported 30 days ago" in stale.message and stale.level == "warning"
+
+
+def test_a_store_of_old_advisories_imported_today_is_not_stale(osv_db: Path) -> None:
+    # the fixture's newest advisory is from 2024: its age used to make every store stale
+    config = ScanConfig(db_path=str(osv_db), select=("DEP001",), strict=True)
+    report = scan([str(SHOP / "template.yaml")], config)
+    assert not [d for d in report.diagnostics if d.code == "dep-stale-db"]
 
 
 def test_cli_db_update_info_and_deps(tmp_path: Path) -> None:

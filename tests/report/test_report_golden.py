@@ -1,23 +1,46 @@
-"""Golden files for the four output formats (FAASGUARD_UPDATE_GOLDEN=1 rewrites them)."""
+"""Golden files for the output formats (FAASGUARD_UPDATE_GOLDEN=1 rewrites them); for HTML
+the data the page is built from (the inlined library and script are not golden)."""
 
 from __future__ import annotations
+
+import json
+import re
 
 import pytest
 from report_sample import RULES, check_golden, empty_report, sample_report
 
 from faasguard.report import FORMATS, render
 
-SUFFIX = {"text": "txt", "json": "json", "sarif": "sarif", "markdown": "md"}
+SUFFIX = {
+    "text": "txt",
+    "json": "json",
+    "sarif": "sarif",
+    "markdown": "md",
+    "html": "html.json",
+    "junit": "junit.xml",
+    "csv": "csv",
+}
+
+
+def golden_text(fmt: str, output: str) -> str:
+    """What the golden file holds: the output, or the HTML page's data as indented JSON."""
+    if fmt != "html":
+        return output
+    match = re.search(r'id="faasguard-data">(.*?)</script>', output, re.S)
+    assert match is not None
+    return json.dumps(json.loads(match.group(1)), indent=2, sort_keys=True) + "\n"
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_sample_report_matches_golden(fmt: str) -> None:
-    check_golden(f"sample.{SUFFIX[fmt]}", render(fmt, sample_report(), rules=RULES))
+    output = render(fmt, sample_report(), rules=RULES)
+    check_golden(f"sample.{SUFFIX[fmt]}", golden_text(fmt, output))
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_empty_report_matches_golden(fmt: str) -> None:
-    check_golden(f"empty.{SUFFIX[fmt]}", render(fmt, empty_report(), rules=RULES))
+    output = render(fmt, empty_report(), rules=RULES)
+    check_golden(f"empty.{SUFFIX[fmt]}", golden_text(fmt, output))
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
@@ -40,8 +63,8 @@ def test_paths_are_relative_to_the_root_with_posix_separators(fmt: str) -> None:
 
 
 def test_dispatch_rejects_unknown_format_listing_valid_ones() -> None:
-    with pytest.raises(ValueError, match="text, json, sarif, markdown"):
-        render("html", sample_report(), rules=RULES)
+    with pytest.raises(ValueError, match="text, json, sarif, markdown, html, junit, csv"):
+        render("pdf", sample_report(), rules=RULES)
 
 
 def test_dispatch_accepts_any_case() -> None:

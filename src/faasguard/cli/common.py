@@ -18,12 +18,16 @@ import typer
 from faasguard.errors import ExitCode, UsageError
 
 __all__ = [
+    "ConfigFile",
     "Db",
     "ExitCode",
     "FunctionOption",
+    "Ignore",
     "Jobs",
     "NoCache",
     "Param",
+    "ScanPaths",
+    "Select",
     "Stage",
     "Var",
     "check_output_file",
@@ -57,6 +61,22 @@ Db = Annotated[
         envvar="FAASGUARD_DB",
         help="Vulnerability store (default: the user cache directory); env FAASGUARD_DB.",
     ),
+]
+#: The arguments and rule options of the commands that scan (``scan``, ``report``).
+ScanPaths = Annotated[
+    list[Path] | None, typer.Argument(help="Files or directories to scan (default: .).")
+]
+Select = Annotated[
+    list[str] | None,
+    typer.Option(help="Only run these rules (ids or prefixes, comma-separated)."),
+]
+Ignore = Annotated[
+    list[str] | None,
+    typer.Option(help="Do not run these rules (ids or prefixes, comma-separated)."),
+]
+ConfigFile = Annotated[
+    Path | None,
+    typer.Option("--config", help="faasguard.toml or pyproject.toml to use."),
 ]
 #: ``--function`` of the commands that work on one function.
 FunctionOption = Annotated[
@@ -103,9 +123,9 @@ def check_output_file(path: Path | None, option: str) -> None:
         raise fail(f"{option} {path}: directory {parent} does not exist")
 
 
-def write_output(text: str, output: Path | None, written: str) -> None:
+def write_output(text: str, output: Path | None, written: str | None) -> None:
     """``text`` to standard output, or to ``output`` followed by ``written`` on standard
-    error (``faasguard: ... written to FILE``)."""
+    error (``faasguard: ... written to FILE``; nothing when ``written`` is ``None``)."""
     if output is None:
         sys.stdout.write(text)  # not typer.echo: it would strip colours forced with --color
         return
@@ -113,4 +133,5 @@ def write_output(text: str, output: Path | None, written: str) -> None:
         output.write_text(text, encoding="utf-8")
     except OSError as exc:
         raise fail(f"cannot write {output}: {exc.strerror}") from None
-    typer.echo(f"faasguard: {written} written to {output}", err=True)
+    if written is not None:
+        typer.echo(f"faasguard: {written} written to {output}", err=True)

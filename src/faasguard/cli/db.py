@@ -58,10 +58,11 @@ def db_update(
 def db_info(
     db: Db = None,
     max_age_days: Annotated[
-        int, typer.Option(help="Warn (exit 1) when the newest advisory is older than this.")
+        int,
+        typer.Option(help="Warn (exit 1) when the data was imported more than this many days ago."),
     ] = 7,
 ) -> None:
-    """Show the store's location, advisory counts and the date of its newest advisory."""
+    """Show the store's location, advisory counts, its newest advisory and import date."""
     from faasguard.deps.store import Store, StoreError, resolve_path  # noqa: PLC0415 - start-up speed
 
     path = resolve_path(str(db) if db else None)
@@ -83,8 +84,12 @@ def db_info(
     typer.echo(f"imported at: {info.imported_at}")
     age = info.age_days(dt.date.today())
     if age is None:
-        typer.echo("warning: the data has no valid date; run 'faasguard db update'", err=True)
+        typer.echo(
+            "warning: the data has no valid import date; run 'faasguard db update'", err=True
+        )
         raise typer.Exit(ExitCode.FINDINGS)
     if age > max_age_days:
-        typer.echo(f"warning: the data is {age} days old; run 'faasguard db update'", err=True)
+        typer.echo(
+            f"warning: the data was imported {age} days ago; run 'faasguard db update'", err=True
+        )
         raise typer.Exit(ExitCode.FINDINGS)

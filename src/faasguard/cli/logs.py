@@ -168,6 +168,8 @@ def analyze(
         threshold = Severity.parse(fail_on)
     if app_path is not None:
         require_paths([app_path], "--app path")
+    if not no_history:
+        _state_directory(history or Path(".faasguard") / "logs.duckdb", "--history")
     config = _config(
         since, until, function, function_name, history, no_history, jobs, region, architecture
     )
@@ -218,6 +220,17 @@ def _analyze(sources: list[Path], config: AnalyzeConfig, endpoint_url: str | Non
         if remote:
             _show_s3_names(result.report, {v: k for k, v in local.items() if k in remote})
     return result
+
+
+def _state_directory(path: Path, option: str) -> None:
+    """Make sure the directory of a database ``path`` exists: faasguard's own ``.faasguard``
+    is created (and said so); any other missing directory is an error, never created."""
+    check_output_file(path if path.parent.name != ".faasguard" else None, option)
+    if not path.parent.is_dir():
+        if not path.parent.parent.is_dir():
+            raise fail(f"{option} {path}: directory {path.parent.parent} does not exist")
+        path.parent.mkdir()
+        typer.echo(f"faasguard: created {path.parent} for {path.name}", err=True)
 
 
 EndpointUrl = Annotated[
@@ -423,6 +436,7 @@ def watch(
         target = parse_sink(sink, aws)
     except ValueError as exc:
         raise fail(str(exc)) from None
+    _state_directory(state, "--state")
     config = WatchConfig(
         log_groups=tuple(log_group),
         state=str(state),

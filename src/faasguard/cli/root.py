@@ -13,6 +13,7 @@ import typer
 
 from faasguard import __version__
 from faasguard.cli import data, db, deps, guard, iam, logs, payloads, rules, sbom, scan
+from faasguard.cli import report as report_command
 from faasguard.cli.audit import audit
 from faasguard.cli.manifest import manifest_app
 
@@ -23,6 +24,8 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
+    # -h as well as --help, on every command (sub-contexts inherit it)
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
 
 
@@ -44,6 +47,7 @@ def _root(
 
 # In the order ``faasguard --help`` lists them.
 app.command()(scan.scan)
+app.command("report")(report_command.report)
 app.command()(rules.rules)
 app.add_typer(iam.iam_app, name="iam")
 app.add_typer(data.data_app, name="data")

@@ -5,6 +5,7 @@ Heavy modules are imported inside the command so ``faasguard --version`` stays i
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 from collections.abc import Callable
@@ -14,11 +15,15 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from faasguard.cli.common import (
+    ConfigFile,
     Db,
     ExitCode,
+    Ignore,
     Jobs,
     NoCache,
     Param,
+    ScanPaths,
+    Select,
     Stage,
     Var,
     check_output_file,
@@ -27,20 +32,19 @@ from faasguard.cli.common import (
     usage_errors,
     write_output,
 )
+from faasguard.cli.report import HistoryOption, LogsOption
 
 if TYPE_CHECKING:
     from rich.progress import Progress
 
     from faasguard.config import ScanConfig
-    from faasguard.findings import Report
+    from faasguard.findings import Report, Severity
 
 
 def scan(
-    paths: Annotated[
-        list[Path] | None, typer.Argument(help="Files or directories to scan (default: .).")
-    ] = None,
+    paths: ScanPaths = None,
     output_format: Annotated[
-        str, typer.Option("--format", "-f", help="text, json, sarif or markdown.")
+        str, typer.Option("--format", "-f", help="text, json, sarif, markdown, html, junit or csv.")
     ] = "text",
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write the report to this file.")
@@ -52,14 +56,8 @@ def scan(
             "info, low, medium, high, critical (default: low)."
         ),
     ] = None,
-    select: Annotated[
-        list[str] | None,
-        typer.Option(help="Only run these rules (ids or prefixes, comma-separated)."),
-    ] = None,
-    ignore: Annotated[
-        list[str] | None,
-        typer.Option(help="Do not run these rules (ids or prefixes, comma-separated)."),
-    ] = None,
+    select: Select = None,
+    ignore: Ignore = None,
     baseline: Annotated[
         Path | None,
         typer.Option(help="Hide findings recorded in this baseline; only new ones fail."),
@@ -70,10 +68,7 @@ def scan(
     stage: Stage = None,
     var: Var = None,
     param: Param = None,
-    config_file: Annotated[
-        Path | None,
-        typer.Option("--config", help="faasguard.toml or pyproject.toml to use."),
-    ] = None,
+    config_file: ConfigFile = None,
     strict: Annotated[
         bool, typer.Option(help="Exit 2 when a rule failed or a warning diagnostic was raised.")
     ] = False,
@@ -83,15 +78,47 @@ def scan(
     color: Annotated[
         bool | None, typer.Option("--color/--no-color", help="Force colours on or off.")
     ] = None,
+    logs: LogsOption = None,
+    history: HistoryOption = None,
+    severity: Annotated[
+        str | None,
+        typer.Option(
+            help="Only show findings of these severities (comma-separated: high,critical); "
+            "--fail-on still decides the exit code."
+        ),
+    ] = None,
+    exit_zero: Annotated[
+        bool, typer.Option("--exit-zero", help="Exit 0 even with findings (not on errors).")
+    ] = False,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="No progress bar and no 'written to' note.")
+    ] = False,
+    skip_path: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--skip-path",
+            help="Do not scan apps below paths matching this glob (relative to the scanned "
+            "root; repeatable; also skip-paths in the config file).",
+        ),
+    ] = None,
+    width: Annotated[
+        int | None,
+        typer.Option(
+            help="Width of the text report (default: the terminal, else $COLUMNS, else 100)."
+        ),
+    ] = None,
 ) -> None:
     """Discover every serverless app below PATHS, run every rule, and report."""
     from faasguard.config import ScanConfig  # noqa: PLC0415 - lazy imports keep --version instant
     from faasguard.engine import exit_code, scan_root  # noqa: PLC0415 - start-up speed
     from faasguard.engine import write_baseline as save_baseline  # noqa: PLC0415 - start-up speed
     from faasguard.report import FORMATS  # noqa: PLC0415 - start-up speed
+    from faasguard.rules import all_rules  # noqa: PLC0415 - start-up speed
 
     if output_format not in FORMATS:
         raise fail(f"unknown --format '{output_format}' (expected one of: {', '.join(FORMATS)})")
+    if (logs or history) and output_format != "html":
+        raise fail("--logs and --history go with --format html (or 'faasguard report')")
     check_output_file(output, "--output")
     check_output_file(write_baseline, "--write-baseline")
     scanned = targets(paths)
@@ -110,13 +137,21 @@ def scan(
             parameters=param,
             strict=strict,
             jobs=jobs,
+            rule_ids={r.id for r in all_rules()},
+            skip_paths=skip_path,
         )
-        report = _run(scanned, config, show_progress=output_format == "text")
-    write_output(
-        _render(report, config, output_format, output, color),
-        output,
-        f"{len(report.findings)} finding(s)",
-    )
+        shown = _severities(severity)
+        report = _run(scanned, config, show_progress=output_format == "text" and not quiet)
+    status = exit_code(report, config)
+    # --severity is a display filter: the exit code and a baseline still see every finding
+    view = report if shown is None else _only(report, shown)
+    if output_format == "html":  # the full page: function cards need the loaded apps
+        from faasguard.cli.report import html_report  # noqa: PLC0415 - start-up speed
+
+        text = html_report(view, scanned, config, logs=logs, history=history)
+    else:
+        text = _render(view, config, output_format, output, color, width)
+    write_output(text, output, None if quiet else f"{len(view.findings)} finding(s)")
     if write_baseline is not None:
         with usage_errors():
             save_baseline(report, str(write_baseline))
@@ -126,7 +161,9 @@ def scan(
             err=True,
         )
         raise typer.Exit(ExitCode.CLEAN)  # recording a baseline accepts today's findings
-    raise typer.Exit(exit_code(report, config))
+    if exit_zero and status is ExitCode.FINDINGS:
+        status = ExitCode.CLEAN
+    raise typer.Exit(status)
 
 
 def _run(scanned: list[str], config: ScanConfig, *, show_progress: bool) -> Report:
@@ -141,17 +178,52 @@ def _run(scanned: list[str], config: ScanConfig, *, show_progress: bool) -> Repo
             progress[0].stop()
 
 
+def _severities(text: str | None) -> frozenset[Severity] | None:
+    """The severities of ``--severity high,critical`` (``None``: every one)."""
+    from faasguard.findings import Severity  # noqa: PLC0415 - start-up speed
+
+    if text is None:
+        return None
+    return frozenset(Severity.parse(part) for part in text.split(",") if part.strip())
+
+
+def _only(report: Report, severities: frozenset[Severity]) -> Report:
+    """``report`` showing only the findings of ``severities``."""
+    import dataclasses  # noqa: PLC0415 - start-up speed
+
+    kept = [f for f in report.findings if f.severity in severities]
+    return dataclasses.replace(report, findings=kept)
+
+
 def _render(
-    report: Report, config: ScanConfig, output_format: str, output: Path | None, color: bool | None
+    report: Report,
+    config: ScanConfig,
+    output_format: str,
+    output: Path | None,
+    color: bool | None,
+    width: int | None = None,
 ) -> str:
-    """The report in ``output_format``: coloured and as wide as the terminal when shown on one."""
+    """The report in ``output_format``: coloured (unless ``NO_COLOR`` is set) and as wide as
+    the terminal when shown on one; otherwise ``width``, ``$COLUMNS`` or 100 columns."""
     from faasguard.report import render  # noqa: PLC0415 - start-up speed
     from faasguard.rules import all_rules  # noqa: PLC0415 - start-up speed
 
     rules = [r for r in all_rules() if config.rule_enabled(r.id)]
-    use_color = color if color is not None else (output is None and sys.stdout.isatty())
-    width = 100 if output is not None or not sys.stdout.isatty() else _terminal_width()
+    use_color = (
+        color
+        if color is not None
+        else (output is None and sys.stdout.isatty() and not os.environ.get("NO_COLOR"))
+    )
+    if width is None:
+        on_terminal = output is None and sys.stdout.isatty()
+        width = _terminal_width() if on_terminal else _columns()
     return render(output_format, report, rules=rules, color=use_color, width=width)
+
+
+def _columns() -> int:
+    """``$COLUMNS`` when it is a sensible width, else 100."""
+    value = os.environ.get("COLUMNS", "")
+    return int(value) if value.isdigit() and 40 <= int(value) <= 1000 else 100
 
 
 def _terminal_width() -> int:

@@ -56,6 +56,11 @@ MAX_RATIO = 200
 
 #: Issue kinds, as the rules report them.
 HASH_MISMATCH = "hash-mismatch"
+#: A file that differs from its RECORD entry only by CRLF line ends (a git checkout with
+#: ``core.autocrlf``): reported as such, not as tampering.
+LINE_ENDINGS = "line-endings"
+#: Largest file whose line ends are normalised to tell the two apart.
+MAX_LINE_ENDING_BYTES = 4 * 1024 * 1024
 UNRECORDED = "unrecorded"
 PTH_CODE = "pth-code"
 INSTALL_SCRIPT = "install-script"
@@ -423,13 +428,32 @@ def _check_hash(
         if got is None or got == want.rstrip("="):
             return None
         detail = f"{algorithm} {got}, RECORD of {package} says {want}"
+    kind = HASH_MISMATCH
+    if _only_line_endings(tree, member, algorithm, want, size_text):
+        kind = LINE_ENDINGS
+        detail = (
+            f"it differs from the RECORD of {package} only by its line ends (CRLF where the "
+            "package has LF: a checkout with git's core.autocrlf?)"
+        )
     return ArtifactIssue(
-        kind=HASH_MISMATCH,
+        kind=kind,
         member=member,
         package=package,
         detail=detail,
         location=tree.location(member),
     )
+
+
+def _only_line_endings(tree: _Tree, member: str, algorithm: str, want: str, size_text: str) -> bool:
+    """Whether ``member`` matches its RECORD entry once CRLF line ends are made LF."""
+    content = tree.read(member, MAX_LINE_ENDING_BYTES)
+    if content is None or b"\r\n" not in content:
+        return False
+    normalised = content.replace(b"\r\n", b"\n")
+    if size_text.isdigit() and int(size_text) != len(normalised):
+        return False
+    digest = hashlib.new(algorithm, normalised).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii") == want.rstrip("=")
 
 
 def _pth_files(tree: _Tree, site_roots: set[str]) -> Iterator[ArtifactIssue]:

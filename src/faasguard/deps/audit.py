@@ -216,12 +216,13 @@ def _check_store(store: Store | None, configured: str | None) -> None:
         # An undated store (no well-formed ``modified`` date) may be any age: say so rather
         # than letting one garbled date switch the staleness check off.
         message = (
-            f"vulnerability data at {store.path} has no valid advisory date, so its age is "
-            "unknown: refresh it with 'faasguard db update'"
+            f"vulnerability data at {store.path} has no valid import or advisory date, so its "
+            "age is unknown: refresh it with 'faasguard db update'"
         )
     elif age is not None and age > config.db_max_age_days:
         message = (
-            f"vulnerability data at {store.path} is {age} days old (newest advisory "
+            f"vulnerability data at {store.path} was imported {age} days ago "
+            f"({info.imported_at[:10] or 'date unknown'}; newest advisory "
             f"{info.newest_modified[:10]}; limit {config.db_max_age_days} days): "
             "refresh it with 'faasguard db update'"
         )

@@ -135,12 +135,16 @@ class StoreInfo:
     imported_at: str
 
     def age_days(self, today: dt.date) -> int | None:
-        """Days since the newest advisory was modified (the data's effective date)."""
-        try:
-            newest = dt.date.fromisoformat(self.newest_modified[:10])
-        except ValueError:
-            return None
-        return (today - newest).days
+        """Days since the data was imported (``faasguard db update``). Not the newest
+        advisory's date: a curated or ecosystem-limited export may hold no recent advisory
+        and still be current, and would otherwise be stale forever. Stores written before
+        the import date was kept fall back to the newest advisory's date."""
+        for stamp in (self.imported_at, self.newest_modified):
+            try:
+                return (today - dt.date.fromisoformat(stamp[:10])).days
+            except ValueError:
+                continue
+        return None
 
 
 class Store:

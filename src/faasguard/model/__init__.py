@@ -22,7 +22,7 @@ from faasguard.model.live import (
     LiveState,
     PinnedFunction,
 )
-from faasguard.model.location import Location, Unknown, is_unknown
+from faasguard.model.location import Location, Unknown, is_unknown, relative_text
 from faasguard.model.resources import (
     Alarm,
     Api,
@@ -91,4 +91,5 @@ __all__ = [
     "WebAcl",
     "WebAclAssociation",
     "is_unknown",
+    "relative_text",
 ]

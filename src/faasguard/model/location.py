@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import re
 from dataclasses import dataclass
 
 
@@ -48,3 +50,29 @@ class Unknown:
 def is_unknown(value: object) -> bool:
     """True when ``value`` is an :class:`Unknown` (or contains one at the top level of a str)."""
     return isinstance(value, Unknown)
+
+
+def relative_text(text: str, root: str) -> str:
+    """``text`` (a message) with every path under ``root`` written relative to it.
+
+    Messages quote locations (``... at /home/me/app/serverless.yml:21:5``) in the form the
+    loader had them: absolute after a cached run, relative to the working directory
+    otherwise. Every output shows paths relative to the scanned root, so the root's
+    absolute path, and its path relative to the working directory, are cut from the
+    front of each path.
+    """
+    if not root:
+        return text
+    absolute = os.path.abspath(root)
+    prefixes = [absolute + os.sep]
+    try:
+        relative = os.path.relpath(absolute)
+    except ValueError:  # another drive on Windows
+        relative = "."
+    if relative not in (".", os.curdir) and not relative.startswith(os.pardir):
+        prefixes.append(relative + os.sep)
+    for prefix in prefixes:
+        if prefix in text:
+            # only where a path starts: not inside a longer name ("workshop/" for "shop/")
+            text = re.sub(r"(?<![\w./\\-])" + re.escape(prefix), "", text)
+    return text

@@ -13,7 +13,7 @@ from faasguard.findings import Report
 from faasguard.rules.base import Rule
 
 #: Output formats, in the order the CLI lists them.
-FORMATS: tuple[str, ...] = ("text", "json", "sarif", "markdown")
+FORMATS: tuple[str, ...] = ("text", "json", "sarif", "markdown", "html", "junit", "csv")
 
 
 def render(
@@ -45,6 +45,18 @@ def render(
         from faasguard.report import sarif  # noqa: PLC0415 - loaded on first use (start-up speed)
 
         return sarif.render(report, rules=rules)
+    if name == "junit":
+        from faasguard.report import junit  # noqa: PLC0415 - loaded on first use (start-up speed)
+
+        return junit.render(report, rules=rules)
+    if name == "csv":
+        from faasguard.report import csv  # noqa: PLC0415 - loaded on first use (start-up speed)
+
+        return csv.render(report, rules=rules)
+    if name == "html":
+        from faasguard.report import html  # noqa: PLC0415 - loaded on first use (start-up speed)
+
+        return html.render(report, rules=rules)
     from faasguard.report import markdown  # noqa: PLC0415 - loaded on first use (start-up speed)
 
     return markdown.render(report, rules=rules)

@@ -14,6 +14,7 @@ import textwrap
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import PurePath, PurePosixPath
+from typing import Any
 
 from faasguard.findings import Finding, Practice, Report, Severity
 from faasguard.model import Diagnostic, DiagnosticLevel, Location
@@ -186,6 +187,21 @@ def plural(count: int, singular: str, plural_form: str | None = None) -> str:
 def function_count(report: Report) -> int:
     """How many functions the loaded apps define."""
     return sum(app.functions for app in report.apps)
+
+
+def summary_counts(report: Report) -> dict[str, Any]:
+    """The ``summary`` object of the JSON report (also the HTML report's overview)."""
+    return {
+        "findings": len(report.findings),
+        "by_severity": {s.label: n for s, n in severity_counts(report.findings).items()},
+        "by_practice": {p.value: n for p, n in practice_counts(report.findings).items()},
+        "apps": len(report.apps),
+        "functions": function_count(report),
+        "diagnostics": len(report.diagnostics),
+        "suppressed": report.suppressed,
+        "baselined": report.baselined,
+        "rules_run": report.rules_run,
+    }
 
 
 def totals_line(report: Report) -> str:

@@ -24,6 +24,8 @@ Schema version 1 (also documented in ``docs/output.md``)::
           "fingerprint": "0123...",
           "flow": [{"location": {...}, "message": "..."}],   # only when non-empty
           "trace": [{"file": "...", "line": 9, "column": 5, "message": "..."}],  # with flow
+          "related": [{"location": {...}, "message": "function B"}],  # one cause, several
+                                                     # functions: the others (when any)
           "properties": {...},                               # only when non-empty
           "principal": {"kind": "user", "name": "CiUser",    # only for an IAM principal
                         "location": {...}}                   # that is not a function's
@@ -53,14 +55,12 @@ import faasguard
 from faasguard.findings import Finding, FlowStep, Report
 from faasguard.model import Diagnostic, Location
 from faasguard.report.common import (
-    function_count,
     json_safe,
     place,
-    practice_counts,
     relative_path,
-    severity_counts,
     sorted_diagnostics,
     sorted_findings,
+    summary_counts,
 )
 from faasguard.rules.base import Rule
 
@@ -86,17 +86,7 @@ def to_dict(report: Report) -> dict[str, Any]:
         "version": faasguard.__version__,
         "schema_version": SCHEMA_VERSION,
         "root": ".",
-        "summary": {
-            "findings": len(findings),
-            "by_severity": {s.label: n for s, n in severity_counts(findings).items()},
-            "by_practice": {p.value: n for p, n in practice_counts(findings).items()},
-            "apps": len(report.apps),
-            "functions": function_count(report),
-            "diagnostics": len(report.diagnostics),
-            "suppressed": report.suppressed,
-            "baselined": report.baselined,
-            "rules_run": report.rules_run,
-        },
+        "summary": summary_counts(report),
         "apps": [
             {
                 "name": app.name,
@@ -147,6 +137,8 @@ def _finding(finding: Finding, root: str) -> dict[str, Any]:
         entry["flow"] = [_flow_step(step, root) for step in finding.flow]
         # The same path flattened for tools that want one location per step.
         entry["trace"] = [_trace_step(step, root) for step in finding.flow]
+    if finding.related:  # the other places of one shared cause
+        entry["related"] = [_flow_step(step, root) for step in finding.related]
     if finding.properties:
         entry["properties"] = json_safe(finding.properties)
     if finding.principal is not None:

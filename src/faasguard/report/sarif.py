@@ -248,6 +248,11 @@ def _result(finding: Finding, index: dict[str, int], root: str) -> dict[str, Any
         }
     if finding.fingerprint:
         result["partialFingerprints"] = {FINGERPRINT_KEY: finding.fingerprint}
+    if finding.related:  # the other functions of one shared cause
+        result["relatedLocations"] = [
+            {"id": number, **_location(step.location, root, message=step.message)}
+            for number, step in enumerate(finding.related, 1)
+        ]
     if finding.flow:
         result["codeFlows"] = [
             {

@@ -130,8 +130,8 @@ def _renderables(report: Report) -> list[RenderableType]:
         Text(""),
     ]
     if report.findings:
-        for app_name, findings in _by_app(report):
-            parts.extend(_app_section(report, app_name, findings))
+        for app_key, findings in _by_app(report):
+            parts.extend(_app_section(report, app_key, findings))
     else:
         parts.extend([Text("No findings.", style="green"), Text("")])
     if report.diagnostics:
@@ -148,31 +148,37 @@ def _renderables(report: Report) -> list[RenderableType]:
     return parts
 
 
-def _by_app(report: Report) -> list[tuple[str, list[Finding]]]:
-    """Findings per app: apps in the order of their root file, unknown apps last."""
-    grouped: dict[str, list[Finding]] = {}
+def _by_app(report: Report) -> list[tuple[tuple[str, str], list[Finding]]]:
+    """Findings per app, an app being its root file (apps of one name stay apart): apps in
+    the order of their root file, findings of no app last."""
+    grouped: dict[tuple[str, str], list[Finding]] = {}
     for finding in report.findings:
-        grouped.setdefault(finding.app, []).append(finding)
-    order = {
-        app.name: position
-        for position, app in enumerate(
-            sorted(report.apps, key=lambda a: (relative_path(a.root_file, report.root), a.name))
-        )
-    }
-    names = sorted(grouped, key=lambda name: (order.get(name, len(order)), name))
-    return [(name, grouped[name]) for name in names]
+        grouped.setdefault((finding.app_file, finding.app), []).append(finding)
+
+    def order(key: tuple[str, str]) -> tuple[bool, str, str]:
+        summary = _app_summary(report, key)
+        file = relative_path(summary.root_file, report.root) if summary else key[0]
+        return (not file, file, key[1])
+
+    return sorted(grouped.items(), key=lambda item: order(item[0]))
 
 
-def _app_summary(report: Report, name: str) -> AppSummary | None:
+def _app_summary(report: Report, key: tuple[str, str]) -> AppSummary | None:
+    app_file, name = key
     for app in report.apps:
-        if app.name == name:
+        if app.name == name and (
+            not app_file or relative_path(app.root_file, report.root) == app_file
+        ):
             return app
     return None
 
 
-def _app_section(report: Report, name: str, findings: list[Finding]) -> list[RenderableType]:
+def _app_section(
+    report: Report, key: tuple[str, str], findings: list[Finding]
+) -> list[RenderableType]:
+    name = key[1]
     header = Text.assemble(("app ", "dim"), (name or "(no app)", "bold"))
-    summary = _app_summary(report, name)
+    summary = _app_summary(report, key)
     if summary is not None:
         header.append(
             f" ({summary.format}, {relative_path(summary.root_file, report.root)})", style="dim"
@@ -203,7 +209,8 @@ def _findings_grid(report: Report, findings: list[Finding]) -> Table:
     grid.add_column(ratio=1)
     ordered = sorted(findings, key=lambda f: (-int(f.severity), *finding_sort_key(f, report.root)))
     for finding in ordered:
-        where = Text(str(place(finding.location, report.root)), style="dim")
+        # fold, never "…": a location is only useful whole
+        where = Text(str(place(finding.location, report.root)), style="dim", overflow="fold")
         if finding.resource and not finding.function:
             where = Text.assemble(("resource ", "dim"), finding.resource, ("  ", "dim"), where)
         body = Group(
@@ -228,14 +235,14 @@ def _flow_lines(report: Report, finding: Finding) -> list[Text]:
     last = len(finding.flow) - 1
     for index, step in enumerate(finding.flow):
         marker = "source" if index == 0 else "sink" if index == last else "step"
-        lines.append(
-            Text.assemble(
-                (f"  {marker:<6} ", "dim"),
-                (str(place(step.location, report.root)), "dim"),
-                "  ",
-                step.message,
-            )
+        line = Text.assemble(
+            (f"  {marker:<6} ", "dim"),
+            (str(place(step.location, report.root)), "dim"),
+            "  ",
+            step.message,
         )
+        line.overflow = "fold"
+        lines.append(line)
     return lines
 
 

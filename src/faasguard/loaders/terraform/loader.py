@@ -50,7 +50,9 @@ MAX_MODULE_DEPTH = 8
 MAX_MODULE_INSTANCES = 500
 
 _SUPPRESSION = re.compile(
-    r"(?:#|//)\s*faasguard:\s*ignore\[([A-Za-z0-9*,\s]+)\]\s*(.*?)\s*(?:\*/)?$", re.MULTILINE
+    # [ \t], not \s, after the bracket: a reason never comes from the next line
+    r"(?:#|//)[ \t]*faasguard:[ \t]*ignore\[([A-Za-z0-9*,\s]+)\][ \t]*(.*?)[ \t]*(?:\*/)?$",
+    re.MULTILINE,
 )
 
 
@@ -198,7 +200,10 @@ class _HclLoader(InstancesMixin):
         text = source.decode("utf-8", errors="replace")
         for match in _SUPPRESSION.finditer(text):
             line = text.count("\n", 0, match.start()) + 1
-            reason = match.group(2).strip()
+            reason = match.group(2).strip().lstrip("-—:").strip()
+            if not reason:
+                # not applied: the engine's comment scan warns about the same comment
+                continue
             for rule_id in re.split(r"[,\s]+", match.group(1).strip()):
                 if rule_id:
                     self.suppressions.append(

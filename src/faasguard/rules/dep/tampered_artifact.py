@@ -4,7 +4,9 @@ What it finds:
 Installed packages in a function's deployment zip, its code directory or a layer declared
 in the same app (zip or directory) that differ from what was installed or declared:
 - a file whose hash (or size) does not match the `RECORD` of its `*.dist-info` (pip writes
-  `sha256=` and the urlsafe base64 digest without padding);
+  `sha256=` and the urlsafe base64 digest without padding); a file that matches once its
+  CRLF line ends are made LF (a checkout with git's `core.autocrlf`) is reported as that,
+  at low severity, not as tampering;
 - a file inside an installed distribution's directory that no `RECORD` lists (compiled
   `.pyc` files excepted);
 - an installed package the function's lockfile does not contain, or contains at another
@@ -46,7 +48,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from faasguard.deps.artifact import HASH_MISMATCH, UNRECORDED
+from faasguard.deps.artifact import HASH_MISMATCH, LINE_ENDINGS, UNRECORDED
 from faasguard.deps.audit import Source
 from faasguard.deps.model import Dependency
 from faasguard.deps.versions import NPM, normalize_name
@@ -91,6 +93,12 @@ def _record_hits(source: Source, function: str) -> Iterator[Hit]:
                 f"'{issue.member}' in the {_where(source)} was modified after installation: "
                 f"{issue.detail}; rebuild the artifact from the lockfile"
             )
+        elif issue.kind == LINE_ENDINGS:
+            message = (
+                f"'{issue.member}' in the {_where(source)}: {issue.detail}; not tampering, "
+                "but the deployed file is not the one the package shipped: build the artifact "
+                "from a checkout without line-end conversion (.gitattributes: * -text)"
+            )
         elif issue.kind == UNRECORDED:
             message = (
                 f"'{issue.member}' in the {_where(source)} sits inside {issue.package} but "
@@ -103,6 +111,7 @@ def _record_hits(source: Source, function: str) -> Iterator[Hit]:
             location=issue.location,
             function=function,
             key=f"{prefix}{issue.kind}:{issue.member}",
+            severity=Severity.LOW if issue.kind == LINE_ENDINGS else None,
             properties={"package": issue.package, "member": issue.member, "issue": issue.kind},
         )
 
