@@ -306,7 +306,7 @@ class _Graph:
             if target.kind != "role" or target.ref == role.ref or target.ref in seen:
                 continue
             grant = _trust_grant(target, role)
-            if grant is None:
+            if grant is None or _denies_assume(role, target):
                 continue
             reached = self.dangerous(target, depth, seen)
             if reached is None:
@@ -413,6 +413,29 @@ def _names(value: object, principal: Role) -> bool:
         return True
     name = principal.name
     return isinstance(name, str) and value.endswith(f":{principal.kind}/{name}")
+
+
+def _denies_assume(principal: Role, target: Role) -> bool:
+    """True when the principal's own policies deny ``sts:AssumeRole`` on ``target`` without
+    a condition that might not hold: an explicit Deny wins over the trust policy's Allow
+    (IAM evaluates both sides)."""
+    arn = target.arn if isinstance(target.arn, str) else ""
+    for policy in principal.policies:
+        for statement in policy.statements:
+            if statement.allows or statement.not_actions or statement.not_resources:
+                continue
+            if classify(statement.conditions) not in (
+                ConditionEffect.NONE,
+                ConditionEffect.ALWAYS_TRUE,
+            ):
+                continue
+            actions = [a.lower() for a in statement.actions if isinstance(a, str)]
+            if not any(fnmatch.fnmatchcase("sts:assumerole", a) for a in actions):
+                continue
+            resources = [r for r in statement.resources if isinstance(r, str)] or ["*"]
+            if any(r == "*" or (arn and fnmatch.fnmatchcase(arn, r)) for r in resources):
+                return True
+    return False
 
 
 def _trust_grant(target: Role, principal: Role) -> Grant | None:

@@ -305,6 +305,25 @@ def test_trust_policy_naming_the_principal_needs_no_grant(tmp_path: Path) -> Non
     assert finding.properties["chain"] == ["aws_iam_role.admin"]
 
 
+def test_a_deny_in_the_principals_own_policy_wins_over_the_trust_policy(tmp_path: Path) -> None:
+    denied = TRUST_TF.replace(
+        'resource "aws_iam_user" "ci" {\n  name = "ci"\n}',
+        'resource "aws_iam_user" "ci" {\n  name = "ci"\n}\n\n'
+        'resource "aws_iam_user_policy" "no_assume" {\n'
+        "  user = aws_iam_user.ci.name\n"
+        "  policy = jsonencode({\n"
+        '    Version = "2012-10-17"\n'
+        '    Statement = [{ Effect = "Deny", Action = "sts:AssumeRole", Resource = "*" }]\n'
+        "  })\n"
+        "}",
+    )
+    assert denied != TRUST_TF
+    (tmp_path / "main.tf").write_text(denied, encoding="utf-8")
+    assert "sts-assume-role-trusted" not in _methods_by_principal(tmp_path).get(
+        "aws_iam_user.ci", {}
+    )
+
+
 CI_USER_SAM = """\
 AWSTemplateFormatVersion: "2010-09-09"
 Transform: AWS::Serverless-2016-10-31
