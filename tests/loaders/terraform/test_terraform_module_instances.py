@@ -227,3 +227,41 @@ def test_module_instances_count_against_the_instance_cap(tmp_path: Path) -> None
         for d in app.diagnostics
         if d.location is not None
     ] == [("m", 1, "module 'b' not loaded: more than 500 module instances in this configuration")]
+
+
+LINKS = """\
+module "map" {
+  source   = "./modules/fn"
+  for_each = { billing = true, orders = false }
+  name     = each.key
+}
+
+resource "aws_iam_role_policy" "each" {
+  for_each = module.map
+  role     = each.value.role_name
+  policy   = jsonencode({ Statement = [{ Effect = "Allow", Action = "sqs:SendMessage",
+    Resource = "*" }] })
+}
+
+resource "aws_iam_role_policy_attachment" "missing" {
+  role       = module.map["nope"].role_name
+  policy_arn = "arn:aws:iam::aws:policy/AdministratorAccess"
+}
+"""
+
+
+def test_attachments_link_to_module_instances_or_say_they_cannot(tmp_path: Path) -> None:
+    app = _load(tmp_path, LINKS)
+    policies = {
+        f.ref: tuple(p.name for p in f.role.policies) for f in app.functions if f.role is not None
+    }
+    assert policies == {
+        'module.map["billing"].aws_lambda_function.f': ('aws_iam_role_policy.each["billing"]',),
+        'module.map["orders"].aws_lambda_function.f': ('aws_iam_role_policy.each["orders"]',),
+    }
+    (link,) = [d for d in app.diagnostics if d.code == "terraform-iam-link"]
+    assert link.location is not None and link.location.line == 15
+    assert link.message.startswith(
+        "aws_iam_role_policy_attachment.missing: role = "
+        '"<unknown: module.map[\\"nope\\"]>" names no IAM principal'
+    )

@@ -206,8 +206,11 @@ class ModulesMixin:
         key = first.key
         if isinstance(key, float) and key == int(key):
             key = int(key)
-        if isinstance(key, Unknown) or key not in instances:
-            text = f"{full}[{key.expression if isinstance(key, Unknown) else key!r}]"
+        if isinstance(key, bool) or not isinstance(key, int | str) or key not in instances:
+            if isinstance(key, Unknown):
+                text = f"{full}[{key.expression}]"
+            else:
+                text = full + (key_text(key) if isinstance(key, int | str) else "[?]")
             return Unknown(expression=text, reason="module instance not known"), 2 + bool(rest[1:])
         return self._output_ref(module, name, key, f"{full}{key_text(key)}", rest[1:], 2)
 
