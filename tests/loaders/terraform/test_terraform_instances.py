@@ -152,20 +152,3 @@ def test_partly_known_role_name_keeps_its_attachments(tmp_path: Path) -> None:
     (link,) = [d for d in app.diagnostics if d.code == "terraform-iam-link"]
     assert link.location is not None and link.location.line == 14
     assert "aws_iam_role_policy_attachment.elsewhere" in link.message
-
-
-def test_module_for_each_is_an_unknown_with_its_line(tmp_path: Path) -> None:
-    (tmp_path / "fn").mkdir()
-    (tmp_path / "fn" / "main.tf").write_text(
-        'variable "name" {}\nresource "aws_iam_role" "r" {\n  name = "f-${var.name}"\n}\n',
-        encoding="utf-8",
-    )
-    app = _load(
-        tmp_path,
-        'module "fns" {\n  source   = "./fn"\n  for_each = toset(["a", "b"])\n'
-        "  name     = each.key\n}\n",
-    )
-    (warning,) = [d for d in app.diagnostics if d.level == "warning"]
-    assert warning.location is not None and warning.location.line == 1
-    assert "does not expand for modules yet" in warning.message
-    assert "each.key / count.index unknown" in warning.message

@@ -37,17 +37,13 @@ from faasguard.loaders.terraform.hcl import (
 from faasguard.loaders.terraform.hcl_eval import Evaluator, GetAttr, GetIndex, Step
 from faasguard.loaders.terraform.hcl_functions import SizeBudget
 from faasguard.loaders.terraform.instances import InstancesMixin, Key, key_text
+from faasguard.loaders.terraform.modules import ModuleInput, ModulesMixin
 from faasguard.loaders.terraform.plan import load_plan
 from faasguard.loaders.terraform.records import TfResource
 from faasguard.loaders.terraform.roles import policy_document_json
 from faasguard.model import App, Diagnostic, DiagnosticLevel, Location, Suppression, Unknown
 
 MAX_TF_FILE_BYTES = 5 * 1024 * 1024
-#: Local modules nested deeper than this are not loaded.
-MAX_MODULE_DEPTH = 8
-#: At most this many module instances are loaded per root: six modules each calling six
-#: more grow as 6^depth even without a cycle.
-MAX_MODULE_INSTANCES = 500
 
 _SUPPRESSION = re.compile(
     # [ \t], not \s, after the bracket: a reason never comes from the next line
@@ -74,14 +70,6 @@ def load(path: str, options: LoadOptions, *, fmt: str = "terraform") -> App:
 
 
 @dataclass(slots=True)
-class _ModuleInput:
-    """A module block argument, evaluated lazily in the calling module."""
-
-    caller: _Module
-    attribute: Attribute
-
-
-@dataclass(slots=True)
 class _Module:
     """One instance of a module: its declarations and its evaluation state."""
 
@@ -92,7 +80,7 @@ class _Module:
     #: Real paths of this module's directory and its callers' (a module calling one of
     #: these is a cycle).
     lineage: tuple[str, ...] = ()
-    inputs: dict[str, _ModuleInput | Any] = field(default_factory=dict)
+    inputs: dict[str, ModuleInput | Any] = field(default_factory=dict)
     files: list[HclFile] = field(default_factory=list)
     variables: dict[str, Block] = field(default_factory=dict)
     locals: dict[str, Attribute] = field(default_factory=dict)
@@ -100,7 +88,8 @@ class _Module:
     data: dict[str, Block] = field(default_factory=dict)
     modules: dict[str, Block] = field(default_factory=dict)
     outputs: dict[str, Block] = field(default_factory=dict)
-    children: dict[str, _Module | None] = field(default_factory=dict)
+    #: Instances of module calls, by (call name, instance key or ``None``).
+    children: dict[tuple[str, Key | None], _Module | None] = field(default_factory=dict)
     memo: dict[tuple[str, str], Any] = field(default_factory=dict)
     evaluator: Evaluator | None = None
 
@@ -111,7 +100,7 @@ class _Module:
         return self.evaluator
 
 
-class _HclLoader(InstancesMixin):
+class _HclLoader(InstancesMixin, ModulesMixin):
     def __init__(self, options: LoadOptions) -> None:
         self.options = options
         self.lines = LineIndex()
@@ -122,6 +111,7 @@ class _HclLoader(InstancesMixin):
         self.root_dir = ""
         self.budget = SizeBudget()
         self.instances = 0
+        self.not_loaded: set[tuple[str, int]] = set()
 
     # Loading files ------------------------------------------------------------------------
 
@@ -229,7 +219,7 @@ class _HclLoader(InstancesMixin):
         directory: str,
         prefix: str,
         depth: int,
-        inputs: dict[str, _ModuleInput | Any],
+        inputs: dict[str, ModuleInput | Any],
         lineage: tuple[str, ...] = (),
     ) -> _Module:
         module = _Module(
@@ -359,12 +349,12 @@ class _HclLoader(InstancesMixin):
     def _variable(self, module: _Module, name: str) -> Any:
         if name in module.inputs:
             given = module.inputs[name]
-            if isinstance(given, _ModuleInput):
+            if isinstance(given, ModuleInput):
                 return self._guarded(
                     module,
                     "input",
                     name,
-                    lambda: given.caller.ev.evaluate(given.attribute.expr, given.attribute.file),
+                    given.evaluate,
                 )
             return given
         block = module.variables.get(name)
@@ -574,101 +564,6 @@ class _HclLoader(InstancesMixin):
         value: dict[str, Any] | Unknown = self._guarded(module, "body", owner, compute)
         return value
 
-    # Modules ----------------------------------------------------------------------------
-
-    def _child(self, module: _Module, name: str) -> _Module | None:
-        if name in module.children:
-            return module.children[name]
-        module.children[name] = None  # a module reaching itself through outputs stops here
-        block = module.modules.get(name)
-        child: _Module | None = None
-        if block is not None:
-            child = self._instantiate(module, name, block)
-        module.children[name] = child
-        return child
-
-    def _instantiate(self, module: _Module, name: str, block: Block) -> _Module | None:
-        source_attr = block.body.attributes.get("source")
-        source = module.ev.evaluate(source_attr.expr, source_attr.file) if source_attr else None
-        if not isinstance(source, str) or not source.startswith(("./", "../")):
-            self._diag(
-                DiagnosticLevel.INFO,
-                f"module {name!r} not loaded: remote module ({source})"
-                if isinstance(source, str)
-                else f"module {name!r} not loaded: source is not static",
-                block.file,
-                block.line,
-            )
-            return None
-        directory = os.path.normpath(os.path.join(module.directory, source))
-        if os.path.realpath(directory) in module.lineage:
-            self._diag(
-                DiagnosticLevel.WARNING,
-                f"module {name!r} not loaded: module cycle ({source} calls itself)",
-                block.file,
-                block.line,
-            )
-            return None
-        if self.instances >= MAX_MODULE_INSTANCES:
-            self._diag(
-                DiagnosticLevel.WARNING,
-                f"module {name!r} not loaded: more than {MAX_MODULE_INSTANCES} module "
-                "instances in this configuration",
-                block.file,
-                block.line,
-            )
-            return None
-        if module.depth + 1 > MAX_MODULE_DEPTH:
-            self._diag(
-                DiagnosticLevel.WARNING,
-                f"module {name!r} not loaded: modules nested too deeply",
-                block.file,
-                block.line,
-            )
-            return None
-        if not os.path.isdir(directory):
-            self._diag(
-                DiagnosticLevel.WARNING,
-                f"module {name!r} not loaded: directory {source} not found",
-                block.file,
-                block.line,
-            )
-            return None
-        reserved = {"source", "version", "count", "for_each", "providers", "depends_on"}
-        inputs: dict[str, _ModuleInput | Any] = {
-            attr_name: _ModuleInput(caller=module, attribute=attribute)
-            for attr_name, attribute in block.body.attributes.items()
-            if attr_name not in reserved
-        }
-        return self._new_module(
-            directory, f"{module.prefix}module.{name}.", module.depth + 1, inputs, module.lineage
-        )
-
-    def _module_ref(self, module: _Module, name: str, rest: list[Step]) -> tuple[Any, int]:
-        consumed = 1
-        while rest and isinstance(rest[0], GetIndex):
-            rest = rest[1:]
-            consumed += 1
-        full = f"{module.prefix}module.{name}"
-        if not rest or not isinstance(rest[0], GetAttr):
-            return Unknown(expression=full, reason="whole module reference"), consumed
-        output = rest[0].name
-        consumed += 1
-        child = self._child(module, name)
-        if child is None:
-            return Unknown(expression=f"{full}.{output}", reason="module not loaded"), consumed
-        block = child.outputs.get(output)
-        value_attr = block.body.attributes.get("value") if block is not None else None
-        if value_attr is None:
-            return Unknown(expression=f"{full}.{output}", reason="no such output"), consumed
-        value = self._guarded(
-            child,
-            "output",
-            output,
-            lambda: child.ev.evaluate(value_attr.expr, value_attr.file),
-        )
-        return value, consumed
-
     # Records ----------------------------------------------------------------------------
 
     def _collect(self, module: _Module, records: list[TfResource]) -> None:
@@ -682,19 +577,9 @@ class _HclLoader(InstancesMixin):
                     continue
                 for key, env in expansion.instances.items():
                     records.append(self._record(module, address, block, mode, key, env))
-        for name, block in module.modules.items():
-            child = self._child(module, name)
-            if child is None:
-                continue
-            if "count" in block.body.attributes or "for_each" in block.body.attributes:
-                self._diag(
-                    DiagnosticLevel.WARNING,
-                    f"module {name!r} uses count/for_each, which faasguard does not expand for "
-                    "modules yet: one instance is analysed, with each.key / count.index unknown",
-                    block.file,
-                    block.line,
-                )
-            self._collect(child, records)
+        for name in module.modules:
+            for child in self._module_instances(module, name):
+                self._collect(child, records)
 
     def _record(
         self,
