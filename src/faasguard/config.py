@@ -206,6 +206,7 @@ def apply_config_file(config: ScanConfig, table: Mapping[str, Any], source: str)
         "cache-dir",
         "db",
         "db-max-age-days",
+        "logs",  # [logs.deployers], read by 'logs analyze'
     }
     unknown = sorted(set(table) - known)
     if unknown:
