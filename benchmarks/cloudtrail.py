@@ -42,6 +42,15 @@ ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "cloudtrail"
 CONFIG = '[logs.deployers]\nuser_agents = ["Terraform"]\nroles = ["github-actions-deploy"]\n'
 HELD_OUT_SOURCE = "DataDog/stratus-red-team"
+#: Labels no LOG03x rule is about (scored by another rule), left out of the expected counts.
+NOT_LOG03X = {"lambda-invoke-throttled": "LOG020 (throttled Invoke data events)"}
+NOTES = """
+Notes. `lambda-invoke-throttled` (12 synthetic records) belongs to LOG020, not a LOG03x rule,
+and is left out of the expected counts. The "other not-expected" alerts are LOG035 on
+`AttachUserPolicy`/`DetachUserPolicy` of `AdministratorAccess` to the IAM user of the Stratus
+`iam-create-admin-user` technique: the data labels IAM-user attacks `out-of-scope-attack`,
+while issue 13 asks for user and group policy changes to be read too; they are not `benign-*`.
+"""
 
 
 def _records(events: Path, labels: Path) -> tuple[list[dict[str, object]], list[dict[str, object]]]:
@@ -83,7 +92,9 @@ def score(
 
 
 def _summary(labels: list[dict[str, object]], hits: dict[int, set[str]], part: set[int]) -> str:
-    expected = [i for i in part if labels[i]["expected_alert"]]
+    expected = [
+        i for i in part if labels[i]["expected_alert"] and labels[i]["label"] not in NOT_LOG03X
+    ]
     benign = [i for i in part if str(labels[i]["label"]).startswith("benign")]
     other = [i for i in part if i not in expected and i not in benign]
     caught = sum(i in hits for i in expected)
@@ -147,7 +158,7 @@ def main() -> None:
     for label in sorted(per_label):
         cells = [per_label[label].get(name, [0, 0]) for name, _, _ in runs]
         lines.append(f"| {label} | " + " | ".join(f"{c[1]}/{c[0]}" for c in cells) + " |")
-    body = "\n".join(lines)
+    body = "\n".join(lines) + "\n" + NOTES
     print(body)
     if args.write:
         write_section(ROOT / "BENCHMARKS.md", "cloudtrail", body)
