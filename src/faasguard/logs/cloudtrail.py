@@ -298,7 +298,8 @@ def trail_facts(
         usual = frozenset(deployers(events, known_deployers))
 
         def is_pipeline(event: dict[str, Any]) -> bool:
-            return pipeline.signature(event) in usual
+            # A bare principal is what histories written before signatures recorded.
+            return pipeline.signature(event) in usual or event["principal"] in usual
 
     built = [_trail_event(e, pipeline.by_cloudformation(e) or is_pipeline(e)) for e in management]
     changes = tuple(e for e in built if not e.error)

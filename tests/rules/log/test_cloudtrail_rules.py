@@ -369,3 +369,12 @@ def test_cli_reads_logs_deployers_and_says_no_deployer_known(
     bad = runner.invoke(app, command)
     assert bad.exit_code == 2
     assert "[logs.deployers] roles must be a list of strings" in bad.stderr
+
+
+def test_history_of_bare_principals_still_names_the_pipeline(tmp_path: Path) -> None:
+    path = tmp_path / "trail.json"
+    change = _record("UpdateFunctionCode20150331v2", "lambda", {"functionName": "orders"})
+    path.write_text(json.dumps({"Records": [change]}))
+    events = cloudtrail.read(str(path), DiagnosticCounter())
+    assert cloudtrail.trail_facts(events, [HUMAN]).changes[0].by_pipeline is True
+    assert cloudtrail.trail_facts(events, [CI]).changes[0].by_pipeline is False
