@@ -281,6 +281,7 @@ def apply_config_file(
         "db",
         "db-max-age-days",
         "skip-paths",
+        "logs",  # [logs.deployers], read by 'logs analyze'
     }
     unknown = sorted(set(table) - known)
     if unknown:

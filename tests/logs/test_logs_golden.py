@@ -66,6 +66,8 @@ def test_findings_equal_the_recorded_ones(
     # Issue 13 (payload engine): LOG017 gives one alert per payload (the XXE line's second
     # one, path traversal for its file:///etc/passwd, is gone), counts lines, names engine
     # classes (cmdi, ssti, ssrf) and its evidence is the payload with its JSON path.
+    # Issue 13 (CloudTrail): LOG030/LOG037 name the learned pipeline as principal|tool, and
+    # LOG035 says what the policy grants (administrator access) and that the subject is a role.
     assert len(current["alerts"]) == len(golden["alerts"]) == 31
     for mine, recorded in zip(current["alerts"], golden["alerts"], strict=True):
         assert mine == recorded

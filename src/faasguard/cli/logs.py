@@ -69,12 +69,29 @@ def _config(
         functions=tuple(function or ()),
     )
     return AnalyzeConfig(
+        deployers=_deployers(),
         jobs=jobs,
         history=None if no_history else str(history or Path(".faasguard") / "logs.duckdb"),
         options=options,
         region=region,
         architecture=architecture,
     )
+
+
+def _deployers() -> Any:
+    """``[logs.deployers]`` of the faasguard.toml found from the working directory."""
+    from faasguard.config import find_config_file, read_config_file  # noqa: PLC0415 - start-up speed
+    from faasguard.logs.deployers import Deployers  # noqa: PLC0415 - start-up speed
+
+    path = find_config_file(Path.cwd())
+    if path is None:
+        return Deployers()
+    with usage_errors():
+        logs = read_config_file(path).get("logs", {})
+        table = logs.get("deployers", {}) if isinstance(logs, dict) else {}
+        if not isinstance(table, dict):
+            raise fail(f"{path}: [logs.deployers] must be a table")
+        return Deployers.from_table(table, str(path))
 
 
 Sources = Annotated[list[Path], typer.Argument(help="Log files or directories.")]

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from faasguard.logs.alerts import Alert, iso
+from faasguard.logs.deployers import Deployers
 from faasguard.logs.detectors import PartialState
 from faasguard.logs.diagnostics import DiagnosticCounter
 from faasguard.logs.engines import ProgressCallback, get_engine
@@ -47,6 +48,8 @@ class AnalyzeConfig:
     architecture: str | None = None
     #: Apps loaded from ``--app``: configured values (timeouts) of the functions in the logs.
     apps: tuple[App, ...] = ()
+    #: ``[logs.deployers]``: who the deployment pipeline is (CloudTrail rules).
+    deployers: Deployers = field(default_factory=Deployers)
 
 
 @dataclass(slots=True)
@@ -127,7 +130,9 @@ def analyze(
         rate = price(config.region, config.architecture)
         memory = {n: s.memory_mb for n, s in state.functions.items()}
         timeouts = configured_timeouts(state, config.apps)
-        alerts = all_alerts(state, history, rate, memory, selected[0], timeouts)
+        alerts = all_alerts(
+            state, history, rate, memory, selected[0], timeouts, deployers=config.deployers
+        )
         if config.options.functions:
             alerts = [
                 a for a in alerts if a.function in config.options.functions or not a.by_function

@@ -16,31 +16,26 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from faasguard.logs import deployers as pipeline
 from faasguard.logs.alerts import Alert, Evidence
 from faasguard.logs.diagnostics import DiagnosticCounter
 from faasguard.logs.facts import MAX_EVIDENCE, WINDOW_MINUTES
 from faasguard.logs.ingest import json_items
 
-_LAMBDA_CHANGES = re.compile(
-    r"^(UpdateFunctionCode|UpdateFunctionConfiguration|CreateFunction|DeleteFunction|"
-    r"AddPermission|RemovePermission|PutFunctionConcurrency|DeleteFunctionConcurrency|"
-    r"CreateFunctionUrlConfig|UpdateFunctionUrlConfig|PublishLayerVersion|"
-    r"AddLayerVersionPermission|PutFunctionCodeSigningConfig|"
-    r"DeleteFunctionCodeSigningConfig|CreateEventSourceMapping|UpdateEventSourceMapping)"
-)
 _KEPT_SOURCES = {
     "lambda.amazonaws.com",
     "iam.amazonaws.com",
     "cloudtrail.amazonaws.com",
     "logs.amazonaws.com",
+    "s3.amazonaws.com",
 }
-_MIN_DEPLOYER_EVENTS = 3
-_DEPLOYER_SHARE = 0.25
+#: The S3 calls kept (the rest of S3 is not about the trail): a lifecycle rule can expire
+#: the trail's bucket.
+_S3_KEPT = frozenset({"PutBucketLifecycle", "PutBucketLifecycleConfiguration"})
 
 #: The Lambda data events that are calls to run a function: CloudTrail writes ``Invoke``;
 #: the SDK operation names (``Invoke20150331``, ``InvokeAsync``, ``InvokeWithResponseStream``)
@@ -78,6 +73,8 @@ def read(path: str, diagnostics: DiagnosticCounter) -> list[dict[str, Any]]:
             continue  # other data events (InvokeExecution, ...): high volume, no detection
         if record.get("readOnly") is True:
             continue
+        if source == "s3.amazonaws.com" and name not in _S3_KEPT:
+            continue
         identity = record.get("userIdentity")
         identity = identity if isinstance(identity, dict) else {}
         params = record.get("requestParameters")
@@ -93,6 +90,9 @@ def read(path: str, diagnostics: DiagnosticCounter) -> list[dict[str, Any]]:
                 "account": str(record.get("recipientAccountId") or identity.get("accountId") or ""),
                 "params": params if isinstance(params, dict) else {},
                 "error": record.get("errorCode"),
+                "user_agent": str(record.get("userAgent") or ""),
+                "source_ip": str(record.get("sourceIPAddress") or ""),
+                "invoked_by": str(identity.get("invokedBy") or ""),
             }
         )
     out.extend(invokes[key] for key in sorted(invokes))
@@ -234,6 +234,10 @@ class TrailEvent:
     when: dt.datetime
     event_id: str
     evidence: Evidence
+    #: Made by the deployment pipeline (configured, learned, or CloudFormation).
+    by_pipeline: bool = False
+    #: The ``errorCode`` of a failed call, ``""`` when it succeeded.
+    error: str = ""
 
     def alert(self, message: str, key: str = "") -> Alert:
         """An alert about this event (keyed by its id unless ``key``), not filtered by
@@ -258,22 +262,78 @@ class TrailFacts:
     changes: tuple[TrailEvent, ...]
     #: Invoke data events per (function, window), by function and window.
     invokes: tuple[InvokeWindow, ...]
-    #: Principals that make the usual share of Lambda changes (this run and the history).
+    #: The pipeline as messages name it: the configured deployers, else the learned
+    #: ``principal|tool`` signatures (this run and the history); empty when none is known.
     usual_deployers: frozenset[str]
+    #: Failed calls (``errorCode`` set), by time: a failed attempt to stop logging still
+    #: tells of an intent.
+    failed: tuple[TrailEvent, ...] = ()
+    #: S3 buckets that receive a trail (``s3BucketName`` of CreateTrail/UpdateTrail).
+    trail_buckets: frozenset[str] = frozenset()
+    #: Roles that run functions (the ``role`` of CreateFunction/UpdateFunctionConfiguration,
+    #: or created with a ``lambda.amazonaws.com`` trust).
+    function_roles: frozenset[str] = frozenset()
+
+    @property
+    def deployer_known(self) -> bool:
+        return bool(self.usual_deployers)
 
 
-def trail_facts(events: list[dict[str, Any]], known_deployers: Iterable[str] = ()) -> TrailFacts:
-    """The facts of the merged CloudTrail dicts of every file."""
-    changes = tuple(
-        _trail_event(event)
-        for event in sorted(_management(events), key=lambda e: e["time"])
-        if not event["error"]
-    )
+def trail_facts(
+    events: list[dict[str, Any]],
+    known_deployers: Iterable[str] = (),
+    configured: pipeline.Deployers | None = None,
+) -> TrailFacts:
+    """The facts of the merged CloudTrail dicts of every file.
+
+    ``configured``: the ``[logs.deployers]`` configuration; when it names anyone it alone
+    decides who the pipeline is, else the learned signatures (``known_deployers`` from the
+    history and this run's) do.
+    """
+    management = sorted(_management(events), key=lambda e: e["time"])
+    if configured is not None and configured.configured:
+        usual = frozenset(_configured_names(configured))
+        is_pipeline: Callable[[dict[str, Any]], bool] = configured.matches
+    else:
+        usual = frozenset(deployers(events, known_deployers))
+
+        def is_pipeline(event: dict[str, Any]) -> bool:
+            # A bare principal is what histories written before signatures recorded.
+            return pipeline.signature(event) in usual or event["principal"] in usual
+
+    built = [_trail_event(e, pipeline.by_cloudformation(e) or is_pipeline(e)) for e in management]
+    changes = tuple(e for e in built if not e.error)
     return TrailFacts(
         changes=changes,
         invokes=_invoke_windows(events),
-        usual_deployers=frozenset(deployers(events, known_deployers)),
+        usual_deployers=usual,
+        failed=tuple(e for e in built if e.error),
+        trail_buckets=frozenset(
+            str(e.params["s3BucketName"])
+            for e in changes
+            if e.name in ("CreateTrail", "UpdateTrail") and e.params.get("s3BucketName")
+        ),
+        function_roles=frozenset(_function_roles(changes)),
     )
+
+
+def _configured_names(configured: pipeline.Deployers) -> list[str]:
+    return [
+        *configured.principals,
+        *(f"role {r}" for r in configured.roles),
+        *(f"user agent {a}" for a in configured.user_agents),
+        *(f"IP {ip}" for ip in configured.source_ips),
+    ]
+
+
+def _function_roles(changes: Iterable[TrailEvent]) -> Iterable[str]:
+    for event in changes:
+        role = event.params.get("role")
+        if event.name.startswith(("CreateFunction", "UpdateFunctionConfiguration")) and role:
+            yield str(role).rsplit("/", 1)[-1]
+        trust = str(event.params.get("assumeRolePolicyDocument") or "")
+        if event.name == "CreateRole" and "lambda.amazonaws.com" in trust:
+            yield str(event.params.get("roleName", ""))
 
 
 def _invoke_windows(events: Iterable[dict[str, Any]]) -> tuple[InvokeWindow, ...]:
@@ -314,7 +374,7 @@ def _invoke_windows(events: Iterable[dict[str, Any]]) -> tuple[InvokeWindow, ...
     return tuple(windows)
 
 
-def _trail_event(event: dict[str, Any]) -> TrailEvent:
+def _trail_event(event: dict[str, Any], by_pipeline: bool = False) -> TrailEvent:
     params = json.dumps(event["params"], sort_keys=True)[:240]
     return TrailEvent(
         name=event["name"],
@@ -332,6 +392,8 @@ def _trail_event(event: dict[str, Any]) -> TrailEvent:
             timestamp=event["time"],
             text=f"{event['name']} by {event['principal']}: {params}",
         ),
+        by_pipeline=by_pipeline,
+        error=str(event["error"] or ""),
     )
 
 
@@ -344,7 +406,17 @@ def _when(event: dict[str, Any]) -> dt.datetime:
 
 def _subject(event: dict[str, Any]) -> str:
     params = event["params"]
-    name = params.get("functionName") or params.get("roleName") or params.get("name") or "?"
+    name = (
+        function_name_in(params)
+        or params.get("roleName")
+        or params.get("userName")
+        or params.get("groupName")
+        or params.get("name")
+        or params.get("trailName")
+        or params.get("bucketName")
+        or params.get("layerName")
+        or "?"
+    )
     name = str(name)
     # ARNs name the function last: arn:aws:lambda:region:acct:function:NAME[:qualifier]
     if name.startswith("arn:aws:lambda:"):
@@ -355,15 +427,25 @@ def _subject(event: dict[str, Any]) -> str:
     return name
 
 
+def function_name_in(params: dict[str, Any]) -> str:
+    """The function a Lambda request names: ``functionName``, or the ``relativeId`` of the
+    ``fullyQualifiedArn`` form newer records use for UpdateFunctionCode."""
+    name = params.get("functionName")
+    if not name:
+        arn = params.get("fullyQualifiedArn")
+        relative = arn.get("relativeId") if isinstance(arn, dict) else None
+        name = relative.get("functionName") if isinstance(relative, dict) else None
+    return str(name) if name else ""
+
+
 def deployers(events: Iterable[dict[str, Any]], known: Iterable[str] = ()) -> set[str]:
-    """Principals that make a large share of the Lambda changes (the usual pipeline)."""
-    counts = Counter(
-        e["principal"]
-        for e in _management(events)
-        if _LAMBDA_CHANGES.match(e["name"]) and not e["error"]
+    """The learned pipeline: ``principal|tool`` signatures that make the usual share of
+    the successful infrastructure changes (Lambda, IAM, CloudTrail), plus ``known``."""
+    return pipeline.learned(
+        (
+            e
+            for e in _management(events)
+            if not e["error"] and e["event_source"] != "s3.amazonaws.com"
+        ),
+        known,
     )
-    total = sum(counts.values())
-    usual = {
-        p for p, n in counts.items() if n >= _MIN_DEPLOYER_EVENTS and n >= _DEPLOYER_SHARE * total
-    }
-    return usual | set(known)

@@ -44,6 +44,11 @@ CODES: dict[str, tuple[DiagnosticLevel, str]] = {
     "unreadable": (DiagnosticLevel.ERROR, "file could not be read"),
     "not-a-file": (DiagnosticLevel.ERROR, "not a regular file (FIFO, device, ...); not read"),
     "too-large": (DiagnosticLevel.WARNING, "JSON document larger than the limit, skipped"),
+    "no-deployer-known": (
+        DiagnosticLevel.WARNING,
+        "no deployer known: CloudTrail changes are not judged by who made them; name the "
+        "pipeline in [logs.deployers] of faasguard.toml or keep the history",
+    ),
 }
 
 

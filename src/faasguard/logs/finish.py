@@ -15,6 +15,7 @@ from collections.abc import Iterable, Sequence
 
 from faasguard.logs import cloudtrail
 from faasguard.logs.alerts import Alert
+from faasguard.logs.deployers import Deployers
 from faasguard.logs.detectors import NEAR_MEMORY_SHARE, RECORD_AGE_MS, PartialState
 from faasguard.logs.facts import LogFacts, LogRule, WindowRow, detect_all
 from faasguard.logs.pricing import Price
@@ -77,14 +78,20 @@ def log_facts(
     rate: Price,
     memory_by_function: dict[str, float],
     timeouts: dict[str, float] | None = None,
+    deployers: Deployers | None = None,
 ) -> LogFacts:
     """The facts of the merged state and the history.
 
-    ``timeouts``: configured timeouts (s) by function, from the app (``--app``).
+    ``timeouts``: configured timeouts (s) by function, from the app (``--app``);
+    ``deployers``: the configured pipeline (``[logs.deployers]``).
     """
+    trail = cloudtrail.trail_facts(state.cloudtrail, history.known_deployers(), deployers)
+    if trail.changes and not trail.deployer_known:
+        # Said once, instead of flagging every change as made by an unusual principal.
+        state.diagnostics.add("no-deployer-known", "CloudTrail")
     return LogFacts(
         state=state,
-        trail=cloudtrail.trail_facts(state.cloudtrail, history.known_deployers()),
+        trail=trail,
         price=rate,
         configured_timeouts=timeouts or {},
         memory_by_function=memory_by_function,
@@ -105,12 +112,14 @@ def all_alerts(
     memory_by_function: dict[str, float],
     rules: Sequence[LogRule],
     timeouts: dict[str, float] | None = None,
+    deployers: Deployers | None = None,
 ) -> list[Alert]:
     """Every alert of ``rules`` over the merged state, sorted by time, rule and function.
 
-    ``timeouts``: configured timeouts (s) by function, from the app (``--app``).
+    ``timeouts``: configured timeouts (s) by function, from the app (``--app``);
+    ``deployers``: the configured pipeline (``[logs.deployers]``).
     """
-    facts = log_facts(state, history, rate, memory_by_function, timeouts)
+    facts = log_facts(state, history, rate, memory_by_function, timeouts, deployers)
     return detect_all(facts, rules)
 
 

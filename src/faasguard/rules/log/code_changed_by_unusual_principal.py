@@ -1,9 +1,12 @@
 """Function code or configuration changed by an unusual principal.
 
 What it finds:
-CloudTrail `UpdateFunctionCode` and `UpdateFunctionConfiguration` calls made by a principal
-other than the usual deployers (principals with at least 3 Lambda changes and a quarter of
-them, plus those recorded in earlier runs).
+CloudTrail `UpdateFunctionCode` and `UpdateFunctionConfiguration` calls not made by the
+deployment pipeline: the `[logs.deployers]` configuration (principals, roles, user agents,
+source IPs) when there is one, else the learned `principal|tool` signatures (at least 3 of
+the infrastructure changes and a quarter of them, plus those of earlier runs); CloudFormation
+(`invokedBy`) always counts as the pipeline. With no deployer known, nothing is flagged and
+the run says "no deployer known" once.
 
 This is a log-derived detection (`source=Source.CLOUDTRAIL`) reported by `faasguard logs
 analyze`, not a template check: it has no template fixtures. It is tested against CloudTrail
@@ -39,7 +42,7 @@ from typing import TYPE_CHECKING
 
 from faasguard.findings import Practice, Severity
 from faasguard.rules.base import Source, log_rule
-from faasguard.rules.log._cloudtrail import changes_by_unusual_principal
+from faasguard.rules.log._cloudtrail import changes_by_unusual_principal, short_name
 
 if TYPE_CHECKING:
     from faasguard.logs.alerts import Alert
@@ -60,6 +63,6 @@ def detect(facts: LogFacts, thresholds: Mapping[str, float]) -> Iterator[Alert]:
     for event, usual in changes_by_unusual_principal(facts):
         if event.name.startswith(("UpdateFunctionCode", "UpdateFunctionConfiguration")):
             yield event.alert(
-                f"{event.name.rstrip('0123456789v')} on {event.subject} by {event.principal}, "
-                f"who is not the usual deployer ({usual})"
+                f"{short_name(event)} on {event.subject} by {event.principal}, outside the "
+                f"deployment pipeline ({usual})"
             )

@@ -1,9 +1,15 @@
-"""IAM role policy changed.
+"""IAM role, user or group policy or trust changed, read for its content.
 
 What it finds:
-CloudTrail IAM calls that change a role's permissions (`PutRolePolicy`, `AttachRolePolicy`,
-`DetachRolePolicy`, `DeleteRolePolicy`, `UpdateAssumeRolePolicy`, `CreatePolicyVersion`,
-`SetDefaultPolicyVersion`).
+CloudTrail IAM calls that change what a role, user or group may do or who may assume a role
+(`Put/Attach/Detach/Delete` `Role/User/GroupPolicy`, `UpdateAssumeRolePolicy`,
+`CreatePolicyVersion`, `SetDefaultPolicyVersion`), made outside the deployment pipeline
+(`[logs.deployers]`, else learned; CloudFormation counts as the pipeline). The request is
+read: a policy that grants administrator access (`*` on `*`, or an AWS managed policy that
+does), that completes a privilege-escalation method of the IAM engine, or a trust policy that
+lets `*` or another account assume the role is said so; the wording says whether the role
+runs a function (named in `CreateFunction` or created with a `lambda.amazonaws.com` trust).
+With no deployer known, only changes whose content is dangerous are flagged.
 
 This is a log-derived detection (`source=Source.CLOUDTRAIL`) reported by `faasguard logs
 analyze`, not a template check: it has no template fixtures. It is tested against CloudTrail
@@ -13,7 +19,7 @@ and with small hand-written logs in `tests/logs/`.
 
 Why it matters:
 Widening a function's execution role is the classic privilege-escalation step after getting
-code execution.
+code execution; a trust policy opened to another account is a backdoor into any role.
 
 Example:
 
@@ -34,10 +40,17 @@ References:
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from faasguard.findings import Practice, Severity
 from faasguard.rules.base import Source, log_rule
+from faasguard.rules.log._cloudtrail import short_name
+from faasguard.rules.log._policy_content import (
+    allowed,
+    escalations,
+    is_admin,
+    trust_outsiders,
+)
 
 if TYPE_CHECKING:
     from faasguard.logs.alerts import Alert
@@ -53,6 +66,14 @@ ROLE_CHANGES = frozenset(
         "UpdateAssumeRolePolicy",
         "CreatePolicyVersion",
         "SetDefaultPolicyVersion",
+        "PutUserPolicy",
+        "AttachUserPolicy",
+        "DetachUserPolicy",
+        "DeleteUserPolicy",
+        "PutGroupPolicy",
+        "AttachGroupPolicy",
+        "DetachGroupPolicy",
+        "DeleteGroupPolicy",
     }
 )
 
@@ -67,10 +88,46 @@ ROLE_CHANGES = frozenset(
     source=Source.CLOUDTRAIL,
 )
 def detect(facts: LogFacts, thresholds: Mapping[str, float]) -> Iterator[Alert]:
-    """IAM role and policy changes recorded in CloudTrail."""
-    for event in facts.trail.changes:
-        if event.name in ROLE_CHANGES and event.event_source == "iam.amazonaws.com":
-            yield event.alert(
-                f"{event.name} on {event.subject} by {event.principal}: the permissions of a "
-                "role changed outside the deployment"
-            )
+    """IAM policy and trust changes outside the pipeline, worded for their content."""
+    trail = facts.trail
+    for event in trail.changes:
+        if event.name not in ROLE_CHANGES or event.event_source != "iam.amazonaws.com":
+            continue
+        if event.by_pipeline:
+            continue
+        danger = _danger(event.params, event.name, event.account)
+        if not danger and not trail.deployer_known:
+            continue  # said once: "no deployer known"
+        yield event.alert(
+            f"{short_name(event)} on {_what(event.params, trail.function_roles)} by "
+            f"{event.principal}, outside the deployment pipeline"
+            + (f": {danger}" if danger else "")
+        )
+
+
+def _what(params: dict[str, Any], function_roles: frozenset[str]) -> str:
+    if params.get("roleName"):
+        role = str(params["roleName"])
+        kind = "function execution role" if role in function_roles else "role"
+        return f"{kind} {role}"
+    if params.get("userName"):
+        return f"user {params['userName']}"
+    if params.get("groupName"):
+        return f"group {params['groupName']}"
+    return f"policy {params.get('policyArn', '?')}"
+
+
+def _danger(params: dict[str, Any], name: str, account: str) -> str:
+    """What the change grants that matters, or ``""``."""
+    if name == "UpdateAssumeRolePolicy":
+        outsiders = trust_outsiders(params, account)
+        return f"the trust policy lets {', '.join(outsiders)} assume it" if outsiders else ""
+    if name.startswith(("Detach", "Delete")):
+        return ""
+    pairs = allowed(params)
+    if is_admin(pairs):
+        return "it now grants administrator access ('*' on '*')"
+    found = escalations(pairs)
+    if found:
+        return f"it allows privilege escalation ({'; '.join(found[:3])})"
+    return ""

@@ -1,7 +1,9 @@
-"""Function created outside the deployment pipeline.
+"""Function created or deleted outside the deployment pipeline.
 
 What it finds:
-CloudTrail `CreateFunction` calls made by a principal other than the usual deployers.
+CloudTrail `CreateFunction` and `DeleteFunction` calls not made by the deployment pipeline
+(configured in `[logs.deployers]`, else learned; CloudFormation counts as the pipeline).
+With no deployer known, nothing is flagged and the run says "no deployer known" once.
 
 This is a log-derived detection (`source=Source.CLOUDTRAIL`) reported by `faasguard logs
 analyze`, not a template check: it has no template fixtures. It is tested against CloudTrail
@@ -11,7 +13,8 @@ and with small hand-written logs in `tests/logs/`.
 
 Why it matters:
 A function nobody deployed through the pipeline is unreviewed code with a role: a rogue
-function (crypto mining, persistence, exfiltration).
+function (crypto mining, persistence, exfiltration). A function deleted by hand is an outage
+or the clean-up of such a function.
 
 Example:
 
@@ -53,11 +56,16 @@ if TYPE_CHECKING:
     source=Source.CLOUDTRAIL,
 )
 def detect(facts: LogFacts, thresholds: Mapping[str, float]) -> Iterator[Alert]:
-    """``CreateFunction`` calls by a principal that is not a usual deployer."""
+    """``CreateFunction``/``DeleteFunction`` calls outside the deployment pipeline."""
     for event, usual in changes_by_unusual_principal(facts):
         name = event.name
-        if name.startswith("CreateFunction") and not name.startswith("CreateFunctionUrl"):
+        if name.startswith("CreateFunctionUrl") or name.startswith("DeleteFunctionUrl"):
+            continue
+        if name.startswith(("CreateFunction", "DeleteFunction")) and not name.startswith(
+            ("DeleteFunctionConcurrency", "DeleteFunctionCodeSigning", "DeleteFunctionEvent")
+        ):
+            verb = "created" if name.startswith("Create") else "deleted"
             yield event.alert(
-                f"function {event.subject} was created by {event.principal}, not by the usual "
-                f"deployer ({usual})"
+                f"function {event.subject} was {verb} by {event.principal}, outside the "
+                f"deployment pipeline ({usual})"
             )

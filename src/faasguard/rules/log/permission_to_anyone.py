@@ -1,7 +1,10 @@
 """AddPermission opened a function to any principal.
 
 What it finds:
-CloudTrail `AddPermission` calls whose principal is `*`.
+CloudTrail `AddPermission` (function) and `AddLayerVersionPermission` (layer) calls that
+grant anyone: the principal `*` in any of its request forms (`principal: "*"`,
+`principal: {"AWS": "*"}`, `arn:aws:iam::*:root`, a statement in a `policy` document), unless
+an organization condition (`principalOrgID`, `organizationId`) limits it.
 
 This is a log-derived detection (`source=Source.CLOUDTRAIL`) reported by `faasguard logs
 analyze`, not a template check: it has no template fixtures. It is tested against CloudTrail
@@ -31,8 +34,9 @@ References:
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from faasguard.findings import Practice, Severity
 from faasguard.rules.base import Source, log_rule
@@ -52,11 +56,52 @@ if TYPE_CHECKING:
     source=Source.CLOUDTRAIL,
 )
 def detect(facts: LogFacts, thresholds: Mapping[str, float]) -> Iterator[Alert]:
-    """``AddPermission`` calls with principal ``*``."""
+    """``AddPermission``/``AddLayerVersionPermission`` calls that grant anyone."""
     for event in facts.trail.changes:
         params = event.params
-        if event.name.startswith("AddPermission") and str(params.get("principal")) == "*":
-            yield event.alert(
-                f"AddPermission opened {event.subject} to any principal ('*') "
-                f"(statement {params.get('statementId', '?')}, by {event.principal})"
-            )
+        layer = event.name.startswith("AddLayerVersionPermission")
+        if not (layer or event.name.startswith("AddPermission")) or not grants_anyone(params):
+            continue
+        what = (
+            f"layer {event.subject} version {params.get('versionNumber', '?')}"
+            if layer
+            else (event.subject)
+        )
+        api = "AddLayerVersionPermission" if layer else "AddPermission"
+        yield event.alert(
+            f"{api} opened {what} to any principal ('*') "
+            f"(statement {params.get('statementId', '?')}, by {event.principal})"
+        )
+
+
+#: Principal values that mean "anyone".
+_ANYONE = frozenset({"*", "arn:aws:iam::*:root"})
+
+
+def grants_anyone(params: dict[str, Any]) -> bool:
+    """Whether a permission request names every principal and no organization limits it."""
+    if params.get("principalOrgID") or params.get("organizationId"):
+        return False
+    principals = [params.get("principal"), params.get("Principal")]
+    policy = params.get("policy")
+    if isinstance(policy, str):
+        try:
+            policy = json.loads(policy)
+        except ValueError:
+            policy = None
+    if isinstance(policy, dict):
+        statements = policy.get("Statement", [])
+        for statement in statements if isinstance(statements, list) else [statements]:
+            if isinstance(statement, dict) and not statement.get("Condition"):
+                principals.append(statement.get("Principal"))
+    return any(_is_anyone(p) for p in principals)
+
+
+def _is_anyone(value: object) -> bool:
+    if isinstance(value, str):
+        return value.strip() in _ANYONE
+    if isinstance(value, dict):
+        return any(_is_anyone(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_is_anyone(v) for v in value)
+    return False
