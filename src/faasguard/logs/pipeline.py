@@ -21,13 +21,14 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from faasguard.logs import cloudtrail, parse
+from faasguard.logs import cloudtrail, parse, payload_bulk
 from faasguard.logs.detectors import PartialState
 from faasguard.logs.diagnostics import DiagnosticCounter
 from faasguard.logs.ingest import (
     Source,
     TextBlock,
     function_from_group,
+    iter_decompressed,
     json_items,
     json_values,
     newline_positions,
@@ -544,21 +545,90 @@ def _slow_rows(
 def _subscription(
     source: Source, fallback: str | None, diagnostics: DiagnosticCounter
 ) -> Iterator[pa.RecordBatch]:
+    bulk = _subscription_bulk(source, fallback)
+    if bulk is not None:
+        yield from _bulk_batches(source.path, *bulk)
+        return
     yield from _payload_batches(
         source, fallback, diagnostics, _subscription_payloads(source, diagnostics)
     )
+
+
+def _subscription_bulk(source: Source, fallback: str | None) -> tuple[pa.Table, Any] | None:
+    """The whole file's events decoded by Arrow (:mod:`faasguard.logs.payload_bulk`), or
+    ``None`` when the reference reader must read it (it then counts what is wrong)."""
+    if not payload_bulk.available():
+        return None
+    scratch = DiagnosticCounter()
+    payloads: list[bytes] = []
+    size = 0
+    for _, line in _envelopes(source, scratch):
+        data = _envelope_data(line)
+        if data is None:
+            return None
+        try:
+            inflated = _inflate_payload(base64.b64decode(data))
+        except (ValueError, OSError, EOFError, zlib.error):
+            return None
+        size += len(inflated or b"")
+        if inflated is None or size > payload_bulk.MAX_BULK_BYTES:
+            return None
+        payloads.append(inflated)
+    if scratch.counts:
+        return None
+    return payload_bulk.events_table(payloads, fallback, _ROW_SCHEMA)
+
+
+def _firehose_bulk(source: Source, fallback: str | None) -> tuple[pa.Table, Any] | None:
+    """As :func:`_subscription_bulk`, for payloads delivered back to back by Firehose."""
+    if not payload_bulk.available():
+        return None
+    scratch = DiagnosticCounter()
+    parts: list[bytes] = []
+    size = 0
+    for chunk in iter_decompressed(source.path, scratch):
+        size += len(chunk)
+        if size > payload_bulk.MAX_BULK_BYTES:
+            return None
+        parts.append(chunk)
+    values = payload_bulk.split_objects(b"".join(parts))
+    if scratch.counts or values is None:
+        return None
+    return payload_bulk.events_table(values, fallback, _ROW_SCHEMA)
+
+
+def _bulk_batches(path: str, table: pa.Table, counts: Any) -> Iterator[pa.RecordBatch]:
+    """Batches cut where the reference cuts them: after the payload that fills one."""
+    rows = _RowBatches(path)
+    start = taken = 0
+    for count in counts.tolist():
+        taken += count
+        if taken - start >= _EVENTS_PER_BATCH:
+            yield rows._batch(table.slice(start, taken - start))
+            start = taken
+    if taken > start:
+        yield rows._batch(table.slice(start, taken - start))
+
+
+def _envelopes(source: Source, diagnostics: DiagnosticCounter) -> Iterator[tuple[int, bytes]]:
+    """The non-blank lines of a subscription file, with their numbers."""
+    return ((number, line) for number, line in _lines(source, diagnostics) if line.strip())
+
+
+def _envelope_data(line: bytes) -> str | None:
+    """``awslogs.data`` of one subscription line, or ``None`` when it has none."""
+    envelope = _loads(line)
+    data = envelope.get("awslogs", {}).get("data") if isinstance(envelope, dict) else None
+    return data if isinstance(data, str) else None
 
 
 def _subscription_payloads(
     source: Source, diagnostics: DiagnosticCounter
 ) -> Iterator[tuple[Any, str]]:
     """Each line's decoded ``awslogs.data`` payload, with where it came from."""
-    for number, line in _lines(source, diagnostics):
-        if not line.strip():
-            continue
-        envelope = _loads(line)
-        data = envelope.get("awslogs", {}).get("data") if isinstance(envelope, dict) else None
-        if not isinstance(data, str):
+    for number, line in _envelopes(source, diagnostics):
+        data = _envelope_data(line)
+        if data is None:
             diagnostics.add("invalid-json", source.path, f"line {number}")
             continue
         try:
@@ -623,7 +693,11 @@ def _firehose(
     source: Source, fallback: str | None, diagnostics: DiagnosticCounter
 ) -> Iterator[pa.RecordBatch]:
     # Payloads one after another (Firehose concatenates the records it delivers to S3,
-    # with or without newlines), decoded one at a time.
+    # with or without newlines): decoded in bulk, else one at a time.
+    bulk = _firehose_bulk(source, fallback)
+    if bulk is not None:
+        yield from _bulk_batches(source.path, *bulk)
+        return
     yield from _payload_batches(
         source, fallback, diagnostics, _firehose_payloads(source, diagnostics)
     )
