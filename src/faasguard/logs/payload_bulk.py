@@ -125,24 +125,32 @@ def _rows(
     log_events = table.column("logEvents").combine_chunks()
     every = pc.fill_null(pc.list_value_length(log_events), 0).to_numpy(zero_copy_only=False)
     counts = np.where(is_data, every, 0).astype(np.int64)
-    owner = np.repeat(np.arange(len(counts)), counts)
-    keep = pa.array(np.repeat(is_data, every))
-    events = pc.list_flatten(log_events).filter(keep)
+    total = int(counts.sum())
+    events = pc.list_flatten(log_events)
+    if not is_data.all():
+        events = events.filter(pa.array(np.repeat(is_data, every)))
     message = pc.struct_field(events, "message")
     if events.null_count or message.null_count:
         return None  # an event that is no object or has no message: the reference counts it
     groups = table.column("logGroup").to_pylist()
     names = [function_from_group(g) or fallback for g in groups]
-    take = pa.array(owner, pa.int64())
     rows = pa.table(
         [
-            pa.array(names, pa.string()).take(take),
+            _spread(pa.array(names, pa.string()), counts, total),
             pc.struct_field(events, "timestamp"),
             message,
-            table.column("logStream").combine_chunks().take(take),
+            _spread(table.column("logStream").combine_chunks(), counts, total),
             pc.struct_field(events, "id"),
-            pa.array(np.zeros(len(owner), dtype=np.int64)),
+            pa.array(np.zeros(total, dtype=np.int64)),
         ],
         schema=schema,
     )
     return rows, counts
+
+
+def _spread(values: pa.Array, counts: np.ndarray, total: int) -> pa.Array:
+    """Each payload's value repeated for each of its events (one file: usually one value)."""
+    used = values.filter(pa.array(counts > 0))
+    if len(used) and used.null_count == 0 and pa.compute.count_distinct(used).as_py() == 1:
+        return pa.repeat(used[0], total)
+    return values.take(pa.array(np.repeat(np.arange(len(counts)), counts), pa.int64()))

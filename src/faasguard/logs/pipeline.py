@@ -13,7 +13,6 @@ import importlib
 import json
 import re
 import threading
-import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -25,8 +24,10 @@ from faasguard.logs import cloudtrail, parse, payload_bulk
 from faasguard.logs.detectors import PartialState
 from faasguard.logs.diagnostics import DiagnosticCounter
 from faasguard.logs.ingest import (
+    _INFLATE_ERRORS,
     Source,
     TextBlock,
+    _inflate,
     function_from_group,
     iter_decompressed,
     json_items,
@@ -568,7 +569,7 @@ def _subscription_bulk(source: Source, fallback: str | None) -> tuple[pa.Table, 
             return None
         try:
             inflated = _inflate_payload(base64.b64decode(data))
-        except (ValueError, OSError, EOFError, zlib.error):
+        except _PAYLOAD_ERRORS:
             return None
         size += len(inflated or b"")
         if inflated is None or size > payload_bulk.MAX_BULK_BYTES:
@@ -639,7 +640,7 @@ def _subscription_payloads(
                 )
                 continue
             payload = json.loads(inflated)
-        except (ValueError, OSError, EOFError, zlib.error):
+        except _PAYLOAD_ERRORS:
             diagnostics.add("invalid-json", source.path, f"line {number} (awslogs.data)")
             continue
         yield payload, f"line {number}"
@@ -737,14 +738,19 @@ def _filter_log_events(
 #: Largest inflated subscription payload read. CloudWatch Logs sends at most about 1 MB of
 #: events per payload; a bigger one is a decompression bomb, not logs.
 _MAX_PAYLOAD = 32 * 1024 * 1024
+#: What decoding a payload (base64, gzip, JSON) raises on bad data.
+_PAYLOAD_ERRORS: tuple[type[Exception], ...] = (ValueError, OSError, EOFError, *_INFLATE_ERRORS)
 
 
 def _inflate_payload(data: bytes) -> bytes | None:
-    """The gunzipped payload (every gzip member), or ``None`` past :data:`_MAX_PAYLOAD`."""
+    """The gunzipped payload (every gzip member), or ``None`` past :data:`_MAX_PAYLOAD`.
+
+    Inflated with ISA-L when it is installed (as text containers are): same bytes, ~3x faster.
+    """
     out: list[bytes] = []
     size = 0
     while data:
-        inflater = zlib.decompressobj(wbits=31)
+        inflater = _inflate.decompressobj(wbits=31)
         part = inflater.decompress(data, _MAX_PAYLOAD + 1 - size)
         size += len(part)
         out.append(part)
