@@ -3,6 +3,7 @@
 Usage::
 
     .venv/bin/python benchmarks/logs_throughput.py --size 1GB [--baseline-src DIR] [--write]
+        [--containers gzip,subscription,firehose]
 
 Generates seeded logs (``faasguard logs generate``, gzip text containers plus CloudTrail)
 under ``benchmarks/.work/logs-SIZE``, then, side by side on the same files:
@@ -12,6 +13,13 @@ under ``benchmarks/.work/logs-SIZE``, then, side by side on the same files:
    reading the same decompressed lines;
 3. a plain Python scan: one ``re`` search per line for each pattern of faasguard's pattern
    table plus the REPORT and timeout expressions.
+
+``--containers`` also times faasguard, in the same run, on the same events written as
+CloudWatch Logs subscription payloads (``subscription``: ``{"awslogs": {"data": ...}}`` lines)
+and as Firehose delivers those payloads to S3 (``firehose``: gzip payloads back to back),
+generated with the same seed into ``logs-SIZE-SEED-CONTAINER``; their MB/s are over the
+same text bytes as the export (same events), and their findings are compared with the
+export's.
 
 ``--baseline-src DIR`` also times another faasguard source tree on the same files in the same
 run (e.g. ``git archive 6f34e25 src | tar -x -C /tmp/before`` for an earlier commit, then
@@ -50,6 +58,14 @@ ROOT = Path(__file__).resolve().parents[1]
 WORK = ROOT / "benchmarks" / ".work"
 PEER_VENV = ROOT / "benchmarks" / ".venv-drain3"
 PY = ROOT / ".venv" / "bin" / "python"
+if not PY.exists():  # a worktree without its own .venv: the interpreter running this script
+    PY = Path(sys.executable)
+#: Container formats ``--containers`` knows, as the tables name them.
+CONTAINERS = {
+    "gzip": "gzip text export",
+    "subscription": "CloudWatch subscription payloads",
+    "firehose": "Firehose-delivered payloads",
+}
 
 _DRAIN = textwrap.dedent(
     """
@@ -130,6 +146,16 @@ def _cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+def _generate(data: Path, size: str, seed: int, container: str) -> None:
+    if (data / "ground_truth.json").exists():
+        return
+    started = time.perf_counter()
+    command = [str(PY), "-m", "faasguard.cli", "logs", "generate", "--out", str(data)]
+    command += ["--size", size, "--seed", str(seed), "--format", container]
+    subprocess.run(command, check=True)
+    print(f"generated {container} in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+
+
 def _faasguard(data: Path, report: Path, src: str | None = None) -> tuple[Measurement, float]:
     """One end-to-end ``logs analyze`` run: the measurement and its CPU seconds."""
     command = [str(PY), "-m", "faasguard.cli", "logs", "analyze", str(data), "--no-history"]
@@ -153,44 +179,44 @@ def main() -> None:
     parser.add_argument(
         "--baseline-label", default="baseline tree", help="how to name --baseline-src in tables"
     )
+    parser.add_argument(
+        "--containers",
+        default="gzip",
+        help="comma-separated: gzip (always run), subscription, firehose",
+    )
     parser.add_argument("--write", action="store_true", help="update BENCHMARKS.md")
     args = parser.parse_args()
+    containers = ["gzip"] + [c for c in args.containers.split(",") if c and c != "gzip"]
+    unknown = sorted(set(containers) - set(CONTAINERS))
+    if unknown:
+        raise SystemExit(f"unknown containers: {', '.join(unknown)}")
 
     data = WORK / f"logs-{args.size}-{args.seed}"
+    dirs = {c: data if c == "gzip" else WORK / f"{data.name}-{c}" for c in containers}
+    for container, where in dirs.items():
+        _generate(where, args.size, args.seed, container)
     truth_file = data / "ground_truth.json"
-    if not truth_file.exists():
-        started = time.perf_counter()
-        subprocess.run(
-            [
-                str(ROOT / ".venv" / "bin" / "faasguard"),
-                "logs",
-                "generate",
-                "--out",
-                str(data),
-                "--size",
-                args.size,
-                "--seed",
-                str(args.seed),
-                "--format",
-                "gzip",
-            ],
-            check=True,
-        )
-        print(f"generated in {time.perf_counter() - started:.0f} s", file=sys.stderr)
     truth = json.loads(truth_file.read_text())
     size = int(truth["bytes"])
-    report = WORK / "logs-report.json"
-    # Alternate the trees run by run, so a burst of load on the shared cores hits both; each
-    # keeps its fastest run (wall time) with that run's CPU seconds and memory.
-    runs: dict[str, list[tuple[Measurement, float]]] = {"baseline": [], "ours": []}
+    reports = {
+        (tree, c): WORK / f"logs-report-{tree}-{c}.json"
+        for tree in ("baseline", "ours")
+        for c in containers
+    }
+    report = reports["ours", "gzip"]
+    # Alternate the trees (and containers) run by run, so a burst of load on the shared cores
+    # hits all; each keeps its fastest run (wall time) with that run's CPU seconds and memory.
+    runs: dict[tuple[str, str], list[tuple[Measurement, float]]] = {key: [] for key in reports}
     for _ in range(args.repeat):
-        if args.baseline_src:
-            runs["baseline"].append(
-                _faasguard(data, WORK / "logs-report-baseline.json", args.baseline_src)
-            )
-        runs["ours"].append(_faasguard(data, report))
-    baseline = min(runs["baseline"], key=lambda r: r[0].seconds) if runs["baseline"] else None
-    ours, ours_cpu = min(runs["ours"], key=lambda r: r[0].seconds)
+        for container in containers:
+            if args.baseline_src:
+                runs["baseline", container].append(
+                    _faasguard(dirs[container], reports["baseline", container], args.baseline_src)
+                )
+            runs["ours", container].append(_faasguard(dirs[container], reports["ours", container]))
+    best = {key: min(found, key=lambda r: r[0].seconds) for key, found in runs.items() if found}
+    baseline = best.get(("baseline", "gzip"))
+    ours, ours_cpu = best["ours", "gzip"]
     body = json.loads(report.read_text())
     import datetime as dt  # noqa: PLC0415
 
@@ -220,29 +246,18 @@ def main() -> None:
     ours_mbs = size / ours.seconds / 1e6
     # (name, bytes, lines, wall seconds, CPU seconds, peak RSS MiB, peak PSS MiB)
     rows: list[tuple[str, float, float, float, float, float, float]] = []
-    if baseline is not None:
-        run, cpu = baseline
-        rows.append(
-            (
-                f"faasguard, {args.baseline_label} (`--baseline-src`)",
-                size,
-                lines_total,
-                run.seconds,
-                cpu,
-                run.peak_mib,
-                run.peak_pss_mib,
-            )
+    for (tree, container), (run, cpu) in sorted(
+        best.items(), key=lambda item: (containers.index(item[0][1]), item[0][0])
+    ):
+        name = (
+            f"faasguard, {args.baseline_label} (`--baseline-src`)"
+            if tree == "baseline"
+            else "faasguard logs analyze (every detector, 2 processes)"
         )
+        if len(containers) > 1:
+            name += f", {CONTAINERS[container]}"
+        rows.append((name, size, lines_total, run.seconds, cpu, run.peak_mib, run.peak_pss_mib))
     rows += [
-        (
-            "faasguard logs analyze (every detector, 2 processes)",
-            size,
-            lines_total,
-            ours.seconds,
-            ours_cpu,
-            ours.peak_mib,
-            ours.peak_pss_mib,
-        ),
         (
             "Drain3 0.9.11 template mining alone",
             drain["bytes"],
@@ -268,13 +283,21 @@ def main() -> None:
         f"{platform.python_version()}, load average {load:.1f} at the end of the run: the "
         f"cores are shared), `python benchmarks/logs_throughput.py --size {args.size}"
         f"{' --baseline-src DIR' if baseline else ''}"
-        f"{f' --repeat {args.repeat}' if args.repeat > 1 else ''} --write`: "
+        f"{f' --repeat {args.repeat}' if args.repeat > 1 else ''}"
+        f"{f' --containers {args.containers}' if len(containers) > 1 else ''} --write`: "
         f"{size / 1e9:.2f} GB of "
         f"generated gzip Lambda logs ({invocations:,} invocations, 6 functions, seed "
         f"{args.seed}) plus CloudTrail. Peers read the same "
         f"files for at most {args.peer_seconds:.0f} s each; rates are over what they read. "
         "CPU s is user + system time of the whole process tree; memory is the peak of the "
-        "whole process tree as summed RSS and as summed PSS (shared pages split).",
+        "whole process tree as summed RSS and as summed PSS (shared pages split)."
+        + (
+            " Subscription and Firehose rows hold the same events, written by the generator "
+            "in those containers with the same seed; their MB/s and lines are over the same "
+            "text bytes as the export."
+            if len(containers) > 1
+            else ""
+        ),
         "",
         "| tool | MB read | lines | seconds | MB/s | lines/s | CPU s | MB per CPU s "
         "| peak RSS MiB | peak PSS MiB |",
@@ -295,8 +318,18 @@ def main() -> None:
         "Drain3.",
         "",
     ]
+    for container in containers[1:]:
+        rate = size / best["ours", container][0].seconds / 1e6
+        cpu_rate = size / max(best["ours", container][1], 1e-9) / 1e6
+        same_as_text = _findings(reports["ours", container]) == _findings(report)
+        out += [
+            f"{CONTAINERS[container]}: {rate:.0f} MB/s end to end ({cpu_rate:.0f} MB per CPU s; "
+            f"the export: {ours_mbs:.0f} MB/s, {size / max(ours_cpu, 1e-9) / 1e6:.0f} MB per "
+            f"CPU s); same findings as the export: {'yes' if same_as_text else '**no**'}.",
+            "",
+        ]
     if baseline is not None:
-        before = _findings(WORK / "logs-report-baseline.json")
+        before = _findings(reports["baseline", "gzip"])
         after = _findings(report)
         # Rules the baseline tree does not have cannot be compared: leave them out, say so.
         known = {finding[0] for finding in before}

@@ -35,6 +35,11 @@ def _assert_same(path: Path) -> None:
     got, got_diag = _run(path, "bulk")
     want, want_diag = _run(path, "reference")
     assert got_diag == want_diag
+    assert_same_batches(got, want)
+
+
+def assert_same_batches(got: list[pa.RecordBatch], want: list[pa.RecordBatch]) -> None:
+    """Same batch sizes, schemas and every column."""
     assert [b.num_rows for b in got] == [b.num_rows for b in want]
     for mine, theirs in zip(got, want, strict=True):
         assert mine.schema == theirs.schema

@@ -281,6 +281,19 @@ static PyObject *split(PyObject *self, PyObject *args) {
     return PyBool_FromLong(ascii);
 }
 
+/* Parses (data, out) into b[0] (read) and b[1] (written); -1 with an exception set. */
+static int data_and_out(PyObject *args, Buf *b, const char *out_name) {
+    PyObject *o_data, *o_out;
+    if (!PyArg_ParseTuple(args, "OO", &o_data, &o_out)) return -1;
+    memset(b, 0, 2 * sizeof *b);
+    if (get_buf(o_data, &b[0], 0, 0, "data") < 0 ||
+        get_buf(o_out, &b[1], 1, 0, out_name) < 0) {
+        release(b, 2);
+        return -1;
+    }
+    return 0;
+}
+
 PyDoc_STRVAR(newlines_doc,
              "newlines(data, out) -> int\n\n"
              "Positions of the newlines of ``data`` written to ``out`` (int64) while it has\n"
@@ -288,15 +301,8 @@ PyDoc_STRVAR(newlines_doc,
 
 static PyObject *newlines(PyObject *self, PyObject *args) {
     (void)self;
-    PyObject *o_data, *o_out;
-    if (!PyArg_ParseTuple(args, "OO", &o_data, &o_out)) return NULL;
     Buf b[2];
-    memset(b, 0, sizeof b);
-    if (get_buf(o_data, &b[0], 0, 0, "data") < 0 ||
-        get_buf(o_out, &b[1], 1, 0, "out") < 0) {
-        release(b, 2);
-        return NULL;
-    }
+    if (data_and_out(args, b, "out") < 0) return NULL;
     const unsigned char *data = b[0].view.buf, *p = data, *end = data + b[0].view.len;
     int64_t *out = b[1].view.buf;
     Py_ssize_t room = b[1].view.len / 8, count = 0;
@@ -744,7 +750,56 @@ static PyObject *classify(PyObject *self, PyObject *args) {
     Py_RETURN_NONE;
 }
 
+
+PyDoc_STRVAR(objects_doc,
+"objects(data, ends) -> (count, depth, digits)\n\n"
+"Top-level JSON objects written one after another in data (only JSON whitespace between\n"
+"them): writes the offset just past each closing brace into the int64 array ends (when it\n"
+"has room) and returns their count and the deepest nesting of braces and brackets seen\n"
+"outside strings, and the longest run of digits outside strings. count is -1 when data holds anything else at the top level or ends\n"
+"inside an object. Only splits; the objects themselves are validated by their decoder.");
+
+static PyObject *objects(PyObject *self, PyObject *args) {
+    (void)self;
+    Buf b[2];
+    if (data_and_out(args, b, "ends") < 0) return NULL;
+    const unsigned char *data = b[0].view.buf;
+    Py_ssize_t len = b[0].view.len, room = b[1].view.len / 8, count = 0, depth = 0, deepest = 0;
+    Py_ssize_t run = 0, longest = 0;
+    int64_t *out = b[1].view.buf;
+    int in_string = 0;
+    for (Py_ssize_t i = 0; i < len; i++) {
+        unsigned char c = data[i];
+        if (in_string) {
+            if (c == '\\') i++;
+            else if (c == '"') in_string = 0;
+            continue;
+        }
+        if (c >= '0' && c <= '9') {
+            if (++run > longest) longest = run;
+        } else {
+            run = 0;
+        }
+        if (depth == 0) {
+            if (c == ' ' || c == '\t' || c == '\n' || c == '\r') continue;
+            if (c != '{') { count = -1; break; }
+        }
+        if (c == '"') in_string = 1;
+        else if (c == '{' || c == '[') { if (++depth > deepest) deepest = depth; }
+        else if (c == '}' || c == ']') {
+            if (--depth == 0) {
+                if (count < room) out[count] = i + 1;
+                count++;
+            }
+        }
+    }
+    if (in_string || depth != 0) count = -1;
+    release(b, 2);
+    return Py_BuildValue("nnn", count, deepest, longest);
+}
+
 static PyMethodDef methods[] = {
+    {"objects", objects, METH_VARARGS, objects_doc},
     {"newlines", newlines, METH_VARARGS, newlines_doc},
     {"split", split, METH_VARARGS, split_doc},
     {"classify", classify, METH_VARARGS, classify_doc},

@@ -3,6 +3,7 @@
 from typing import Any
 
 def newlines(data: Any, out: Any, /) -> int: ...
+def objects(data: Any, ends: Any, /) -> tuple[int, int, int]: ...
 def split(
     data: Any,
     newlines: Any,

@@ -13,7 +13,6 @@ import importlib
 import json
 import re
 import threading
-import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -21,13 +20,16 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from faasguard.logs import cloudtrail, parse
+from faasguard.logs import cloudtrail, parse, payload_bulk
 from faasguard.logs.detectors import PartialState
 from faasguard.logs.diagnostics import DiagnosticCounter
 from faasguard.logs.ingest import (
+    _INFLATE_ERRORS,
     Source,
     TextBlock,
+    _inflate,
     function_from_group,
+    iter_decompressed,
     json_items,
     json_values,
     newline_positions,
@@ -544,21 +546,90 @@ def _slow_rows(
 def _subscription(
     source: Source, fallback: str | None, diagnostics: DiagnosticCounter
 ) -> Iterator[pa.RecordBatch]:
+    bulk = _subscription_bulk(source, fallback)
+    if bulk is not None:
+        yield from _bulk_batches(source.path, *bulk)
+        return
     yield from _payload_batches(
         source, fallback, diagnostics, _subscription_payloads(source, diagnostics)
     )
+
+
+def _subscription_bulk(source: Source, fallback: str | None) -> tuple[pa.Table, Any] | None:
+    """The whole file's events decoded by Arrow (:mod:`faasguard.logs.payload_bulk`), or
+    ``None`` when the reference reader must read it (it then counts what is wrong)."""
+    if not payload_bulk.available():
+        return None
+    scratch = DiagnosticCounter()
+    payloads: list[bytes] = []
+    size = 0
+    for _, line in _envelopes(source, scratch):
+        data = _envelope_data(line)
+        if data is None:
+            return None
+        try:
+            inflated = _inflate_payload(base64.b64decode(data))
+        except _PAYLOAD_ERRORS:
+            return None
+        size += len(inflated or b"")
+        if inflated is None or size > payload_bulk.MAX_BULK_BYTES:
+            return None
+        payloads.append(inflated)
+    if scratch.counts:
+        return None
+    return payload_bulk.events_table(payloads, fallback, _ROW_SCHEMA)
+
+
+def _firehose_bulk(source: Source, fallback: str | None) -> tuple[pa.Table, Any] | None:
+    """As :func:`_subscription_bulk`, for payloads delivered back to back by Firehose."""
+    if not payload_bulk.available():
+        return None
+    scratch = DiagnosticCounter()
+    parts: list[bytes] = []
+    size = 0
+    for chunk in iter_decompressed(source.path, scratch):
+        size += len(chunk)
+        if size > payload_bulk.MAX_BULK_BYTES:
+            return None
+        parts.append(chunk)
+    values = payload_bulk.split_objects(b"".join(parts))
+    if scratch.counts or values is None:
+        return None
+    return payload_bulk.events_table(values, fallback, _ROW_SCHEMA)
+
+
+def _bulk_batches(path: str, table: pa.Table, counts: Any) -> Iterator[pa.RecordBatch]:
+    """Batches cut where the reference cuts them: after the payload that fills one."""
+    rows = _RowBatches(path)
+    start = taken = 0
+    for count in counts.tolist():
+        taken += count
+        if taken - start >= _EVENTS_PER_BATCH:
+            yield rows._batch(table.slice(start, taken - start))
+            start = taken
+    if taken > start:
+        yield rows._batch(table.slice(start, taken - start))
+
+
+def _envelopes(source: Source, diagnostics: DiagnosticCounter) -> Iterator[tuple[int, bytes]]:
+    """The non-blank lines of a subscription file, with their numbers."""
+    return ((number, line) for number, line in _lines(source, diagnostics) if line.strip())
+
+
+def _envelope_data(line: bytes) -> str | None:
+    """``awslogs.data`` of one subscription line, or ``None`` when it has none."""
+    envelope = _loads(line)
+    data = envelope.get("awslogs", {}).get("data") if isinstance(envelope, dict) else None
+    return data if isinstance(data, str) else None
 
 
 def _subscription_payloads(
     source: Source, diagnostics: DiagnosticCounter
 ) -> Iterator[tuple[Any, str]]:
     """Each line's decoded ``awslogs.data`` payload, with where it came from."""
-    for number, line in _lines(source, diagnostics):
-        if not line.strip():
-            continue
-        envelope = _loads(line)
-        data = envelope.get("awslogs", {}).get("data") if isinstance(envelope, dict) else None
-        if not isinstance(data, str):
+    for number, line in _envelopes(source, diagnostics):
+        data = _envelope_data(line)
+        if data is None:
             diagnostics.add("invalid-json", source.path, f"line {number}")
             continue
         try:
@@ -569,7 +640,7 @@ def _subscription_payloads(
                 )
                 continue
             payload = json.loads(inflated)
-        except (ValueError, OSError, EOFError, zlib.error):
+        except _PAYLOAD_ERRORS:
             diagnostics.add("invalid-json", source.path, f"line {number} (awslogs.data)")
             continue
         yield payload, f"line {number}"
@@ -623,7 +694,11 @@ def _firehose(
     source: Source, fallback: str | None, diagnostics: DiagnosticCounter
 ) -> Iterator[pa.RecordBatch]:
     # Payloads one after another (Firehose concatenates the records it delivers to S3,
-    # with or without newlines), decoded one at a time.
+    # with or without newlines): decoded in bulk, else one at a time.
+    bulk = _firehose_bulk(source, fallback)
+    if bulk is not None:
+        yield from _bulk_batches(source.path, *bulk)
+        return
     yield from _payload_batches(
         source, fallback, diagnostics, _firehose_payloads(source, diagnostics)
     )
@@ -663,14 +738,19 @@ def _filter_log_events(
 #: Largest inflated subscription payload read. CloudWatch Logs sends at most about 1 MB of
 #: events per payload; a bigger one is a decompression bomb, not logs.
 _MAX_PAYLOAD = 32 * 1024 * 1024
+#: What decoding a payload (base64, gzip, JSON) raises on bad data.
+_PAYLOAD_ERRORS: tuple[type[Exception], ...] = (ValueError, OSError, EOFError, *_INFLATE_ERRORS)
 
 
 def _inflate_payload(data: bytes) -> bytes | None:
-    """The gunzipped payload (every gzip member), or ``None`` past :data:`_MAX_PAYLOAD`."""
+    """The gunzipped payload (every gzip member), or ``None`` past :data:`_MAX_PAYLOAD`.
+
+    Inflated with ISA-L when it is installed (as text containers are): same bytes, ~3x faster.
+    """
     out: list[bytes] = []
     size = 0
     while data:
-        inflater = zlib.decompressobj(wbits=31)
+        inflater = _inflate.decompressobj(wbits=31)
         part = inflater.decompress(data, _MAX_PAYLOAD + 1 - size)
         size += len(part)
         out.append(part)
