@@ -85,7 +85,11 @@ class EffectivePermissions:
     """What a role allows after denies, boundaries and impossible conditions."""
 
     role: Role | None
-    grants: tuple[Grant, ...]
+    #: The grants cut into runs granted by one statement, in order (:attr:`grants` is their
+    #: concatenation). The run of an AWS managed statement that no deny or boundary
+    #: changed is the tuple every role attaching it shares, so facts about it can be
+    #: computed once, and a role that nobody asks for every grant holds no copy of them.
+    segments: tuple[tuple[Grant, ...], ...] = ()
     denied: tuple[Grant, ...] = ()
     unknowns: tuple[str, ...] = ()
     #: Grants removed because their condition can never hold.
@@ -94,10 +98,7 @@ class EffectivePermissions:
     #: grants of a managed statement are shared by every role attaching it (computed once
     #: per statement), so where one role attaches it is kept here, not in the grant.
     attached_at: Mapping[int, Location] = field(default_factory=dict, repr=False, compare=False)
-    #: ``grants`` cut into runs granted by one statement, in order; the run of an AWS
-    #: managed statement no deny or boundary changed is the tuple every role attaching it
-    #: shares, so facts about it can be computed once (see :meth:`statement_groups`).
-    segments: tuple[tuple[Grant, ...], ...] = field(default=(), repr=False, compare=False)
+    _flat: list[tuple[Grant, ...]] = field(default_factory=list, repr=False, compare=False)
     _index: dict[str, list[Grant]] = field(default_factory=dict, repr=False, compare=False)
 
     def _by_action(self) -> dict[str, list[Grant]]:
@@ -106,11 +107,16 @@ class EffectivePermissions:
                 self._index.setdefault(grant.action.lower(), []).append(grant)
         return self._index
 
+    @property
+    def grants(self) -> tuple[Grant, ...]:
+        """Every grant the role has, in order (concatenated on first use)."""
+        if not self._flat:
+            self._flat.append(tuple(chain.from_iterable(self.segments)))
+        return self._flat[0]
+
     def statement_groups(self) -> tuple[tuple[Grant, ...], ...]:
-        """``grants`` cut into runs granted by one statement object, in order."""
-        if self.segments or not self.grants:
-            return self.segments
-        return tuple(_segments(self.grants))
+        """:attr:`grants` cut into runs granted by one statement object, in order."""
+        return self.segments
 
     def statement_location(self, statement: Statement) -> Location:
         """Where ``statement`` is, for this role: the line attaching it for an AWS managed
@@ -565,7 +571,6 @@ def compute(
     if role is None:
         return EffectivePermissions(
             role=None,
-            grants=(),
             unknowns=("the function declares no execution role; its permissions are unknown",),
         )
     unknowns: list[str] = []
@@ -595,7 +600,6 @@ def compute(
             denied.extend(removed)
     return EffectivePermissions(
         role=role,
-        grants=tuple(chain.from_iterable(segments)),
         segments=tuple(segments),
         denied=tuple(denied),
         unknowns=tuple(dict.fromkeys(unknowns)),

@@ -120,26 +120,26 @@ def covers_everything(resource: str) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class Administrator:
-    """What makes a role administrator: its grants on every resource, per statement."""
+    """What makes a role administrator: its grants on every resource (``Resource: "*"``,
+    no ``NotResource``), per statement."""
 
-    #: The grants on every resource (``Resource: "*"``, no ``NotResource``), in order.
-    grants: tuple[Grant, ...]
-    #: The same grants per granting statement object, in first-seen order.
+    #: The grants per granting statement object, in first-seen order (the tuple shared by
+    #: every role attaching an AWS managed statement, not a per-role copy).
     statements: tuple[Sequence[Grant], ...]
     #: How many distinct actions they allow.
     action_count: int
 
 
-def is_administrator(perms: EffectivePermissions) -> tuple[Grant, ...]:
-    """The grants that make ``perms`` administrator access, or ``()``.
+def is_administrator(perms: EffectivePermissions) -> bool:
+    """True when ``perms`` amounts to administrator access (:func:`administrator` tells
+    which grants make it so).
 
     Administrator (or equivalent) means: at least the ``administrator_action_share`` of
     :data:`ADMINISTRATOR` of every action the IAM catalog knows is allowed on every resource
     (``Resource: "*"``, no ``NotResource``).
     Conditions do not change the verdict (callers lower the severity for narrowing ones).
     """
-    found = administrator(perms)
-    return () if found is None else found.grants
+    return administrator(perms) is not None
 
 
 def administrator(perms: EffectivePermissions) -> Administrator | None:
@@ -172,7 +172,6 @@ def _administrator(perms: EffectivePermissions) -> Administrator | None:
     for broad, _ in parts:
         by_statement.setdefault(id(broad[0].statement), []).append(broad)
     return Administrator(
-        grants=tuple(chain.from_iterable(broad for broad, _ in parts)),
         statements=tuple(
             runs[0] if len(runs) == 1 else list(chain.from_iterable(runs))
             for runs in by_statement.values()

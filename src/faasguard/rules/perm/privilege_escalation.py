@@ -123,7 +123,7 @@ def check(app: App) -> Iterator[Hit]:
         return permissions(role, app)
 
     def admin(perms: EffectivePermissions) -> bool:
-        return bool(is_administrator(perms))
+        return is_administrator(perms)
 
     found: dict[str, tuple[EscalationPath, ...]] = {}
 
