@@ -2,15 +2,17 @@
 
 Usage::
 
-    .venv/bin/python benchmarks/iam_admin_scale.py [--functions 200] \\
+    .venv/bin/python benchmarks/iam_admin_scale.py [--functions 200] [--scale 2000] \\
         [--baseline-src /tmp/before/src --baseline-label REV] [--write]
 
 A generated SAM template (N functions, each ``Policies: [AdministratorAccess]``: some
 17,000 catalog actions per role) is scanned with the PERM rules (``--select PERM``, one
 process, ``--no-cache``); the CPU seconds per function of this tree, and of an earlier
 tree when ``--baseline-src`` is given (``git archive REV src | tar -x -C /tmp/before``), are
-printed side by side; ``--write`` puts them into BENCHMARKS.md between the
-``iam_admin_scale`` markers. Not a test: the machine's load changes the figures.
+printed side by side; ``--scale N`` adds a run of this tree at N functions and the cost of
+each function past the first ``--functions`` (CPU and peak RSS, start-up excluded);
+``--write`` puts them into BENCHMARKS.md between the ``iam_admin_scale`` markers.
+Not a test: the machine's load changes the figures.
 """
 
 from __future__ import annotations
@@ -62,24 +64,29 @@ def main() -> None:
     """Measure, print, and with ``--write`` record in BENCHMARKS.md."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--functions", type=int, default=200)
+    parser.add_argument("--scale", type=int, help="also run this tree at this many functions")
     parser.add_argument("--baseline-src")
     parser.add_argument("--baseline-label", default="baseline")
     parser.add_argument("--write", action="store_true")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        project = Path(tmp)
-        (project / "template.yaml").write_text(template(args.functions), encoding="utf-8")
-        trees = [("this tree", str(ROOT / "src"))]
-        if args.baseline_src:
-            trees.insert(0, (args.baseline_label, args.baseline_src))
-        rows = []
-        for label, src in trees:
+    runs = [("this tree", str(ROOT / "src"), args.functions)]
+    if args.baseline_src:
+        runs.insert(0, (args.baseline_label, args.baseline_src, args.functions))
+    if args.scale:
+        runs.append(("this tree", str(ROOT / "src"), args.scale))
+    rows = []
+    results: list[Measurement] = []
+    for label, src, functions in runs:
+        with tempfile.TemporaryDirectory() as tmp:
+            project = Path(tmp)
+            (project / "template.yaml").write_text(template(functions), encoding="utf-8")
             result = run(src, project)
-            per = result.cpu_seconds / args.functions
-            rows.append(
-                f"| {label} | {args.functions} | {result.seconds:.1f} | "
-                f"{result.cpu_seconds:.1f} | {per * 1000:.0f} ms | {result.peak_mib:.0f} |"
-            )
+        results.append(result)
+        per = result.cpu_seconds / functions
+        rows.append(
+            f"| {label} | {functions} | {result.seconds:.1f} | "
+            f"{result.cpu_seconds:.1f} | {per * 1000:.0f} ms | {result.peak_mib:.0f} |"
+        )
     table = "\n".join(
         [
             "| tree | functions | wall s | CPU s | CPU per function | peak RSS MiB |",
@@ -87,6 +94,14 @@ def main() -> None:
             *rows,
         ]
     )
+    if args.scale:
+        small, large = results[-2], results[-1]
+        extra = args.scale - args.functions
+        table += (
+            f"\n\nEach function past the first {args.functions} (this tree): "
+            f"{(large.cpu_seconds - small.cpu_seconds) / extra * 1000:.1f} ms CPU and "
+            f"{(large.peak_mib - small.peak_mib) / extra * 1024:.0f} KiB peak RSS."
+        )
     print(table)
     if args.write:
         path = ROOT / "BENCHMARKS.md"

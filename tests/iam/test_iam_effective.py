@@ -309,9 +309,51 @@ def test_terraform_administrator_access_attachment(shop: dict[str, App]) -> None
     [grant] = perms.allowed("iam:CreateAccessKey")
     assert grant.policy.name == "AdministratorAccess"
     assert grant.policy.arn == "arn:aws:iam::aws:policy/AdministratorAccess"
-    where = grant.statement.location
+    # The grants of an AWS managed statement are shared by every role attaching it; the
+    # attaching line is kept beside them.
+    where = perms.location_of(grant)
     assert Path(where.file).name == "main.tf"
     # The attachment line when the loader records it (Role.managed_policy_locations),
     # otherwise the role's declaration.
     assert where.line in (33, 19)
     assert not perms.unknowns
+
+
+def test_aws_managed_grants_are_shared_by_roles_each_at_its_attaching_line() -> None:
+    def attaching(ref: str, line: int) -> Role:
+        arn = "arn:aws:iam::aws:policy/AdministratorAccess"
+        return Role(
+            ref=ref,
+            location=Location(file="template.yaml", line=line),
+            managed_policy_arns=(arn,),
+            managed_policy_locations={arn: Location(file="template.yaml", line=line + 5)},
+        )
+
+    first = effective_permissions(attaching("A", 10), today=TODAY)
+    second = effective_permissions(attaching("B", 20), today=TODAY)
+    [a] = first.allowed("iam:CreateAccessKey")
+    [b] = second.allowed("iam:CreateAccessKey")
+    # One grant object for both roles (built once per managed statement) ...
+    assert a is b and len(first.grants) > 10_000
+    assert first.segments[0] is second.segments[0]
+    # ... each role placing it at the line that attaches the policy.
+    assert (first.location_of(a).line, second.location_of(b).line) == (15, 25)
+    assert a.statement.location.file == "aws-managed:AdministratorAccess"
+    # A deny touching the managed grants gives the role its own run, not the shared one.
+    denying = Policy(
+        name="deny",
+        statements=(stmt(3, "Deny", actions="iam:*", resources="*"),),
+        location=Location(file="policy.yml"),
+    )
+    third = effective_permissions(
+        Role(
+            ref="C",
+            location=Location(file="template.yaml", line=30),
+            policies=(denying,),
+            managed_policy_arns=("arn:aws:iam::aws:policy/AdministratorAccess",),
+        ),
+        today=TODAY,
+    )
+    assert not third.allowed("iam:CreateAccessKey") and third.allowed("s3:GetObject")
+    assert third.segments[0] is not first.segments[0]
+    assert third.location_of(third.allowed("s3:GetObject")[0]).line == 30

@@ -40,6 +40,7 @@ import datetime as dt
 import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
+from itertools import chain
 from typing import Any
 
 from faasguard.iam.catalog import ACCESS_LEVELS, UNKNOWN_LEVEL, _compile, catalog
@@ -84,11 +85,20 @@ class EffectivePermissions:
     """What a role allows after denies, boundaries and impossible conditions."""
 
     role: Role | None
-    grants: tuple[Grant, ...]
+    #: The grants cut into runs granted by one statement, in order (:attr:`grants` is their
+    #: concatenation). The run of an AWS managed statement that no deny or boundary
+    #: changed is the tuple every role attaching it shares, so facts about it can be
+    #: computed once, and a role that nobody asks for every grant holds no copy of them.
+    segments: tuple[tuple[Grant, ...], ...] = ()
     denied: tuple[Grant, ...] = ()
     unknowns: tuple[str, ...] = ()
     #: Grants removed because their condition can never hold.
     impossible: tuple[Grant, ...] = ()
+    #: The line attaching each AWS managed statement, by ``id`` of the statement: the
+    #: grants of a managed statement are shared by every role attaching it (computed once
+    #: per statement), so where one role attaches it is kept here, not in the grant.
+    attached_at: Mapping[int, Location] = field(default_factory=dict, repr=False, compare=False)
+    _flat: list[tuple[Grant, ...]] = field(default_factory=list, repr=False, compare=False)
     _index: dict[str, list[Grant]] = field(default_factory=dict, repr=False, compare=False)
 
     def _by_action(self) -> dict[str, list[Grant]]:
@@ -96,6 +106,27 @@ class EffectivePermissions:
             for grant in self.grants:
                 self._index.setdefault(grant.action.lower(), []).append(grant)
         return self._index
+
+    @property
+    def grants(self) -> tuple[Grant, ...]:
+        """Every grant the role has, in order (concatenated on first use)."""
+        if not self._flat:
+            self._flat.append(tuple(chain.from_iterable(self.segments)))
+        return self._flat[0]
+
+    def statement_groups(self) -> tuple[tuple[Grant, ...], ...]:
+        """:attr:`grants` cut into runs granted by one statement object, in order."""
+        return self.segments
+
+    def statement_location(self, statement: Statement) -> Location:
+        """Where ``statement`` is, for this role: the line attaching it for an AWS managed
+        policy's statement, its own location otherwise."""
+        return self.attached_at.get(id(statement), statement.location)
+
+    def location_of(self, grant: Grant) -> Location:
+        """Where the statement granting ``grant`` is, for this role (see
+        :meth:`statement_location`)."""
+        return self.attached_at.get(id(grant.statement), grant.statement.location)
 
     def allowed(self, action: str, resource: str = "*") -> tuple[Grant, ...]:
         """Grants allowing ``action`` (any case) on ``resource``.
@@ -165,6 +196,8 @@ def _action_matches(patterns: Iterable[str], action: str) -> bool:
 class _Sources:
     policies: list[Policy]
     unknowns: list[str]
+    #: The attaching line of every AWS managed statement, by ``id`` of the statement.
+    attached_at: dict[int, Location]
 
 
 def _known_managed_commit() -> str:
@@ -178,6 +211,7 @@ def _attached(role: Role, app: App | None) -> _Sources:
     holders = [role, *_groups_of(role, app)]
     policies = [policy for holder in holders for policy in holder.policies]
     unknowns: list[str] = []
+    attached_at: dict[int, Location] = {}
     known_arns = {p.arn for p in policies if isinstance(p.arn, str)}
     for holder in holders:
         # Old cached models may predate the field; treat them as "no locations known".
@@ -196,9 +230,11 @@ def _attached(role: Role, app: App | None) -> _Sources:
             if resolved is None:
                 unknowns.append(_missing_policy_message(arn, holder))
                 continue
-            where = locations.get(arn, holder.location)
-            policies.append(_relocated(resolved, where))
-    return _Sources(policies=policies, unknowns=unknowns)
+            policies.append(resolved)
+            if _is_aws_managed_data(resolved):
+                where = locations.get(arn, holder.location)
+                attached_at.update((id(s), where) for s in resolved.statements)
+    return _Sources(policies=policies, unknowns=unknowns, attached_at=attached_at)
 
 
 def _groups_of(role: Role, app: App | None) -> list[Role]:
@@ -234,18 +270,18 @@ def resolve_policy_arn(arn: str, app: App | None = None) -> Policy | None:
     return None
 
 
-def _relocated(policy: Policy, where: Location) -> Policy:
-    """An AWS managed policy whose statements point at the line that attaches it."""
-    if not policy.location.file.startswith("aws-managed:"):
-        return policy
-    return replace(
-        policy,
-        location=where,
-        statements=tuple(replace(s, location=where) for s in policy.statements),
-    )
+def _is_aws_managed_data(policy: Policy) -> bool:
+    """True for an AWS managed policy read from the packaged data (one shared object per
+    policy, :func:`faasguard.iam.managed.managed_policy`)."""
+    return policy.location.file.startswith("aws-managed:")
 
 
 # ---------------------------------------------------------------------- evaluation
+
+
+#: Grants of AWS managed statements, by (``id`` of the statement, condition effect): the
+#: statement (kept alive by the entry, so its id is not reused) and its grants.
+_SHARED: dict[tuple[int, ConditionEffect], tuple[Statement, tuple[Grant, ...]]] = {}
 
 
 def _allow_grants(
@@ -253,7 +289,27 @@ def _allow_grants(
     policy: Policy,
     effect: ConditionEffect,
     unknowns: list[str],
-) -> list[Grant]:
+) -> tuple[Grant, ...]:
+    """The grants of an ``Allow`` statement. Those of an AWS managed policy are built once
+    per statement and condition effect and shared by every role attaching it
+    (``AdministratorAccess``: some 17,000 grants); the packaged data is fully static, so
+    such a statement adds no unknowns."""
+    if not _is_aws_managed_data(policy):
+        return _new_grants(statement, policy, effect, unknowns)
+    key = (id(statement), effect)
+    hit = _SHARED.get(key)
+    if hit is None or hit[0] is not statement:
+        hit = (statement, _new_grants(statement, policy, effect, unknowns))
+        _SHARED[key] = hit
+    return hit[1]
+
+
+def _new_grants(
+    statement: Statement,
+    policy: Policy,
+    effect: ConditionEffect,
+    unknowns: list[str],
+) -> tuple[Grant, ...]:
     where = f"{statement.location}"
     for value in statement.actions:
         if isinstance(value, Unknown):
@@ -290,7 +346,7 @@ def _allow_grants(
         )
     if statement.not_resources or not resources:
         resources = [("*", False)]
-    return [
+    return tuple(
         Grant(
             action=action,
             resource=resource,
@@ -305,7 +361,7 @@ def _allow_grants(
         )
         for action, pattern, via_not in actions
         for resource, unknown_resource in resources
-    ]
+    )
 
 
 @functools.lru_cache(maxsize=1024)
@@ -408,15 +464,21 @@ def _narrowed(grant: Grant) -> Grant:
 
 @dataclass(slots=True)
 class _Evaluation:
-    grants: list[Grant]
+    #: Surviving grants cut by granting statement (the shared tuple of an AWS managed
+    #: statement stays the same object when no deny touches it).
+    segments: list[tuple[Grant, ...]]
     denied: list[Grant]
     impossible: list[Grant]
+
+    @property
+    def grants(self) -> list[Grant]:
+        return list(chain.from_iterable(self.segments))
 
 
 def _evaluate(
     policies: Iterable[Policy], unknowns: list[str], today: dt.date | None
 ) -> _Evaluation:
-    allows: list[Grant] = []
+    allows: list[tuple[Grant, ...]] = []
     impossible: list[Grant] = []
     denies: list[_Deny] = []
     for policy in policies:
@@ -429,21 +491,45 @@ def _evaluate(
             effect = classify(statement.conditions, today=today)
             if statement.allows:
                 grants = _allow_grants(statement, policy, effect, unknowns)
-                (impossible if effect is ConditionEffect.IMPOSSIBLE else allows).extend(grants)
+                if effect is ConditionEffect.IMPOSSIBLE:
+                    impossible.extend(grants)
+                elif grants:
+                    allows.append(grants)
             else:
                 deny = _deny(statement, policy, effect, unknowns)
                 if deny is not None:
                     denies.append(deny)
     denied: list[Grant] = []
     for deny in denies:
-        survivors: list[Grant] = []
-        for grant in allows:
-            kept, touched = _apply_deny(grant, deny)
-            survivors.extend(kept)
-            if touched and not kept:
-                denied.append(grant)
-        allows = survivors
-    return _Evaluation(grants=allows, denied=denied, impossible=impossible)
+        allows = [s for s in (_denied_segment(s, deny, denied) for s in allows) if s]
+    return _Evaluation(segments=allows, denied=denied, impossible=impossible)
+
+
+def _denied_segment(
+    segment: tuple[Grant, ...], deny: _Deny, denied: list[Grant]
+) -> tuple[Grant, ...]:
+    """What ``deny`` leaves of one statement's grants (the same tuple when it touches none);
+    the grants it removes are appended to ``denied``."""
+    survivors: list[Grant] = []
+    changed = False
+    for grant in segment:
+        kept, touched = _apply_deny(grant, deny)
+        survivors.extend(kept)
+        changed = changed or touched
+        if touched and not kept:
+            denied.append(grant)
+    return tuple(survivors) if changed else segment
+
+
+def _segments(grants: Iterable[Grant]) -> list[tuple[Grant, ...]]:
+    """``grants`` cut into runs granted by one statement object."""
+    runs: list[list[Grant]] = []
+    for grant in grants:
+        if runs and runs[-1][-1].statement is grant.statement:
+            runs[-1].append(grant)
+        else:
+            runs.append([grant])
+    return [tuple(run) for run in runs]
 
 
 def _apply_boundary(grants: list[Grant], boundary: list[Grant]) -> tuple[list[Grant], list[Grant]]:
@@ -485,7 +571,6 @@ def compute(
     if role is None:
         return EffectivePermissions(
             role=None,
-            grants=(),
             unknowns=("the function declares no execution role; its permissions are unknown",),
         )
     unknowns: list[str] = []
@@ -494,7 +579,7 @@ def compute(
     sources = _attached(role, app)
     unknowns.extend(sources.unknowns)
     evaluation = _evaluate(sources.policies, unknowns, today)
-    grants, denied = evaluation.grants, evaluation.denied
+    segments, denied = evaluation.segments, evaluation.denied
     boundary = role.permissions_boundary
     if isinstance(boundary, Unknown):
         unknowns.append(
@@ -510,14 +595,16 @@ def compute(
             )
         else:
             bounds = _evaluate([boundary_policy], unknowns, today)
-            grants, removed = _apply_boundary(grants, bounds.grants)
+            grants, removed = _apply_boundary(evaluation.grants, bounds.grants)
+            segments = _segments(grants)
             denied.extend(removed)
     return EffectivePermissions(
         role=role,
-        grants=tuple(grants),
+        segments=tuple(segments),
         denied=tuple(denied),
         unknowns=tuple(dict.fromkeys(unknowns)),
         impossible=tuple(evaluation.impossible),
+        attached_at=sources.attached_at,
     )
 
 

@@ -38,7 +38,7 @@ from typing import Any
 from faasguard.iam.catalog import catalog
 from faasguard.iam.conditions import classify
 from faasguard.iam.effective import ConditionEffect, EffectivePermissions, Grant, covers
-from faasguard.model import Function, Role, Unknown
+from faasguard.model import Function, Location, Role, Unknown
 
 _PLACEHOLDER = re.compile(r"\$\{[^}]*\}")
 
@@ -83,6 +83,15 @@ class Step:
     #: the step needs no grant of the principal: the target role's trust policy names it
     #: (``grant`` is then that trust-policy statement)
     trusted: bool = False
+    #: where the grant's statement is for the role holding it (the attaching line of an
+    #: AWS managed policy: ``EffectivePermissions.location_of``); ``None``: the
+    #: statement's own location
+    located: Location | None = None
+
+    @property
+    def location(self) -> Location:
+        """Where the statement granting this step is."""
+        return self.grant.statement.location if self.located is None else self.located
 
 
 @dataclass(frozen=True, slots=True)
@@ -378,6 +387,7 @@ class _Graph:
                     candidate = Step(
                         action=action,
                         grant=grant,
+                        located=perms.location_of(grant),
                         role=role.ref,
                         kind=role.kind,
                         note=reached.note if reached else "",

@@ -162,7 +162,7 @@ def _grants_text(lines: list[str], perms: EffectivePermissions, root: str) -> st
                 _resource_label(row),
                 grant.condition_effect.value,
                 _policy_label(grant),
-                _where(grant.statement.location, root),
+                _where(perms.location_of(grant), root),
             )
         )
     widths = [max((len(r[i]) for r in table if len(r) > i), default=0) for i in range(4)]
@@ -248,7 +248,7 @@ def _grants_json(perms: EffectivePermissions, root: str) -> list[dict[str, Any]]
                     "arn": grant.policy.arn if isinstance(grant.policy.arn, str) else None,
                     "aws_managed": _aws_managed(grant),
                 },
-                "location": location(grant.statement.location),
+                "location": location(perms.location_of(grant)),
             }
         )
     return grants

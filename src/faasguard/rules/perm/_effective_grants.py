@@ -11,10 +11,11 @@ from __future__ import annotations
 import heapq
 import json
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from itertools import chain
 from typing import Any
 
 from faasguard.context import current_config
@@ -117,39 +118,110 @@ def covers_everything(resource: str) -> bool:
     return _EVERYTHING.fullmatch(parts[5]) is not None
 
 
-def is_administrator(perms: EffectivePermissions) -> tuple[Grant, ...]:
-    """The grants that make ``perms`` administrator access, or ``()``.
+@dataclass(frozen=True, slots=True)
+class Administrator:
+    """What makes a role administrator: its grants on every resource (``Resource: "*"``,
+    no ``NotResource``), per statement."""
+
+    #: The grants per granting statement object, in first-seen order (the tuple shared by
+    #: every role attaching an AWS managed statement, not a per-role copy).
+    statements: tuple[Sequence[Grant], ...]
+    #: How many distinct actions they allow.
+    action_count: int
+
+
+def is_administrator(perms: EffectivePermissions) -> bool:
+    """True when ``perms`` amounts to administrator access (:func:`administrator` tells
+    which grants make it so).
 
     Administrator (or equivalent) means: at least the ``administrator_action_share`` of
     :data:`ADMINISTRATOR` of every action the IAM catalog knows is allowed on every resource
     (``Resource: "*"``, no ``NotResource``).
     Conditions do not change the verdict (callers lower the severity for narrowing ones).
+    """
+    return administrator(perms) is not None
+
+
+def administrator(perms: EffectivePermissions) -> Administrator | None:
+    """:func:`is_administrator` with the grants per statement, ``None`` when not one.
+
     Memoised per permissions object for the app being checked: a dozen PERM rules ask it of
-    every role, and an administrator role has some 17,000 grants to look through.
+    every role. The work is per statement: the 17,000 grants of an AWS managed statement
+    (``AdministratorAccess``) are one tuple shared by every role attaching it, looked
+    through once (:func:`_broad`), not once per role.
     """
     memo_key = ("perm-is-administrator", id(perms))
     remembered = memo().get(memo_key)
     if isinstance(remembered, tuple) and remembered[0] is perms:
-        result: tuple[Grant, ...] = remembered[1]
+        result: Administrator | None = remembered[1]
         return result
-    result = _administrator_grants(perms)
+    result = _administrator(perms)
     memo()[memo_key] = (perms, result)  # holds perms, so its id is not reused meanwhile
     return result
 
 
-def _administrator_grants(perms: EffectivePermissions) -> tuple[Grant, ...]:
+def _administrator(perms: EffectivePermissions) -> Administrator | None:
     from faasguard.iam.catalog import catalog  # noqa: PLC0415 - loaded on first use only
 
-    broad = [g for g in perms.grants if g.resource == "*" and not g.not_resources]
-    # Catalog actions are canonical (one spelling each): no need to lower 17,000 names.
-    actions = {g.action for g in broad}
+    parts = [_broad(segment) for segment in perms.statement_groups()]
+    parts = [(broad, actions) for broad, actions in parts if broad]
+    actions = parts[0][1] if len(parts) == 1 else frozenset().union(*(a for _, a in parts))
     if len(actions) < ADMINISTRATOR["administrator_action_share"] * catalog().action_count():
-        return ()
-    return tuple(broad)
+        return None
+    by_statement: dict[int, list[tuple[Grant, ...]]] = {}
+    for broad, _ in parts:
+        by_statement.setdefault(id(broad[0].statement), []).append(broad)
+    return Administrator(
+        statements=tuple(
+            runs[0] if len(runs) == 1 else list(chain.from_iterable(runs))
+            for runs in by_statement.values()
+        ),
+        action_count=len(actions),
+    )
 
 
-def granting_statements(grants: Iterable[Grant]) -> dict[Location, list[Grant]]:
-    """Grants grouped by the statement that grants them, in first-seen order."""
+#: Facts about one statement's run of grants, by ``id`` of the run (kept alive by the
+#: entry): the run of an AWS managed statement is shared by every role attaching it.
+_RUNS: dict[tuple[str, int], tuple[Sequence[Grant], Any]] = {}
+_RUNS_LIMIT = 4096
+
+
+def _per_run(kind: str, run: Sequence[Grant], compute: Callable[[Sequence[Grant]], Any]) -> Any:
+    """``compute(run)``, once per run object (runs are immutable tuples)."""
+    if not isinstance(run, tuple):
+        return compute(run)
+    key = (kind, id(run))
+    hit = _RUNS.get(key)
+    if hit is None or hit[0] is not run:
+        if len(_RUNS) >= _RUNS_LIMIT:
+            _RUNS.clear()
+        hit = (run, compute(run))
+        _RUNS[key] = hit
+    return hit[1]
+
+
+def _broad(run: tuple[Grant, ...]) -> tuple[tuple[Grant, ...], frozenset[str]]:
+    """The grants of ``run`` on every resource (``run`` itself when all are) and their
+    actions (catalog actions are canonical: no need to lower 17,000 names)."""
+
+    def compute(grants: Sequence[Grant]) -> tuple[tuple[Grant, ...], frozenset[str]]:
+        broad = tuple(g for g in grants if g.resource == "*" and not g.not_resources)
+        if len(broad) == len(grants):
+            broad = run
+        return broad, frozenset(g.action for g in broad)
+
+    result: tuple[tuple[Grant, ...], frozenset[str]] = _per_run("broad", run, compute)
+    return result
+
+
+#: Where a grant's statement is for the role holding it: ``EffectivePermissions.location_of``
+#: (an AWS managed statement is at the line attaching it, which differs per role).
+Locate = Callable[[Grant], Location]
+
+
+def granting_statements(grants: Iterable[Grant], locate: Locate) -> dict[Location, list[Grant]]:
+    """Grants grouped by the statement that grants them (where ``locate`` puts it), in
+    first-seen order."""
     grouped: dict[Location, list[Grant]] = {}
     # Hashing a Location per grant is most of the cost for a role with 17,000 grants; a
     # statement's group is looked up once per statement object instead.
@@ -157,7 +229,7 @@ def granting_statements(grants: Iterable[Grant]) -> dict[Location, list[Grant]]:
     for grant in grants:
         group = by_statement.get(id(grant.statement))
         if group is None:
-            group = grouped.setdefault(grant.statement.location, [])
+            group = grouped.setdefault(locate(grant), [])
             by_statement[id(grant.statement)] = group
         group.append(grant)
     return grouped
@@ -169,15 +241,15 @@ def aws_managed(grant: Grant) -> bool:
     return grant.policy.managed and isinstance(arn, str) and ":aws:policy/" in arn
 
 
-def where(grant: Grant) -> str:
+def where(grant: Grant, location: Location) -> str:
     """``policy NAME, statement at line N`` (the statement id when there is one); AWS
-    managed policies are named with the line that attaches them."""
+    managed policies are named with the line that attaches them. ``location`` is where
+    the grant's statement is for its role (:data:`Locate`)."""
     statement = grant.statement
+    line = f" at line {location.line}" if location.line else ""
     if aws_managed(grant):
-        line = f" at line {statement.location.line}" if statement.location.line else ""
         return f"AWS managed policy {grant.policy.name} (attached{line})"
     label = f"statement {statement.sid!r}" if statement.sid else "statement"
-    line = f" at line {statement.location.line}" if statement.location.line else ""
     return f"policy {grant.policy.name}, {label}{line}"
 
 
@@ -190,11 +262,11 @@ def _by_statement(grants: Iterable[Grant]) -> list[list[Grant]]:
     return list(groups.values())
 
 
-def granted_by(grants: Iterable[Grant], limit: int = 3) -> str:
+def granted_by(grants: Iterable[Grant], locate: Locate, limit: int = 3) -> str:
     """Every policy and statement that grants some of ``grants``, named as :func:`where`
     does, the one granting the most first; ``+N more`` past ``limit``."""
     groups = sorted(_by_statement(grants), key=len, reverse=True)
-    named = list(dict.fromkeys(where(group[0]) for group in groups))
+    named = list(dict.fromkeys(where(group[0], locate(group[0])) for group in groups))
     shown = " and ".join(named[:limit])
     return f"{shown} (+{len(named) - limit} more)" if len(named) > limit else shown
 
@@ -203,30 +275,34 @@ def granted_by(grants: Iterable[Grant], limit: int = 3) -> str:
 _SOURCE_ACTIONS = 20
 
 
-def grant_sources(grants: Iterable[Grant]) -> list[dict[str, Any]]:
+def grant_sources(grants: Iterable[Grant], locate: Locate) -> list[dict[str, Any]]:
     """``properties["granted_by"]`` of a finding: per granting statement its policy (name,
     ARN), statement id, line and (up to 20 of) the reported actions it grants."""
-    return statement_sources(_by_statement(grants))
+    return statement_sources(_by_statement(grants), locate)
 
 
-def statement_sources(groups: Iterable[list[Grant]]) -> list[dict[str, Any]]:
+def statement_sources(groups: Iterable[Sequence[Grant]], locate: Locate) -> list[dict[str, Any]]:
     """:func:`grant_sources` of grants already grouped by statement."""
     sources: list[dict[str, Any]] = []
     for group in sorted(groups, key=len, reverse=True):
         first = group[0]
         arn = first.policy.arn
-        # nsmallest, not sorted: an administrator statement has some 17,000 actions.
-        actions = heapq.nsmallest(_SOURCE_ACTIONS, {g.action for g in group}, key=str.lower)
+        actions = list(_per_run("source-actions", group, _source_actions))
         sources.append(
             {
                 "policy": first.policy.name,
                 "arn": arn if isinstance(arn, str) else None,
                 "sid": first.statement.sid,
-                "line": first.statement.location.line,
+                "line": locate(first).line,
                 "actions": actions,
             }
         )
     return sources
+
+
+def _source_actions(group: Sequence[Grant]) -> list[str]:
+    # nsmallest, not sorted: an administrator statement has some 17,000 actions.
+    return heapq.nsmallest(_SOURCE_ACTIONS, {g.action for g in group}, key=str.lower)
 
 
 def unknown_note(perms: EffectivePermissions) -> str:
@@ -269,6 +345,10 @@ class StatementGrants:
         """True when a narrowing condition restricts every selected grant."""
         return not any(unconditional(g) for g in self.grants)
 
+    def sources(self, grants: Iterable[Grant] | None = None) -> str:
+        """:func:`granted_by` of ``grants`` (default: every selected grant) in this role."""
+        return granted_by(self.grants if grants is None else grants, self.perms.location_of)
+
     def hit(
         self,
         message: str,
@@ -287,7 +367,11 @@ class StatementGrants:
             resource=self.role.ref,
             key=key,
             severity=severity,
-            properties={"granted_by": grant_sources(self.grants if grants is None else grants)},
+            properties={
+                "granted_by": grant_sources(
+                    self.grants if grants is None else grants, self.perms.location_of
+                )
+            },
         )
 
 
@@ -302,7 +386,7 @@ def statements_granting(app: App, selected: Callable[[Grant], bool]) -> Iterator
         if is_administrator(perms):
             continue
         grants = [g for g in perms.grants if selected(g)]
-        for location, group in granting_statements(grants).items():
+        for location, group in granting_statements(grants, perms.location_of).items():
             yield StatementGrants(function, role, perms, location, group)
 
 
@@ -339,7 +423,7 @@ def category_hits(app: App, category: Category) -> Iterator[Hit]:
         yield statement.hit(
             f"function {statement.function.display_name} can {category.label}: "
             f"{summarise(g.action for g in group)} on {summarise(g.resource for g in group)}, "
-            f"granted by {granted_by(group)} of role {statement.role.ref}"
+            f"granted by {statement.sources()} of role {statement.role.ref}"
             f"{' (under a narrowing condition)' if statement.narrowed else ''}; "
             f"{category.advice}",
             key=f"{statement.first.policy.name}:{summarise((g.action for g in group), 50)}",

@@ -47,13 +47,12 @@ from dataclasses import replace
 
 from faasguard.findings import Hit, Practice, Severity
 from faasguard.iam.catalog import catalog
-from faasguard.iam.effective import Grant
 from faasguard.model import App, Role
 from faasguard.rules.base import ALL_FORMATS, rule
 from faasguard.rules.perm._effective_grants import (
     ADMINISTRATOR,
+    administrator,
     function_roles,
-    is_administrator,
     lowered,
     other_principals,
     permissions,
@@ -98,17 +97,13 @@ def check(app: App) -> Iterator[Hit]:
 
 def _admin_hit(app: App, role: Role, subject: str) -> Hit | None:
     perms = permissions(role, app)
-    grants = is_administrator(perms)
-    if not grants:
+    found = administrator(perms)
+    if found is None:
         return None
-    total = catalog().action_count()
     # The statement granting the most actions is the cause; grouping by statement (not by
     # line) keeps two managed policies attached on one line apart.
-    by_statement: dict[int, list[Grant]] = {}
-    for grant in grants:
-        by_statement.setdefault(id(grant.statement), []).append(grant)
-    main = max(by_statement.values(), key=len)
-    share = len({g.action for g in grants}) / total
+    main = max(found.statements, key=len)
+    share = found.action_count / catalog().action_count()
     first = main[0]
     how = (
         f"NotAction {first.statement.not_actions!r} on every resource, equivalent to "
@@ -124,14 +119,14 @@ def _admin_hit(app: App, role: Role, subject: str) -> Hit | None:
     return Hit(
         message=(
             f"{subject} has administrator access: {how}, granted "
-            f"by {where(first)}{holder}"
+            f"by {where(first, perms.location_of(first))}{holder}"
             f"{' (under a narrowing condition)' if narrowed else ''}; grant only what "
             f"{advice}"
             f"{unknown_note(perms)}"
         ),
-        location=first.statement.location,
+        location=perms.location_of(first),
         resource=role.ref,
         key=first.policy.name,
         severity=lowered(SEVERITY) if narrowed else None,
-        properties={"granted_by": statement_sources([main])},
+        properties={"granted_by": statement_sources([main], perms.location_of)},
     )

@@ -43,7 +43,6 @@ from faasguard.iam.effective import Grant
 from faasguard.model import App
 from faasguard.rules.base import ALL_FORMATS, rule
 from faasguard.rules.perm._effective_grants import (
-    granted_by,
     lowered,
     risk_actions,
     statements_granting,
@@ -94,7 +93,7 @@ def check(app: App) -> Iterator[Hit]:
             f"function {statement.function.display_name} can "
             f"{'change or delete' if changes else 'invoke'} other functions: "
             f"{summarise(g.action for g in group)} on "
-            f"{summarise(g.resource for g in group)}, granted by {granted_by(statement.grants)} "
+            f"{summarise(g.resource for g in group)}, granted by {statement.sources()} "
             f"of role {statement.role.ref}; name the functions it calls",
             key=f"{statement.first.policy.name}:{'modify' if changes else 'invoke'}",
             severity=lowered(severity) if statement.narrowed else severity,

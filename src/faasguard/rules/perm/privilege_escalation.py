@@ -63,6 +63,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import replace
+from typing import Any
 
 from faasguard.findings import FlowStep, Hit, Practice, Severity
 from faasguard.iam.effective import EffectivePermissions
@@ -90,9 +91,14 @@ def _step_text(step: Step) -> str:
     if step.trusted:
         return (
             f"{step.action}{target} (no grant of {step.kind} {step.role} needed: the trust "
-            f"policy of role {step.reaches} names it, {where(step.grant)})"
+            f"policy of role {step.reaches} names it, {where(step.grant, step.location)})"
         )
-    return f"{step.action}{target} ({step.kind} {step.role}, {where(step.grant)})"
+    return f"{step.action}{target} ({step.kind} {step.role}, {where(step.grant, step.location)})"
+
+
+def _source(step: Step) -> dict[str, Any]:
+    """The ``granted_by`` entry of one step (its statement where its role has it)."""
+    return grant_sources([step.grant], lambda _: step.location)[0]
 
 
 def _message(subject: str, path: EscalationPath) -> str:
@@ -117,7 +123,7 @@ def check(app: App) -> Iterator[Hit]:
         return permissions(role, app)
 
     def admin(perms: EffectivePermissions) -> bool:
-        return bool(is_administrator(perms))
+        return is_administrator(perms)
 
     found: dict[str, tuple[EscalationPath, ...]] = {}
 
@@ -152,18 +158,15 @@ def _hit(subject: str, role: Role, perms: EffectivePermissions, path: Escalation
     first = path.steps[0]
     return Hit(
         message=_message(subject, path) + unknown_note(perms),
-        location=first.grant.statement.location,
+        location=first.location,
         resource=role.ref,
         key=path.method.id,
         severity=lowered(SEVERITY) if path.narrowed else None,
-        flow=tuple(
-            FlowStep(location=s.grant.statement.location, message=_step_text(s))
-            for s in path.all_steps()
-        ),
+        flow=tuple(FlowStep(location=s.location, message=_step_text(s)) for s in path.all_steps()),
         properties={
             "method": path.method.id,
             "steps": [s.action for s in path.all_steps()],
             "chain": list(path.chain),
-            "granted_by": [grant_sources([s.grant])[0] for s in path.all_steps()],
+            "granted_by": [_source(s) for s in path.all_steps()],
         },
     )

@@ -41,7 +41,7 @@ from faasguard.findings import Hit, Practice, Severity
 from faasguard.iam.effective import Grant
 from faasguard.model import App
 from faasguard.rules.base import ALL_FORMATS, rule
-from faasguard.rules.perm._effective_grants import granted_by, lowered, statements_granting
+from faasguard.rules.perm._effective_grants import lowered, statements_granting
 
 SEVERITY = Severity.MEDIUM
 
@@ -76,7 +76,7 @@ def check(app: App) -> Iterator[Hit]:
             # The policies granting this pattern, not whichever statement shares its line.
             yield statement.hit(
                 f"function {statement.function.display_name} is granted {pattern} "
-                f"({len({g.action for g in grants})} actions) by {granted_by(grants)} of "
+                f"({len({g.action for g in grants})} actions) by {statement.sources(grants)} of "
                 f"role {statement.role.ref}; list only the actions the code calls",
                 key=f"{grants[0].policy.name}:{pattern}",
                 severity=lowered(SEVERITY) if statement.narrowed else None,

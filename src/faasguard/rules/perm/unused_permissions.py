@@ -113,14 +113,15 @@ def check(app: App) -> Iterator[Hit]:
             and not _own_log_group(g.action, g.resource)
         ]
         names = ", ".join(f.display_name for f in functions)
-        for location, group in granting_statements(grants).items():
+        locate = perms.location_of
+        for location, group in granting_statements(grants, locate).items():
             unused = sorted({g.action for g in group}, key=str.lower)
             levels = {levels_of[a] for a in unused}
             needed = sorted(used.values(), key=str.lower)
             yield Hit(
                 message=(
                     f"role {role.ref} grants {len(unused)} action(s) the code of {names} "
-                    f"never uses: {short_list(unused)}, through {granted_by(group)}; "
+                    f"never uses: {short_list(unused)}, through {granted_by(group, locate)}; "
                     f"the function(s) need only {short_list(needed, 8) or 'nothing'}; "
                     "'faasguard iam suggest' prints the least-privilege policy"
                 ),
@@ -129,5 +130,5 @@ def check(app: App) -> Iterator[Hit]:
                 resource=role.ref,
                 key=f"{group[0].policy.name}:{short_list(unused, 50)}",
                 severity=Severity.MEDIUM if levels & _RISKY_LEVELS else None,
-                properties={"granted_by": grant_sources(group)},
+                properties={"granted_by": grant_sources(group, locate)},
             )

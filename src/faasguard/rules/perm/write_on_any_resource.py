@@ -46,7 +46,6 @@ from faasguard.model import App
 from faasguard.rules.base import ALL_FORMATS, rule
 from faasguard.rules.perm._effective_grants import (
     aws_managed,
-    granted_by,
     lowered,
     statements_granting,
     summarise,
@@ -88,7 +87,7 @@ def check(app: App) -> Iterator[Hit]:
         actions = (g.action for g in statement.grants)
         yield statement.hit(
             f"function {statement.function.display_name} may {summarise(actions)} on every "
-            f'resource (Resource "*") by {granted_by(statement.grants)} of role '
+            f'resource (Resource "*") by {statement.sources()} of role '
             f"{statement.role.ref}, although these actions accept resource ARNs; name the "
             "resources it writes",
             key=f"{statement.first.policy.name}:"
