@@ -49,7 +49,8 @@ handler code, not templates, so one format is enough).
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from functools import cache, partial
 from pathlib import Path
 from typing import Any
 
@@ -176,31 +177,31 @@ def _py_http_value(flow: PyFlow, value: ast.expr) -> Labels:
     return flow.labels(value)
 
 
-def _py_sent(file: PyFile, flow: PyFlow, call: ast.Call) -> tuple[str, Labels] | None:
+def _py_sent(file: PyFile, flow: Callable[[], PyFlow], call: ast.Call) -> tuple[str, Labels] | None:
+    """``flow`` is computed only for the calls that send something."""
     func = call.func
     method = func.attr if isinstance(func, ast.Attribute) else None
     if method in _PY_MESSAGES:
         values = [k.value for k in call.keywords if k.arg in _PY_MESSAGES[method]]
         what = "an SNS message" if method == "publish" else "an SQS message"
-        return (what, flow.union(values)) if values else None
+        return (what, flow().union(values)) if values else None
     qual = (file.qual(func) or "").removesuffix("()")
     if not qual.startswith(_PY_HTTP) and not qual.endswith("PoolManager().request"):
         return None
     values = [*call.args, *(k.value for k in call.keywords if k.arg in _PY_HTTP_KEYWORDS)]
     labels = EMPTY
     for value in values:
-        labels |= _py_http_value(flow, value)
+        labels |= _py_http_value(flow(), value)
     return f"an HTTP request ({qual})", labels
 
 
 def match_python(file: PyFile) -> Iterator[CodeMatch]:
     """SNS/SQS/HTTP calls of any function whose message, URL or body carries a secret."""
     for scope in file.scopes:
-        flow: PyFlow | None = None
+        flow = cache(partial(file.flow, scope, _SPEC))
         for node in scope.nodes:
             if not isinstance(node, ast.Call):
                 continue
-            flow = flow or file.flow(scope, _SPEC)
             sent = _py_sent(file, flow, node)
             if sent is not None:
                 found = _match(file.path, node.lineno, node.col_offset + 1, *sent)
@@ -253,7 +254,8 @@ def _js_http_arg(flow: JsFlow, arg: Any, is_data: bool) -> Labels:
     return labels
 
 
-def _js_sent(file: JsFile, flow: JsFlow, node: Any) -> tuple[str, Labels] | None:
+def _js_sent(file: JsFile, flow: Callable[[], JsFlow], node: Any) -> tuple[str, Labels] | None:
+    """``flow`` is computed only for the calls that send something."""
     callee = node.child_by_field_name("function") or node.child_by_field_name("constructor")
     args_node = node.child_by_field_name("arguments")
     if callee is None or args_node is None:
@@ -262,7 +264,7 @@ def _js_sent(file: JsFile, flow: JsFlow, node: Any) -> tuple[str, Labels] | None
     name = text(callee.child_by_field_name("property") or callee)
     if name in _JS_MESSAGES and args and args[0].type == "object":
         what = "an SNS message" if "ublish" in name else "an SQS message"
-        return what, _js_props(flow, args[0], _JS_MESSAGES[name])
+        return what, _js_props(flow(), args[0], _JS_MESSAGES[name])
     qual = file.qual(callee) or text(callee)
     base = qual.split(".", 1)[0]
     if qual not in _JS_HTTP and base not in ("axios", "got", "node-fetch"):
@@ -270,18 +272,17 @@ def _js_sent(file: JsFile, flow: JsFlow, node: Any) -> tuple[str, Labels] | None
     data = qual.endswith((".post", ".put", ".patch")) and base == "axios"
     labels = EMPTY
     for index, arg in enumerate(args):
-        labels |= _js_http_arg(flow, arg, data and index == 1)
+        labels |= _js_http_arg(flow(), arg, data and index == 1)
     return f"an HTTP request ({qual})", labels
 
 
 def match_javascript(file: JsFile) -> Iterator[CodeMatch]:
     """SNS/SQS/HTTP calls of any function whose message, URL or body carries a secret."""
     for scope in file.scopes:
-        flow: JsFlow | None = None
+        flow = cache(partial(file.flow, scope, _SPEC))
         for node in scope.nodes:
             if node.type not in ("call_expression", "new_expression"):
                 continue
-            flow = flow or file.flow(scope, _SPEC)
             sent = _js_sent(file, flow, node)
             if sent is not None:
                 found = _match(file.path, *position(node), *sent)
