@@ -86,11 +86,11 @@ def test_shared_module_is_reported_once_naming_every_function() -> None:
 
 def test_finding_belongs_to_the_function_whose_handler_contains_it() -> None:
     # auth.handler is Authorizer's handler: the unverified decode there is not SafeAuthorizer's.
-    finding = _at(PYTHON, "auth.py", 17, "CODE020")
+    finding = _at(PYTHON, "auth.py", 22, "CODE020")
     assert finding.function == "Authorizer" and "shared" not in finding.message
     assert "verify_signature" in finding.message and finding.severity is Severity.HIGH
     # whoami is no function's handler: shipped by both, reported once naming both.
-    helper = _at(PYTHON, "auth.py", 30, "CODE020")
+    helper = _at(PYTHON, "auth.py", 35, "CODE020")
     assert helper.function == "Authorizer" and "code shared with SafeAuthorizer" in helper.message
     # jsonwebtoken.decode whose result picks the policy
     node = _at(NODE, "auth.js", 11, "CODE020")
@@ -184,3 +184,11 @@ def test_unproven_deserialisation_is_low_and_a_flow_stays_critical() -> None:
     assert "no flow from the event is proven" in no_flow.message
     assert findings[("app.py", 7)].severity >= Severity.CRITICAL  # yaml.unsafe_load(message)
     assert findings[("codec.py", 14)].severity is Severity.LOW
+
+
+def test_jwt_decoded_by_hand_is_reported_at_the_split() -> None:
+    python = _at(PYTHON, "auth.py", 63, "CODE020")
+    assert "token.split('.')[1] cuts the token's payload out by hand" in python.message
+    assert "a condition depends on its claims" in python.message
+    node = _at(NODE, "auth.js", 52, "CODE020")
+    assert 'split(".")[1]' in node.message and node.severity is Severity.HIGH

@@ -16,6 +16,7 @@ from faasguard.model import (
     Statement,
     TriggerKind,
     Unknown,
+    UserPool,
 )
 
 AS_OF = dt.date(2026, 11, 28)
@@ -120,3 +121,27 @@ def test_conf005_only_explicitly_unencrypted_queues() -> None:
     default = Queue(ref="Default", type="x", location=loc(4))
     f = fn(triggers=(trigger(TriggerKind.SQS, "Off"), trigger(TriggerKind.SQS, "Default")))
     assert [h.resource for h in run("CONF005", app(f, resources=(off, default)))] == ["Off"]
+
+
+def _pool(ref: str, **properties: object) -> UserPool:
+    return UserPool(ref=ref, type="AWS::Cognito::UserPool", properties=properties, location=loc(50))
+
+
+def test_conf007_one_finding_per_cause_only_for_pools_functions_use() -> None:
+    weak = {
+        "UsernameAttributes": ["email"],
+        "MfaConfiguration": "OFF",
+        "Policies": {"PasswordPolicy": {"MinimumLength": 6, "RequireNumbers": True}},
+        "Schema": [{"Name": "role", "AttributeDataType": "String"}],
+    }
+    used = fn("Signup", triggers=(trigger(TriggerKind.COGNITO, "Users"),))
+    hits = run("CONF007", app(used, resources=(_pool("Users", **weak), _pool("Other", **weak))))
+    assert [(h.resource, h.key, h.severity) for h in hits] == [
+        ("Users", "self-sign-up-privileged-attributes", Severity.HIGH),
+        ("Users", "unverified-email-identity", Severity.MEDIUM),
+        ("Users", "weak-password-policy", Severity.MEDIUM),
+        ("Users", "mfa-off", Severity.LOW),
+    ]
+    assert "custom:role" in hits[0].message and "a minimum length of 6" in hits[2].message
+    # no function is behind or uses the pool: nothing
+    assert run("CONF007", app(fn("Other"), resources=(_pool("Users", **weak),))) == []

@@ -10,7 +10,12 @@ Handler code (Python and Node.js) that trusts a JSON Web Token it never verified
   `decodeProtectedHeader` and `jwt-decode`, when the result drives an authorization
   decision: it is used in a condition (`if claims["role"] == "admin"`) or returned (an
   authorizer returning `principalId: decoded.sub`);
-- `jsonwebtoken.verify(..., { algorithms: ['none'] })`.
+- `jsonwebtoken.verify(..., { algorithms: ['none'] })`;
+- a token decoded by hand — its payload cut out with `token.split('.')[1]`, then base64
+  and JSON decoded (`json.loads(base64.urlsafe_b64decode(...))`, `JSON.parse(Buffer.from(
+  ..., 'base64'))`) — when its claims drive an authorization decision and the function
+  checks no signature itself (`hmac.compare_digest`, `crypto.createHmac`/`createVerify`);
+  reported at the `split`.
 
 An unverified read is not reported when the same function also verifies a token
 (`jwt.decode` with verification, `jwt.verify`, `jwtVerify`, a JWKS client): reading the
@@ -52,7 +57,8 @@ not templates, so one format is enough).
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -100,6 +106,9 @@ class JwtSpec(LabelSpec):
     }
 
     def source(self, qual: str | None, node: Any, line: int, column: int) -> Labels | None:
+        segment = _payload_segment(node)
+        if segment is not None:
+            return label("by-hand", line, column, segment)
         if qual is None or not qual.endswith("()"):
             return None
         kind = self.UNVERIFIED.get(qual.removesuffix("()"))
@@ -117,14 +126,74 @@ class JwtSpec(LabelSpec):
 _SPEC = JwtSpec()
 
 
-def _uses(path: Path, decisions: Iterable[tuple[str, Labels]]) -> Iterator[CodeMatch]:
-    """One match per unverified read that a decision (a condition, a return) depends on."""
+def _payload_segment(node: Any) -> str | None:
+    """``token.split('.')[1]`` (Python or JavaScript): the payload of a JWT cut by hand."""
+    if isinstance(node, ast.Subscript):
+        call = node.value
+        if (
+            isinstance(node.slice, ast.Constant)
+            and node.slice.value == 1
+            and isinstance(call, ast.Call)
+            and isinstance(call.func, ast.Attribute)
+            and call.func.attr == "split"
+            and call.args
+            and const_str(call.args[0]) == "."
+        ):
+            return ast.unparse(node)
+        return None
+    if getattr(node, "type", None) != "subscript_expression":
+        return None
+    call, index = node.child_by_field_name("object"), node.child_by_field_name("index")
+    if call is None or index is None or call.type != "call_expression" or text(index) != "1":
+        return None
+    callee, args = call.child_by_field_name("function"), call.child_by_field_name("arguments")
+    if callee is None or args is None or callee.type != "member_expression":
+        return None
+    prop = callee.child_by_field_name("property")
+    first = args.named_children[0] if args.named_children else None
+    if prop is None or text(prop) != "split" or first is None or string_value(first) != ".":
+        return None
+    return text(node)
+
+
+#: Calls that decode a hand-cut payload: base64 then JSON (both are needed for claims).
+_BASE64 = ("b64decode", "urlsafe_b64decode", "base64url_decode", "atob", "base64")
+_JSON = ("json.loads", "json.load", "JSON.parse", "loads", "parse")
+#: A hand-cut token whose signature the function checks itself (HMAC, a crypto verifier).
+_HAND_VERIFY = ("hmac.new", "compare_digest", "createHmac", "createVerify", "timingSafeEqual")
+
+
+def _decodes_by_hand(source: str) -> bool:
+    """Does the function's text base64-decode and JSON-parse, and check no signature?"""
+    return (
+        any(name in source for name in _BASE64)
+        and any(name in source for name in _JSON)
+        and not any(name in source for name in _HAND_VERIFY)
+    )
+
+
+def _uses(
+    path: Path, decisions: Iterable[tuple[str, Labels]], source: Callable[[], str]
+) -> Iterator[CodeMatch]:
+    """One match per unverified read that a decision (a condition, a return) depends on.
+
+    ``source`` gives the function's text, read only when a payload was cut by hand."""
     seen: set[tuple[int, int]] = set()
+    by_hand: bool | None = None
     for use, labels in decisions:
         for found in labels:
-            if found.kind not in ("claims", "header") or (found.line, found.column) in seen:
+            if found.kind not in ("claims", "header", "by-hand"):
+                continue
+            if found.kind == "by-hand":
+                by_hand = _decodes_by_hand(source()) if by_hand is None else by_hand
+                if not by_hand:
+                    continue
+            if (found.line, found.column) in seen:
                 continue
             seen.add((found.line, found.column))
+            if found.kind == "by-hand":
+                yield _by_hand(path, found, use)
+                continue
             what = "claims" if found.kind == "claims" else "header"
             yield CodeMatch(
                 str(path),
@@ -135,6 +204,19 @@ def _uses(path: Path, decisions: Iterable[tuple[str, Labels]]) -> Iterator[CodeM
                 "(signature, issuer, audience, expiry) before trusting anything in it",
                 match_key(path, "unverified", found.text),
             )
+
+
+def _by_hand(path: Path, found: Any, use: str) -> CodeMatch:
+    return CodeMatch(
+        str(path),
+        found.line,
+        found.column,
+        f"{found.text} cuts the token's payload out by hand (then base64 and JSON decode "
+        f"it) without verifying the signature, and {use} depends on its claims: a forged "
+        "token passes; verify the token with a JWT library (signature, issuer, audience, "
+        "expiry) before trusting anything in it",
+        match_key(path, "by-hand", found.text),
+    )
 
 
 # ---------------------------------------------------------------------------- Python
@@ -196,7 +278,15 @@ def match_python(file: PyFile) -> Iterator[CodeMatch]:
                 verifies = True
         if verifies:
             continue  # claims read before verification (to pick the issuer) are fine
-        yield from _uses(file.path, _py_decisions(scope, file.flow(scope, _SPEC)))
+        yield from _uses(
+            file.path,
+            _py_decisions(scope, file.flow(scope, _SPEC)),
+            partial(_py_text, scope),
+        )
+
+
+def _py_text(scope: PyScope) -> str:
+    return "\n".join(ast.unparse(node) for node in scope.body)
 
 
 def _py_decisions(scope: PyScope, flow: PyFlow) -> Iterator[tuple[str, Labels]]:
@@ -229,7 +319,11 @@ def match_javascript(file: JsFile) -> Iterator[CodeMatch]:
                 yield from _js_accepts_none(file, node, qual)
         if verifies:
             continue
-        yield from _uses(file.path, _js_decisions(file, scope, file.flow(scope, _SPEC)))
+        yield from _uses(
+            file.path,
+            _js_decisions(file, scope, file.flow(scope, _SPEC)),
+            partial(_js_text, scope),
+        )
 
 
 def _js_accepts_none(file: JsFile, call: Any, qual: str) -> Iterator[CodeMatch]:
@@ -249,6 +343,10 @@ def _js_accepts_none(file: JsFile, call: Any, qual: str) -> Iterator[CodeMatch]:
                     "passes verification; list only the algorithms the issuer uses",
                     match_key(file.path, "verify-none"),
                 )
+
+
+def _js_text(scope: JsScope) -> str:
+    return text(scope.node) if scope.node is not None else ""
 
 
 def _js_decisions(file: JsFile, scope: JsScope, flow: JsFlow) -> list[tuple[str, Labels]]:
