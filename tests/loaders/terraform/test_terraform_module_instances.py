@@ -265,3 +265,36 @@ def test_attachments_link_to_module_instances_or_say_they_cannot(tmp_path: Path)
         "aws_iam_role_policy_attachment.missing: role = "
         '"<unknown: module.map[\\"nope\\"]>" names no IAM principal'
     )
+
+
+DISABLED_BY_DEFAULT = """\
+variable "enabled" {
+  type    = bool
+  default = false
+}
+
+module "fns" {
+  source = "./modules/fn"
+  count  = var.enabled ? 1 : 0
+  name   = "gated"
+}
+"""
+
+
+def test_a_module_off_only_by_a_variable_default_is_still_analysed(tmp_path: Path) -> None:
+    # the deployment sets the variable (tfvars, -var): dropping the module would hide what
+    # ships; set explicitly to false, it is gone
+    app = _load(tmp_path, DISABLED_BY_DEFAULT)
+    (function,) = app.functions
+    assert function.role is not None and function.role.managed_policy_arns == (S3_READ,)
+    (warning,) = [d for d in app.diagnostics if d.level == "warning"]
+    assert warning.location is not None and warning.location.line == 8
+    assert warning.message.startswith(
+        "module.fns: count is 0 only by the default of var.enabled (not set here); "
+        "one instance is analysed"
+    )
+    explicit = LOADER.load(
+        str(tmp_path), LoadOptions(variables={"enabled": "false"}), fmt="terraform"
+    )
+    assert explicit.functions == ()
+    assert not [d for d in explicit.diagnostics if d.level == "warning"]

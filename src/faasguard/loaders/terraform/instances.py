@@ -12,6 +12,7 @@ what cannot be known is said, never guessed.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -87,6 +88,20 @@ def expand(count: Any = None, for_each: Any = None, *, has_count: bool = False) 
     return _for_each(for_each)
 
 
+_VARIABLE = re.compile(r"\bvar\.([A-Za-z_][\w-]*)")
+
+
+def _default_gate(module: Any, attribute: Any) -> str | None:
+    """The input variable a ``count`` reads that has only its default value here (no
+    ``--var``, tfvars or module argument sets it), or ``None``."""
+    node = attribute.expr
+    text = node.text.decode("utf-8", "replace") if node is not None and node.text else ""
+    for name in _VARIABLE.findall(text):
+        if name in module.variables and name not in module.inputs:
+            return str(name)
+    return None
+
+
 def key_text(key: Key) -> str:
     """``[0]`` or ``["name"]``, as Terraform writes an instance address."""
     return f"[{key}]" if isinstance(key, int) else f"[{json.dumps(key)}]"
@@ -126,6 +141,13 @@ class InstancesMixin:
         def compute() -> Expansion:
             if count is not None:
                 value = module.ev.evaluate(count.expr, count.file)
+                gate = _default_gate(module, count) if value == 0 else None
+                if gate is not None:
+                    # `count = var.enabled ? 1 : 0` with `default = false`: the deployment
+                    # sets the variable; a scanner that dropped it would miss what ships.
+                    return Expansion(
+                        None, f"count is 0 only by the default of var.{gate} (not set here)"
+                    )
                 return expand(value, has_count=True)
             assert for_each is not None
             return expand(for_each=module.ev.evaluate(for_each.expr, for_each.file))
