@@ -134,3 +134,26 @@ def test_the_cause_is_the_provider_or_the_first_function(
     assert tracing.location.line == line
     assert tracing.message.endswith(fix)
     assert len(tracing.properties["functions"]) == 2
+
+
+def test_the_shared_finding_is_hidden_only_when_every_function_is_suppressed(
+    tmp_path: Path,
+) -> None:
+    def template(suppressed: tuple[str, ...]) -> str:
+        functions = "".join(
+            FUNCTION.format(name=n).replace(
+                f"  {n}:\n", f"  {n}:  # faasguard: ignore[LOG002] traced by the caller\n"
+            )
+            if n in suppressed
+            else FUNCTION.format(name=n)
+            for n in ("Alpha", "Beta", "Gamma")
+        )
+        return HEADER + functions
+
+    report = _scan(tmp_path, template(("Alpha",)))
+    [tracing] = [f for f in report.findings if f.rule_id == "LOG002"]
+    assert tracing.properties["functions"] == ["Alpha", "Beta", "Gamma"]
+    assert report.suppressed == 0
+    report = _scan(tmp_path, template(("Alpha", "Beta", "Gamma")))
+    assert not [f for f in report.findings if f.rule_id == "LOG002"]
+    assert report.suppressed == 1
