@@ -545,25 +545,21 @@ def _suppressed(
     root: str,
     today: dt.date,
 ) -> bool:
-    subject = finding.function or finding.resource
-    for suppression in suppressions:
-        if suppression.rule_id not in (finding.rule_id, "*"):
-            continue
-        if suppression.target is not None:
-            if suppression.target == subject:
-                return True
-            continue
-        if _same_file(suppression.location.file, finding.location.file) and (
-            suppression.location.line == finding.location.line
-        ):
-            return True
-        declared = _declaration(app, subject)
+    # A finding for one cause shared by several functions is hidden only when every one of
+    # them is suppressed (or the cause's own line is): suppressing one must not hide others.
+    subjects: list[str | None] = list(finding.properties.get("functions") or ())
+    subjects = subjects or [finding.function or finding.resource]
+    matching = [s for s in suppressions if s.rule_id in (finding.rule_id, "*")]
+    for suppression in matching:
         if (
-            declared is not None
-            and _same_file(declared.file, suppression.location.file)
-            and declared.line == suppression.location.line
+            suppression.target is None
+            and _same_file(suppression.location.file, finding.location.file)
+            and suppression.location.line == finding.location.line
         ):
             return True
+    if all(any(_covers(s, app, subject) for s in matching) for subject in subjects):
+        return True
+    functions = list(finding.properties.get("functions") or ()) or [finding.function]
     relative = _relative(finding.location.file, root)
     for ignore in config.ignores:
         if not rule_matches(ignore.rule, finding.rule_id):
@@ -572,12 +568,29 @@ def _suppressed(
             continue
         if ignore.paths and not any(fnmatch.fnmatch(relative, p) for p in ignore.paths):
             continue
-        function = app.function(finding.function) if finding.function else None
-        names = {finding.function, function.name if function else None}
-        if ignore.functions and not names.intersection(ignore.functions):
+        if ignore.functions and not all(
+            _names(app, subject).intersection(ignore.functions) for subject in functions
+        ):
             continue
         return True
     return False
+
+
+def _covers(suppression: Suppression, app: App, subject: str | None) -> bool:
+    """Whether ``suppression`` is attached to ``subject`` (by target or declaration line)."""
+    if suppression.target is not None:
+        return suppression.target == subject
+    declared = _declaration(app, subject)
+    return (
+        declared is not None
+        and _same_file(declared.file, suppression.location.file)
+        and declared.line == suppression.location.line
+    )
+
+
+def _names(app: App, subject: str | None) -> set[object]:
+    function = app.function(subject) if subject else None
+    return {subject, function.name if function else None}
 
 
 def _declaration(app: App, ref: str | None) -> Location | None:

@@ -100,13 +100,13 @@ def _audit(
 
 def _found(report: dict[str, Any]) -> set[tuple[str, str]]:
     """(rule, function or resource ARN) of every finding; the emulator gives a redeployed API
-    a new random id, so API ids are left out."""
+    a new random id, so API ids are left out. A finding for one cause shared by several
+    functions counts for each function it names."""
     return {
-        (
-            f["rule_id"],
-            f["function"] or re.sub(r"/restapis/\w+", "/restapis/*", f["location"]["file"]),
-        )
+        (f["rule_id"], subject)
         for f in report["findings"]
+        for subject in f.get("properties", {}).get("functions")
+        or [f["function"] or re.sub(r"/restapis/\w+", "/restapis/*", f["location"]["file"])]
     }
 
 

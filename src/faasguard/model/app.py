@@ -282,6 +282,8 @@ class App:
     ``files`` lists every file the loader read (the root file first), for cache keys and
     suppression lookup. ``suppressions`` are the inline ``# faasguard: ignore[ID] reason``
     comments and ``Metadata.faasguard.ignore`` entries found in those files.
+    ``defaults_location`` is where the settings every function inherits are declared (SAM
+    ``Globals.Function``, Serverless ``provider``), when the app has such a section.
     """
 
     name: str
@@ -295,6 +297,7 @@ class App:
     suppressions: tuple[Suppression, ...] = ()
     files: tuple[str, ...] = ()
     parameters: Mapping[str, Any] = field(default_factory=dict)
+    defaults_location: Location | None = None
     #: Set on apps built from a snapshot of a live account (``format == "live"``).
     live: LiveState | None = None
 

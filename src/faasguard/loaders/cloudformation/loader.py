@@ -200,7 +200,16 @@ def load(path: str, options: LoadOptions, *, fmt: str = "cloudformation") -> App
         files=tuple(files),
         # For SAM the transformed template keeps the user's Parameters section.
         parameters=parts.parameters,
+        defaults_location=_globals_location(doc, path) if sam else None,
     )
+
+
+def _globals_location(doc: Document, file: str) -> Location | None:
+    """Where SAM's ``Globals.Function`` section is, if the template has one."""
+    found = doc.lines.get("/Globals/Function")
+    if found is None:
+        return None
+    return Location(file=file, line=found[0], column=found[1], pointer="/Globals/Function")
 
 
 class CloudFormationLoader:

@@ -224,6 +224,7 @@ def _load(path: str, options: LoadOptions) -> App:
         suppressions=tuple(builder.suppressions),
         files=(path, *resolver.files),
         parameters={"stage": ctx.stage, "region": ctx.region},
+        defaults_location=resolver.location("/provider") if "provider" in config else None,
     )
 
 

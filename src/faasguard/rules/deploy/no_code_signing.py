@@ -4,6 +4,9 @@ What it finds:
 Zip-packaged functions with no code-signing configuration (`CodeSigningConfigArn`,
 `code_signing_config_arn`). Container-image functions are skipped: Lambda code signing does
 not apply to them (sign images with AWS Signer and verify them in the registry instead).
+Several unsigned functions of one app give one finding, at SAM `Globals.Function` or
+Serverless `provider` when the app has that section (else at the first function), that names
+them and lists their declarations as related locations.
 
 Why it matters:
 Without code signing, anyone who obtains `lambda:UpdateFunctionCode` (a leaked CI key, an
@@ -37,6 +40,7 @@ from collections.abc import Iterator
 
 from faasguard.findings import Hit, Practice, Severity
 from faasguard.model import App
+from faasguard.rules._causes import Missing, one_per_cause
 from faasguard.rules.base import ALL_FORMATS, rule
 
 
@@ -50,13 +54,14 @@ from faasguard.rules.base import ALL_FORMATS, rule
     formats=ALL_FORMATS,
 )
 def check(app: App) -> Iterator[Hit]:
-    """One hit per zip function without a code-signing configuration."""
+    """One hit for the zip functions without a code-signing configuration."""
+    unsigned: list[Missing] = []
     for fn in app.functions:
         if fn.package_type.lower() == "image" or fn.code.kind == "image":
             continue
         if fn.code_signing_config is not None:
             continue
-        yield Hit(
+        hit = Hit(
             message=(
                 f"function {fn.display_name} has no code-signing configuration: anyone able to "
                 "update its code can deploy unsigned code; attach a CodeSigningConfig with "
@@ -65,3 +70,10 @@ def check(app: App) -> Iterator[Hit]:
             location=fn.location,
             function=fn.ref,
         )
+        unsigned.append(Missing(fn, hit))
+    problem = (
+        "have no code-signing configuration: anyone able to update their code can deploy "
+        "unsigned code"
+    )
+    fix = "attach a CodeSigningConfig with Enforce to each"
+    yield from one_per_cause(app, unsigned, problem, fix)

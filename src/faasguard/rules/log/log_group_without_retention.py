@@ -6,7 +6,11 @@ function's logging configuration) is declared without a retention period, and fu
 which no log group is declared at all, so Lambda creates one on first invocation that never
 expires. Log groups are matched by name or by a reference to the function
 (`!Sub /aws/lambda/${Fn}`, `/aws/lambda/${aws_lambda_function.fn.function_name}`). A
-retention that is not statically known is not reported.
+retention that is not statically known is not reported. Several functions with no declared
+log group share one cause: they get one finding, at SAM `Globals.Function` or Serverless
+`provider` when the app has that section (else at the first function), that names them and
+lists their declarations as related locations. A declared log group without retention has
+its own finding.
 
 Why it matters:
 Logs without retention accumulate forever: personal data and secrets that were logged by
@@ -42,6 +46,7 @@ from collections.abc import Iterator
 
 from faasguard.findings import Hit, Practice, Severity
 from faasguard.model import App
+from faasguard.rules._causes import Missing, one_per_cause
 from faasguard.rules._helpers import describe, expected_log_group, function_log_group
 from faasguard.rules.base import ALL_FORMATS, rule
 
@@ -56,13 +61,14 @@ from faasguard.rules.base import ALL_FORMATS, rule
     formats=ALL_FORMATS,
 )
 def check(app: App) -> Iterator[Hit]:
-    """One hit per function whose logs never expire."""
+    """One hit per log group without retention; one for all functions with no log group."""
+    undeclared: list[Missing] = []
     for fn in app.functions:
         group = function_log_group(app, fn)
         if group is None:
             expected = expected_log_group(fn)
             name = describe(expected) if expected is not None else f"/aws/lambda/{fn.ref}"
-            yield Hit(
+            hit = Hit(
                 message=(
                     f"no log group is declared for function {fn.display_name}: Lambda creates "
                     f"{name} on first use with no retention (logs kept forever); declare it "
@@ -71,6 +77,7 @@ def check(app: App) -> Iterator[Hit]:
                 location=fn.location,
                 function=fn.ref,
             )
+            undeclared.append(Missing(fn, hit))
         elif group.retention_days is None:
             yield Hit(
                 message=(
@@ -81,3 +88,13 @@ def check(app: App) -> Iterator[Hit]:
                 function=fn.ref,
                 resource=group.ref,
             )
+    fix = (
+        "set provider.logRetentionInDays"
+        if app.format == "serverless"
+        else "declare their /aws/lambda/<name> log groups with a retention period"
+    )
+    problem = (
+        "have no log group declared, so Lambda creates each on first use with no retention "
+        "(logs kept forever)"
+    )
+    yield from one_per_cause(app, undeclared, problem, fix)

@@ -2,7 +2,11 @@
 
 What it finds:
 Functions whose tracing mode is not `Active` (unset or `PassThrough`). A tracing mode that is
-not statically known is not reported.
+not statically known is not reported. Several functions with no tracing set share one cause,
+the missing app-wide default: they get one finding, at SAM `Globals.Function` or Serverless
+`provider` when the app has that section (else at the first function), that names them and
+lists their declarations as related locations. A function that sets another mode itself has
+its own finding.
 
 Why it matters:
 Without traces, an investigation cannot follow a request from the API through the function
@@ -36,7 +40,13 @@ from collections.abc import Iterator
 
 from faasguard.findings import Hit, Practice, Severity
 from faasguard.model import App, Unknown
+from faasguard.rules._causes import Missing, one_per_cause
 from faasguard.rules.base import ALL_FORMATS, rule
+
+_SHARED_FIX = {
+    "sam": "set Globals.Function.Tracing: Active",
+    "serverless": "set provider.tracing.lambda: true",
+}
 
 
 @rule(
@@ -49,7 +59,8 @@ from faasguard.rules.base import ALL_FORMATS, rule
     formats=ALL_FORMATS,
 )
 def check(app: App) -> Iterator[Hit]:
-    """One hit per function without ``Active`` tracing."""
+    """One hit per function that sets another mode; one for all that set none."""
+    unset: list[Missing] = []
     for fn in app.functions:
         tracing = fn.tracing
         if isinstance(tracing, Unknown):
@@ -57,7 +68,7 @@ def check(app: App) -> Iterator[Hit]:
         if tracing is not None and tracing.lower() == "active":
             continue
         mode = tracing if tracing is not None else "not set"
-        yield Hit(
+        hit = Hit(
             message=(
                 f"function {fn.display_name} has no active X-Ray tracing (tracing: {mode}): "
                 "set Tracing to Active"
@@ -65,3 +76,9 @@ def check(app: App) -> Iterator[Hit]:
             location=fn.loc("tracing"),
             function=fn.ref,
         )
+        if tracing is None:
+            unset.append(Missing(fn, hit))
+        else:
+            yield hit
+    fix = _SHARED_FIX.get(app.format, "set Tracing to Active on each")
+    yield from one_per_cause(app, unset, "have no active X-Ray tracing (tracing not set)", fix)

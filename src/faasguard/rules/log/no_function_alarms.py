@@ -4,6 +4,9 @@ What it finds:
 Functions for which the app declares no CloudWatch alarm on the `AWS/Lambda` metrics
 `Errors`, `Throttles` or `Duration` with the dimension `FunctionName` set to the function
 (by name, or by a reference such as `!Ref Fn` or `aws_lambda_function.fn.function_name`).
+Several unwatched functions of one app give one finding, at SAM `Globals.Function` or
+Serverless `provider` when the app has that section (else at the first function), that names
+them and lists their declarations as related locations.
 
 Why it matters:
 Nobody reads logs by hand in time. A spike of errors is often the first sign of an attack
@@ -39,6 +42,7 @@ from collections.abc import Iterator
 
 from faasguard.findings import Hit, Practice, Severity
 from faasguard.model import Alarm, App, Function
+from faasguard.rules._causes import Missing, one_per_cause
 from faasguard.rules._helpers import refers_to_function
 from faasguard.rules.base import ALL_FORMATS, rule
 
@@ -61,12 +65,13 @@ def _watches(alarm: Alarm, fn: Function) -> bool:
     formats=ALL_FORMATS,
 )
 def check(app: App) -> Iterator[Hit]:
-    """One hit per function no alarm watches."""
+    """One hit for the functions no alarm watches."""
     alarms = list(app.of_type(Alarm))
+    unwatched: list[Missing] = []
     for fn in app.functions:
         if any(_watches(alarm, fn) for alarm in alarms):
             continue
-        yield Hit(
+        hit = Hit(
             message=(
                 f"no CloudWatch alarm watches the Errors, Throttles or Duration metrics of "
                 f"function {fn.display_name}: add at least an Errors alarm"
@@ -74,3 +79,6 @@ def check(app: App) -> Iterator[Hit]:
             location=fn.location,
             function=fn.ref,
         )
+        unwatched.append(Missing(fn, hit))
+    problem = "have no CloudWatch alarm on their Errors, Throttles or Duration metrics"
+    yield from one_per_cause(app, unwatched, problem, "add at least an Errors alarm for each")
