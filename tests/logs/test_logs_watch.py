@@ -12,7 +12,6 @@ import contextlib
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -22,6 +21,7 @@ from typing import Any
 
 import duckdb
 import pytest
+from moto_support import moto_endpoint
 from typer.testing import CliRunner
 
 from faasguard.cli import app
@@ -37,29 +37,11 @@ Events = dict[str, dict[str, list[tuple[int, str]]]]  # group -> stream -> (ts, 
 EVENT_RULES = {"LOG010", "LOG011", "LOG017", "LOG018"}
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def endpoint() -> Iterator[str]:
     """moto in server mode on 127.0.0.1, with dummy credentials in the environment."""
-    saved = {k: os.environ.get(k) for k in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")}
-    os.environ.update(AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing")
-    server = moto_server.ThreadedMotoServer(ip_address="127.0.0.1", port=_free_port())
-    server.start()
-    host, port = server.get_host_and_port()
-    try:
-        yield f"http://{host}:{port}"
-    finally:
-        server.stop()
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+    with moto_endpoint() as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
