@@ -10,6 +10,7 @@ libinjection are used when installed, and the pattern database is compiled on fi
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +22,7 @@ __all__ = [
     "Detection",
     "EventHit",
     "detect",
+    "detect_many",
     "detect_trigger",
     "scan_event",
 ]
@@ -99,6 +101,12 @@ def detect(value: str, *, backend: str = "auto", libinjection: bool = True) -> l
             if checks[cls](forms[index]):
                 _agree(best, cls, index)
     return [_detection(value, forms, encoded, cls, best[cls]) for cls in CLASSES if cls in best]
+
+
+def detect_many(values: Sequence[str]) -> list[list[Detection]]:
+    """``[detect(v) for v in values]``: the form to use for many values at once (the leaves
+    of an event, the values of a log batch), which the engine can scan together."""
+    return [detect(value) for value in values]
 
 
 def _json_document(value: str) -> bool:
