@@ -10,7 +10,7 @@ libinjection are used when installed, and the pattern database is compiled on fi
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,20 +28,90 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True, slots=True)
-class Detection:
-    """One attack class found in a value."""
+class _Span:
+    """Where a detection lies in its value: given, or worked out by ``find`` when first
+    asked (a regular-expression search that a decision to block or count never needs)."""
 
-    #: ``sqli`` ``xss`` ``path-traversal`` ``cmdi`` ``ssrf`` ``ssti`` ``xxe`` ``nosqli``
-    #: ``ldapi`` ``jndi`` ``crlf`` ``open-redirect``
-    cls: str
-    #: Span in the original value (characters).
-    start: int
-    end: int
-    #: How sure the detection is, 0..1.
-    confidence: float
-    #: What found it: the pattern id, or ``libinjection``.
-    source: str = ""
+    __slots__ = ("at", "find")
+
+    def __init__(
+        self, at: tuple[int, int] | None, find: Callable[[], tuple[int, int]] | None = None
+    ) -> None:
+        self.at = at
+        self.find = find
+
+    def get(self) -> tuple[int, int]:
+        at = self.at
+        if at is None:
+            assert self.find is not None
+            at = self.at = self.find()
+            self.find = None
+        return at
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Span) and self.get() == other.get()
+
+    def __hash__(self) -> int:
+        return hash(self.get())
+
+
+class Detection(tuple[str, float, str, _Span]):
+    """One attack class found in a value.
+
+    Immutable; compares, hashes and prints as its five fields. The span is worked out when
+    first read, so :func:`detect` costs only what the verdict needs.
+    """
+
+    __slots__ = ()
+
+    def __new__(
+        cls, name: str, start: int, end: int, confidence: float, source: str = ""
+    ) -> Detection:
+        return tuple.__new__(cls, (name, confidence, source, _Span((start, end))))
+
+    @classmethod
+    def located_later(
+        cls, name: str, confidence: float, source: str, find: Callable[[], tuple[int, int]]
+    ) -> Detection:
+        """A detection whose span ``find()`` gives when first read."""
+        return tuple.__new__(cls, (name, confidence, source, _Span(None, find)))
+
+    @property
+    def cls(self) -> str:
+        """``sqli`` ``xss`` ``path-traversal`` ``cmdi`` ``ssrf`` ``ssti`` ``xxe``
+        ``nosqli`` ``ldapi`` ``jndi`` ``crlf`` ``open-redirect``."""
+        return self[0]
+
+    @property
+    def confidence(self) -> float:
+        """How sure the detection is, 0..1."""
+        return self[1]
+
+    @property
+    def source(self) -> str:
+        """What found it: the pattern id, or ``libinjection``."""
+        return self[2]
+
+    @property
+    def start(self) -> int:
+        """Span in the original value (characters): the first character."""
+        return self[3].get()[0]
+
+    @property
+    def end(self) -> int:
+        """Span in the original value (characters): one past the last character."""
+        return self[3].get()[1]
+
+    def __reduce__(self) -> tuple[type[Detection], tuple[str, int, int, float, str]]:
+        start, end = self[3].get()
+        return (Detection, (self[0], start, end, self[1], self[2]))
+
+    def __repr__(self) -> str:
+        start, end = self[3].get()
+        return (
+            f"Detection(cls={self[0]!r}, start={start!r}, end={end!r}, "
+            f"confidence={self[1]!r}, source={self[2]!r})"
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,36 +147,132 @@ def detect(value: str, *, backend: str = "auto", libinjection: bool = True) -> l
     if not value:
         return []
     engine = _engine or _load_engine()
-    matcher = engine.backend(backend)
     checks = engine.libinjection_checks() if libinjection else None
     normal = decode.normalize(value)
-    forms = [value] if normal == value[: decode.MAX_DECODE] else [value, normal]
-    encoded = [form.encode("utf-8", "surrogatepass") for form in forms]
-    if len(encoded[0]) > engine.MAX_SCAN:
-        encoded = [data[: engine.MAX_SCAN] for data in encoded]
+    distinct = None if normal == value[: decode.MAX_DECODE] else normal
+    return _verdicts(value, distinct, engine.backend(backend), checks)
+
+
+def detect_many(
+    values: Sequence[str], *, backend: str = "auto", libinjection: bool = True
+) -> list[list[Detection]]:
+    """``[detect(v) for v in values]``, computed together: the form to use for many values at
+    once (the leaves of an event, the values of a log batch).
+
+    With Hyperscan, the values are scanned as one buffer by a database that reports every
+    match (:meth:`~faasguard.payloads.engine.HyperscanBackend.candidates`): a value with no
+    match there has none alone either, so only the values it points at, and those whose
+    libinjection hint fires, take the one-value path. The answers are the same as
+    :func:`detect`'s, value by value (``tests/payloads`` checks it on the whole payload set).
+    """
+    engine = _engine or _load_engine()
+    matcher = engine.backend(backend)
+    checks = engine.libinjection_checks() if libinjection else None
+    if not hasattr(matcher, "candidates") or len(values) < _BATCH:
+        return [_verdicts(v, decode.normalize(v), matcher, checks) if v else [] for v in values]
+    normals: dict[int, str] = {}
+    for index in _indices(decode.NEEDS_DECODING, values):
+        value = values[index]
+        normal = decode.normalize(value)
+        if normal != value[: decode.MAX_DECODE]:
+            normals[index] = normal
+    todo = matcher.candidates(values)
+    if normals:
+        order = list(normals)
+        todo.update(order[i] for i in matcher.candidates([normals[k] for k in order]))
+    results: list[list[Detection]] = [[] for _ in values]
+    for index in todo:
+        value = values[index]
+        results[index] = _verdicts(value, normals.get(index), matcher, checks)
+    if checks is not None:
+        hints = engine.hint_res()
+        for index in _indices(engine.any_hint_re(), values, normals, skip=todo):
+            value = values[index]
+            forms = (value,) if index not in normals else (value, normals[index])
+            best: dict[str, tuple[float, int, int]] = {}
+            _libinjection(value, forms, _hinted(forms, hints), checks, best)
+            results[index] = [_detection(value, forms, c, best[c]) for c in CLASSES if c in best]
+    return results
+
+
+#: Fewer values than this are not worth a batch scan.
+_BATCH = 4
+
+
+def _indices(
+    pattern: Any,
+    values: Sequence[str],
+    extra: dict[int, str] | None = None,
+    skip: set[int] | frozenset[int] = frozenset(),
+) -> list[int]:
+    """Indices of ``values``, not in ``skip``, in which ``pattern`` (a compiled ``str``
+    expression) finds something, or in their ``extra`` form."""
+    search = pattern.search
+    found = [i for i, value in enumerate(values) if i not in skip and search(value)]
+    if extra:
+        have = set(found)
+        found.extend(i for i, v in extra.items() if i not in skip and i not in have and search(v))
+        found.sort()
+    return found
+
+
+def _verdicts(value: str, normal: str | None, matcher: Any, checks: Any) -> list[Detection]:
+    """The detections in ``value``, one value at a time; ``normal`` is its normal form
+    where that differs from the value."""
+    if not value:
+        return []
+    forms = (value,) if normal is None else (value, normal)
     # class -> (confidence, form index, pattern index or -1 for libinjection)
     best: dict[str, tuple[float, int, int]] = {}
     hinted: list[tuple[int, str]] = []
-    patterns = len(PATTERNS)
-    for index, data in enumerate(encoded):
-        for pattern in matcher.matched(data):
-            if pattern >= patterns:
-                hinted.append((index, DATABASE[pattern][1]))
+    matched = matcher.matched
+    for index, form in enumerate(forms):
+        data = form.encode("utf-8", "surrogatepass")
+        if len(data) > decode.MAX_SCAN:
+            data = data[: decode.MAX_SCAN]
+        for pattern in matched(data):
+            cls, confidence = _KIND[pattern]
+            if confidence < 0:  # a libinjection hint
+                hinted.append((index, cls))
                 continue
-            _, cls, confidence, _ = PATTERNS[pattern]
-            if cls not in best or confidence > best[cls][0]:
+            known = best.get(cls)
+            if known is None or confidence > known[0]:
                 best[cls] = (confidence, index, pattern)
-    if checks is not None and not _json_document(value):
-        for index, cls in hinted:
-            if checks[cls](forms[index]):
-                _agree(best, cls, index)
-    return [_detection(value, forms, encoded, cls, best[cls]) for cls in CLASSES if cls in best]
+    if checks is not None and hinted:
+        _libinjection(value, forms, hinted, checks, best)
+    if not best:
+        return []
+    return [_detection(value, forms, cls, best[cls]) for cls in CLASSES if cls in best]
 
 
-def detect_many(values: Sequence[str]) -> list[list[Detection]]:
-    """``[detect(v) for v in values]``: the form to use for many values at once (the leaves
-    of an event, the values of a log batch), which the engine can scan together."""
-    return [detect(value) for value in values]
+#: Per database entry: ``(class, confidence)``, confidence -1 for a libinjection hint.
+_KIND: tuple[tuple[str, float], ...] = tuple(
+    (entry[1], entry[2] if index < len(PATTERNS) else -1.0) for index, entry in enumerate(DATABASE)
+)
+
+
+def _hinted(forms: tuple[str, ...], hints: Sequence[tuple[str, Any]]) -> list[tuple[int, str]]:
+    """``(form index, class)`` of each libinjection hint that fires, in the order the
+    one-value path meets them."""
+    return [
+        (index, cls) for index, form in enumerate(forms) for cls, hint in hints if hint.search(form)
+    ]
+
+
+def _libinjection(
+    value: str,
+    forms: tuple[str, ...],
+    hinted: list[tuple[int, str]],
+    checks: Any,
+    best: dict[str, tuple[float, int, int]],
+) -> None:
+    """libinjection's second opinion, asked only for a class no pattern found (where it can
+    add a detection; where a pattern found the class, the pattern's confidence stands)."""
+    if _json_document(value):
+        return
+    for index, cls in hinted:
+        if cls not in best and checks[cls](forms[index]):
+            _agree(best, cls, index)
 
 
 def _json_document(value: str) -> bool:
@@ -118,34 +284,29 @@ def _json_document(value: str) -> bool:
 
 
 def _agree(best: dict[str, tuple[float, int, int]], cls: str, index: int) -> None:
-    """Record libinjection's verdict for ``cls`` on form ``index``."""
-    confidence = _LIBINJECTION[cls]
-    if cls not in best:
-        best[cls] = (confidence, index, -1)
-    elif best[cls][2] >= 0:  # a pattern and libinjection agree: keep the pattern's span
-        previous = best[cls]
-        best[cls] = (min(1.0, max(previous[0], confidence) + 0.05), previous[1], previous[2])
+    """Record libinjection's verdict for ``cls`` (no pattern found) on form ``index``."""
+    best[cls] = (_LIBINJECTION[cls], index, -1)
 
 
 def _detection(
-    value: str,
-    forms: list[str],
-    encoded: list[bytes],
-    cls: str,
-    found: tuple[float, int, int],
+    value: str, forms: tuple[str, ...], cls: str, found: tuple[float, int, int]
 ) -> Detection:
-    engine = _engine or _load_engine()
     confidence, index, pattern = found
     if pattern < 0:
         return Detection(cls, 0, len(value), round(confidence, 2), "libinjection")
-    data = encoded[index]
-    match = engine.spans_re()[pattern].search(data)
-    start_b, end_b = match.span() if match else (0, len(data))
-    start = len(data[:start_b].decode("utf-8", "ignore"))
-    end = start + len(data[start_b:end_b].decode("utf-8", "ignore"))
-    if index == 1:
-        start, end = decode.spans(value, start, end, forms[1])
-    return Detection(cls, start, max(end, start), round(confidence, 2), PATTERNS[pattern][0])
+
+    def locate() -> tuple[int, int]:
+        engine = _engine or _load_engine()
+        data = forms[index].encode("utf-8", "surrogatepass")[: decode.MAX_SCAN]
+        match = engine.spans_re()[pattern].search(data)
+        start_b, end_b = match.span() if match else (0, len(data))
+        start = len(data[:start_b].decode("utf-8", "ignore"))
+        end = start + len(data[start_b:end_b].decode("utf-8", "ignore"))
+        if index == 1:
+            start, end = decode.spans(value, start, end, forms[1])
+        return start, max(end, start)
+
+    return Detection.located_later(cls, round(confidence, 2), PATTERNS[pattern][0], locate)
 
 
 from faasguard.payloads.events import detect_trigger, scan_event  # noqa: E402

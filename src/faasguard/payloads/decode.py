@@ -23,6 +23,8 @@ import unicodedata
 #: Characters of a value that are decoded; a longer value is decoded on its first part only
 #: (the raw value is still matched whole).
 MAX_DECODE = 65_536
+#: Bytes of a value matched (Lambda's synchronous payload limit is 6 MB).
+MAX_SCAN = 6 * 1024 * 1024
 #: Values up to this length report their whole extent for a match found only once decoded.
 SHORT = 160
 #: URL-decoding rounds (``%252e`` needs two, ``%25252e`` three).
@@ -54,7 +56,7 @@ _LOOKALIKES = str.maketrans(
     }
 )
 #: A value needs decoding only when it holds one of these.
-_NEEDS_DECODING = re.compile(r"[%&+\\\x00-\x08\x0b\x0c\x0e-\x1f\u0080-\uffff]|\$\{|/\*|<!--|\s\s")
+NEEDS_DECODING = re.compile(r"[%&+\\\x00-\x08\x0b\x0c\x0e-\x1f\u0080-\uffff]|\$\{|/\*|<!--|\s\s")
 
 
 def _overlong(match: re.Match[bytes]) -> bytes:
@@ -111,7 +113,7 @@ def _lookup(match: re.Match[str]) -> str:
 def normalize(value: str) -> str:
     """The normal form of ``value`` (itself when there is nothing to decode)."""
     text = value[:MAX_DECODE]
-    if _NEEDS_DECODING.search(text) is None:
+    if NEEDS_DECODING.search(text) is None:
         return text
     for _ in range(MAX_ROUNDS):
         decoded = url_decode(text)

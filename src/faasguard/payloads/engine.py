@@ -14,15 +14,16 @@ import hashlib
 import os
 import re
 import tempfile
-from collections.abc import Callable
+from bisect import bisect_right
+from collections.abc import Callable, Sequence
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-from faasguard.payloads.grammar import DATABASE, PATTERNS
+from faasguard.payloads.decode import MAX_SCAN
+from faasguard.payloads.grammar import DATABASE, HINTS, PATTERNS
 
-#: Bytes of a value matched (Lambda's synchronous payload limit is 6 MB).
-MAX_SCAN = 6 * 1024 * 1024
+__all__ = ["MAX_SCAN", "HyperscanBackend", "ReBackend", "backend"]
 
 
 class ReBackend:
@@ -57,6 +58,8 @@ class HyperscanBackend:
         )
         self.scratch = hyperscan.Scratch(self.database)
         self._found: list[int] = []
+        self.batch: Any = None
+        self.batch_scratch: Any = None
 
     def matched(self, data: bytes) -> list[int]:
         found: list[int] = []
@@ -68,6 +71,41 @@ class HyperscanBackend:
 
     def _on_match(self, pattern: int, _start: int, _end: int, _flags: int, _ctx: object) -> None:
         self._found.append(pattern)
+
+    def candidates(self, values: Sequence[str]) -> set[int]:
+        """Indices of ``values`` in which some pattern (not a hint) may match: never fewer
+        than match when each value is scanned alone.
+
+        The values are joined with newlines and scanned once by a second database of the
+        patterns, compiled with ``HS_FLAG_MULTILINE`` and without ``HS_FLAG_SINGLEMATCH``, so
+        every match end is reported. A match inside a value alone is also a match there:
+        ``^``/``$`` match next to the joining newline as at a value's ends, and ``\\b``
+        sees the newline as the ends of the value. A match that runs over a joint, or
+        across a newline inside a value, only adds a value, which then takes the one-value
+        path.
+        """
+        if self.batch is None:
+            import hyperscan  # noqa: PLC0415 - optional native piece
+
+            flags = hyperscan.HS_FLAG_CASELESS | hyperscan.HS_FLAG_MULTILINE
+            self.batch = compiled_database(
+                [p[3].encode() for p in PATTERNS], [flags] * len(PATTERNS), hyperscan.HS_MODE_BLOCK
+            )
+            self.batch_scratch = hyperscan.Scratch(self.batch)
+        starts = [0] * len(values)
+        position = 0
+        for index, value in enumerate(values):
+            starts[index] = position
+            size = len(value) if value.isascii() else len(value.encode("utf-8", "surrogatepass"))
+            position += size + 1
+        found: set[int] = set()
+
+        def on_match(_pattern: int, _start: int, end: int, _flags: int, _ctx: object) -> None:
+            found.add(bisect_right(starts, end - 1) - 1)
+
+        data = "\n".join(values).encode("utf-8", "surrogatepass")
+        self.batch.scan(data, match_event_handler=on_match, scratch=self.batch_scratch)
+        return found
 
 
 def cache_dir() -> Path:
@@ -108,6 +146,19 @@ def compiled_database(expressions: list[bytes], flags: list[int], mode: int) -> 
     except OSError:
         pass
     return database
+
+
+@cache
+def hint_res() -> tuple[tuple[str, re.Pattern[str]], ...]:
+    """The libinjection hints as ``(class, expression)``, compiled with ``re`` for ``str``
+    (ASCII classes and case folding, as on the bytes the backends match)."""
+    return tuple((h[1], re.compile(h[3], re.IGNORECASE | re.ASCII)) for h in HINTS)
+
+
+@cache
+def any_hint_re() -> re.Pattern[str]:
+    """Any libinjection hint at all, in one expression."""
+    return re.compile("|".join(f"(?:{h[3]})" for h in HINTS), re.IGNORECASE | re.ASCII)
 
 
 @cache
