@@ -126,6 +126,7 @@ class EventHit:
     detection: Detection
 
 
+#: libinjection's confidence per class (already rounded as reported).
 _LIBINJECTION = {"sqli": 0.9, "xss": 0.85}
 _engine: Any = None
 
@@ -226,28 +227,36 @@ def _verdicts(value: str, normal: str | None, matcher: Any, checks: Any) -> list
     best: dict[str, tuple[float, int, int]] = {}
     hinted: list[tuple[int, str]] = []
     matched = matcher.matched
-    for index, form in enumerate(forms):
+    kinds = _KIND
+    index = 0
+    for form in forms:
         data = form.encode("utf-8", "surrogatepass")
         if len(data) > decode.MAX_SCAN:
             data = data[: decode.MAX_SCAN]
         for pattern in matched(data):
-            cls, confidence = _KIND[pattern]
+            cls, confidence = kinds[pattern]
             if confidence < 0:  # a libinjection hint
                 hinted.append((index, cls))
                 continue
             known = best.get(cls)
             if known is None or confidence > known[0]:
                 best[cls] = (confidence, index, pattern)
-    if checks is not None and hinted:
+        index += 1
+    if hinted and checks is not None:
         _libinjection(value, forms, hinted, checks, best)
     if not best:
         return []
+    if len(best) == 1:
+        ((cls, found),) = best.items()
+        return [_detection(value, forms, cls, found)]
     return [_detection(value, forms, cls, best[cls]) for cls in CLASSES if cls in best]
 
 
-#: Per database entry: ``(class, confidence)``, confidence -1 for a libinjection hint.
+#: Per database entry: ``(class, confidence)`` (rounded as reported), confidence -1 for a
+#: libinjection hint.
 _KIND: tuple[tuple[str, float], ...] = tuple(
-    (entry[1], entry[2] if index < len(PATTERNS) else -1.0) for index, entry in enumerate(DATABASE)
+    (entry[1], round(entry[2], 2) if index < len(PATTERNS) else -1.0)
+    for index, entry in enumerate(DATABASE)
 )
 
 
@@ -293,7 +302,7 @@ def _detection(
 ) -> Detection:
     confidence, index, pattern = found
     if pattern < 0:
-        return Detection(cls, 0, len(value), round(confidence, 2), "libinjection")
+        return Detection(cls, 0, len(value), confidence, "libinjection")
 
     def locate() -> tuple[int, int]:
         engine = _engine or _load_engine()
@@ -306,7 +315,7 @@ def _detection(
             start, end = decode.spans(value, start, end, forms[1])
         return start, max(end, start)
 
-    return Detection.located_later(cls, round(confidence, 2), PATTERNS[pattern][0], locate)
+    return Detection.located_later(cls, confidence, PATTERNS[pattern][0], locate)
 
 
 from faasguard.payloads.events import detect_trigger, scan_event  # noqa: E402

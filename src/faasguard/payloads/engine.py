@@ -10,6 +10,7 @@ where it is installed.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import re
@@ -44,6 +45,12 @@ class ReBackend:
         return [i for i, p in enumerate(self.compiled[: self.hints]) if p.search(data)] + found
 
 
+#: Values scanned as one range at first by :meth:`HyperscanBackend.candidates`, and the
+#: scans spent on a group before what is left of it is handed back whole.
+_GROUP = 16
+_GROUP_SCANS = 4
+
+
 class HyperscanBackend:
     """Hyperscan backend: one block-mode database of every pattern."""
 
@@ -76,14 +83,52 @@ class HyperscanBackend:
         """Indices of ``values`` in which some pattern (not a hint) may match: never fewer
         than match when each value is scanned alone.
 
-        The values are joined with newlines and scanned once by a second database of the
-        patterns, compiled with ``HS_FLAG_MULTILINE`` and without ``HS_FLAG_SINGLEMATCH``, so
-        every match end is reported. A match inside a value alone is also a match there:
-        ``^``/``$`` match next to the joining newline as at a value's ends, and ``\\b``
-        sees the newline as the ends of the value. A match that runs over a joint, or
-        across a newline inside a value, only adds a value, which then takes the one-value
-        path.
+        The values are joined with newlines and scanned by a second database of the
+        patterns, compiled with ``HS_FLAG_MULTILINE``. A match inside a value alone is also
+        a match there: ``^``/``$`` match next to the joining newline as at a value's ends,
+        and ``\\b`` sees the newline as a value's end. A scan stops at its first match; the
+        value it ends in is a candidate, and the values before and after it are scanned
+        again as two ranges, until no range has a match (so a range with no match costs one
+        scan, whatever order Hyperscan reports matches in). A match that runs over a joint,
+        or across a newline inside a value, only adds a candidate, which then takes the
+        one-value path. Values are taken :data:`_GROUP` at a time, and a group that still has
+        ranges to scan after :data:`_GROUP_SCANS` scans hands them all back as candidates
+        (Hyperscan may finish some engines over a whole range before it stops, so a dense
+        group - a batch of attacks - costs less that way than by rescanning).
         """
+        database, scratch = self._batch_database()
+        count = len(values)
+        starts = [0] * (count + 1)
+        position = 0
+        for index, value in enumerate(values):
+            starts[index] = position
+            size = len(value) if value.isascii() else len(value.encode("utf-8", "surrogatepass"))
+            position += size + 1
+        starts[count] = position
+        data = memoryview("\n".join(values).encode("utf-8", "surrogatepass"))
+        found: set[int] = set()
+        for group in range(0, count, _GROUP):
+            ranges = [(group, min(group + _GROUP, count))]
+            budget = _GROUP_SCANS
+            while ranges:
+                low, high = ranges.pop()
+                if budget == 0:
+                    found.update(range(low, high))
+                    continue
+                budget -= 1
+                offset = starts[low]
+                end = self._first_match(database, scratch, data[offset : starts[high] - 1])
+                if end < 0:
+                    continue
+                index = bisect_right(starts, offset + end - 1) - 1
+                found.add(index)
+                if low < index:
+                    ranges.append((low, index))
+                if index + 1 < high:
+                    ranges.append((index + 1, high))
+        return found
+
+    def _batch_database(self) -> tuple[Any, Any]:
         if self.batch is None:
             import hyperscan  # noqa: PLC0415 - optional native piece
 
@@ -92,20 +137,22 @@ class HyperscanBackend:
                 [p[3].encode() for p in PATTERNS], [flags] * len(PATTERNS), hyperscan.HS_MODE_BLOCK
             )
             self.batch_scratch = hyperscan.Scratch(self.batch)
-        starts = [0] * len(values)
-        position = 0
-        for index, value in enumerate(values):
-            starts[index] = position
-            size = len(value) if value.isascii() else len(value.encode("utf-8", "surrogatepass"))
-            position += size + 1
-        found: set[int] = set()
+        return self.batch, self.batch_scratch
 
-        def on_match(_pattern: int, _start: int, end: int, _flags: int, _ctx: object) -> None:
-            found.add(bisect_right(starts, end - 1) - 1)
+    @staticmethod
+    def _first_match(database: Any, scratch: Any, data: memoryview) -> int:
+        """End offset of the first match Hyperscan reports in ``data``, -1 for none."""
+        import hyperscan  # noqa: PLC0415 - imported already: a dictionary lookup
 
-        data = "\n".join(values).encode("utf-8", "surrogatepass")
-        self.batch.scan(data, match_event_handler=on_match, scratch=self.batch_scratch)
-        return found
+        ends: list[int] = []
+
+        def on_match(_pattern: int, _start: int, end: int, _flags: int, _ctx: object) -> bool:
+            ends.append(end)
+            return True
+
+        with contextlib.suppress(hyperscan.ScanTerminated):
+            database.scan(data, match_event_handler=on_match, scratch=scratch)
+        return ends[0] if ends else -1
 
 
 def cache_dir() -> Path:
