@@ -10,12 +10,19 @@ libinjection are used when installed, and the pattern database is compiled on fi
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from faasguard.payloads import decode
-from faasguard.payloads.grammar import CLASSES, DATABASE, PATTERNS
+from faasguard.payloads.grammar import (
+    CLASSES,
+    DATABASE,
+    PATTERNS,
+    STATEMENT_CLOSED,
+    STATEMENT_START,
+)
 
 __all__ = [
     "CLASSES",
@@ -57,6 +64,8 @@ class EventHit:
 
 
 _LIBINJECTION = {"sqli": 0.9, "xss": 0.85}
+_STATEMENT_START = re.compile(STATEMENT_START, re.IGNORECASE)
+_STATEMENT_CLOSED = re.compile(STATEMENT_CLOSED)
 _engine: Any = None
 
 
@@ -99,7 +108,7 @@ def detect(value: str, *, backend: str = "auto", libinjection: bool = True) -> l
     if checks is not None and not _json_document(value):
         for index, cls in hinted:
             if checks[cls](forms[index]):
-                _agree(best, cls, index)
+                _agree(best, cls, index, forms[index])
     return [_detection(value, forms, encoded, cls, best[cls]) for cls in CLASSES if cls in best]
 
 
@@ -117,8 +126,12 @@ def _json_document(value: str) -> bool:
     return len(text) > 1 and text[0] + text[-1] in ("{}", "[]")
 
 
-def _agree(best: dict[str, tuple[float, int, int]], cls: str, index: int) -> None:
-    """Record libinjection's verdict for ``cls`` on form ``index``."""
+def _agree(best: dict[str, tuple[float, int, int]], cls: str, index: int, form: str) -> None:
+    """Record libinjection's verdict for ``cls`` on form ``index`` (the text ``form``),
+    unless it read a whole SQL statement that is not closed as a probe closes it
+    (:data:`~faasguard.payloads.grammar.STATEMENT_START`)."""
+    if cls == "sqli" and _STATEMENT_START.match(form) and not _STATEMENT_CLOSED.search(form):
+        return
     confidence = _LIBINJECTION[cls]
     if cls not in best:
         best[cls] = (confidence, index, -1)
