@@ -14,54 +14,19 @@ Each entry: ``(id, class, confidence, expression)``. Confidence is how sure a ma
 
 from __future__ import annotations
 
-_SQL_FUNCS = r"(?:sleep|benchmark|pg_sleep|extractvalue|updatexml|load_file|char|chr|concat|group_concat|version|database|user|ascii|substring|substr|mid|ord|hex|unhex|md5|dbms_pipe\.receive_message|utl_inaddr\.get_host_address|sys_context)"
-_SQL_STMT = r"(?:select|insert|update|delete|drop|create|alter|truncate|exec|execute|declare|shutdown|union|waitfor)"
-_SHELL_CMDS = (
-    r"(?:id|whoami|uname|ifconfig|ipconfig|netstat|ps|ls|cat|echo|"
-    r"ping|nslookup|dig|curl|wget|nc|ncat|netcat|telnet|bash|sh|zsh|ksh|csh|cmd|"
-    r"powershell|pwsh|python[23]?|perl|ruby|php|sleep|chmod|chown|rm|"
-    r"reboot|shutdown|systeminfo|sysinfo|which|whoami\.exe|cmd\.exe|base64|xterm|"
-    r"nohup|eval|exec|sudo|passwd|useradd|crontab|tftp|scp|ssh)"
-)
-#: Programs that run what is piped into them.
-_INTERPRETERS = r"(?:(?:ba|da|z|k|c|tc)?sh|python[23]?|perl|ruby|php|node|powershell|pwsh)"
-_TEMPLATE_OPENERS = (r"\{\{", r"\{%", r"\$\{", r"#\{", r"<%")
-_WINDOWS_CMDS = (
-    r"(?:dir|type|net|netsh|reg|pwd|phpinfo|tasklist|taskkill|wmic|certutil|bitsadmin|"
-    r"copy|del|ver|hostname|attrib|sc|schtasks|echo|ping|start)"
-)
-_SENSITIVE_FILES = (
-    r"(?:etc[/\\]+(?:passwd|shadow|group|hosts|issue|motd|crontab|sudoers|fstab|resolv\.conf|"
-    r"hostname|mysql|apache2?|nginx|httpd|ssh)|boot\.ini|win\.ini|system\.ini|windows[/\\]+"
-    r"(?:system32|win\.ini|repair|system\.ini)|winnt[/\\]|system32[/\\]|proc[/\\]+(?:self|"
-    r"version|\d+)[/\\]|web\.config|\.htaccess|\.htpasswd|wp-config\.php|\.ssh[/\\]+(?:id_|"
-    r"authorized)|\.bash_history|\.aws[/\\]+credentials|var[/\\]+log[/\\]+|usr[/\\]+local[/\\]+"
-    r"(?:apache|etc)|inetpub[/\\]|localstart\.asp|autoexec\.bat|config\.sys|php\.ini|my\.cnf)"
-)
-
-
-_DOT = (
-    r"(?:\.|%2e|0x2e|%25(?:25){0,3}2e|%c0%ae|%c0%2e|%e0%80%ae|%f0%80%80%ae|%f8%80%80%80%ae|"
-    r"%fc%80%80%80%80%ae|%u002e|%uff0e|%c0%5e|%%32%%65|%25c0%25ae|\?)"
-)
-_SEP = (
-    r"/|\\|%2f|%5c|0x2f|0x5c|%25(?:25){0,3}(?:2f|5c)|%c0%af|%c1%9c|%c1%1c|%c0%5c|%c1%af|%c1%pc|"
-    r"%c0%9v|%bg%qf|%e0%80%af|%f0%80%80%af|%f8%80%80%80%af|%fc%80%80%80%80%af|%u2215|%u2216|"
-    r"%uff0f|%uff3c|%uf025|%uefc8|%%32%%66|%%35%%63|%25c0%25af|%25c1%259c|2f|5c"
-)
-_OVERLONG = r"(?:%25)?(?:%c[01]%[\w.]{2}|%c[01]\.|%e0%80%\w{2}|%f0%80%80%\w{2}|%f8%80%80%80%\w{2}|%fc%80%80%80%80%\w{2})"
-#: One climb up a directory in any encoding: two dots (or four), NUL padding, a separator.
-_STEP = (
-    r"(?:"
-    + _DOT
-    + r"(?:%00|%01|\x00)?"
-    + _DOT
-    + r"(?:\.\.)?(?:%00|%01|\x00|/\.)?(?:"
-    + _SEP
-    + r"))"
-)
-_SENSITIVE_WORD = (
-    r"(?:etc|passwd|shadow|boot\.ini|win\.ini|system32|windows|winnt|issue|hosts|proc|environ)"
+from faasguard.payloads.lexicon import (
+    INTERPRETERS,
+    OVERLONG,
+    SENSITIVE_FILES,
+    SENSITIVE_WORD,
+    SEP,
+    SHELL_CMDS,
+    SQL_FUNCS,
+    SQL_HINT_WORDS,
+    SQL_STMT,
+    STEP,
+    TEMPLATE_OPENERS,
+    WINDOWS_CMDS,
 )
 
 
@@ -122,7 +87,7 @@ PATTERNS: tuple[tuple[str, str, float, str], ...] = (
         "sqli.stacked",
         "sqli",
         0.9,
-        r"['\x22`)0-9]\s*;\s*" + _SQL_STMT + r"\b",
+        r"['\x22`)0-9]\s*;\s*" + SQL_STMT + r"\b",
     ),
     _rule(
         "sqli.time",
@@ -135,7 +100,7 @@ PATTERNS: tuple[tuple[str, str, float, str], ...] = (
         "sqli.func_call",
         "sqli",
         0.75,
-        r"['\x22`)]\s*(?:\|\||\+|,|=|and|or)\s*\(?\s*" + _SQL_FUNCS + r"\s*\(",
+        r"['\x22`)]\s*(?:\|\||\+|,|=|and|or)\s*\(?\s*" + SQL_FUNCS + r"\s*\(",
     ),
     _rule(
         "sqli.catalog",
@@ -322,13 +287,13 @@ PATTERNS: tuple[tuple[str, str, float, str], ...] = (
         "traversal.dotdot_file",
         "path-traversal",
         0.95,
-        r"\.\.[/\\]+(?:[^\s/\\]{0,40}[/\\]+)?" + _SENSITIVE_FILES,
+        r"\.\.[/\\]+(?:[^\s/\\]{0,40}[/\\]+)?" + SENSITIVE_FILES,
     ),
     _rule(
         "traversal.sensitive",
         "path-traversal",
         0.8,
-        r"(?:^|[/\\=:\s\x22'])" + _SENSITIVE_FILES,
+        r"(?:^|[/\\=:\s\x22'])" + SENSITIVE_FILES,
     ),
     _rule(
         "traversal.scheme",
@@ -343,9 +308,9 @@ PATTERNS: tuple[tuple[str, str, float, str], ...] = (
         "traversal.encoded",
         "path-traversal",
         0.9,
-        _STEP + _STEP,
-        _STEP + r"[^\s]{0,40}?" + _SENSITIVE_WORD,
-        r"(?:" + _SEP + r")" + _STEP,
+        STEP + STEP,
+        STEP + r"[^\s]{0,40}?" + SENSITIVE_WORD,
+        r"(?:" + SEP + r")" + STEP,
     ),
     _rule(
         # Overlong UTF-8 (valid or broken: %c0%qf) never occurs in honest input; with a path
@@ -353,8 +318,8 @@ PATTERNS: tuple[tuple[str, str, float, str], ...] = (
         "traversal.overlong",
         "path-traversal",
         0.85,
-        _OVERLONG + r"[^\s]{0,40}?" + _OVERLONG,
-        _OVERLONG + r"[^\s]{0,40}?" + _SENSITIVE_WORD,
+        OVERLONG + r"[^\s]{0,40}?" + OVERLONG,
+        OVERLONG + r"[^\s]{0,40}?" + SENSITIVE_WORD,
     ),
     _rule(
         "traversal.lfi_path",
@@ -387,7 +352,7 @@ PATTERNS: tuple[tuple[str, str, float, str], ...] = (
         "cmdi",
         0.85,
         r"(?:[;&|\n]|\\n|\$\(|\|\|)\s*(?:/(?:usr/)?s?bin/)?"
-        + _SHELL_CMDS
+        + SHELL_CMDS
         + r"(?:\s|[;&|`)'\x22\\<>]|\$\{ifs\}|$)",
     ),
     _rule(
@@ -395,7 +360,7 @@ PATTERNS: tuple[tuple[str, str, float, str], ...] = (
         "cmdi",
         0.85,
         r"\$\(\s*[a-z/][^)]{0,40}\)",
-        r"`\s*(?:/(?:usr/)?s?bin/)?" + _SHELL_CMDS + r"\b[^`\n]{0,40}`",
+        r"`\s*(?:/(?:usr/)?s?bin/)?" + SHELL_CMDS + r"\b[^`\n]{0,40}`",
     ),
     _rule(
         "cmdi.binpath",
@@ -434,7 +399,7 @@ PATTERNS: tuple[tuple[str, str, float, str], ...] = (
         r"[;&|]\s*\w+\s*(?:>|>>)\s*/",
         r"\b(?:nc|ncat|netcat)\s+(?:-[a-z]+\s+)*[\w.]+\s+\d+",
         r"\b(?:curl|wget)\s+(?:-[a-z]+\s+)*https?://[^|\n]{0,100}(?:$|\|\s*(?:\||(?:/(?:usr/)?s?bin/)?"
-        + _INTERPRETERS
+        + INTERPRETERS
         + r"\b))",
         r"\bping\s+-[nc]\s+\d+",
         r"\bsleep\s+\d+\s*[;&|#]",
@@ -444,19 +409,19 @@ PATTERNS: tuple[tuple[str, str, float, str], ...] = (
         "cmdi.quote_break",
         "cmdi",
         0.8,
-        r"['\x22]\s*[;&|]+\s*(?:/(?:usr/)?s?bin/)?" + _SHELL_CMDS + r"\b",
+        r"['\x22]\s*[;&|]+\s*(?:/(?:usr/)?s?bin/)?" + SHELL_CMDS + r"\b",
     ),
     _rule(
         "cmdi.leading",
         "cmdi",
         0.7,
-        r"(?:^|\s)(?:[;&|]{1,2}|%0a|%3b|%7c|%26)\s*" + _SHELL_CMDS + r"(?:\s|;|$)",
+        r"(?:^|\s)(?:[;&|]{1,2}|%0a|%3b|%7c|%26)\s*" + SHELL_CMDS + r"(?:\s|;|$)",
         # commands that are also English words count only right after a leading separator
         r"^\s*['\x22]?\s*\$?\s*(?:[;&|]{1,2}|%26%26|%26|%7c|%3b|\+?\|\+?)\s*\+?\s*"
-        + _WINDOWS_CMDS
+        + WINDOWS_CMDS
         + r"(?:\s|\+|;|$)",
         r"^\s*(?:whoami|ipconfig|ifconfig|uname\s+-a|cat\s+/etc/\w+|net\s+user|systeminfo)\s*;?\s*$",
-        r"^\s*['\x22]\s+" + _SHELL_CMDS + r"\b",
+        r"^\s*['\x22]\s+" + SHELL_CMDS + r"\b",
     ),
     _rule(
         "cmdi.code_exec",
@@ -513,14 +478,14 @@ PATTERNS: tuple[tuple[str, str, float, str], ...] = (
         *(
             opener
             + r"[^}%>]{0,60}?(?:__\w+__|\.mro\b|subclasses|popen|os\.system|getruntime|processbuilder)"
-            for opener in _TEMPLATE_OPENERS
+            for opener in TEMPLATE_OPENERS
         ),
         # a word right after the opener or after a non-word character (no \b: Hyperscan
         # reads \b after a repeat that may be empty differently from re)
         *(
             opener
             + r"(?:[^}%>]{0,59}[^\w}%>])?(?:exec\s*\(|eval\s*\(|system\s*\(|import\b|config\b|request\b|self\b|lipsum\b|cycler\b|joiner\b|namespace\b|attr\s*\(|shell_exec\b|call_user_func\b|getclass\b|forname\b|classloader\b)"
-            for opener in _TEMPLATE_OPENERS
+            for opener in TEMPLATE_OPENERS
         ),
     ),
     _rule(
@@ -728,7 +693,6 @@ PATTERNS: tuple[tuple[str, str, float, str], ...] = (
     ),
 )
 
-_SQL_HINT_WORDS = r"(?:or|and|xor|union|select|having|order|group|where|limit|into|like|rlike|regexp|procedure|waitfor|exec)"
 
 #: Not detections: which forms of a value libinjection's SQLi and XSS checks are worth
 #: calling on (its tokenizer costs ~6 µs a call, and on prose and paths without SQL
@@ -745,13 +709,13 @@ HINTS: tuple[tuple[str, str, float, str], ...] = (
         "hint.sqli",
         "sqli",
         0.0,
-        r"=|--|/\*|#|\w\(|;\s*(?:$|--|#|/\*|%00|" + _SQL_STMT + r"\b)"
+        r"=|--|/\*|#|\w\(|;\s*(?:$|--|#|/\*|%00|" + SQL_STMT + r"\b)"
         r"|\)\s*(?:(?:or|and|xor|union|select|from|where|as|limit|order|group|having)\b|[;=<>|&])"
         r"|\(\s*(?:select|case|if)\b|\b(?:or|and|xor|not|in|exists)\s*\(\s*(?:select\b|\d|['\x22`@])"
         r"|['\x22`]\s*[^\w\s.,!?:'\x22`]|[^\w\s.,!?:'\x22`]\s*['\x22`]|\d['\x22`]|['\x22`]\d"
-        r"|['\x22`]\s+" + _SQL_HINT_WORDS + r"\b"
+        r"|['\x22`]\s+" + SQL_HINT_WORDS + r"\b"
         r"|['\x22`]"
-        + _SQL_HINT_WORDS
+        + SQL_HINT_WORDS
         + r"\b\s*(?:[\d(@-]|['\x22`][^\s]|(?:select|all|not|true|false|null|exists)\b)",
     ),
     ("hint.xss", "xss", 0.0, r"[<>\x22'`]|script|&#|\bon\w+\s*="),
