@@ -137,6 +137,7 @@ PATTERNS: tuple[tuple[str, str, float, str], ...] = (
         0.75,
         r"['\x22)]?\s*\border\s+by\s+\d+\s*(?:--|#|/\*|,|\))",
         r"\bgroup\s+by\b.{0,40}\bhaving\b\s*\d",
+        r"['\x22)]\s*group\s+by\s+\d+(?:\s*,\s*\d+)*\s*,?\s*(?:--|#|/\*)",
     ),
     _rule(
         # A complete SELECT quoted in prose ("SELECT count(*) FROM orders WHERE ... is slow
@@ -158,6 +159,19 @@ PATTERNS: tuple[tuple[str, str, float, str], ...] = (
         0.7,
         r"\b(?:char|chr|concat)\s*\(\s*(?:0x[0-9a-f]+|\d+\s*[,)])",
         r"\b0x[0-9a-f]{6,}\b.{0,20}(?:--|#|\))",
+        # a hex literal that spells a statement (ASCII or UTF-16LE): declare @s ... exec(@s)
+        *(
+            r"\b0x" + "(?:00)?".join(f"{b:02x}" for b in word.encode())
+            for word in ("waitfor", "select", "declare", "exec")
+        ),
+    ),
+    _rule(
+        # UNION or SELECT cut by an empty comment (``uni/**/on``): read by filters that
+        # strip comments, never written by people
+        "sqli.split_keyword",
+        "sqli",
+        0.75,
+        *(rf"\b{w[:i]}/\*\*/{w[i:]}\b" for w in ("union", "select") for i in range(1, len(w))),
     ),
     _rule(
         "sqli.bool_fn",
@@ -176,8 +190,9 @@ PATTERNS: tuple[tuple[str, str, float, str], ...] = (
         "sqli.quoted_eq",
         "sqli",
         0.8,
-        r"'\s*=\s*'",
-        r"\"\s*=\s*\"",
+        r"['\x22]\s*=\s*['\x22]",
+        # typographic quotes (U+2018/U+2019) where a word processor replaced the quotes
+        r"\xe2\x80[\x98\x99]\s*=\s*\xe2\x80[\x98\x99]",
         r"'\s*(?:or|and)\s*'[^\s]",
     ),
     _rule(
@@ -244,7 +259,10 @@ PATTERNS: tuple[tuple[str, str, float, str], ...] = (
         0.8,
         r"(?:\b(?:alert|prompt|confirm|eval|settimeout|setinterval|atob|fromcharcode|execscript)\s*[(`]|\bdocument\s*\.\s*(?:cookie|domain|write|location)|\bwindow\s*\.\s*(?:location|name)|\bstring\s*\.\s*fromcharcode)",
         # a script sink passed around as a value: a=alert;a(1), [1].find(alert), alert\`1\`
-        r"[=(,;]\s*(?:alert|prompt|confirm|eval)\s*[;),(]",
+        r"[=(,;]\s*(?:alert|prompt|confirm|eval)\s*(?:[;),(]|$)",
+        # a sink called through Function.prototype, or a script element built in place
+        r"\b(?:alert|prompt|confirm|eval|unescape)\s*\.\s*(?:call|apply|bind)\s*\(",
+        r"\bcreateelement\s*\(\s*['\x22]script",
         r"\b(?:alert|prompt|confirm)\s*\\*`",
         # an encoded '<' alone: a probe for which encodings reach the page undecoded
         r"&#0*60(?:;|\b)|&#x0*3c(?:;|\b)|\\u003c|\\x3c",
@@ -359,7 +377,7 @@ PATTERNS: tuple[tuple[str, str, float, str], ...] = (
         "cmdi.subshell",
         "cmdi",
         0.85,
-        r"\$\(\s*[a-z/][^)]{0,40}\)",
+        r"\$\(\s*[a-z/`][^)]{0,40}\)",
         r"`\s*(?:/(?:usr/)?s?bin/)?" + SHELL_CMDS + r"\b[^`\n]{0,40}`",
     ),
     _rule(
@@ -432,6 +450,8 @@ PATTERNS: tuple[tuple[str, str, float, str], ...] = (
         r"\{\s*\$\{\s*\w+\s*\(",
         r"[;&|]\s*\$\w+\s*(?:$|[;&|])",
         r"\bcmd\s*=\s*\$['\x22]",
+        # PHP code handing request input to a call or an expression
+        r"[({]\s*\$_(?:get|post|request|cookie)\s*\[",
     ),
     _rule(
         "ssrf.metadata",
@@ -447,6 +467,9 @@ PATTERNS: tuple[tuple[str, str, float, str], ...] = (
         r"/latest/(?:meta-data|user-data|api/token)",
         r"/computemetadata/v1",
         r"/metadata/(?:v1|instance)",
+        # Lambda's Runtime API: the next event and the function's responses
+        r"\$\{?aws_lambda_runtime_api\b",
+        r"/2018-06-01/runtime/(?:invocation|init)/",
     ),
     _rule(
         # ``localhost`` is the host only when a port number, a path or the end follows:
@@ -481,10 +504,12 @@ PATTERNS: tuple[tuple[str, str, float, str], ...] = (
             for opener in TEMPLATE_OPENERS
         ),
         # a word right after the opener or after a non-word character (no \b: Hyperscan
-        # reads \b after a repeat that may be empty differently from re)
+        # reads \b after a repeat that may be empty differently from re); Twig's _self and
+        # _context/dump(), Java/Groovy reflection and package-qualified ``new a.b.C(``
+        # reach the runtime, a template's own variables do not
         *(
             opener
-            + r"(?:[^}%>]{0,59}[^\w}%>])?(?:exec\s*\(|eval\s*\(|system\s*\(|import\b|config\b|request\b|self\b|lipsum\b|cycler\b|joiner\b|namespace\b|attr\s*\(|shell_exec\b|call_user_func\b|getclass\b|forname\b|classloader\b)"
+            + r"(?:[^}%>]{0,59}[^\w}%>])?(?:exec\s*\(|eval\s*\(|system\s*\(|import\b|config\b|request\b|self\b|lipsum\b|cycler\b|joiner\b|namespace\b|attr\s*\(|shell_exec\b|call_user_func\b|getclass\b|forname\b|classloader\b|dump\s*\(|_self\b|_context\b|execute\s*\(|newinstance\b|setaccessible\b|getresource\b|new\s+(?:[a-z_]\w*\.){1,8}[a-z_]\w*\s*\(|new\s+(?:url|file|processbuilder)\s*\()"
             for opener in TEMPLATE_OPENERS
         ),
     ),
@@ -562,10 +587,10 @@ PATTERNS: tuple[tuple[str, str, float, str], ...] = (
         r"\bdb\.\w+\.(?:find|insert|remove|drop|update)\b",
         r"\bsleep\s*\(\s*\d{3,}\s*\)",
         r"new\s+date\s*\(\s*\)\s*;\s*do\s*\{",
-        r"['\x22]\s*;\s*return\s+(?:true|1)\b",
+        r"['\x220-9]\s*;\s*return\s+(?:true|1)\b",
         r"\breturn\s+true\s*;?\s*var\b",
         r"\btrue\s*,\s*\$where",
-        r"['\x22]\s*\|\|\s*['\x22]?1['\x22]?\s*==\s*['\x22]?1",
+        r"(?:['\x22]|^)\s*\|\|\s*['\x22]?1['\x22]?\s*==\s*['\x22]?1",
     ),
     _rule(
         "nosqli.json_break",
@@ -635,6 +660,8 @@ PATTERNS: tuple[tuple[str, str, float, str], ...] = (
         "crlf",
         0.8,
         r"%0d%0a",
+        # CR LF written as hex literals, for decoders that turn 0x0d into a byte
+        r"0x0d(?:0x0d)?0x0a",
         r"%0d",
         r"%e5%98%8a",
         r"%e5%98%8d",
@@ -672,6 +699,8 @@ PATTERNS: tuple[tuple[str, str, float, str], ...] = (
         "open-redirect",
         0.8,
         r"[?&;](?:url|uri|next|redirect|redirect_to|redirect_url|return|returnto|return_to|returnurl|dest|destination|goto|go|continue|target|out|view|to|checkout_url|image_url|forward|callback|rurl|redir|r|u|link|page|file|login_url|logout)=\s*(?:https?(?::|%3a)|//|%2f%2f|/%2f|/\\|%5c%5c|javascript|data:)",
+        # a query that is itself a protocol-relative host (``/out?//evil.example``)
+        r"\?/{2,}[\w.-]+\.[a-z]{2,}",
     ),
     _rule(
         "redirect.lookalike",
@@ -680,6 +709,9 @@ PATTERNS: tuple[tuple[str, str, float, str], ...] = (
         r"^\s*(?:https?:)?/{0,2}(?:[\w-]+\.)*(?:[\w-]+)(?:\.|%2e)(?:[a-z]{2,})(?:%2f|%2e%2e|%5c|%3f|%23|%40|\?|#|\\|/)+(?:%2e|\.){1,2}",
         r"^\s*https?:/[^/\s]",
         r"^\s*https?:\\",
+        # a scheme without the two slashes: parsers still read ``http:host`` as a host
+        r"^\s*https?:[^/\\\s]",
+        r"^\s*%68%74%74%70(?:%73)?(?:%3a|:)",
         r"^\s*(?:https?:)?/{2,}(?:0x[0-9a-f]+|\d{8,10})\b",
         r"^\s*(?:https?:)?/{2,}(?:\d+\.){1,3}0x",
         r"^\s*/(?:https?:|%68%74%74%70)",

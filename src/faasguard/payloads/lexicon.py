@@ -28,7 +28,7 @@ SENSITIVE_FILES = (
     r"(?:system32|win\.ini|repair|system\.ini)|winnt[/\\]|system32[/\\]|proc[/\\]+(?:self|"
     r"version|\d+)[/\\]|web\.config|\.htaccess|\.htpasswd|wp-config\.php|\.ssh[/\\]+(?:id_|"
     r"authorized)|\.bash_history|\.aws[/\\]+credentials|var[/\\]+log[/\\]+|usr[/\\]+local[/\\]+"
-    r"(?:apache|etc)|inetpub[/\\]|localstart\.asp|autoexec\.bat|config\.sys|php\.ini|my\.cnf)"
+    r"(?:apache|etc)|inetpub[/\\]|localstart\.asp|autoexec\.bat|config\.sys|php\.ini|my\.cnf|master\.passwd)"
 )
 
 
@@ -46,8 +46,6 @@ OVERLONG = r"(?:%25)?(?:%c[01]%[\w.]{2}|%c[01]\.|%e0%80%\w{2}|%f0%80%80%\w{2}|%f
 STEP = (
     r"(?:" + DOT + r"(?:%00|%01|\x00)?" + DOT + r"(?:\.\.)?(?:%00|%01|\x00|/\.)?(?:" + SEP + r"))"
 )
-SENSITIVE_WORD = (
-    r"(?:etc|passwd|shadow|boot\.ini|win\.ini|system32|windows|winnt|issue|hosts|proc|environ)"
-)
+SENSITIVE_WORD = r"(?:etc|passwd|shadow|boot\.ini|win\.ini|system32|windows|winnt|issue|hosts|proc|environ|apache2?|httpd|(?:access|error)[._]log)"
 #: Words that, right after a quote, make it SQL syntax for libinjection's hint.
 SQL_HINT_WORDS = r"(?:or|and|xor|union|select|having|order|group|where|limit|into|like|rlike|regexp|procedure|waitfor|exec)"
