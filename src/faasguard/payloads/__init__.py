@@ -10,12 +10,19 @@ libinjection are used when installed, and the pattern database is compiled on fi
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from faasguard.payloads import decode
-from faasguard.payloads.grammar import CLASSES, DATABASE, PATTERNS
+from faasguard.payloads.grammar import (
+    CLASSES,
+    DATABASE,
+    PATTERNS,
+    STATEMENT_CLOSED,
+    STATEMENT_START,
+)
 
 __all__ = [
     "CLASSES",
@@ -128,6 +135,8 @@ class EventHit:
 
 #: libinjection's confidence per class (already rounded as reported).
 _LIBINJECTION = {"sqli": 0.9, "xss": 0.85}
+_STATEMENT_START = re.compile(STATEMENT_START, re.IGNORECASE)
+_STATEMENT_CLOSED = re.compile(STATEMENT_CLOSED)
 _engine: Any = None
 
 
@@ -281,7 +290,7 @@ def _libinjection(
         return
     for index, cls in hinted:
         if cls not in best and checks[cls](forms[index]):
-            _agree(best, cls, index)
+            _agree(best, cls, index, forms[index])
 
 
 def _json_document(value: str) -> bool:
@@ -292,8 +301,12 @@ def _json_document(value: str) -> bool:
     return len(text) > 1 and text[0] + text[-1] in ("{}", "[]")
 
 
-def _agree(best: dict[str, tuple[float, int, int]], cls: str, index: int) -> None:
-    """Record libinjection's verdict for ``cls`` (no pattern found) on form ``index``."""
+def _agree(best: dict[str, tuple[float, int, int]], cls: str, index: int, form: str) -> None:
+    """Record libinjection's verdict for ``cls`` (no pattern found) on form ``index`` (the
+    text ``form``), unless it read a whole SQL statement that is not closed as a probe
+    closes it (:data:`~faasguard.payloads.grammar.STATEMENT_START`)."""
+    if cls == "sqli" and _STATEMENT_START.match(form) and not _STATEMENT_CLOSED.search(form):
+        return
     best[cls] = (_LIBINJECTION[cls], index, -1)
 
 
