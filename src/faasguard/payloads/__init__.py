@@ -36,22 +36,21 @@ __all__ = [
 
 
 class _Span:
-    """Where a detection lies in its value: given, or worked out by ``find`` when first
-    asked (a regular-expression search that a decision to block or count never needs)."""
+    """Where a detection lies in its value: given, or worked out from ``find`` when first
+    asked (a regular-expression search that a decision to block or count never needs).
+    ``find`` is ``(value, forms, form index, pattern index)`` or a callable."""
 
     __slots__ = ("at", "find")
 
-    def __init__(
-        self, at: tuple[int, int] | None, find: Callable[[], tuple[int, int]] | None = None
-    ) -> None:
+    def __init__(self, at: tuple[int, int] | None, find: object = None) -> None:
         self.at = at
         self.find = find
 
     def get(self) -> tuple[int, int]:
         at = self.at
         if at is None:
-            assert self.find is not None
-            at = self.at = self.find()
+            find = self.find
+            at = self.at = find() if callable(find) else _locate(*find)  # type: ignore[misc]
             self.find = None
         return at
 
@@ -158,9 +157,7 @@ def detect(value: str, *, backend: str = "auto", libinjection: bool = True) -> l
         return []
     engine = _engine or _load_engine()
     checks = engine.libinjection_checks() if libinjection else None
-    normal = decode.normalize(value)
-    distinct = None if normal == value[: decode.MAX_DECODE] else normal
-    return _verdicts(value, distinct, engine.backend(backend), checks)
+    return _one(value, engine.backend(backend), checks)
 
 
 def detect_many(
@@ -169,61 +166,47 @@ def detect_many(
     """``[detect(v) for v in values]``, computed together: the form to use for many values at
     once (the leaves of an event, the values of a log batch).
 
-    With Hyperscan, the values are scanned as one buffer by a database that reports every
-    match (:meth:`~faasguard.payloads.engine.HyperscanBackend.candidates`): a value with no
-    match there has none alone either, so only the values it points at, and those whose
-    libinjection hint fires, take the one-value path. The answers are the same as
-    :func:`detect`'s, value by value (``tests/payloads`` checks it on the whole payload set).
+    Each distinct value is looked at once. With Hyperscan, the values and their normal
+    forms are then scanned as joined buffers
+    (:meth:`~faasguard.payloads.engine.HyperscanBackend.candidates`): a value in which no
+    pattern and no libinjection hint matches there matches none alone either, so only the
+    values the scan points at take the one-value path. The answers are :func:`detect`'s,
+    value by value (``tests/payloads`` checks it on the payload set).
     """
     engine = _engine or _load_engine()
     matcher = engine.backend(backend)
     checks = engine.libinjection_checks() if libinjection else None
-    if not hasattr(matcher, "candidates") or len(values) < _BATCH:
-        return [_verdicts(v, decode.normalize(v), matcher, checks) if v else [] for v in values]
+    unique = list(dict.fromkeys(values))
+    if not hasattr(matcher, "candidates") or len(unique) < _BATCH:
+        found = {v: _one(v, matcher, checks) for v in unique}
+        return [list(found[v]) for v in values]
+    normalize, limit = decode.normalize, decode.MAX_DECODE
     normals: dict[int, str] = {}
-    for index in _indices(decode.NEEDS_DECODING, values):
-        value = values[index]
-        normal = decode.normalize(value)
-        if normal != value[: decode.MAX_DECODE]:
+    for index, value in enumerate(unique):
+        normal = normalize(value)
+        if normal != value[:limit]:
             normals[index] = normal
-    todo = matcher.candidates(values)
+    hints = checks is not None
+    todo = matcher.candidates(unique, hints)
     if normals:
         order = list(normals)
-        todo.update(order[i] for i in matcher.candidates([normals[k] for k in order]))
-    results: list[list[Detection]] = [[] for _ in values]
-    for index in todo:
-        value = values[index]
-        results[index] = _verdicts(value, normals.get(index), matcher, checks)
-    if checks is not None:
-        hints = engine.hint_res()
-        for index in _indices(engine.any_hint_re(), values, normals, skip=todo):
-            value = values[index]
-            forms = (value,) if index not in normals else (value, normals[index])
-            best: dict[str, tuple[float, int, int]] = {}
-            _libinjection(value, forms, _hinted(forms, hints), checks, best)
-            results[index] = [_detection(value, forms, c, best[c]) for c in CLASSES if c in best]
-    return results
+        todo.update(order[i] for i in matcher.candidates([normals[k] for k in order], hints))
+    found = {unique[i]: _verdicts(unique[i], normals.get(i), matcher, checks) for i in sorted(todo)}
+    return [list(found.get(v, ())) for v in values]
 
 
-#: Fewer values than this are not worth a batch scan.
+#: Fewer distinct values than this are not worth a batch scan.
 _BATCH = 4
 
 
-def _indices(
-    pattern: Any,
-    values: Sequence[str],
-    extra: dict[int, str] | None = None,
-    skip: set[int] | frozenset[int] = frozenset(),
-) -> list[int]:
-    """Indices of ``values``, not in ``skip``, in which ``pattern`` (a compiled ``str``
-    expression) finds something, or in their ``extra`` form."""
-    search = pattern.search
-    found = [i for i, value in enumerate(values) if i not in skip and search(value)]
-    if extra:
-        have = set(found)
-        found.extend(i for i, v in extra.items() if i not in skip and i not in have and search(v))
-        found.sort()
-    return found
+def _one(value: str, matcher: Any, checks: Any) -> list[Detection]:
+    """:func:`detect` with the backend and libinjection checks looked up already."""
+    if not value:
+        return []
+    normal = decode.normalize(value)
+    return _verdicts(
+        value, None if normal == value[: decode.MAX_DECODE] else normal, matcher, checks
+    )
 
 
 def _verdicts(value: str, normal: str | None, matcher: Any, checks: Any) -> list[Detection]:
@@ -269,14 +252,6 @@ _KIND: tuple[tuple[str, float], ...] = tuple(
 )
 
 
-def _hinted(forms: tuple[str, ...], hints: Sequence[tuple[str, Any]]) -> list[tuple[int, str]]:
-    """``(form index, class)`` of each libinjection hint that fires, in the order the
-    one-value path meets them."""
-    return [
-        (index, cls) for index, form in enumerate(forms) for cls, hint in hints if hint.search(form)
-    ]
-
-
 def _libinjection(
     value: str,
     forms: tuple[str, ...],
@@ -316,19 +291,24 @@ def _detection(
     confidence, index, pattern = found
     if pattern < 0:
         return Detection(cls, 0, len(value), confidence, "libinjection")
+    span = _Span(None, (value, forms, index, pattern))
+    return tuple.__new__(Detection, (cls, confidence, _SOURCES[pattern], span))
 
-    def locate() -> tuple[int, int]:
-        engine = _engine or _load_engine()
-        data = forms[index].encode("utf-8", "surrogatepass")[: decode.MAX_SCAN]
-        match = engine.spans_re()[pattern].search(data)
-        start_b, end_b = match.span() if match else (0, len(data))
-        start = len(data[:start_b].decode("utf-8", "ignore"))
-        end = start + len(data[start_b:end_b].decode("utf-8", "ignore"))
-        if index == 1:
-            start, end = decode.spans(value, start, end, forms[1])
-        return start, max(end, start)
 
-    return Detection.located_later(cls, confidence, PATTERNS[pattern][0], locate)
+_SOURCES = tuple(entry[0] for entry in PATTERNS)
+
+
+def _locate(value: str, forms: tuple[str, ...], index: int, pattern: int) -> tuple[int, int]:
+    """The span in ``value`` of the first match of ``pattern`` in form ``index``."""
+    engine = _engine or _load_engine()
+    data = forms[index].encode("utf-8", "surrogatepass")[: decode.MAX_SCAN]
+    match = engine.spans_re()[pattern].search(data)
+    start_b, end_b = match.span() if match else (0, len(data))
+    start = len(data[:start_b].decode("utf-8", "ignore"))
+    end = start + len(data[start_b:end_b].decode("utf-8", "ignore"))
+    if index == 1:
+        start, end = decode.spans(value, start, end, forms[1])
+    return start, max(end, start)
 
 
 from faasguard.payloads.events import detect_trigger, scan_event  # noqa: E402

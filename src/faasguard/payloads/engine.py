@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from faasguard.payloads.decode import MAX_SCAN
-from faasguard.payloads.grammar import DATABASE, HINTS, PATTERNS
+from faasguard.payloads.grammar import DATABASE, PATTERNS
 
 __all__ = ["MAX_SCAN", "HyperscanBackend", "ReBackend", "backend"]
 
@@ -49,6 +49,9 @@ class ReBackend:
 #: scans spent on a group before what is left of it is handed back whole.
 _GROUP = 16
 _GROUP_SCANS = 4
+#: After two dense groups in a row, only one group in this many is scanned (to notice when
+#: the run of attacks ends); the others go whole to the one-value path.
+_PROBE = 8
 
 
 class HyperscanBackend:
@@ -65,8 +68,8 @@ class HyperscanBackend:
         )
         self.scratch = hyperscan.Scratch(self.database)
         self._found: list[int] = []
-        self.batch: Any = None
-        self.batch_scratch: Any = None
+        #: with hints or not -> (multiline database, its scratch)
+        self.batch: dict[bool, tuple[Any, Any]] = {}
 
     def matched(self, data: bytes) -> list[int]:
         found: list[int] = []
@@ -79,9 +82,10 @@ class HyperscanBackend:
     def _on_match(self, pattern: int, _start: int, _end: int, _flags: int, _ctx: object) -> None:
         self._found.append(pattern)
 
-    def candidates(self, values: Sequence[str]) -> set[int]:
-        """Indices of ``values`` in which some pattern (not a hint) may match: never fewer
-        than match when each value is scanned alone.
+    def candidates(self, values: Sequence[str], hints: bool = True) -> set[int]:
+        """Indices of ``values`` in which some pattern (and, with ``hints``, some
+        libinjection hint) may match: never fewer than match when each value is scanned
+        alone.
 
         The values are joined with newlines and scanned by a second database of the
         patterns, compiled with ``HS_FLAG_MULTILINE``. A match inside a value alone is also
@@ -94,9 +98,10 @@ class HyperscanBackend:
         one-value path. Values are taken :data:`_GROUP` at a time, and a group that still has
         ranges to scan after :data:`_GROUP_SCANS` scans hands them all back as candidates
         (Hyperscan may finish some engines over a whole range before it stops, so a dense
-        group - a batch of attacks - costs less that way than by rescanning).
+        group - a batch of attacks - costs less that way than by rescanning); after two
+        dense groups in a row, only every :data:`_PROBE`-th group is scanned at all.
         """
-        database, scratch = self._batch_database()
+        database, scratch = self._batch_database(hints)
         count = len(values)
         starts = [0] * (count + 1)
         position = 0
@@ -107,8 +112,13 @@ class HyperscanBackend:
         starts[count] = position
         data = memoryview("\n".join(values).encode("utf-8", "surrogatepass"))
         found: set[int] = set()
-        for group in range(0, count, _GROUP):
-            ranges = [(group, min(group + _GROUP, count))]
+        dense = 0  # groups in a row that ran out of scans
+        for number, group in enumerate(range(0, count, _GROUP)):
+            high = min(group + _GROUP, count)
+            if dense >= 2 and number % _PROBE:
+                found.update(range(group, high))  # a run of attacks: the one-value path
+                continue
+            ranges = [(group, high)]
             budget = _GROUP_SCANS
             while ranges:
                 low, high = ranges.pop()
@@ -126,18 +136,22 @@ class HyperscanBackend:
                     ranges.append((low, index))
                 if index + 1 < high:
                     ranges.append((index + 1, high))
+            dense = dense + 1 if budget == 0 else 0
         return found
 
-    def _batch_database(self) -> tuple[Any, Any]:
-        if self.batch is None:
+    def _batch_database(self, hints: bool) -> tuple[Any, Any]:
+        """The multiline database of the patterns (and the hints), built once."""
+        if hints not in self.batch:
             import hyperscan  # noqa: PLC0415 - optional native piece
 
+            entries = DATABASE if hints else PATTERNS
             flags = hyperscan.HS_FLAG_CASELESS | hyperscan.HS_FLAG_MULTILINE
-            self.batch = compiled_database(
-                [p[3].encode() for p in PATTERNS], [flags] * len(PATTERNS), hyperscan.HS_MODE_BLOCK
+            database = compiled_database(
+                [p[3].encode() for p in entries], [flags] * len(entries), hyperscan.HS_MODE_BLOCK
             )
-            self.batch_scratch = hyperscan.Scratch(self.batch)
-        return self.batch, self.batch_scratch
+            self.batch[hints] = (database, hyperscan.Scratch(database))
+        found: tuple[Any, Any] = self.batch[hints]
+        return found
 
     @staticmethod
     def _first_match(database: Any, scratch: Any, data: memoryview) -> int:
@@ -196,19 +210,6 @@ def compiled_database(expressions: list[bytes], flags: list[int], mode: int) -> 
 
 
 @cache
-def hint_res() -> tuple[tuple[str, re.Pattern[str]], ...]:
-    """The libinjection hints as ``(class, expression)``, compiled with ``re`` for ``str``
-    (ASCII classes and case folding, as on the bytes the backends match)."""
-    return tuple((h[1], re.compile(h[3], re.IGNORECASE | re.ASCII)) for h in HINTS)
-
-
-@cache
-def any_hint_re() -> re.Pattern[str]:
-    """Any libinjection hint at all, in one expression."""
-    return re.compile("|".join(f"(?:{h[3]})" for h in HINTS), re.IGNORECASE | re.ASCII)
-
-
-@cache
 def spans_re() -> tuple[re.Pattern[bytes], ...]:
     """The patterns compiled with ``re``, for spans."""
     return tuple(re.compile(p[3].encode(), re.IGNORECASE) for p in PATTERNS)
@@ -227,11 +228,15 @@ _BACKENDS: dict[str, Any] = {}
 
 def backend(name: str = "auto") -> ReBackend | HyperscanBackend:
     """The backend called ``name`` (``auto``: Hyperscan when installed), built once."""
+    found: ReBackend | HyperscanBackend | None = _BACKENDS.get(name)
+    if found is not None:
+        return found
     if name == "auto":
-        name = "hyperscan" if hyperscan_available() else "re"
+        _BACKENDS["auto"] = backend("hyperscan" if hyperscan_available() else "re")
+        return _BACKENDS["auto"]  # type: ignore[no-any-return]
     if name not in _BACKENDS:
         _BACKENDS[name] = HyperscanBackend() if name == "hyperscan" else ReBackend()
-    found: ReBackend | HyperscanBackend = _BACKENDS[name]
+    found = _BACKENDS[name]
     return found
 
 
