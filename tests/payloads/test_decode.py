@@ -7,9 +7,13 @@ change in either shows here. ``test_decode_native.py`` compares the two on many 
 
 from __future__ import annotations
 
+import re
+import time
 from collections.abc import Callable
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from faasguard.payloads import decode, detect
 
@@ -123,3 +127,44 @@ def test_normalize_uses_the_extension_where_built() -> None:
     assert (_decode.MAX_DECODE, _decode.MAX_ROUNDS) == (decode.MAX_DECODE, decode.MAX_ROUNDS)
     with pytest.raises(TypeError, match="needs a str"):
         _decode.normalize(b"%41")  # type: ignore[arg-type]
+
+
+#: 64 KiB values on which a regular-expression search rescans the rest of the value for
+#: every unclosed opening marker (seconds each before, as the lines say).
+QUADRATIC = [
+    "${" + ":-" * 32_000,  # 8.9 s: _LOOKUP retried at every ':-'
+    "/*a" * 21_845,  # 5.6 s: /\*.*?\*/
+    "<!--" * 16_384,  # 4.5 s: <!--.*?-->
+]
+
+
+@pytest.mark.parametrize("name", [name for name, _ in IMPLEMENTATIONS])
+@pytest.mark.parametrize("value", QUADRATIC, ids=["lookup", "sql-comment", "html-comment"])
+def test_unclosed_markers_cost_linear_time(name: str, value: str) -> None:
+    normalize = _implementation(name)
+    started = time.process_time()
+    assert normalize(value) == value
+    assert time.process_time() - started < 0.5
+
+
+MARKERS = st.lists(st.sampled_from(["/*", "*/", "<!--", "-->", "/", "*", "<", "!", "-", ">", "a"]))
+LOOKUPS = st.lists(
+    st.sampled_from(["${", "}", "$", "{", ":", "-", ":-", "::-", "lower", "upper", "a"])
+)
+
+
+def _old_lookup(match: re.Match[str]) -> str:
+    default, plain = match.groups()
+    return default if default is not None else (plain or "")
+
+
+@settings(max_examples=400, deadline=None)
+@given(MARKERS.map("".join))
+def test_comment_folding_is_the_expression(text: str) -> None:
+    assert decode._fold_comments(text) == re.sub(r"/\*.*?\*/|<!--.*?-->", " ", text, flags=re.S)
+
+
+@settings(max_examples=400, deadline=None)
+@given(LOOKUPS.map("".join))
+def test_lookup_folding_is_the_expression(text: str) -> None:
+    assert decode._LOOKUP_SPAN.sub(decode._lookup, text) == decode._LOOKUP.sub(_old_lookup, text)

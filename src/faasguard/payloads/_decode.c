@@ -660,7 +660,7 @@ static Py_ssize_t find(const Py_UCS4 *s, Py_ssize_t from, Py_ssize_t n, const ch
     return -1;
 }
 
-/* _CONTROL, then _COMMENT (/\*.*?\*\/ or <!--.*?--> -> ' '), then _SPACE, in place. */
+/* _CONTROL, then the comments (decode._fold_comments), then _SPACE, in place. */
 static void final_passes(Text *t) {
     Py_UCS4 *s = t->p;
     Py_ssize_t n = 0;

@@ -6,8 +6,9 @@ encoding), UTF-8 overlong sequences (``%c0%ae`` is ``.``), HTML entities, ``\\uX
 ``\\xXX`` escapes, Log4j lookups with defaults (``${env:X:-j}`` is ``j``), Unicode look-alikes
 of ``.``/``/``/``\\``, NUL and other control characters dropped, SQL comments folded to a
 space and runs of white space folded to one. Every step works on at most :data:`MAX_DECODE`
-characters, and each is a single linear regular-expression pass, so decoding a value costs
-time linear in its (capped) size.
+characters, and each is a linear pass (a regular expression or ``str.find``), so decoding a
+value costs time linear in its (capped) size: an opening ``/*``, ``<!--`` or ``${`` with
+nothing to close it does not make a pass scan the rest of the value again.
 
 :func:`spans` maps a span in the normal form back to the original value for evidence: it
 replays the decoding on growing prefixes only for values that matched, which are rare.
@@ -16,7 +17,7 @@ replays the decoding on growing prefixes only for values that matched, which are
 setup.py) where it was built: the same steps in C, with the same result for every string
 (``tests/payloads/test_decode_native.py``). Without it (no compiler, or a Lambda package
 without the native file) :func:`normalize_python`, this module's code, gives the same normal
-forms, about five times slower.
+forms, six to seven times slower (BENCHMARKS.md, "Decoding").
 """
 
 from __future__ import annotations
@@ -51,7 +52,9 @@ _OVERLONG = re.compile(
 _LONG_NUMBER = re.compile(r"&#([0-9]{100,})")
 _ESCAPE = re.compile(r"\\(?:u([0-9a-fA-F]{4})|x([0-9a-fA-F]{2}))")
 _LOOKUP = re.compile(r"\$\{(?:[^${}:]*:)*?-([^${}]*)\}|\$\{(?:lower|upper|::-)?:?([^${}:]*)\}")
-_COMMENT = re.compile(r"/\*.*?\*/|<!--.*?-->", re.S)
+#: Where ``_LOOKUP`` can match: ``${``, then no ``$``, ``{`` or ``}``, then ``}``. Searching
+#: ``_LOOKUP`` itself is quadratic on ``${:-:-:-...`` with no ``}`` (each ``:-`` retried).
+_LOOKUP_SPAN = re.compile(r"\$\{[^${}]*\}")
 _SPACE = re.compile(r"[\s\u00a0\u2000-\u200b\u3000]+")
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f\u200c-\u200f\ufeff]")
 #: Look-alikes that servers map to path separators or dots (IIS best-fit and full-width forms).
@@ -121,9 +124,40 @@ def _escape(match: re.Match[str]) -> str:
     return chr(int(wide or byte, 16))
 
 
-def _lookup(match: re.Match[str]) -> str:
+def _lookup(span: re.Match[str]) -> str:
+    match = _LOOKUP.match(span.group())
+    if match is None:
+        return span.group()
     default, plain = match.groups()
     return default if default is not None else (plain or "")
+
+
+def _fold_comments(text: str) -> str:
+    r"""``/*...*/`` and ``<!--...-->`` (shortest, left to right) each folded to a space.
+
+    What ``re.sub(r"/\*.*?\*/|<!--.*?-->", " ", text, flags=re.S)`` gives, in linear time:
+    an opening marker only starts a comment when a closing one follows it, i.e. when it
+    ends before the last closing marker starts (the expression would scan the rest of the
+    text again for every unclosed ``/*``: seconds on 64 KiB of ``/*a``).
+    """
+    last_c, last_h = text.rfind("*/"), text.rfind("-->")
+    parts: list[str] = []
+    at = 0
+    c_open = text.find("/*", 0, last_c) if last_c >= 0 else -1
+    h_open = text.find("<!--", 0, last_h) if last_h >= 0 else -1
+    while c_open >= 0 or h_open >= 0:
+        if h_open < 0 or 0 <= c_open < h_open:
+            start, end = c_open, text.find("*/", c_open + 2) + 2
+        else:
+            start, end = h_open, text.find("-->", h_open + 4) + 3
+        parts += (text[at:start], " ")
+        at = end
+        if 0 <= c_open < at:
+            c_open = text.find("/*", at, last_c)
+        if 0 <= h_open < at:
+            h_open = text.find("<!--", at, last_h)
+    parts.append(text[at:])
+    return "".join(parts)
 
 
 def _short_number(match: re.Match[str]) -> str:
@@ -163,7 +197,7 @@ def normalize_python(value: str) -> str:
         text = decoded
     if "${" in text:
         for _ in range(MAX_ROUNDS * 2):
-            folded = _LOOKUP.sub(_lookup, text)
+            folded = _LOOKUP_SPAN.sub(_lookup, text)
             if folded == text or "${" not in folded:
                 text = folded
                 break
@@ -171,7 +205,8 @@ def normalize_python(value: str) -> str:
     if not text.isascii():
         text = unicodedata.normalize("NFKC", text.translate(_LOOKALIKES))
     text = _CONTROL.sub("", text)
-    text = _COMMENT.sub(" ", text)
+    if "/*" in text or "<!--" in text:
+        text = _fold_comments(text)
     return _SPACE.sub(" ", text)
 
 
