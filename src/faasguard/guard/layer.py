@@ -7,23 +7,41 @@ Layout (what Lambda unpacks under ``/opt``):
   scanner);
 - ``python/<package>/``: the run-time dependencies, copied from this environment: the
   secret detectors (detect-secrets and what it imports), fastjsonschema for shape validation,
-  and the payload engine's optional native matchers when they are installed here.
+  and the payload engine's optional native matchers when they are installed here;
+- ``python/**/__pycache__/*.pyc``: every module compiled ahead (unchecked hash-based pycs,
+  PEP 552): ``/opt`` is read-only, so without them each cold start compiles every module
+  of the guard and its dependencies from source again;
+- ``python/faasguard-databases/hs-*.db``: the payload engine's Hyperscan database,
+  serialized (:mod:`faasguard.guard.shipped`). Compiling it costs ~2 CPU s, and a cold
+  start's ``/tmp`` (where the engine caches it) is empty; the guard links it into the
+  engine's cache at init. Hyperscan checks on load that the database suits the CPU (it is
+  compiled for the features of the machine that builds the layer: build on a machine
+  without AVX-512 for one that loads on every x86-64 Lambda host); when it does not, the
+  engine compiles as before.
 
 Built from the installed files, so the layer matches the Python version and architecture of
 the machine that builds it (pure-Python parts run anywhere; native ones need a matching
-Lambda runtime). Entries are written in a fixed order with a fixed timestamp, so the same
-inputs give the same bytes.
+Lambda runtime; the pycs serve only the same Python version, others compile from source as
+before). Entries are written in a fixed order with a fixed timestamp, so the same inputs
+give the same bytes.
 """
 
 from __future__ import annotations
 
+import contextlib
 import importlib.metadata
+import importlib.util
+import marshal
+import os
 import stat
+import sys
+import tempfile
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import faasguard
+from faasguard.guard.shipped import DATABASES
 
 #: Distributions the guard imports at run time (boto3 is in every Lambda Python runtime).
 RUNTIME_DISTRIBUTIONS = (
@@ -113,15 +131,61 @@ def layer_files(native: bool = True, gpl: bool = False) -> list[tuple[Path | Non
     return files
 
 
+def compiled_module(source: bytes, name: str) -> bytes:
+    """The unchecked hash-based pyc (PEP 552) of a module's ``source``: loaded without
+    looking at the source's time stamp or contents, so it serves from a read-only layer."""
+    code = compile(source, name, "exec", dont_inherit=True)
+    flags = 0b01  # hash-based, not checked against the source
+    header = importlib.util.MAGIC_NUMBER + flags.to_bytes(4, "little")
+    return header + importlib.util.source_hash(source) + marshal.dumps(code)
+
+
+def pyc_name(name: str) -> str:
+    """Where the interpreter looks for the pyc of the module at ``name`` (in the zip)."""
+    folder, _, file = name.rpartition("/")
+    return f"{folder}/__pycache__/{file.removesuffix('.py')}.{sys.implementation.cache_tag}.pyc"
+
+
+def _serialized_databases() -> list[tuple[str, bytes]]:
+    """The payload engine's Hyperscan database as the engine saves it in its cache (the
+    file name says which patterns and Hyperscan version it holds), or nothing when
+    Hyperscan is not installed. Compiled afresh in an empty cache (~2 CPU s), so the file
+    and its name are the engine's own."""
+    from faasguard.payloads import engine  # noqa: PLC0415 - only when building a layer
+
+    if not engine.hyperscan_available():
+        return []
+    previous = os.environ.get("FAASGUARD_CACHE")
+    with tempfile.TemporaryDirectory() as scratch:
+        os.environ["FAASGUARD_CACHE"] = scratch
+        try:
+            engine.HyperscanBackend()
+        finally:
+            if previous is None:
+                del os.environ["FAASGUARD_CACHE"]
+            else:
+                os.environ["FAASGUARD_CACHE"] = previous
+        found = sorted(Path(scratch).glob("hs-*.db"))
+        return [(f"python/{DATABASES}/{path.name}", path.read_bytes()) for path in found]
+
+
 def build_layer(output: Path, native: bool = True, gpl: bool = False) -> int:
     """Write the layer zip to ``output``; returns the number of files in it."""
-    files = layer_files(native, gpl)
+    entries: list[tuple[str, bytes, bool]] = []
+    for source, name in layer_files(native, gpl):
+        data = WRAPPER.encode() if source is None else source.read_bytes()
+        executable = source is None or bool(source.stat().st_mode & stat.S_IXUSR)
+        entries.append((name, data, executable))
+        if name.endswith(".py") and name.startswith("python/"):
+            # a module that is not for this Python (a backport's) is never imported
+            with contextlib.suppress(SyntaxError, ValueError):
+                entries.append((pyc_name(name), compiled_module(data, name), False))
+    if native:
+        entries.extend((name, data, False) for name, data in _serialized_databases())
     with zipfile.ZipFile(output, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for source, name in files:
+        for name, data, executable in entries:
             info = zipfile.ZipInfo(name, date_time=_EPOCH)
             info.compress_type = zipfile.ZIP_DEFLATED
-            executable = source is None or bool(source.stat().st_mode & stat.S_IXUSR)
             info.external_attr = (0o100755 if executable else 0o100644) << 16
-            data = WRAPPER.encode() if source is None else source.read_bytes()
             archive.writestr(info, data)
-    return len(files)
+    return len(entries)

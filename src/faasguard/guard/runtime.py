@@ -33,6 +33,7 @@ from faasguard.guard.responses import (
     without_records,
 )
 from faasguard.guard.shape import compile_validator, documents, problems
+from faasguard.guard.shipped import seed_databases
 from faasguard.payloads import EventHit, detect, detect_trigger, scan_event
 
 Handler = Callable[[Any, Any], Any]
@@ -64,6 +65,7 @@ class Guard:
             # function's init (which provisioned concurrency and SnapStart keep), not in the
             # first request. A benign value: the span expressions, compiled at the first
             # detection, are left to the first attack (once, not in every cold start).
+            seed_databases()  # in the layer: load the shipped database, do not compile
             detect(_WARM_UP)
         activate(self.limits)
 
