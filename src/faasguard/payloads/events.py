@@ -10,11 +10,8 @@ leaves and decoded size, so a hostile event cannot make it run long.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 from typing import TYPE_CHECKING, Any
-from urllib.parse import unquote_plus
 
 if TYPE_CHECKING:
     from faasguard.payloads import EventHit
@@ -187,6 +184,8 @@ class _Walker:
             text = _base64(value)
             return ("<base64>", text) if text is not None else None
         if self.trigger == "s3" and key == "key" and ".s3.object" in path:
+            from urllib.parse import unquote_plus  # noqa: PLC0415 - start-up speed
+
             return ("<url>", unquote_plus(value)) if "%" in value or "+" in value else None
         return None
 
@@ -198,6 +197,9 @@ def _plain(key: str) -> bool:
 def _base64(value: str) -> str | None:
     if len(value) > MAX_EMBEDDED * 4 // 3 + 4:
         return None
+    import base64  # noqa: PLC0415 - start-up speed: only stream records and base64 bodies
+    import binascii  # noqa: PLC0415
+
     try:
         raw = base64.b64decode(value, validate=True)
     except (binascii.Error, ValueError):
