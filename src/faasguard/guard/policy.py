@@ -39,13 +39,12 @@ Only the standard library: this module runs inside Lambda.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 MODES = ("block", "monitor", "off")
 #: The trigger kinds :func:`faasguard.payloads.detect_trigger` names.
@@ -72,8 +71,7 @@ class PolicyError(ValueError):
     """A policy that cannot be used; the message names the file (and line) and the key."""
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
-class Inspect:
+class Inspect(NamedTuple):
     """Event inspection by the payload engine."""
 
     mode: str = "block"
@@ -82,8 +80,7 @@ class Inspect:
     ignore_paths: tuple[str, ...] = ()
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
-class Shape:
+class Shape(NamedTuple):
     """Event shape validation (off unless a schema or a pydantic model is given)."""
 
     mode: str = "block"
@@ -97,32 +94,28 @@ class Shape:
         return self.mode != "off" and (self.schema is not None or self.model is not None)
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
-class Network:
+class Network(NamedTuple):
     """Outbound connections: allowed only to the listed hosts."""
 
     mode: str = "monitor"
     allow: tuple[str, ...] = ()
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
-class Processes:
+class Processes(NamedTuple):
     """Child processes: none unless listed."""
 
     mode: str = "monitor"
     allow: tuple[str, ...] = ()
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
-class Environ:
+class Environ(NamedTuple):
     """Reads of the AWS credential variables and of ``/proc/*/environ``."""
 
     mode: str = "monitor"
     allow_modules: tuple[str, ...] = DEFAULT_ENVIRON_ALLOW
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
-class Tmp:
+class Tmp(NamedTuple):
     """A cap on what the function keeps in its temporary directory."""
 
     mode: str = "monitor"
@@ -130,23 +123,20 @@ class Tmp:
     path: str = "/tmp"
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
-class Timeout:
+class Timeout(NamedTuple):
     """Abort cleanly ``margin_ms`` before the invocation's deadline."""
 
     mode: str = "block"  # block: abort; monitor: only report that the margin was reached
     margin_ms: int = 500
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
-class Redaction:
+class Redaction(NamedTuple):
     """Secret redaction in what the handler logs and prints."""
 
     mode: str = "block"  # block: redact; monitor and off: leave logs as they are
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
-class Policy:
+class Policy(NamedTuple):
     """A whole guard policy."""
 
     triggers: tuple[str, ...] = ()  # empty: any trigger kind
@@ -161,6 +151,7 @@ class Policy:
     source: str = "<defaults>"
 
 
+_DEFAULTS = Policy()
 _SECTIONS: dict[str, type[Any]] = {
     "inspect": Inspect,
     "shape": Shape,
@@ -218,7 +209,7 @@ def _read(
     return str(path), data, text
 
 
-def _build(data: Mapping[str, Any], source: str, text: str, start: Policy = Policy()) -> Policy:
+def _build(data: Mapping[str, Any], source: str, text: str, start: Policy = _DEFAULTS) -> Policy:
     def where(key: str) -> str:
         return f"{source}:{_line_of(text, key)}" if text else source
 
@@ -235,7 +226,7 @@ def _build(data: Mapping[str, Any], source: str, text: str, start: Policy = Poli
         else:
             known = ", ".join(["triggers", *_SECTIONS])
             raise PolicyError(f"{where(key)}: unknown guard policy key '{key}' (known: {known})")
-    return dataclasses.replace(start, **changes)
+    return start._replace(**changes)
 
 
 def _triggers(value: Any, where: str) -> tuple[str, ...]:
@@ -251,14 +242,14 @@ def _triggers(value: Any, where: str) -> tuple[str, ...]:
 
 
 def _section(current: Any, section: Mapping[str, Any], name: str, where: Any, base: Path) -> Any:
-    fields = {f.name: f for f in dataclasses.fields(current)}
+    fields = current._fields
     changes: dict[str, Any] = {}
     for key, value in section.items():
         if key not in fields:
             known = ", ".join(fields)
             raise PolicyError(f"{where(key)}: unknown key '{key}' in [{name}] (known: {known})")
         changes[key] = _value(name, key, value, getattr(current, key), where(key), base)
-    return dataclasses.replace(current, **changes)
+    return current._replace(**changes)
 
 
 def _value(section: str, key: str, value: Any, default: Any, where: str, base: Path) -> Any:
@@ -319,8 +310,7 @@ def _line_of(text: str, key: str) -> int:
     return text.count("\n", 0, match.start()) + 1 if match else 1
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
-class HostRule:
+class HostRule(NamedTuple):
     """One ``[network] allow`` entry: a name, a ``*.suffix``, an address or a network,
     with an optional port."""
 
