@@ -43,7 +43,6 @@ import json
 import os
 import re
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any, NamedTuple
 
 MODES = ("block", "monitor", "off")
@@ -191,6 +190,8 @@ def _read(
         return "<defaults>", {}, ""
     if isinstance(policy, Mapping):
         return "<mapping>", dict(policy), ""
+    from pathlib import Path  # noqa: PLC0415 - start-up speed: only for a policy file
+
     path = Path(policy)
     try:
         text = path.read_text(encoding="utf-8")
@@ -222,7 +223,7 @@ def _build(data: Mapping[str, Any], source: str, text: str, start: Policy = _DEF
             section = {"mode": value} if isinstance(value, str) else value
             if not isinstance(section, Mapping):
                 raise PolicyError(f"{where(key)}: [{key}] must be a table or a mode")
-            changes[key] = _section(current, section, key, where, Path(source).parent)
+            changes[key] = _section(current, section, key, where, source)
         else:
             known = ", ".join(["triggers", *_SECTIONS])
             raise PolicyError(f"{where(key)}: unknown guard policy key '{key}' (known: {known})")
@@ -241,24 +242,24 @@ def _triggers(value: Any, where: str) -> tuple[str, ...]:
     return tuple(value)
 
 
-def _section(current: Any, section: Mapping[str, Any], name: str, where: Any, base: Path) -> Any:
+def _section(current: Any, section: Mapping[str, Any], name: str, where: Any, source: str) -> Any:
     fields = current._fields
     changes: dict[str, Any] = {}
     for key, value in section.items():
         if key not in fields:
             known = ", ".join(fields)
             raise PolicyError(f"{where(key)}: unknown key '{key}' in [{name}] (known: {known})")
-        changes[key] = _value(name, key, value, getattr(current, key), where(key), base)
+        changes[key] = _value(name, key, value, getattr(current, key), where(key), source)
     return current._replace(**changes)
 
 
-def _value(section: str, key: str, value: Any, default: Any, where: str, base: Path) -> Any:
+def _value(section: str, key: str, value: Any, default: Any, where: str, source: str) -> Any:
     if key == "mode":
         if value not in MODES:
             raise PolicyError(f"{where}: [{section}] mode must be one of {', '.join(MODES)}")
         return value
     if section == "shape" and key == "schema":
-        return _schema(value, where, base)
+        return _schema(value, where, source)
     if section == "shape" and key == "model":
         return value
     if section == "shape" and key == "target":
@@ -283,12 +284,15 @@ def _value(section: str, key: str, value: Any, default: Any, where: str, base: P
     return value
 
 
-def _schema(value: Any, where: str, base: Path) -> Mapping[str, Any]:
+def _schema(value: Any, where: str, source: str) -> Mapping[str, Any]:
+    """A schema given inline, or read from a path relative to the policy file (``source``)."""
     if isinstance(value, Mapping):
         return value
     if not isinstance(value, (str, os.PathLike)):
         raise PolicyError(f"{where}: [shape] schema must be a JSON Schema or the path of one")
-    path = Path(value) if Path(value).is_absolute() else base / value
+    from pathlib import Path  # noqa: PLC0415 - start-up speed: only for a schema file
+
+    path = Path(value) if Path(value).is_absolute() else Path(source).parent / value
     try:
         schema = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as error:
