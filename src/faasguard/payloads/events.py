@@ -77,10 +77,12 @@ def scan_event(event: object, trigger: str | None = None) -> list[EventHit]:
     # each distinct value once (keys repeat in every record, values often do): detect() is a
     # function of the value alone, so the hits are the same as leaf by leaf
     distinct = list(dict.fromkeys(values))
-    found = dict(zip(distinct, detect_many(distinct), strict=True))
+    found = {v: hit for v, hit in zip(distinct, detect_many(distinct), strict=True) if hit}
     hits: list[EventHit] = []
+    if not found:  # most events: nothing more to do
+        return hits
     for index, value in enumerate(values):
-        detections = found[value]
+        detections = found.get(value)
         if detections:
             path = _path(walker.places[index])
             hits.extend(EventHit(path, value, detection) for detection in detections)
@@ -90,7 +92,7 @@ def scan_event(event: object, trigger: str | None = None) -> list[EventHit]:
 #: Where a leaf is: ``None`` (the event itself) or ``(parent, step, kind)``; the JSON path
 #: is written out (:func:`_path`) only for the leaves that hit.
 _Place = tuple[Any, "str | int", int] | None
-_KEY, _INDEX, _MARK = 0, 1, 2
+_KEY, _INDEX, _MARK, _KEY_LEAF = 0, 1, 2, 3  # _KEY_LEAF: the key itself (``<key>``)
 #: Keys whose string value may be decoded before it is walked (see ``_Walker._decoded``).
 _DECODED_KEYS = frozenset({"body", "data", "B", "key"})
 #: A string starting with one of these (or with white space) may hold a document.
@@ -103,9 +105,11 @@ def _path(place: _Place) -> str:
     parts: list[str] = []
     while place is not None:
         place, step, kind = place
-        if kind == _KEY:
+        if kind in (_KEY, _KEY_LEAF):
             key = str(step)
             parts.append(f".{key}" if _plain(key) else f"[{key!r}]")
+            if kind == _KEY_LEAF:
+                parts[-1] += "<key>"
         else:
             parts.append(f"[{step}]" if kind == _INDEX else str(step))
     parts.append("$")
@@ -136,18 +140,18 @@ class _Walker:
         values, places = self.values, self.places
         for key, child in node.items():
             key_text = key if type(key) is str else str(key)
-            child_place = (place, key_text, _KEY)
             # a key counts as a leaf even past the limit (the walk stops below it)
             values.append(key_text)
-            places.append((child_place, "<key>", _MARK))
+            places.append((place, key_text, _KEY_LEAF))
             if isinstance(child, str):
+                child_place = (place, key_text, _KEY)
                 if key_text in _DECODED_KEYS or child[:1] in _DOCUMENT or child[:1].isspace():
                     self._leaf(key_text, child, child_place, depth, base64_body)
                 elif len(values) < MAX_LEAVES:  # the common leaf, without a call
                     values.append(child)
                     places.append(child_place)
             elif isinstance(child, _CONTAINERS):
-                self.walk(child, child_place, depth + 1)
+                self.walk(child, (place, key_text, _KEY), depth + 1)
 
     def _list(self, node: list[Any], place: _Place, depth: int) -> None:
         for index, child in enumerate(node):
