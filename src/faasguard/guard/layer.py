@@ -11,13 +11,13 @@ Layout (what Lambda unpacks under ``/opt``):
 - ``python/**/__pycache__/*.pyc``: every module compiled ahead (unchecked hash-based pycs,
   PEP 552): ``/opt`` is read-only, so without them each cold start compiles every module
   of the guard and its dependencies from source again;
-- ``python/faasguard-databases/hs-*.db``: the payload engine's Hyperscan database,
-  serialized (:mod:`faasguard.guard.shipped`). Compiling it costs ~2 CPU s, and a cold
-  start's ``/tmp`` (where the engine caches it) is empty; the guard links it into the
-  engine's cache at init. Hyperscan checks on load that the database suits the CPU (it is
+- ``python/faasguard-databases/hs-*.db``: the payload engine's Hyperscan databases,
+  serialized (:mod:`faasguard.guard.shipped`). Compiling one costs ~2 CPU s, and a cold
+  start's ``/tmp`` (where the engine caches them) is empty; the guard links them into the
+  engine's cache at init. Hyperscan checks on load that a database suits the CPU (they are
   compiled for the features of the machine that builds the layer: build on a machine
-  without AVX-512 for one that loads on every x86-64 Lambda host); when it does not, the
-  engine compiles as before.
+  without AVX-512 for ones that load on every x86-64 Lambda host); when one does not, the
+  engine compiles it as before.
 
 Built from the installed files, so the layer matches the Python version and architecture of
 the machine that builds it (pure-Python parts run anywhere; native ones need a matching
@@ -34,6 +34,7 @@ import importlib.util
 import marshal
 import os
 import stat
+import subprocess
 import sys
 import tempfile
 import zipfile
@@ -146,27 +147,36 @@ def pyc_name(name: str) -> str:
     return f"{folder}/__pycache__/{file.removesuffix('.py')}.{sys.implementation.cache_tag}.pyc"
 
 
-def _serialized_databases() -> list[tuple[str, bytes]]:
-    """The payload engine's Hyperscan database as the engine saves it in its cache (the
-    file name says which patterns and Hyperscan version it holds), or nothing when
-    Hyperscan is not installed. Compiled afresh in an empty cache (~2 CPU s), so the file
-    and its name are the engine's own."""
-    from faasguard.payloads import engine  # noqa: PLC0415 - only when building a layer
+class LayerBuildError(Exception):
+    """The layer cannot be built (the payload engine failed to compile its databases)."""
 
-    if not engine.hyperscan_available():
+
+def _serialized_databases() -> list[tuple[str, bytes]]:
+    """The payload engine's Hyperscan databases as the engine saves them in its cache (a
+    file name says which patterns and Hyperscan version it holds), or nothing when
+    Hyperscan is not installed: the guard's warm-up (:func:`faasguard.guard.runtime.warm_up`)
+    run in a fresh interpreter with an empty cache (~2 CPU s a database), so the layer holds
+    every database the guard's init loads, under the engine's own names."""
+    from faasguard.payloads.engine import hyperscan_available  # noqa: PLC0415 - build only
+
+    if not hyperscan_available():
         return []
-    previous = os.environ.get("FAASGUARD_CACHE")
+    tree = str(Path(faasguard.__file__).parents[1])  # this faasguard, not another install
     with tempfile.TemporaryDirectory() as scratch:
-        os.environ["FAASGUARD_CACHE"] = scratch
-        try:
-            engine.HyperscanBackend()
-        finally:
-            if previous is None:
-                del os.environ["FAASGUARD_CACHE"]
-            else:
-                os.environ["FAASGUARD_CACHE"] = previous
+        path = os.pathsep.join(filter(None, [tree, os.environ.get("PYTHONPATH")]))
+        env = {**os.environ, "FAASGUARD_CACHE": scratch, "PYTHONPATH": path}
+        done = subprocess.run(
+            [sys.executable, "-c", "from faasguard.guard.runtime import warm_up; warm_up()"],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if done.returncode != 0:
+            last = (done.stderr.strip().splitlines() or ["no output"])[-1]
+            raise LayerBuildError(f"compiling the payload engine's databases failed: {last}")
         found = sorted(Path(scratch).glob("hs-*.db"))
-        return [(f"python/{DATABASES}/{path.name}", path.read_bytes()) for path in found]
+        return [(f"python/{DATABASES}/{file.name}", file.read_bytes()) for file in found]
 
 
 def build_layer(output: Path, native: bool = True, gpl: bool = False) -> int:
