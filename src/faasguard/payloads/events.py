@@ -144,21 +144,33 @@ class _Walker:
             values.append(key_text)
             places.append((place, key_text, _KEY_LEAF))
             if isinstance(child, str):
-                child_place = (place, key_text, _KEY)
-                if key_text in _DECODED_KEYS or child[:1] in _DOCUMENT or child[:1].isspace():
-                    self._leaf(key_text, child, child_place, depth, base64_body)
+                first = child[:1]
+                if key_text in _DECODED_KEYS or first in _DOCUMENT or first.isspace():
+                    self._leaf(key_text, child, (place, key_text, _KEY), depth, base64_body)
                 elif len(values) < MAX_LEAVES:  # the common leaf, without a call
                     values.append(child)
-                    places.append(child_place)
-            elif isinstance(child, _CONTAINERS):
-                self.walk(child, (place, key_text, _KEY), depth + 1)
+                    places.append((place, key_text, _KEY))
+            elif isinstance(child, dict):
+                if depth < MAX_DEPTH and len(values) < MAX_LEAVES:  # walk(), without a call
+                    self._dict(child, (place, key_text, _KEY), depth + 1)
+            elif isinstance(child, list) and depth < MAX_DEPTH and len(values) < MAX_LEAVES:
+                self._list(child, (place, key_text, _KEY), depth + 1)
 
     def _list(self, node: list[Any], place: _Place, depth: int) -> None:
+        values, places = self.values, self.places
         for index, child in enumerate(node):
             if isinstance(child, str):
-                self._leaf("", child, (place, index, _INDEX), depth, False)
-            elif isinstance(child, _CONTAINERS):
-                self.walk(child, (place, index, _INDEX), depth + 1)
+                first = child[:1]
+                if first in _DOCUMENT or first.isspace():
+                    self._leaf("", child, (place, index, _INDEX), depth, False)
+                elif len(values) < MAX_LEAVES:
+                    values.append(child)
+                    places.append((place, index, _INDEX))
+            elif isinstance(child, dict):
+                if depth < MAX_DEPTH and len(values) < MAX_LEAVES:
+                    self._dict(child, (place, index, _INDEX), depth + 1)
+            elif isinstance(child, list) and depth < MAX_DEPTH and len(values) < MAX_LEAVES:
+                self._list(child, (place, index, _INDEX), depth + 1)
 
     def _leaf(self, key: str, value: str, place: _Place, depth: int, base64_body: bool) -> None:
         if len(self.values) >= MAX_LEAVES:
