@@ -1,9 +1,13 @@
-"""Build of the optional native log scanner (everything else is in pyproject.toml).
+"""Build of the optional native helpers (everything else is in pyproject.toml).
 
 ``faasguard.logs._scan`` is a small C extension (no dependencies beyond CPython) that splits
 and classifies log lines in one pass. It is optional: without a C compiler the build prints
 a warning and goes on, and ``faasguard logs`` uses its numpy path, which gives the same
 results (``tests/logs/test_logs_native.py``), only slower.
+
+``faasguard.payloads._decode`` (same terms) computes ``faasguard.payloads.decode.normalize``;
+without it the pure-Python decoder gives the same normal forms
+(``tests/payloads/test_decode_native.py``), only slower.
 """
 
 from setuptools import Extension, setup
@@ -15,6 +19,12 @@ setup(
             ["src/faasguard/logs/_scan.c"],
             optional=True,
             extra_compile_args=["-O2"],
-        )
+        ),
+        Extension(
+            "faasguard.payloads._decode",
+            ["src/faasguard/payloads/_decode.c"],
+            optional=True,
+            extra_compile_args=["-O2"],
+        ),
     ]
 )

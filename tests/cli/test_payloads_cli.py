@@ -18,7 +18,7 @@ runner = CliRunner()
 def test_one_value_text_output_and_exit_code() -> None:
     result = runner.invoke(app, ["payloads", "check", "<script>alert(1)</script>"])
     assert result.exit_code == 1
-    assert result.stdout == "line 1: xss at 0-7 (confidence 1.0): <script\n"
+    assert result.stdout == "line 1: xss at 0-7 (confidence 0.95): <script\n"
     clean = runner.invoke(app, ["payloads", "check", "O'Brien"])
     assert (clean.exit_code, clean.stdout) == (0, "")
 
@@ -33,7 +33,7 @@ def test_file_jsonl_one_object_per_line_in_order(tmp_path: Path) -> None:
     assert [r["line"] for r in records] == [1, 2, 3, 4, 5]
     assert records[0]["detections"] == []
     assert records[1]["detections"] == [
-        {"class": "sqli", "start": 1, "end": 10, "confidence": 0.95}
+        {"class": "sqli", "start": 1, "end": 10, "confidence": 0.9}
     ]
     assert records[2]["detections"] == [] and records[3]["detections"] == []
     assert [d["class"] for d in records[4]["detections"]] == ["crlf"]

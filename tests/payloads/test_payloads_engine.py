@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import base64
 import json
+import pickle
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from faasguard.payloads import detect, detect_trigger, scan_event
+from faasguard.payloads import Detection, detect, detect_many, detect_trigger, scan_event
 from faasguard.payloads.engine import hyperscan_available
 
 ATTACKS = [
@@ -165,3 +166,47 @@ def test_backends_identical_on_every_50th_labelled_value() -> None:
     values = [line.split("\t", 2)[2].replace("\\n", "\n").replace("\\t", "\t") for line in lines]
     differing = [v for v in values if detect(v, backend="re") != detect(v, backend="hyperscan")]
     assert differing == []
+
+
+def _labelled_values(step: int) -> list[str]:
+    lines = VALUES.read_text(encoding="utf-8").splitlines()[1::step]
+    return [line.split("\t", 2)[2].replace("\\n", "\n").replace("\\t", "\t") for line in lines]
+
+
+@pytest.mark.skipif(not VALUES.exists(), reason="../shared/payloads/values.tsv not beside the repo")
+@pytest.mark.parametrize("chunk", [5, 64, 1000])
+def test_batch_gives_what_one_value_at_a_time_gives(chunk: int) -> None:
+    """detect_many scans a batch as one buffer and re-checks only what it points at: the
+    answers (classes, confidences, sources and spans) are detect's, value by value."""
+    values = _labelled_values(4)
+    batched = [d for i in range(0, len(values), chunk) for d in detect_many(values[i : i + chunk])]
+    one = [detect(v) for v in values]
+    assert [i for i, (a, b) in enumerate(zip(one, batched, strict=True)) if a != b] == []
+    assert sum(1 for found in one if found) > 1000  # the set has attacks to find
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        ["", "abc", "", "1' OR '1'='1", ""],
+        ["x'", "or 1=1 --", "plain", "words"],  # a match over the joint belongs to no value
+        ["line one\n' or 1=1 --", "second\nline", "ok", "fine"],
+        ["caf\u00e9 <script>alert(1)</script>", "\u00fcber", "na\u00efve", "\udce2 lone"],
+        ["O'Brien", "AT&T", "5 > 3", "x = (1)", "it's"],  # hints only: libinjection's say
+        ["a" * 70_000 + "%3Cscript%3E", "b", "c", "d"],  # longer than decoding covers
+    ],
+)
+def test_batch_edge_cases(values: list[str]) -> None:
+    assert detect_many(values) == [detect(v) for v in values]
+
+
+def test_detection_span_is_worked_out_when_read_and_survives_pickling() -> None:
+    (found,) = detect("name=%3Cscript%3Ealert(1)%3C%2Fscript%3E")
+    assert (found.cls, found.source) == ("xss", found.source)
+    copy = pickle.loads(pickle.dumps(found))
+    assert copy == found and hash(copy) == hash(found)
+    assert (copy.start, copy.end) == (found.start, found.end)
+    assert repr(found).startswith("Detection(cls='xss', start=")
+    assert found != Detection("xss", 0, 1, found.confidence, found.source)
+    with pytest.raises(AttributeError):
+        found.cls = "sqli"  # type: ignore[misc]

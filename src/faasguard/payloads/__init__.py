@@ -10,12 +10,19 @@ libinjection are used when installed, and the pattern database is compiled on fi
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from faasguard.payloads import decode
-from faasguard.payloads.grammar import CLASSES, DATABASE, PATTERNS
+from faasguard.payloads.grammar import (
+    CLASSES,
+    DATABASE,
+    PATTERNS,
+    STATEMENT_CLOSED,
+    STATEMENT_START,
+)
 
 __all__ = [
     "CLASSES",
@@ -28,20 +35,89 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True, slots=True)
-class Detection:
-    """One attack class found in a value."""
+class _Span:
+    """Where a detection lies in its value: given, or worked out from ``find`` when first
+    asked (a regular-expression search that a decision to block or count never needs).
+    ``find`` is ``(value, forms, form index, pattern index)`` or a callable."""
 
-    #: ``sqli`` ``xss`` ``path-traversal`` ``cmdi`` ``ssrf`` ``ssti`` ``xxe`` ``nosqli``
-    #: ``ldapi`` ``jndi`` ``crlf`` ``open-redirect``
-    cls: str
-    #: Span in the original value (characters).
-    start: int
-    end: int
-    #: How sure the detection is, 0..1.
-    confidence: float
-    #: What found it: the pattern id, or ``libinjection``.
-    source: str = ""
+    __slots__ = ("at", "find")
+
+    def __init__(self, at: tuple[int, int] | None, find: object = None) -> None:
+        self.at = at
+        self.find = find
+
+    def get(self) -> tuple[int, int]:
+        at = self.at
+        if at is None:
+            find = self.find
+            at = self.at = find() if callable(find) else _locate(*find)  # type: ignore[misc]
+            self.find = None
+        return at
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Span) and self.get() == other.get()
+
+    def __hash__(self) -> int:
+        return hash(self.get())
+
+
+class Detection(tuple[str, float, str, _Span]):
+    """One attack class found in a value.
+
+    Immutable; compares, hashes and prints as its five fields. The span is worked out when
+    first read, so :func:`detect` costs only what the verdict needs.
+    """
+
+    __slots__ = ()
+
+    def __new__(
+        cls, name: str, start: int, end: int, confidence: float, source: str = ""
+    ) -> Detection:
+        return tuple.__new__(cls, (name, confidence, source, _Span((start, end))))
+
+    @classmethod
+    def located_later(
+        cls, name: str, confidence: float, source: str, find: Callable[[], tuple[int, int]]
+    ) -> Detection:
+        """A detection whose span ``find()`` gives when first read."""
+        return tuple.__new__(cls, (name, confidence, source, _Span(None, find)))
+
+    @property
+    def cls(self) -> str:
+        """``sqli`` ``xss`` ``path-traversal`` ``cmdi`` ``ssrf`` ``ssti`` ``xxe``
+        ``nosqli`` ``ldapi`` ``jndi`` ``crlf`` ``open-redirect``."""
+        return self[0]
+
+    @property
+    def confidence(self) -> float:
+        """How sure the detection is, 0..1."""
+        return self[1]
+
+    @property
+    def source(self) -> str:
+        """What found it: the pattern id, or ``libinjection``."""
+        return self[2]
+
+    @property
+    def start(self) -> int:
+        """Span in the original value (characters): the first character."""
+        return self[3].get()[0]
+
+    @property
+    def end(self) -> int:
+        """Span in the original value (characters): one past the last character."""
+        return self[3].get()[1]
+
+    def __reduce__(self) -> tuple[type[Detection], tuple[str, int, int, float, str]]:
+        start, end = self[3].get()
+        return (Detection, (self[0], start, end, self[1], self[2]))
+
+    def __repr__(self) -> str:
+        start, end = self[3].get()
+        return (
+            f"Detection(cls={self[0]!r}, start={start!r}, end={end!r}, "
+            f"confidence={self[1]!r}, source={self[2]!r})"
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +132,10 @@ class EventHit:
     detection: Detection
 
 
+#: libinjection's confidence per class (already rounded as reported).
 _LIBINJECTION = {"sqli": 0.9, "xss": 0.85}
+_STATEMENT_START = re.compile(STATEMENT_START, re.IGNORECASE)
+_STATEMENT_CLOSED = re.compile(STATEMENT_CLOSED)
 _engine: Any = None
 
 
@@ -77,36 +156,116 @@ def detect(value: str, *, backend: str = "auto", libinjection: bool = True) -> l
     if not value:
         return []
     engine = _engine or _load_engine()
+    checks = engine.libinjection_checks() if libinjection else None
+    return _one(value, engine.backend(backend), checks)
+
+
+def detect_many(
+    values: Sequence[str], *, backend: str = "auto", libinjection: bool = True
+) -> list[list[Detection]]:
+    """``[detect(v) for v in values]``, computed together: the form to use for many values at
+    once (the leaves of an event, the values of a log batch).
+
+    Each distinct value is looked at once. With Hyperscan, the values and their normal
+    forms are then scanned as joined buffers
+    (:meth:`~faasguard.payloads.engine.HyperscanBackend.candidates`): a value in which no
+    pattern and no libinjection hint matches there matches none alone either, so only the
+    values the scan points at take the one-value path. The answers are :func:`detect`'s,
+    value by value (``tests/payloads`` checks it on the payload set).
+    """
+    engine = _engine or _load_engine()
     matcher = engine.backend(backend)
     checks = engine.libinjection_checks() if libinjection else None
+    unique = list(dict.fromkeys(values))
+    if not hasattr(matcher, "candidates") or len(unique) < _BATCH:
+        found = {v: _one(v, matcher, checks) for v in unique}
+        return [list(found[v]) for v in values]
+    normalize, limit = decode.normalize, decode.MAX_DECODE
+    normals: dict[int, str] = {}
+    for index, value in enumerate(unique):
+        normal = normalize(value)
+        if normal != value[:limit]:
+            normals[index] = normal
+    hints = checks is not None
+    todo = matcher.candidates(unique, hints)
+    if normals:
+        order = list(normals)
+        todo.update(order[i] for i in matcher.candidates([normals[k] for k in order], hints))
+    found = {unique[i]: _verdicts(unique[i], normals.get(i), matcher, checks) for i in sorted(todo)}
+    return [list(found.get(v, ())) for v in values]
+
+
+#: Fewer distinct values than this are not worth a batch scan.
+_BATCH = 4
+
+
+def _one(value: str, matcher: Any, checks: Any) -> list[Detection]:
+    """:func:`detect` with the backend and libinjection checks looked up already."""
+    if not value:
+        return []
     normal = decode.normalize(value)
-    forms = [value] if normal == value[: decode.MAX_DECODE] else [value, normal]
-    encoded = [form.encode("utf-8", "surrogatepass") for form in forms]
-    if len(encoded[0]) > engine.MAX_SCAN:
-        encoded = [data[: engine.MAX_SCAN] for data in encoded]
+    return _verdicts(
+        value, None if normal == value[: decode.MAX_DECODE] else normal, matcher, checks
+    )
+
+
+def _verdicts(value: str, normal: str | None, matcher: Any, checks: Any) -> list[Detection]:
+    """The detections in ``value``, one value at a time; ``normal`` is its normal form
+    where that differs from the value."""
+    if not value:
+        return []
+    forms = (value,) if normal is None else (value, normal)
     # class -> (confidence, form index, pattern index or -1 for libinjection)
     best: dict[str, tuple[float, int, int]] = {}
     hinted: list[tuple[int, str]] = []
-    patterns = len(PATTERNS)
-    for index, data in enumerate(encoded):
-        for pattern in matcher.matched(data):
-            if pattern >= patterns:
-                hinted.append((index, DATABASE[pattern][1]))
+    matched = matcher.matched
+    kinds = _KIND
+    index = 0
+    for form in forms:
+        data = form.encode("utf-8", "surrogatepass")
+        if len(data) > decode.MAX_SCAN:
+            data = data[: decode.MAX_SCAN]
+        for pattern in matched(data):
+            cls, confidence = kinds[pattern]
+            if confidence < 0:  # a libinjection hint
+                hinted.append((index, cls))
                 continue
-            _, cls, confidence, _ = PATTERNS[pattern]
-            if cls not in best or confidence > best[cls][0]:
+            known = best.get(cls)
+            if known is None or confidence > known[0]:
                 best[cls] = (confidence, index, pattern)
-    if checks is not None and not _json_document(value):
-        for index, cls in hinted:
-            if checks[cls](forms[index]):
-                _agree(best, cls, index)
-    return [_detection(value, forms, encoded, cls, best[cls]) for cls in CLASSES if cls in best]
+        index += 1
+    if hinted and checks is not None:
+        _libinjection(value, forms, hinted, checks, best)
+    if not best:
+        return []
+    if len(best) == 1:
+        ((cls, found),) = best.items()
+        return [_detection(value, forms, cls, found)]
+    return [_detection(value, forms, cls, best[cls]) for cls in CLASSES if cls in best]
 
 
-def detect_many(values: Sequence[str]) -> list[list[Detection]]:
-    """``[detect(v) for v in values]``: the form to use for many values at once (the leaves
-    of an event, the values of a log batch), which the engine can scan together."""
-    return [detect(value) for value in values]
+#: Per database entry: ``(class, confidence)`` (rounded as reported), confidence -1 for a
+#: libinjection hint.
+_KIND: tuple[tuple[str, float], ...] = tuple(
+    (entry[1], round(entry[2], 2) if index < len(PATTERNS) else -1.0)
+    for index, entry in enumerate(DATABASE)
+)
+
+
+def _libinjection(
+    value: str,
+    forms: tuple[str, ...],
+    hinted: list[tuple[int, str]],
+    checks: Any,
+    best: dict[str, tuple[float, int, int]],
+) -> None:
+    """libinjection's second opinion, asked only for a class no pattern found (where it can
+    add a detection; where a pattern found the class, the pattern's confidence stands)."""
+    if _json_document(value):
+        return
+    for index, cls in hinted:
+        if cls not in best and checks[cls](forms[index]):
+            _agree(best, cls, index, forms[index])
 
 
 def _json_document(value: str) -> bool:
@@ -117,35 +276,39 @@ def _json_document(value: str) -> bool:
     return len(text) > 1 and text[0] + text[-1] in ("{}", "[]")
 
 
-def _agree(best: dict[str, tuple[float, int, int]], cls: str, index: int) -> None:
-    """Record libinjection's verdict for ``cls`` on form ``index``."""
-    confidence = _LIBINJECTION[cls]
-    if cls not in best:
-        best[cls] = (confidence, index, -1)
-    elif best[cls][2] >= 0:  # a pattern and libinjection agree: keep the pattern's span
-        previous = best[cls]
-        best[cls] = (min(1.0, max(previous[0], confidence) + 0.05), previous[1], previous[2])
+def _agree(best: dict[str, tuple[float, int, int]], cls: str, index: int, form: str) -> None:
+    """Record libinjection's verdict for ``cls`` (no pattern found) on form ``index`` (the
+    text ``form``), unless it read a whole SQL statement that is not closed as a probe
+    closes it (:data:`~faasguard.payloads.grammar.STATEMENT_START`)."""
+    if cls == "sqli" and _STATEMENT_START.match(form) and not _STATEMENT_CLOSED.search(form):
+        return
+    best[cls] = (_LIBINJECTION[cls], index, -1)
 
 
 def _detection(
-    value: str,
-    forms: list[str],
-    encoded: list[bytes],
-    cls: str,
-    found: tuple[float, int, int],
+    value: str, forms: tuple[str, ...], cls: str, found: tuple[float, int, int]
 ) -> Detection:
-    engine = _engine or _load_engine()
     confidence, index, pattern = found
     if pattern < 0:
-        return Detection(cls, 0, len(value), round(confidence, 2), "libinjection")
-    data = encoded[index]
+        return Detection(cls, 0, len(value), confidence, "libinjection")
+    span = _Span(None, (value, forms, index, pattern))
+    return tuple.__new__(Detection, (cls, confidence, _SOURCES[pattern], span))
+
+
+_SOURCES = tuple(entry[0] for entry in PATTERNS)
+
+
+def _locate(value: str, forms: tuple[str, ...], index: int, pattern: int) -> tuple[int, int]:
+    """The span in ``value`` of the first match of ``pattern`` in form ``index``."""
+    engine = _engine or _load_engine()
+    data = forms[index].encode("utf-8", "surrogatepass")[: decode.MAX_SCAN]
     match = engine.spans_re()[pattern].search(data)
     start_b, end_b = match.span() if match else (0, len(data))
     start = len(data[:start_b].decode("utf-8", "ignore"))
     end = start + len(data[start_b:end_b].decode("utf-8", "ignore"))
     if index == 1:
         start, end = decode.spans(value, start, end, forms[1])
-    return Detection(cls, start, max(end, start), round(confidence, 2), PATTERNS[pattern][0])
+    return start, max(end, start)
 
 
 from faasguard.payloads.events import detect_trigger, scan_event  # noqa: E402

@@ -11,6 +11,12 @@ time linear in its (capped) size.
 
 :func:`spans` maps a span in the normal form back to the original value for evidence: it
 replays the decoding on growing prefixes only for values that matched, which are rare.
+
+:func:`normalize` runs the optional C extension ``faasguard.payloads._decode`` (built by
+setup.py) where it was built: the same steps in C, with the same result for every string
+(``tests/payloads/test_decode_native.py``). Without it (no compiler, or a Lambda package
+without the native file) :func:`normalize_python`, this module's code, gives the same normal
+forms, about five times slower.
 """
 
 from __future__ import annotations
@@ -19,10 +25,19 @@ import binascii
 import html
 import re
 import unicodedata
+from collections.abc import Callable
+
+_native: Callable[[str], str] | None
+try:  # the optional C decoder (setup.py); without it the code below gives the same results
+    from faasguard.payloads._decode import normalize as _native
+except ImportError:  # pragma: no cover - built wherever a C compiler was available
+    _native = None
 
 #: Characters of a value that are decoded; a longer value is decoded on its first part only
 #: (the raw value is still matched whole).
 MAX_DECODE = 65_536
+#: Bytes of a value matched (Lambda's synchronous payload limit is 6 MB).
+MAX_SCAN = 6 * 1024 * 1024
 #: Values up to this length report their whole extent for a match found only once decoded.
 SHORT = 160
 #: URL-decoding rounds (``%252e`` needs two, ``%25252e`` three).
@@ -31,6 +46,9 @@ MAX_ROUNDS = 3
 _OVERLONG = re.compile(
     rb"[\xc0\xc1][\x80-\xbf]|\xe0[\x80-\x9f][\x80-\xbf]|\xf0[\x80-\x8f][\x80-\xbf]{2}"
 )
+#: A decimal character reference of 100 digits or more: ``int()`` refuses more than 4,300
+#: (``sys.get_int_max_str_digits``), so ``html.unescape`` would raise on it.
+_LONG_NUMBER = re.compile(r"&#([0-9]{100,})")
 _ESCAPE = re.compile(r"\\(?:u([0-9a-fA-F]{4})|x([0-9a-fA-F]{2}))")
 _LOOKUP = re.compile(r"\$\{(?:[^${}:]*:)*?-([^${}]*)\}|\$\{(?:lower|upper|::-)?:?([^${}:]*)\}")
 _COMMENT = re.compile(r"/\*.*?\*/|<!--.*?-->", re.S)
@@ -54,7 +72,7 @@ _LOOKALIKES = str.maketrans(
     }
 )
 #: A value needs decoding only when it holds one of these.
-_NEEDS_DECODING = re.compile(r"[%&+\\\x00-\x08\x0b\x0c\x0e-\x1f\u0080-\uffff]|\$\{|/\*|<!--|\s\s")
+NEEDS_DECODING = re.compile(r"[%&+\\\x00-\x08\x0b\x0c\x0e-\x1f\u0080-\uffff]|\$\{|/\*|<!--|\s\s")
 
 
 def _overlong(match: re.Match[bytes]) -> bytes:
@@ -108,15 +126,36 @@ def _lookup(match: re.Match[str]) -> str:
     return default if default is not None else (plain or "")
 
 
+def _short_number(match: re.Match[str]) -> str:
+    """The same reference with fewer digits: leading zeros dropped, and a number above
+    U+10FFFF (which ``html.unescape`` turns into U+FFFD whatever its size) as 0x110000."""
+    digits = match.group(1).lstrip("0") or "0"
+    return "&#" + (digits if len(digits) <= 7 else "1114112")
+
+
+def _unescape(text: str) -> str:
+    """``html.unescape`` that cannot raise on a long decimal reference."""
+    if "&#" in text:
+        text = _LONG_NUMBER.sub(_short_number, text)
+    return html.unescape(text)
+
+
 def normalize(value: str) -> str:
     """The normal form of ``value`` (itself when there is nothing to decode)."""
+    if _native is not None:
+        return _native(value)
+    return normalize_python(value)
+
+
+def normalize_python(value: str) -> str:
+    """:func:`normalize` in Python: what the C extension computes, where it is missing."""
     text = value[:MAX_DECODE]
-    if _NEEDS_DECODING.search(text) is None:
+    if NEEDS_DECODING.search(text) is None:
         return text
     for _ in range(MAX_ROUNDS):
         decoded = url_decode(text)
         if "&" in decoded:
-            decoded = html.unescape(decoded)
+            decoded = _unescape(decoded)
         if "\\" in decoded:
             decoded = _ESCAPE.sub(_escape, decoded)
         if decoded == text:

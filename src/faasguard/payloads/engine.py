@@ -10,19 +10,21 @@ where it is installed.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import re
 import tempfile
-from collections.abc import Callable
+from bisect import bisect_right
+from collections.abc import Callable, Sequence
 from functools import cache
 from pathlib import Path
 from typing import Any
 
+from faasguard.payloads.decode import MAX_SCAN
 from faasguard.payloads.grammar import DATABASE, PATTERNS
 
-#: Bytes of a value matched (Lambda's synchronous payload limit is 6 MB).
-MAX_SCAN = 6 * 1024 * 1024
+__all__ = ["MAX_SCAN", "HyperscanBackend", "ReBackend", "backend"]
 
 
 class ReBackend:
@@ -43,6 +45,15 @@ class ReBackend:
         return [i for i, p in enumerate(self.compiled[: self.hints]) if p.search(data)] + found
 
 
+#: Values scanned as one range at first by :meth:`HyperscanBackend.candidates`, and the
+#: scans spent on a group before what is left of it is handed back whole.
+_GROUP = 16
+_GROUP_SCANS = 4
+#: After two dense groups in a row, only one group in this many is scanned (to notice when
+#: the run of attacks ends); the others go whole to the one-value path.
+_PROBE = 8
+
+
 class HyperscanBackend:
     """Hyperscan backend: one block-mode database of every pattern."""
 
@@ -57,6 +68,8 @@ class HyperscanBackend:
         )
         self.scratch = hyperscan.Scratch(self.database)
         self._found: list[int] = []
+        #: with hints or not -> (multiline database, its scratch)
+        self.batch: dict[bool, tuple[Any, Any]] = {}
 
     def matched(self, data: bytes) -> list[int]:
         found: list[int] = []
@@ -68,6 +81,92 @@ class HyperscanBackend:
 
     def _on_match(self, pattern: int, _start: int, _end: int, _flags: int, _ctx: object) -> None:
         self._found.append(pattern)
+
+    def candidates(self, values: Sequence[str], hints: bool = True) -> set[int]:
+        """Indices of ``values`` in which some pattern (and, with ``hints``, some
+        libinjection hint) may match: never fewer than match when each value is scanned
+        alone.
+
+        The values are joined with newlines and scanned by a second database of the
+        patterns, compiled with ``HS_FLAG_MULTILINE``. A match inside a value alone is also
+        a match there: ``^``/``$`` match next to the joining newline as at a value's ends,
+        and ``\\b`` sees the newline as a value's end. A scan stops at its first match; the
+        value it ends in is a candidate, and the values before and after it are scanned
+        again as two ranges, until no range has a match (so a range with no match costs one
+        scan, whatever order Hyperscan reports matches in). A match that runs over a joint,
+        or across a newline inside a value, only adds a candidate, which then takes the
+        one-value path. Values are taken :data:`_GROUP` at a time, and a group that still has
+        ranges to scan after :data:`_GROUP_SCANS` scans hands them all back as candidates
+        (Hyperscan may finish some engines over a whole range before it stops, so a dense
+        group - a batch of attacks - costs less that way than by rescanning); after two
+        dense groups in a row, only every :data:`_PROBE`-th group is scanned at all.
+        """
+        database, scratch = self._batch_database(hints)
+        count = len(values)
+        starts = [0] * (count + 1)
+        position = 0
+        for index, value in enumerate(values):
+            starts[index] = position
+            size = len(value) if value.isascii() else len(value.encode("utf-8", "surrogatepass"))
+            position += size + 1
+        starts[count] = position
+        data = memoryview("\n".join(values).encode("utf-8", "surrogatepass"))
+        found: set[int] = set()
+        dense = 0  # groups in a row that ran out of scans
+        for number, group in enumerate(range(0, count, _GROUP)):
+            high = min(group + _GROUP, count)
+            if dense >= 2 and number % _PROBE:
+                found.update(range(group, high))  # a run of attacks: the one-value path
+                continue
+            ranges = [(group, high)]
+            budget = _GROUP_SCANS
+            while ranges:
+                low, high = ranges.pop()
+                if budget == 0:
+                    found.update(range(low, high))
+                    continue
+                budget -= 1
+                offset = starts[low]
+                end = self._first_match(database, scratch, data[offset : starts[high] - 1])
+                if end < 0:
+                    continue
+                index = bisect_right(starts, offset + end - 1) - 1
+                found.add(index)
+                if low < index:
+                    ranges.append((low, index))
+                if index + 1 < high:
+                    ranges.append((index + 1, high))
+            dense = dense + 1 if budget == 0 else 0
+        return found
+
+    def _batch_database(self, hints: bool) -> tuple[Any, Any]:
+        """The multiline database of the patterns (and the hints), built once."""
+        if hints not in self.batch:
+            import hyperscan  # noqa: PLC0415 - optional native piece
+
+            entries = DATABASE if hints else PATTERNS
+            flags = hyperscan.HS_FLAG_CASELESS | hyperscan.HS_FLAG_MULTILINE
+            database = compiled_database(
+                [p[3].encode() for p in entries], [flags] * len(entries), hyperscan.HS_MODE_BLOCK
+            )
+            self.batch[hints] = (database, hyperscan.Scratch(database))
+        found: tuple[Any, Any] = self.batch[hints]
+        return found
+
+    @staticmethod
+    def _first_match(database: Any, scratch: Any, data: memoryview) -> int:
+        """End offset of the first match Hyperscan reports in ``data``, -1 for none."""
+        import hyperscan  # noqa: PLC0415 - imported already: a dictionary lookup
+
+        ends: list[int] = []
+
+        def on_match(_pattern: int, _start: int, end: int, _flags: int, _ctx: object) -> bool:
+            ends.append(end)
+            return True
+
+        with contextlib.suppress(hyperscan.ScanTerminated):
+            database.scan(data, match_event_handler=on_match, scratch=scratch)
+        return ends[0] if ends else -1
 
 
 def cache_dir() -> Path:
@@ -129,11 +228,15 @@ _BACKENDS: dict[str, Any] = {}
 
 def backend(name: str = "auto") -> ReBackend | HyperscanBackend:
     """The backend called ``name`` (``auto``: Hyperscan when installed), built once."""
+    found: ReBackend | HyperscanBackend | None = _BACKENDS.get(name)
+    if found is not None:
+        return found
     if name == "auto":
-        name = "hyperscan" if hyperscan_available() else "re"
+        _BACKENDS["auto"] = backend("hyperscan" if hyperscan_available() else "re")
+        return _BACKENDS["auto"]  # type: ignore[no-any-return]
     if name not in _BACKENDS:
         _BACKENDS[name] = HyperscanBackend() if name == "hyperscan" else ReBackend()
-    found: ReBackend | HyperscanBackend = _BACKENDS[name]
+    found = _BACKENDS[name]
     return found
 
 

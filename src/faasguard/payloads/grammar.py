@@ -14,52 +14,19 @@ Each entry: ``(id, class, confidence, expression)``. Confidence is how sure a ma
 
 from __future__ import annotations
 
-_SQL_FUNCS = r"(?:sleep|benchmark|pg_sleep|extractvalue|updatexml|load_file|char|chr|concat|group_concat|version|database|user|ascii|substring|substr|mid|ord|hex|unhex|md5|dbms_pipe\.receive_message|utl_inaddr\.get_host_address|sys_context)"
-_SQL_STMT = r"(?:select|insert|update|delete|drop|create|alter|truncate|exec|execute|declare|shutdown|union|waitfor)"
-_SHELL_CMDS = (
-    r"(?:id|whoami|uname|ifconfig|ipconfig|netstat|ps|ls|cat|echo|"
-    r"ping|nslookup|dig|curl|wget|nc|ncat|netcat|telnet|bash|sh|zsh|ksh|csh|cmd|"
-    r"powershell|pwsh|python[23]?|perl|ruby|php|sleep|chmod|chown|rm|"
-    r"reboot|shutdown|systeminfo|sysinfo|which|whoami\.exe|cmd\.exe|base64|xterm|"
-    r"nohup|eval|exec|sudo|passwd|useradd|crontab|tftp|scp|ssh)"
-)
-_TEMPLATE_OPENERS = (r"\{\{", r"\{%", r"\$\{", r"#\{", r"<%")
-_WINDOWS_CMDS = (
-    r"(?:dir|type|net|netsh|reg|pwd|phpinfo|tasklist|taskkill|wmic|certutil|bitsadmin|"
-    r"copy|del|ver|hostname|attrib|sc|schtasks|echo|ping|start)"
-)
-_SENSITIVE_FILES = (
-    r"(?:etc[/\\]+(?:passwd|shadow|group|hosts|issue|motd|crontab|sudoers|fstab|resolv\.conf|"
-    r"hostname|mysql|apache2?|nginx|httpd|ssh)|boot\.ini|win\.ini|system\.ini|windows[/\\]+"
-    r"(?:system32|win\.ini|repair|system\.ini)|winnt[/\\]|system32[/\\]|proc[/\\]+(?:self|"
-    r"version|\d+)[/\\]|web\.config|\.htaccess|\.htpasswd|wp-config\.php|\.ssh[/\\]+(?:id_|"
-    r"authorized)|\.bash_history|\.aws[/\\]+credentials|var[/\\]+log[/\\]+|usr[/\\]+local[/\\]+"
-    r"(?:apache|etc)|inetpub[/\\]|localstart\.asp|autoexec\.bat|config\.sys|php\.ini|my\.cnf)"
-)
-
-
-_DOT = (
-    r"(?:\.|%2e|0x2e|%25(?:25){0,3}2e|%c0%ae|%c0%2e|%e0%80%ae|%f0%80%80%ae|%f8%80%80%80%ae|"
-    r"%fc%80%80%80%80%ae|%u002e|%uff0e|%c0%5e|%%32%%65|%25c0%25ae|\?)"
-)
-_SEP = (
-    r"/|\\|%2f|%5c|0x2f|0x5c|%25(?:25){0,3}(?:2f|5c)|%c0%af|%c1%9c|%c1%1c|%c0%5c|%c1%af|%c1%pc|"
-    r"%c0%9v|%bg%qf|%e0%80%af|%f0%80%80%af|%f8%80%80%80%af|%fc%80%80%80%80%af|%u2215|%u2216|"
-    r"%uff0f|%uff3c|%uf025|%uefc8|%%32%%66|%%35%%63|%25c0%25af|%25c1%259c|2f|5c"
-)
-_OVERLONG = r"(?:%25)?(?:%c[01]%[\w.]{2}|%c[01]\.|%e0%80%\w{2}|%f0%80%80%\w{2}|%f8%80%80%80%\w{2}|%fc%80%80%80%80%\w{2})"
-#: One climb up a directory in any encoding: two dots (or four), NUL padding, a separator.
-_STEP = (
-    r"(?:"
-    + _DOT
-    + r"(?:%00|%01|\x00)?"
-    + _DOT
-    + r"(?:\.\.)?(?:%00|%01|\x00|/\.)?(?:"
-    + _SEP
-    + r"))"
-)
-_SENSITIVE_WORD = (
-    r"(?:etc|passwd|shadow|boot\.ini|win\.ini|system32|windows|winnt|issue|hosts|proc|environ)"
+from faasguard.payloads.lexicon import (
+    INTERPRETERS,
+    OVERLONG,
+    SENSITIVE_FILES,
+    SENSITIVE_WORD,
+    SEP,
+    SHELL_CMDS,
+    SQL_FUNCS,
+    SQL_HINT_WORDS,
+    SQL_STMT,
+    STEP,
+    TEMPLATE_OPENERS,
+    WINDOWS_CMDS,
 )
 
 
@@ -85,10 +52,17 @@ PATTERNS: tuple[tuple[str, str, float, str], ...] = (
         r"\bunion\b[\s(]{1,10}(?:all\s+|distinct\s+)?\(?\s*select\b",
     ),
     _rule(
+        # A logic word after a quote must be a whole word (``"order">`` is markup, not
+        # ``" or der >``), and a comparison word must stand apart from the operand before it
+        # (``"And his`` is not ``h is``). ``IS`` compares only with NULL/TRUE/FALSE, so
+        # ``"and who is Oz?"`` (prose after a quote) is no tautology.
         "sqli.tautology",
         "sqli",
         0.9,
-        r"['\x22`)]\s*(?:or|and|xor|\|\||&&)\s*\(?\s*['\x22`]?\s*\w+\s*['\x22`]?\s*(?:=|<|>|!=|<>|like\b|is\b|regexp\b|between\b|in\s*\()",
+        r"['\x22`)]\s*(?:(?:or|and|xor)\b|\|\||&&)\s*\(?\s*['\x22`]?\s*\w+\s*['\x22`]?\s*(?:=|<|>|!=|<>)",
+        r"['\x22`)]\s*(?:(?:or|and|xor)\b|\|\||&&)\s*\(?\s*['\x22`]?\s*\w+(?:\s*['\x22`]\s*|\s+)(?:like|regexp|rlike|between)\b",
+        r"['\x22`)]\s*(?:(?:or|and|xor)\b|\|\||&&)\s*\(?\s*['\x22`]?\s*\w+(?:\s*['\x22`]\s*|\s+)is\s+(?:not\s+)?(?:null|true|false)\b",
+        r"['\x22`)]\s*(?:(?:or|and|xor)\b|\|\||&&)\s*\(?\s*['\x22`]?\s*\w+\s*['\x22`]?\s*in\s*\(",
     ),
     _rule(
         "sqli.numeric_tautology",
@@ -113,7 +87,7 @@ PATTERNS: tuple[tuple[str, str, float, str], ...] = (
         "sqli.stacked",
         "sqli",
         0.9,
-        r"['\x22`)0-9]\s*;\s*" + _SQL_STMT + r"\b",
+        r"['\x22`)0-9]\s*;\s*" + SQL_STMT + r"\b",
     ),
     _rule(
         "sqli.time",
@@ -126,7 +100,7 @@ PATTERNS: tuple[tuple[str, str, float, str], ...] = (
         "sqli.func_call",
         "sqli",
         0.75,
-        r"['\x22`)]\s*(?:\|\||\+|,|=|and|or)\s*\(?\s*" + _SQL_FUNCS + r"\s*\(",
+        r"['\x22`)]\s*(?:\|\||\+|,|=|and|or)\s*\(?\s*" + SQL_FUNCS + r"\s*\(",
     ),
     _rule(
         "sqli.catalog",
@@ -134,7 +108,9 @@ PATTERNS: tuple[tuple[str, str, float, str], ...] = (
         0.85,
         r"\binformation_schema\b",
         r"@@(?:version|datadir|hostname|basedir)\b",
-        r"\bsysobjects\b",
+        r"\bsys(?:objects|columns|comments|users|logins|databases|servers|processes)\b",
+        r"\bsys(?:cat|ibm)\.\w+",
+        r"\bmaster\.\.sys\w+",
         r"\bsys\.(?:tables|objects|databases)\b",
         r"\bpg_(?:catalog|shadow|user)\b",
         r"\bmysql\.user\b",
@@ -161,13 +137,21 @@ PATTERNS: tuple[tuple[str, str, float, str], ...] = (
         0.75,
         r"['\x22)]?\s*\border\s+by\s+\d+\s*(?:--|#|/\*|,|\))",
         r"\bgroup\s+by\b.{0,40}\bhaving\b\s*\d",
+        r"['\x22)]\s*group\s+by\s+\d+(?:\s*,\s*\d+)*\s*,?\s*(?:--|#|/\*)",
     ),
     _rule(
+        # A complete SELECT quoted in prose ("SELECT count(*) FROM orders WHERE ... is slow
+        # on prod") is a question about SQL, not an injection. A SELECT counts where it
+        # breaks out of a literal or an expression (a quote, a parenthesis or a logic word
+        # before it), or where the value is nothing but the statement: it ends at its table
+        # or at a terminator (``;``, a comment). A WHERE clause followed by words is prose.
         "sqli.select_from",
         "sqli",
         0.7,
-        r"\bselect\b\s*(?:\*|@@\w+|null|\d+|count\s*\(|concat|char\s*\(|\w+\s*\(|top\s+\d)[^;]{0,50}?\bfrom\b",
-        r"\bselect\s+[\w,\s*'\x22()]{1,50}\bfrom\s+\w+\s*(?:where|--|#|;|\))",
+        r"(?:['\x22`(]|\b(?:and|or|not|in|exists)\b)\s*\(?\s*select\b\s*(?:\*|@@\w+|null|\d+|count\s*\(|concat|char\s*\(|\w+\s*\(|top\s+\d)[^;]{0,50}?\bfrom\b",
+        r"^\s*select\b[^;]{1,60}?\bfrom\s+[\w.$\[\]`\x22]+\s*(?:;|--|#|/\*|$)",
+        r"^\s*select\b[^;]{1,60}?\bfrom\b[^;]{1,100};\s*(?:--|#|$)",
+        r"\bselect\s+[\w,\s*'\x22()]{1,50}\bfrom\s+\w+\s*(?:--|#|;|\))",
     ),
     _rule(
         "sqli.hex_or_char",
@@ -175,6 +159,19 @@ PATTERNS: tuple[tuple[str, str, float, str], ...] = (
         0.7,
         r"\b(?:char|chr|concat)\s*\(\s*(?:0x[0-9a-f]+|\d+\s*[,)])",
         r"\b0x[0-9a-f]{6,}\b.{0,20}(?:--|#|\))",
+        # a hex literal that spells a statement (ASCII or UTF-16LE): declare @s ... exec(@s)
+        *(
+            r"\b0x" + "(?:00)?".join(f"{b:02x}" for b in word.encode())
+            for word in ("waitfor", "select", "declare", "exec")
+        ),
+    ),
+    _rule(
+        # UNION or SELECT cut by an empty comment (``uni/**/on``): read by filters that
+        # strip comments, never written by people
+        "sqli.split_keyword",
+        "sqli",
+        0.75,
+        *(rf"\b{w[:i]}/\*\*/{w[i:]}\b" for w in ("union", "select") for i in range(1, len(w))),
     ),
     _rule(
         "sqli.bool_fn",
@@ -193,8 +190,9 @@ PATTERNS: tuple[tuple[str, str, float, str], ...] = (
         "sqli.quoted_eq",
         "sqli",
         0.8,
-        r"'\s*=\s*'",
-        r"\"\s*=\s*\"",
+        r"['\x22]\s*=\s*['\x22]",
+        # typographic quotes (U+2018/U+2019) where a word processor replaced the quotes
+        r"\xe2\x80[\x98\x99]\s*=\s*\xe2\x80[\x98\x99]",
         r"'\s*(?:or|and)\s*'[^\s]",
     ),
     _rule(
@@ -210,7 +208,7 @@ PATTERNS: tuple[tuple[str, str, float, str], ...] = (
         r"'\s*\|\|\s*['\w(]",
         r"\bor\s+\w{1,3}\s*=\s*\w{1,3}\s*$",
         r"\d(?:or|and)\d+\s*=\s*\d",
-        r"^\s*['\x22]\s*(?:or|and)\s*(?:['\x22\d(]|true\b|false\b|not\b|\w+\s*(?:=|<|>|like\b))",
+        r"^\s*['\x22]\s*(?:or|and)\b\s*(?:['\x22\d(]|true\b|false\b|not\b|\w+\s*(?:=|<|>|like\b))",
         r"^\s*['\x22]?\s*;\s*(?:--|#)",
         r"['\x22(]\s*\(?\s*select\s+(?:top\s+\d|@@|\*|\d|null|concat|char)",
         r"\bselect\s+(?:@@\w+|session_user|current_user|system_user|user\s*\(|version\s*\(|database\s*\()",
@@ -261,7 +259,10 @@ PATTERNS: tuple[tuple[str, str, float, str], ...] = (
         0.8,
         r"(?:\b(?:alert|prompt|confirm|eval|settimeout|setinterval|atob|fromcharcode|execscript)\s*[(`]|\bdocument\s*\.\s*(?:cookie|domain|write|location)|\bwindow\s*\.\s*(?:location|name)|\bstring\s*\.\s*fromcharcode)",
         # a script sink passed around as a value: a=alert;a(1), [1].find(alert), alert\`1\`
-        r"[=(,;]\s*(?:alert|prompt|confirm|eval)\s*[;),(]",
+        r"[=(,;]\s*(?:alert|prompt|confirm|eval)\s*(?:[;),(]|$)",
+        # a sink called through Function.prototype, or a script element built in place
+        r"\b(?:alert|prompt|confirm|eval|unescape)\s*\.\s*(?:call|apply|bind)\s*\(",
+        r"\bcreateelement\s*\(\s*['\x22]script",
         r"\b(?:alert|prompt|confirm)\s*\\*`",
         # an encoded '<' alone: a probe for which encodings reach the page undecoded
         r"&#0*60(?:;|\b)|&#x0*3c(?:;|\b)|\\u003c|\\x3c",
@@ -304,13 +305,13 @@ PATTERNS: tuple[tuple[str, str, float, str], ...] = (
         "traversal.dotdot_file",
         "path-traversal",
         0.95,
-        r"\.\.[/\\]+(?:[^\s/\\]{0,40}[/\\]+)?" + _SENSITIVE_FILES,
+        r"\.\.[/\\]+(?:[^\s/\\]{0,40}[/\\]+)?" + SENSITIVE_FILES,
     ),
     _rule(
         "traversal.sensitive",
         "path-traversal",
         0.8,
-        r"(?:^|[/\\=:\s\x22'])" + _SENSITIVE_FILES,
+        r"(?:^|[/\\=:\s\x22'])" + SENSITIVE_FILES,
     ),
     _rule(
         "traversal.scheme",
@@ -325,9 +326,9 @@ PATTERNS: tuple[tuple[str, str, float, str], ...] = (
         "traversal.encoded",
         "path-traversal",
         0.9,
-        _STEP + _STEP,
-        _STEP + r"[^\s]{0,40}?" + _SENSITIVE_WORD,
-        r"(?:" + _SEP + r")" + _STEP,
+        STEP + STEP,
+        STEP + r"[^\s]{0,40}?" + SENSITIVE_WORD,
+        r"(?:" + SEP + r")" + STEP,
     ),
     _rule(
         # Overlong UTF-8 (valid or broken: %c0%qf) never occurs in honest input; with a path
@@ -335,8 +336,8 @@ PATTERNS: tuple[tuple[str, str, float, str], ...] = (
         "traversal.overlong",
         "path-traversal",
         0.85,
-        _OVERLONG + r"[^\s]{0,40}?" + _OVERLONG,
-        _OVERLONG + r"[^\s]{0,40}?" + _SENSITIVE_WORD,
+        OVERLONG + r"[^\s]{0,40}?" + OVERLONG,
+        OVERLONG + r"[^\s]{0,40}?" + SENSITIVE_WORD,
     ),
     _rule(
         "traversal.lfi_path",
@@ -369,15 +370,15 @@ PATTERNS: tuple[tuple[str, str, float, str], ...] = (
         "cmdi",
         0.85,
         r"(?:[;&|\n]|\\n|\$\(|\|\|)\s*(?:/(?:usr/)?s?bin/)?"
-        + _SHELL_CMDS
+        + SHELL_CMDS
         + r"(?:\s|[;&|`)'\x22\\<>]|\$\{ifs\}|$)",
     ),
     _rule(
         "cmdi.subshell",
         "cmdi",
         0.85,
-        r"\$\(\s*[a-z/][^)]{0,40}\)",
-        r"`\s*(?:/(?:usr/)?s?bin/)?" + _SHELL_CMDS + r"\b[^`\n]{0,40}`",
+        r"\$\(\s*[a-z/`][^)]{0,40}\)",
+        r"`\s*(?:/(?:usr/)?s?bin/)?" + SHELL_CMDS + r"\b[^`\n]{0,40}`",
     ),
     _rule(
         "cmdi.binpath",
@@ -406,12 +407,18 @@ PATTERNS: tuple[tuple[str, str, float, str], ...] = (
         r"\$\{[a-z_]+:\d+:\d+\}",
     ),
     _rule(
+        # A fetch counts unless its output is piped into a program that only reads it: "curl
+        # -s https://api.example.com/x | jq '.items[]'" is a command line someone pastes, a
+        # fetch on its own, followed by more commands, or piped into a shell or interpreter
+        # is what a payload runs.
         "cmdi.redirect_tool",
         "cmdi",
         0.75,
         r"[;&|]\s*\w+\s*(?:>|>>)\s*/",
         r"\b(?:nc|ncat|netcat)\s+(?:-[a-z]+\s+)*[\w.]+\s+\d+",
-        r"\b(?:curl|wget)\s+(?:-[a-z]+\s+)*https?://",
+        r"\b(?:curl|wget)\s+(?:-[a-z]+\s+)*https?://[^|\n]{0,100}(?:$|\|\s*(?:\||(?:/(?:usr/)?s?bin/)?"
+        + INTERPRETERS
+        + r"\b))",
         r"\bping\s+-[nc]\s+\d+",
         r"\bsleep\s+\d+\s*[;&|#]",
         r"\bsleep\s+\d+\s*$",
@@ -420,19 +427,19 @@ PATTERNS: tuple[tuple[str, str, float, str], ...] = (
         "cmdi.quote_break",
         "cmdi",
         0.8,
-        r"['\x22]\s*[;&|]+\s*(?:/(?:usr/)?s?bin/)?" + _SHELL_CMDS + r"\b",
+        r"['\x22]\s*[;&|]+\s*(?:/(?:usr/)?s?bin/)?" + SHELL_CMDS + r"\b",
     ),
     _rule(
         "cmdi.leading",
         "cmdi",
         0.7,
-        r"(?:^|\s)(?:[;&|]{1,2}|%0a|%3b|%7c|%26)\s*" + _SHELL_CMDS + r"(?:\s|;|$)",
+        r"(?:^|\s)(?:[;&|]{1,2}|%0a|%3b|%7c|%26)\s*" + SHELL_CMDS + r"(?:\s|;|$)",
         # commands that are also English words count only right after a leading separator
         r"^\s*['\x22]?\s*\$?\s*(?:[;&|]{1,2}|%26%26|%26|%7c|%3b|\+?\|\+?)\s*\+?\s*"
-        + _WINDOWS_CMDS
+        + WINDOWS_CMDS
         + r"(?:\s|\+|;|$)",
         r"^\s*(?:whoami|ipconfig|ifconfig|uname\s+-a|cat\s+/etc/\w+|net\s+user|systeminfo)\s*;?\s*$",
-        r"^\s*['\x22]\s+" + _SHELL_CMDS + r"\b",
+        r"^\s*['\x22]\s+" + SHELL_CMDS + r"\b",
     ),
     _rule(
         "cmdi.code_exec",
@@ -443,6 +450,8 @@ PATTERNS: tuple[tuple[str, str, float, str], ...] = (
         r"\{\s*\$\{\s*\w+\s*\(",
         r"[;&|]\s*\$\w+\s*(?:$|[;&|])",
         r"\bcmd\s*=\s*\$['\x22]",
+        # PHP code handing request input to a call or an expression
+        r"[({]\s*\$_(?:get|post|request|cookie)\s*\[",
     ),
     _rule(
         "ssrf.metadata",
@@ -458,12 +467,17 @@ PATTERNS: tuple[tuple[str, str, float, str], ...] = (
         r"/latest/(?:meta-data|user-data|api/token)",
         r"/computemetadata/v1",
         r"/metadata/(?:v1|instance)",
+        # Lambda's Runtime API: the next event and the function's responses
+        r"\$\{?aws_lambda_runtime_api\b",
+        r"/2018-06-01/runtime/(?:invocation|init)/",
     ),
     _rule(
+        # ``localhost`` is the host only when a port number, a path or the end follows:
+        # ``http://localhost:##{PORT}##`` in a configuration dump is a template, not a URL.
         "ssrf.internal_host",
         "ssrf",
         0.85,
-        r"\b(?:https?|gopher|dict|ftp|sftp|tftp|ldap|ldaps|jar|netdoc|smb|ssh|telnet)://(?:[^/?#\s@]{0,40}@)?(?:localhost|127\.\d|0\.0\.0\.0|0\b|0x[0-9a-f]{1,8}\b|0[0-7]{1,3}\.|\d{8,10}\b|\[[0:]*(?:1|ffff[:0-9a-f.]*)?\]|\[::|10\.\d{1,3}\.\d|192\.168\.|172\.(?:1[6-9]|2\d|3[01])\.|169\.254\.|127\.|2130706433|017700000001|(?:\d{1,3}\.){1,2}\d{1,3}\b(?:[:/]|$)|[^/?#\s]*\.(?:nip\.io|xip\.io|sslip\.io|localtest\.me|burpcollaborator\.net|oastify\.com|interact\.sh)|spoofed\.)",
+        r"\b(?:https?|gopher|dict|ftp|sftp|tftp|ldap|ldaps|jar|netdoc|smb|ssh|telnet)://(?:[^/?#\s@]{0,40}@)?(?:localhost(?::\d|[^\w:.-]|$)|127\.\d|0\.0\.0\.0|0\b|0x[0-9a-f]{1,8}\b|0[0-7]{1,3}\.|\d{8,10}\b|\[[0:]*(?:1|ffff[:0-9a-f.]*)?\]|\[::|10\.\d{1,3}\.\d|192\.168\.|172\.(?:1[6-9]|2\d|3[01])\.|169\.254\.|127\.|2130706433|017700000001|(?:\d{1,3}\.){1,2}\d{1,3}\b(?:[:/]|$)|[^/?#\s]*\.(?:nip\.io|xip\.io|sslip\.io|localtest\.me|burpcollaborator\.net|oastify\.com|interact\.sh)|spoofed\.)",
     ),
     _rule(
         "ssrf.scheme",
@@ -487,14 +501,16 @@ PATTERNS: tuple[tuple[str, str, float, str], ...] = (
         *(
             opener
             + r"[^}%>]{0,60}?(?:__\w+__|\.mro\b|subclasses|popen|os\.system|getruntime|processbuilder)"
-            for opener in _TEMPLATE_OPENERS
+            for opener in TEMPLATE_OPENERS
         ),
         # a word right after the opener or after a non-word character (no \b: Hyperscan
-        # reads \b after a repeat that may be empty differently from re)
+        # reads \b after a repeat that may be empty differently from re); Twig's _self and
+        # _context/dump(), Java/Groovy reflection and package-qualified ``new a.b.C(``
+        # reach the runtime, a template's own variables do not
         *(
             opener
-            + r"(?:[^}%>]{0,59}[^\w}%>])?(?:exec\s*\(|eval\s*\(|system\s*\(|import\b|config\b|request\b|self\b|lipsum\b|cycler\b|joiner\b|namespace\b|attr\s*\(|shell_exec\b|call_user_func\b|getclass\b|forname\b|classloader\b)"
-            for opener in _TEMPLATE_OPENERS
+            + r"(?:[^}%>]{0,59}[^\w}%>])?(?:exec\s*\(|eval\s*\(|system\s*\(|import\b|config\b|request\b|self\b|lipsum\b|cycler\b|joiner\b|namespace\b|attr\s*\(|shell_exec\b|call_user_func\b|getclass\b|forname\b|classloader\b|dump\s*\(|_self\b|_context\b|execute\s*\(|newinstance\b|setaccessible\b|getresource\b|new\s+(?:[a-z_]\w*\.){1,8}[a-z_]\w*\s*\(|new\s+(?:url|file|processbuilder)\s*\()"
+            for opener in TEMPLATE_OPENERS
         ),
     ),
     _rule(
@@ -518,7 +534,8 @@ PATTERNS: tuple[tuple[str, str, float, str], ...] = (
         r"\{php\}",
         r"\{/php\}",
         r"\{\{\s*[\w.]+\s*\|\s*(?:attr|map|join|safe|e|format|sort|filter|reverse|list|select)\b",
-        r"\{%\s*(?:for|set|import|include|extends|from|debug|raw|endraw|with|macro|call)\b",
+        # not ``{% raw %}``/``{% endraw %}``: they only stop a block from being rendered
+        r"\{%\s*(?:for|set|import|include|extends|from|debug|with|macro|call)\b",
         r"\{\{\s*'",
         r"\{\{\s*\"",
         r"\{\{\s*\[",
@@ -570,10 +587,10 @@ PATTERNS: tuple[tuple[str, str, float, str], ...] = (
         r"\bdb\.\w+\.(?:find|insert|remove|drop|update)\b",
         r"\bsleep\s*\(\s*\d{3,}\s*\)",
         r"new\s+date\s*\(\s*\)\s*;\s*do\s*\{",
-        r"['\x22]\s*;\s*return\s+(?:true|1)\b",
+        r"['\x220-9]\s*;\s*return\s+(?:true|1)\b",
         r"\breturn\s+true\s*;?\s*var\b",
         r"\btrue\s*,\s*\$where",
-        r"['\x22]\s*\|\|\s*['\x22]?1['\x22]?\s*==\s*['\x22]?1",
+        r"(?:['\x22]|^)\s*\|\|\s*['\x22]?1['\x22]?\s*==\s*['\x22]?1",
     ),
     _rule(
         "nosqli.json_break",
@@ -643,6 +660,8 @@ PATTERNS: tuple[tuple[str, str, float, str], ...] = (
         "crlf",
         0.8,
         r"%0d%0a",
+        # CR LF written as hex literals, for decoders that turn 0x0d into a byte
+        r"0x0d(?:0x0d)?0x0a",
         r"%0d",
         r"%e5%98%8a",
         r"%e5%98%8d",
@@ -680,6 +699,8 @@ PATTERNS: tuple[tuple[str, str, float, str], ...] = (
         "open-redirect",
         0.8,
         r"[?&;](?:url|uri|next|redirect|redirect_to|redirect_url|return|returnto|return_to|returnurl|dest|destination|goto|go|continue|target|out|view|to|checkout_url|image_url|forward|callback|rurl|redir|r|u|link|page|file|login_url|logout)=\s*(?:https?(?::|%3a)|//|%2f%2f|/%2f|/\\|%5c%5c|javascript|data:)",
+        # a query that is itself a protocol-relative host (``/out?//evil.example``)
+        r"\?/{2,}[\w.-]+\.[a-z]{2,}",
     ),
     _rule(
         "redirect.lookalike",
@@ -688,6 +709,9 @@ PATTERNS: tuple[tuple[str, str, float, str], ...] = (
         r"^\s*(?:https?:)?/{0,2}(?:[\w-]+\.)*(?:[\w-]+)(?:\.|%2e)(?:[a-z]{2,})(?:%2f|%2e%2e|%5c|%3f|%23|%40|\?|#|\\|/)+(?:%2e|\.){1,2}",
         r"^\s*https?:/[^/\s]",
         r"^\s*https?:\\",
+        # a scheme without the two slashes: parsers still read ``http:host`` as a host
+        r"^\s*https?:[^/\\\s]",
+        r"^\s*%68%74%74%70(?:%73)?(?:%3a|:)",
         r"^\s*(?:https?:)?/{2,}(?:0x[0-9a-f]+|\d{8,10})\b",
         r"^\s*(?:https?:)?/{2,}(?:\d+\.){1,3}0x",
         r"^\s*/(?:https?:|%68%74%74%70)",
@@ -701,13 +725,47 @@ PATTERNS: tuple[tuple[str, str, float, str], ...] = (
     ),
 )
 
+
 #: Not detections: which forms of a value libinjection's SQLi and XSS checks are worth
 #: calling on (its tokenizer costs ~6 µs a call, and on prose and paths without SQL
 #: punctuation it flags lists such as "x and y"). Matched in the same scan as the patterns.
 HINTS: tuple[tuple[str, str, float, str], ...] = (
-    ("hint.sqli", "sqli", 0.0, r"['\x22`;#=()]|--|/\*"),
-    ("hint.xss", "xss", 0.0, r"[<>\x22'`]|script|&#|\bon\w+\s*="),
+    # SQL syntax, not punctuation that prose and other languages share with SQL: a
+    # comparison, a comment, a function call (a word right before its parenthesis), a
+    # statement terminator or stacked statement, a parenthesis closed before SQL, and quotes
+    # only where they touch SQL punctuation or keywords. An apostrophe inside a word
+    # ("it's"), a quoted word ("what does 'or' mean"), a quoted sentence ('"And again,"
+    # says ...') and C-like code ("if (a < b && c > d) { return x; }") give libinjection
+    # nothing to read as SQL, so it is not asked (its tokenizer flags them).
+    (
+        "hint.sqli",
+        "sqli",
+        0.0,
+        r"=|--|/\*|#|\w\(|;\s*(?:$|--|#|/\*|%00|" + SQL_STMT + r"\b)"
+        r"|\)\s*(?:(?:or|and|xor|union|select|from|where|as|limit|order|group|having)\b|[;=<>|&])"
+        r"|\(\s*(?:select|case|if)\b|\b(?:or|and|xor|not|in|exists)\s*\(\s*(?:select\b|\d|['\x22`@])"
+        r"|['\x22`]\s*[^\w\s.,!?:'\x22`]|[^\w\s.,!?:'\x22`]\s*['\x22`]|\d['\x22`]|['\x22`]\d"
+        r"|['\x22`]\s+" + SQL_HINT_WORDS + r"\b"
+        r"|['\x22`]"
+        + SQL_HINT_WORDS
+        + r"\b\s*(?:[\d(@-]|['\x22`][^\s]|(?:select|all|not|true|false|null|exists)\b)",
+    ),
+    # XSS: markup (a tag, comment, declaration or processing instruction opening), a
+    # character reference, ``script`` or an event-handler attribute. A lone quote or ``>``
+    # is prose ("5 > 3", "it's"): every XSS value of the development part that only
+    # libinjection finds opens markup, and asking it on every quoted value cost a call for
+    # one benign value in three.
+    ("hint.xss", "xss", 0.0, r"<[!?/a-z_]|&#|script|\bon\w+\s*="),
 )
+#: libinjection reads a value as a fragment that breaks out of a literal; a value that opens
+#: with a statement keyword is a whole statement instead ("SELECT count(*) FROM orders
+#: WHERE status = 'open' is slow on prod" in a bug report), where its verdict only says that
+#: SQL is SQL. Such a value counts as libinjection's only when the statement is closed as a
+#: probe closes it: a terminator at the end or a comment (``select current_setting('x');``,
+#: ``... DROP FUNCTION x--``). Used by ``faasguard.payloads._agree`` with ``re`` (``match``
+#: for the start, ``search`` for the end); not part of the scanned database.
+STATEMENT_START = r"\s*(?:select|insert|update|delete|drop|create|alter|truncate|replace|merge|grant|revoke|with)\b"
+STATEMENT_CLOSED = r";\s*$|--|#|/\*"
 #: What the backends compile: the patterns, then the hints.
 DATABASE = PATTERNS + HINTS
 
