@@ -60,6 +60,7 @@ def test_layer_build_is_reproducible_and_holds_only_the_guard(tmp_path: Path) ->
     assert names[0] == "faasguard-guard"
     assert {n.split("/")[2] for n in names if n.startswith("python/faasguard/")} == {
         "__init__.py",
+        "__pycache__",  # __init__ and secrets compiled ahead
         "secrets.py",
         "guard",
         "payloads",

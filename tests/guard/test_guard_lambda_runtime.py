@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -21,6 +22,8 @@ from runtime_api import RuntimeApi
 from typer.testing import CliRunner
 
 from faasguard.cli import app as cli
+from faasguard.guard.shipped import DATABASES
+from faasguard.payloads.engine import hyperscan_available
 
 pytest.importorskip("awslambdaric")
 
@@ -55,6 +58,12 @@ def layer(tmp_path_factory: pytest.TempPathFactory) -> Path:
     assert "python/detect_secrets/__init__.py" in names
     assert not any(name.startswith("python/faasguard/loaders/") for name in names)
     assert not any("libinjection" in name for name in names)  # GPL-3.0: only on request
+    # compiled ahead: /opt is read-only, so a cold start would compile every module again
+    tag = sys.implementation.cache_tag
+    assert f"python/faasguard/guard/__pycache__/entry.{tag}.pyc" in names
+    assert f"python/detect_secrets/__pycache__/__init__.{tag}.pyc" in names
+    if hyperscan_available():  # the serialized database: a cold start's /tmp is empty
+        assert any(name.startswith(f"python/{DATABASES}/hs-") for name in names)
     (base / "opt" / "faasguard-guard").chmod(0o755)
     return base / "opt"
 
@@ -81,6 +90,8 @@ def _start(layer: Path, task: Path, api: RuntimeApi, policy: str) -> subprocess.
         AWS_LAMBDA_FUNCTION_NAME="orders",
         LAMBDA_TASK_ROOT=str(task),
         _HANDLER="app.handler",
+        # an empty cache, as the empty /tmp of a cold start
+        FAASGUARD_CACHE=str(task / "cache"),
     )
     # what the managed runtime's bootstrap does with AWS_LAMBDA_EXEC_WRAPPER
     command = [str(layer / "faasguard-guard"), sys.executable, "-m", "awslambdaric", "app.handler"]
@@ -174,3 +185,54 @@ def test_bad_policy_fails_the_init_instead_of_running_unguarded(
         _stop(process)
     assert kind == "init-error"
     assert "mode must be one of" in body["errorMessage"]
+
+
+def _pyc_flags(path: Path) -> int:
+    return int.from_bytes(path.read_bytes()[4:8], "little")
+
+
+def test_cold_start_uses_the_shipped_database_and_compiled_modules(
+    layer: Path, function: Path, runtime: RuntimeApi
+) -> None:
+    entry_pyc = (
+        layer / "python/faasguard/guard/__pycache__" / f"entry.{sys.implementation.cache_tag}.pyc"
+    )
+    assert _pyc_flags(entry_pyc) == 0b01  # unchecked hash-based
+    process = _start(layer, function, runtime, "")
+    try:
+        runtime.invoke("first", apigw_v2(SQLI))
+        kind, body = runtime.wait("first")
+    finally:
+        _stop(process)
+    assert kind == "response" and body["statusCode"] == 403
+    # the interpreter used the pyc (a rejected one is replaced by a time-stamped one)
+    assert _pyc_flags(entry_pyc) == 0b01
+    if hyperscan_available():
+        # loaded from the layer: the engine replaces the link with a file when it compiles
+        cached = list((function / "cache").glob("hs-*.db"))
+        assert cached and all(path.is_symlink() for path in cached)
+        assert cached[0].resolve().parent == (layer / "python" / DATABASES).resolve()
+
+
+@pytest.mark.skipif(not hyperscan_available(), reason="the database is Hyperscan's")
+def test_a_shipped_database_that_does_not_load_is_compiled_instead(
+    layer: Path, tmp_path: Path
+) -> None:
+    copy = tmp_path / "opt"
+    shutil.copytree(layer, copy)
+    for database in (copy / "python" / DATABASES).glob("hs-*.db"):
+        database.write_bytes(b"built for another platform")
+    script = (
+        "from faasguard.guard import guard\n"
+        "handler = guard()(lambda event, context: {'statusCode': 200})\n"
+        f"print(handler({apigw_v2(SQLI)!r}, None)['statusCode'])\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "FAASGUARD_"))}
+    env.update(PYTHONPATH=str(copy / "python"), FAASGUARD_CACHE=str(tmp_path / "cache"))
+    done = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-1] == "403"
+    cached = list((tmp_path / "cache").glob("hs-*.db"))
+    assert cached and not any(path.is_symlink() for path in cached)  # compiled and saved

@@ -123,3 +123,32 @@ def test_guard_imports_only_the_standard_library_payloads_and_secrets() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
     )
     assert done.stdout.strip() == ""
+
+
+def test_a_cold_start_imports_only_what_the_default_policy_uses() -> None:
+    # What it imports, not a wall-clock time: a deterministic check of the cold start.
+    # The default policy and a first benign invocation need no policy file (tomllib), no
+    # shape validator, no socket resolution, no base64 or URL decoding of their own, and
+    # the secret detectors wait for the first log line that holds a token-like word.
+    code = textwrap.dedent(
+        """
+        import sys
+        from faasguard.guard import guard
+        handler = guard(tmp={"path": sys.argv[1]})(lambda event, context: {"statusCode": 200})
+        handler({"version": "2.0", "routeKey": "GET /", "body": "{\\"q\\": \\"shoes\\"}"}, None)
+        print(",".join(sorted(sys.modules)))
+        """
+    )
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[2] / "src")}
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(Path(__file__).parent)],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+    )
+    loaded = set(done.stdout.strip().split(","))
+    assert "faasguard.payloads.engine" in loaded  # the engine is ready before the first event
+    unused = {"tomllib", "fastjsonschema", "pydantic", "detect_secrets", "requests"}
+    unused |= {"socket", "datetime", "base64"}
+    assert loaded & unused == set()

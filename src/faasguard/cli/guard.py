@@ -80,13 +80,15 @@ def layer_build(
     ] = False,
 ) -> None:
     """Build the guard's Lambda layer (set AWS_LAMBDA_EXEC_WRAPPER=/opt/faasguard-guard)."""
-    from faasguard.guard.layer import build_layer  # noqa: PLC0415 - start-up speed
+    from faasguard.guard.layer import LayerBuildError, build_layer  # noqa: PLC0415 - start-up
 
     check_output_file(output, "--output")
     try:
         count = build_layer(output, native=not no_native, gpl=with_libinjection)
     except OSError as exc:
         raise fail(f"cannot write {output}: {exc.strerror or exc}") from None
+    except LayerBuildError as exc:
+        raise fail(str(exc)) from None
     typer.echo(f"faasguard: guard layer ({count} files) written to {output}", err=True)
     typer.echo(
         "faasguard: set AWS_LAMBDA_EXEC_WRAPPER=/opt/faasguard-guard on the function", err=True

@@ -14,7 +14,6 @@ from __future__ import annotations
 import importlib
 import os
 import sys
-from pathlib import Path
 from typing import Any
 
 from faasguard.guard import guard
@@ -45,8 +44,8 @@ def policy_path(environ: Any = os.environ) -> str | None:
     explicit = environ.get("FAASGUARD_POLICY")
     if explicit:
         return str(explicit)
-    default = Path(environ.get("LAMBDA_TASK_ROOT", os.getcwd())) / POLICY_FILE
-    return str(default) if default.is_file() else None
+    default = os.path.join(environ.get("LAMBDA_TASK_ROOT", os.getcwd()), POLICY_FILE)
+    return default if os.path.isfile(default) else None
 
 
 def _build() -> Any:

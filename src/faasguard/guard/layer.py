@@ -7,23 +7,42 @@ Layout (what Lambda unpacks under ``/opt``):
   scanner);
 - ``python/<package>/``: the run-time dependencies, copied from this environment: the
   secret detectors (detect-secrets and what it imports), fastjsonschema for shape validation,
-  and the payload engine's optional native matchers when they are installed here.
+  and the payload engine's optional native matchers when they are installed here;
+- ``python/**/__pycache__/*.pyc``: every module compiled ahead (unchecked hash-based pycs,
+  PEP 552): ``/opt`` is read-only, so without them each cold start compiles every module
+  of the guard and its dependencies from source again;
+- ``python/faasguard-databases/hs-*.db``: the payload engine's Hyperscan databases,
+  serialized (:mod:`faasguard.guard.shipped`). Compiling one costs ~2 CPU s, and a cold
+  start's ``/tmp`` (where the engine caches them) is empty; the guard links them into the
+  engine's cache at init. Hyperscan checks on load that a database suits the CPU (they are
+  compiled for the features of the machine that builds the layer: build on a machine
+  without AVX-512 for ones that load on every x86-64 Lambda host); when one does not, the
+  engine compiles it as before.
 
 Built from the installed files, so the layer matches the Python version and architecture of
 the machine that builds it (pure-Python parts run anywhere; native ones need a matching
-Lambda runtime). Entries are written in a fixed order with a fixed timestamp, so the same
-inputs give the same bytes.
+Lambda runtime; the pycs serve only the same Python version, others compile from source as
+before). Entries are written in a fixed order with a fixed timestamp, so the same inputs
+give the same bytes.
 """
 
 from __future__ import annotations
 
+import contextlib
 import importlib.metadata
+import importlib.util
+import marshal
+import os
 import stat
+import subprocess
+import sys
+import tempfile
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import faasguard
+from faasguard.guard.shipped import DATABASES
 
 #: Distributions the guard imports at run time (boto3 is in every Lambda Python runtime).
 RUNTIME_DISTRIBUTIONS = (
@@ -113,15 +132,70 @@ def layer_files(native: bool = True, gpl: bool = False) -> list[tuple[Path | Non
     return files
 
 
+def compiled_module(source: bytes, name: str) -> bytes:
+    """The unchecked hash-based pyc (PEP 552) of a module's ``source``: loaded without
+    looking at the source's time stamp or contents, so it serves from a read-only layer."""
+    code = compile(source, name, "exec", dont_inherit=True)
+    flags = 0b01  # hash-based, not checked against the source
+    header = importlib.util.MAGIC_NUMBER + flags.to_bytes(4, "little")
+    return header + importlib.util.source_hash(source) + marshal.dumps(code)
+
+
+def pyc_name(name: str) -> str:
+    """Where the interpreter looks for the pyc of the module at ``name`` (in the zip)."""
+    folder, _, file = name.rpartition("/")
+    return f"{folder}/__pycache__/{file.removesuffix('.py')}.{sys.implementation.cache_tag}.pyc"
+
+
+class LayerBuildError(Exception):
+    """The layer cannot be built (the payload engine failed to compile its databases)."""
+
+
+def _serialized_databases() -> list[tuple[str, bytes]]:
+    """The payload engine's Hyperscan databases as the engine saves them in its cache (a
+    file name says which patterns and Hyperscan version it holds), or nothing when
+    Hyperscan is not installed: the guard's warm-up (:func:`faasguard.guard.runtime.warm_up`)
+    run in a fresh interpreter with an empty cache (~2 CPU s a database), so the layer holds
+    every database the guard's init loads, under the engine's own names."""
+    from faasguard.payloads.engine import hyperscan_available  # noqa: PLC0415 - build only
+
+    if not hyperscan_available():
+        return []
+    tree = str(Path(faasguard.__file__).parents[1])  # this faasguard, not another install
+    with tempfile.TemporaryDirectory() as scratch:
+        path = os.pathsep.join(filter(None, [tree, os.environ.get("PYTHONPATH")]))
+        env = {**os.environ, "FAASGUARD_CACHE": scratch, "PYTHONPATH": path}
+        done = subprocess.run(
+            [sys.executable, "-c", "from faasguard.guard.runtime import warm_up; warm_up()"],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if done.returncode != 0:
+            last = (done.stderr.strip().splitlines() or ["no output"])[-1]
+            raise LayerBuildError(f"compiling the payload engine's databases failed: {last}")
+        found = sorted(Path(scratch).glob("hs-*.db"))
+        return [(f"python/{DATABASES}/{file.name}", file.read_bytes()) for file in found]
+
+
 def build_layer(output: Path, native: bool = True, gpl: bool = False) -> int:
     """Write the layer zip to ``output``; returns the number of files in it."""
-    files = layer_files(native, gpl)
+    entries: list[tuple[str, bytes, bool]] = []
+    for source, name in layer_files(native, gpl):
+        data = WRAPPER.encode() if source is None else source.read_bytes()
+        executable = source is None or bool(source.stat().st_mode & stat.S_IXUSR)
+        entries.append((name, data, executable))
+        if name.endswith(".py") and name.startswith("python/"):
+            # a module that is not for this Python (a backport's) is never imported
+            with contextlib.suppress(SyntaxError, ValueError):
+                entries.append((pyc_name(name), compiled_module(data, name), False))
+    if native:
+        entries.extend((name, data, False) for name, data in _serialized_databases())
     with zipfile.ZipFile(output, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for source, name in files:
+        for name, data, executable in entries:
             info = zipfile.ZipInfo(name, date_time=_EPOCH)
             info.compress_type = zipfile.ZIP_DEFLATED
-            executable = source is None or bool(source.stat().st_mode & stat.S_IXUSR)
             info.external_attr = (0o100755 if executable else 0o100644) << 16
-            data = WRAPPER.encode() if source is None else source.read_bytes()
             archive.writestr(info, data)
-    return len(files)
+    return len(entries)

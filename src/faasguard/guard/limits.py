@@ -23,9 +23,7 @@ policy in force (:func:`activate`).
 
 from __future__ import annotations
 
-import ipaddress
 import os
-import socket
 import sys
 import threading
 import time
@@ -218,6 +216,8 @@ class Limits:
 
 
 def _address(text: str) -> Any:
+    import ipaddress  # noqa: PLC0415 - start-up speed: only once a socket is used
+
     try:
         return ipaddress.ip_address(text.split("%", 1)[0])
     except ValueError:
@@ -225,6 +225,8 @@ def _address(text: str) -> Any:
 
 
 def _resolve(name: str) -> frozenset[str]:
+    import socket  # noqa: PLC0415 - start-up speed: only once a listed name is checked
+
     _state.busy = True
     try:
         infos = socket.getaddrinfo(name, None)

@@ -39,13 +39,11 @@ Only the standard library: this module runs inside Lambda.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 import re
 from collections.abc import Mapping
-from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 MODES = ("block", "monitor", "off")
 #: The trigger kinds :func:`faasguard.payloads.detect_trigger` names.
@@ -72,8 +70,7 @@ class PolicyError(ValueError):
     """A policy that cannot be used; the message names the file (and line) and the key."""
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
-class Inspect:
+class Inspect(NamedTuple):
     """Event inspection by the payload engine."""
 
     mode: str = "block"
@@ -82,8 +79,7 @@ class Inspect:
     ignore_paths: tuple[str, ...] = ()
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
-class Shape:
+class Shape(NamedTuple):
     """Event shape validation (off unless a schema or a pydantic model is given)."""
 
     mode: str = "block"
@@ -97,32 +93,28 @@ class Shape:
         return self.mode != "off" and (self.schema is not None or self.model is not None)
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
-class Network:
+class Network(NamedTuple):
     """Outbound connections: allowed only to the listed hosts."""
 
     mode: str = "monitor"
     allow: tuple[str, ...] = ()
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
-class Processes:
+class Processes(NamedTuple):
     """Child processes: none unless listed."""
 
     mode: str = "monitor"
     allow: tuple[str, ...] = ()
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
-class Environ:
+class Environ(NamedTuple):
     """Reads of the AWS credential variables and of ``/proc/*/environ``."""
 
     mode: str = "monitor"
     allow_modules: tuple[str, ...] = DEFAULT_ENVIRON_ALLOW
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
-class Tmp:
+class Tmp(NamedTuple):
     """A cap on what the function keeps in its temporary directory."""
 
     mode: str = "monitor"
@@ -130,23 +122,20 @@ class Tmp:
     path: str = "/tmp"
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
-class Timeout:
+class Timeout(NamedTuple):
     """Abort cleanly ``margin_ms`` before the invocation's deadline."""
 
     mode: str = "block"  # block: abort; monitor: only report that the margin was reached
     margin_ms: int = 500
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
-class Redaction:
+class Redaction(NamedTuple):
     """Secret redaction in what the handler logs and prints."""
 
     mode: str = "block"  # block: redact; monitor and off: leave logs as they are
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
-class Policy:
+class Policy(NamedTuple):
     """A whole guard policy."""
 
     triggers: tuple[str, ...] = ()  # empty: any trigger kind
@@ -161,6 +150,7 @@ class Policy:
     source: str = "<defaults>"
 
 
+_DEFAULTS = Policy()
 _SECTIONS: dict[str, type[Any]] = {
     "inspect": Inspect,
     "shape": Shape,
@@ -200,6 +190,8 @@ def _read(
         return "<defaults>", {}, ""
     if isinstance(policy, Mapping):
         return "<mapping>", dict(policy), ""
+    from pathlib import Path  # noqa: PLC0415 - start-up speed: only for a policy file
+
     path = Path(policy)
     try:
         text = path.read_text(encoding="utf-8")
@@ -218,7 +210,7 @@ def _read(
     return str(path), data, text
 
 
-def _build(data: Mapping[str, Any], source: str, text: str, start: Policy = Policy()) -> Policy:
+def _build(data: Mapping[str, Any], source: str, text: str, start: Policy = _DEFAULTS) -> Policy:
     def where(key: str) -> str:
         return f"{source}:{_line_of(text, key)}" if text else source
 
@@ -231,11 +223,11 @@ def _build(data: Mapping[str, Any], source: str, text: str, start: Policy = Poli
             section = {"mode": value} if isinstance(value, str) else value
             if not isinstance(section, Mapping):
                 raise PolicyError(f"{where(key)}: [{key}] must be a table or a mode")
-            changes[key] = _section(current, section, key, where, Path(source).parent)
+            changes[key] = _section(current, section, key, where, source)
         else:
             known = ", ".join(["triggers", *_SECTIONS])
             raise PolicyError(f"{where(key)}: unknown guard policy key '{key}' (known: {known})")
-    return dataclasses.replace(start, **changes)
+    return start._replace(**changes)
 
 
 def _triggers(value: Any, where: str) -> tuple[str, ...]:
@@ -250,24 +242,24 @@ def _triggers(value: Any, where: str) -> tuple[str, ...]:
     return tuple(value)
 
 
-def _section(current: Any, section: Mapping[str, Any], name: str, where: Any, base: Path) -> Any:
-    fields = {f.name: f for f in dataclasses.fields(current)}
+def _section(current: Any, section: Mapping[str, Any], name: str, where: Any, source: str) -> Any:
+    fields = current._fields
     changes: dict[str, Any] = {}
     for key, value in section.items():
         if key not in fields:
             known = ", ".join(fields)
             raise PolicyError(f"{where(key)}: unknown key '{key}' in [{name}] (known: {known})")
-        changes[key] = _value(name, key, value, getattr(current, key), where(key), base)
-    return dataclasses.replace(current, **changes)
+        changes[key] = _value(name, key, value, getattr(current, key), where(key), source)
+    return current._replace(**changes)
 
 
-def _value(section: str, key: str, value: Any, default: Any, where: str, base: Path) -> Any:
+def _value(section: str, key: str, value: Any, default: Any, where: str, source: str) -> Any:
     if key == "mode":
         if value not in MODES:
             raise PolicyError(f"{where}: [{section}] mode must be one of {', '.join(MODES)}")
         return value
     if section == "shape" and key == "schema":
-        return _schema(value, where, base)
+        return _schema(value, where, source)
     if section == "shape" and key == "model":
         return value
     if section == "shape" and key == "target":
@@ -292,12 +284,15 @@ def _value(section: str, key: str, value: Any, default: Any, where: str, base: P
     return value
 
 
-def _schema(value: Any, where: str, base: Path) -> Mapping[str, Any]:
+def _schema(value: Any, where: str, source: str) -> Mapping[str, Any]:
+    """A schema given inline, or read from a path relative to the policy file (``source``)."""
     if isinstance(value, Mapping):
         return value
     if not isinstance(value, (str, os.PathLike)):
         raise PolicyError(f"{where}: [shape] schema must be a JSON Schema or the path of one")
-    path = Path(value) if Path(value).is_absolute() else base / value
+    from pathlib import Path  # noqa: PLC0415 - start-up speed: only for a schema file
+
+    path = Path(value) if Path(value).is_absolute() else Path(source).parent / value
     try:
         schema = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as error:
@@ -319,8 +314,7 @@ def _line_of(text: str, key: str) -> int:
     return text.count("\n", 0, match.start()) + 1 if match else 1
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
-class HostRule:
+class HostRule(NamedTuple):
     """One ``[network] allow`` entry: a name, a ``*.suffix``, an address or a network,
     with an optional port."""
 

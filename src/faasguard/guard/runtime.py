@@ -33,12 +33,23 @@ from faasguard.guard.responses import (
     without_records,
 )
 from faasguard.guard.shape import compile_validator, documents, problems
-from faasguard.payloads import EventHit, detect, detect_trigger, scan_event
+from faasguard.guard.shipped import seed_databases
+from faasguard.payloads import EventHit, detect, detect_many, detect_trigger, scan_event
 
 Handler = Callable[[Any, Any], Any]
 #: At most this many injection events per invocation (the rest are counted in the last).
 MAX_EVENTS_PER_INVOCATION = 20
 _WARM_UP = "warm up the payload engine"
+
+
+def warm_up() -> None:
+    """Load what the payload engine needs for one value and for a batch of them (an event's
+    leaves) now: from the layer's serialized databases when there are some
+    (:mod:`faasguard.guard.shipped`), else from the engine's cache, else compiled. The
+    layer build runs this too, in an empty cache, to collect what it ships."""
+    seed_databases()
+    detect(_WARM_UP)
+    detect_many([f"{_WARM_UP} {number}" for number in range(32)])  # the batch path too
 
 
 class _StopError(Exception):
@@ -64,7 +75,7 @@ class Guard:
             # function's init (which provisioned concurrency and SnapStart keep), not in the
             # first request. A benign value: the span expressions, compiled at the first
             # detection, are left to the first attack (once, not in every cold start).
-            detect(_WARM_UP)
+            warm_up()
         activate(self.limits)
 
     def wrap(self, handler: Handler) -> Handler:

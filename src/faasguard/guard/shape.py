@@ -10,8 +10,6 @@ attack), and never carry a stack trace.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -100,6 +98,9 @@ def _record_document(trigger: str, record: Any) -> Any:
 
 
 def _json(text: Any, base64_encoded: bool) -> Any:
+    import base64  # noqa: PLC0415 - start-up speed: only policies with a shape
+    import binascii  # noqa: PLC0415
+
     if text is None:
         return _NotJsonError("there is no body")
     if not isinstance(text, str):

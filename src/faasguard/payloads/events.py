@@ -10,12 +10,8 @@ leaves and decoded size, so a hostile event cannot make it run long.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
-from collections.abc import Iterator
-from typing import TYPE_CHECKING
-from urllib.parse import unquote_plus
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from faasguard.payloads import EventHit
@@ -73,60 +69,124 @@ def detect_trigger(event: object) -> str:
 
 def scan_event(event: object, trigger: str | None = None) -> list[EventHit]:
     """Every detection in ``event``'s string leaves and keys, in walking order."""
-    from faasguard.payloads import EventHit, detect  # noqa: PLC0415
+    from faasguard.payloads import EventHit, detect_many  # noqa: PLC0415 - a cycle
 
-    kind = trigger if trigger is not None else detect_trigger(event)
+    walker = _Walker(trigger if trigger is not None else detect_trigger(event))
+    walker.walk(event, None, 0)
+    values = walker.values
+    # each distinct value once (keys repeat in every record, values often do): detect() is a
+    # function of the value alone, so the hits are the same as leaf by leaf
+    distinct = list(dict.fromkeys(values))
+    found = {v: hit for v, hit in zip(distinct, detect_many(distinct), strict=True) if hit}
     hits: list[EventHit] = []
-    for path, value in _Walker(kind).strings(event):
-        hits.extend(EventHit(path, value, found) for found in detect(value))
+    if not found:  # most events: nothing more to do
+        return hits
+    for index, value in enumerate(values):
+        detections = found.get(value)
+        if detections:
+            path = _path(walker.places[index])
+            hits.extend(EventHit(path, value, detection) for detection in detections)
     return hits
 
 
+#: Where a leaf is: ``None`` (the event itself) or ``(parent, step, kind)``; the JSON path
+#: is written out (:func:`_path`) only for the leaves that hit.
+_Place = tuple[Any, "str | int", int] | None
+_KEY, _INDEX, _MARK, _KEY_LEAF = 0, 1, 2, 3  # _KEY_LEAF: the key itself (``<key>``)
+#: Keys whose string value may be decoded before it is walked (see ``_Walker._decoded``).
+_DECODED_KEYS = frozenset({"body", "data", "B", "key"})
+#: A string starting with one of these (or with white space) may hold a document.
+_DOCUMENT = frozenset({"", "{", "["})
+_CONTAINERS = (dict, list)
+
+
+def _path(place: _Place) -> str:
+    """The JSON path of ``place`` (``$.Records[0].body<json>.q``)."""
+    parts: list[str] = []
+    while place is not None:
+        place, step, kind = place
+        if kind in (_KEY, _KEY_LEAF):
+            key = str(step)
+            parts.append(f".{key}" if _plain(key) else f"[{key!r}]")
+            if kind == _KEY_LEAF:
+                parts[-1] += "<key>"
+        else:
+            parts.append(f"[{step}]" if kind == _INDEX else str(step))
+    parts.append("$")
+    return "".join(reversed(parts))
+
+
 class _Walker:
+    """Collects the string leaves and keys of an event in walking order (``values``) with
+    where each one is (``places``): plain calls, no generators, no path strings."""
+
     def __init__(self, trigger: str) -> None:
         self.trigger = trigger
-        self.leaves = 0
+        self.values: list[str] = []
+        self.places: list[_Place] = []
 
-    def strings(self, node: object, path: str = "$", depth: int = 0) -> Iterator[tuple[str, str]]:
-        if depth > MAX_DEPTH or self.leaves >= MAX_LEAVES:
+    def walk(self, node: object, place: _Place, depth: int) -> None:
+        if depth > MAX_DEPTH or len(self.values) >= MAX_LEAVES:
             return
         if isinstance(node, dict):
-            base64_body = node.get("isBase64Encoded") is True
-            for key, child in node.items():
-                key_text = str(key)
-                child_path = f"{path}.{key_text}" if _plain(key_text) else f"{path}[{key_text!r}]"
-                self.leaves += 1
-                yield f"{child_path}<key>", key_text
-                if isinstance(child, str):
-                    yield from self._leaf(key_text, child, child_path, depth, base64_body)
-                else:
-                    yield from self.strings(child, child_path, depth + 1)
+            self._dict(node, place, depth)
         elif isinstance(node, list):
-            for index, child in enumerate(node):
-                child_path = f"{path}[{index}]"
-                if isinstance(child, str):
-                    yield from self._leaf("", child, child_path, depth, False)
-                else:
-                    yield from self.strings(child, child_path, depth + 1)
+            self._list(node, place, depth)
         elif isinstance(node, str):
-            yield from self._leaf("", node, path, depth, False)
+            self._leaf("", node, place, depth, False)
 
-    def _leaf(
-        self, key: str, value: str, path: str, depth: int, base64_body: bool
-    ) -> Iterator[tuple[str, str]]:
-        if self.leaves >= MAX_LEAVES:
+    def _dict(self, node: dict[Any, Any], place: _Place, depth: int) -> None:
+        base64_body = node.get("isBase64Encoded") is True
+        values, places = self.values, self.places
+        for key, child in node.items():
+            key_text = key if type(key) is str else str(key)
+            # a key counts as a leaf even past the limit (the walk stops below it)
+            values.append(key_text)
+            places.append((place, key_text, _KEY_LEAF))
+            if isinstance(child, str):
+                first = child[:1]
+                if key_text in _DECODED_KEYS or first in _DOCUMENT or first.isspace():
+                    self._leaf(key_text, child, (place, key_text, _KEY), depth, base64_body)
+                elif len(values) < MAX_LEAVES:  # the common leaf, without a call
+                    values.append(child)
+                    places.append((place, key_text, _KEY))
+            elif isinstance(child, dict):
+                if depth < MAX_DEPTH and len(values) < MAX_LEAVES:  # walk(), without a call
+                    self._dict(child, (place, key_text, _KEY), depth + 1)
+            elif isinstance(child, list) and depth < MAX_DEPTH and len(values) < MAX_LEAVES:
+                self._list(child, (place, key_text, _KEY), depth + 1)
+
+    def _list(self, node: list[Any], place: _Place, depth: int) -> None:
+        values, places = self.values, self.places
+        for index, child in enumerate(node):
+            if isinstance(child, str):
+                first = child[:1]
+                if first in _DOCUMENT or first.isspace():
+                    self._leaf("", child, (place, index, _INDEX), depth, False)
+                elif len(values) < MAX_LEAVES:
+                    values.append(child)
+                    places.append((place, index, _INDEX))
+            elif isinstance(child, dict):
+                if depth < MAX_DEPTH and len(values) < MAX_LEAVES:
+                    self._dict(child, (place, index, _INDEX), depth + 1)
+            elif isinstance(child, list) and depth < MAX_DEPTH and len(values) < MAX_LEAVES:
+                self._list(child, (place, index, _INDEX), depth + 1)
+
+    def _leaf(self, key: str, value: str, place: _Place, depth: int, base64_body: bool) -> None:
+        if len(self.values) >= MAX_LEAVES:
             return
-        decoded = self._decoded(key, value, path, base64_body)
-        if decoded is not None:
-            suffix, text = decoded
-            yield from self._leaf("", text, path + suffix, depth + 1, False)
-            return
+        if key in _DECODED_KEYS:
+            decoded = self._decoded(key, value, _path(place), base64_body)
+            if decoded is not None:
+                suffix, text = decoded
+                self._leaf("", text, (place, suffix, _MARK), depth + 1, False)
+                return
         embedded = _embedded_json(value)
         if embedded is not None:
-            yield from self.strings(embedded, path + "<json>", depth + 1)
+            self.walk(embedded, (place, "<json>", _MARK), depth + 1)
             return
-        self.leaves += 1
-        yield path, value
+        self.values.append(value)
+        self.places.append(place)
 
     def _decoded(
         self, key: str, value: str, path: str, base64_body: bool
@@ -140,6 +200,8 @@ class _Walker:
             text = _base64(value)
             return ("<base64>", text) if text is not None else None
         if self.trigger == "s3" and key == "key" and ".s3.object" in path:
+            from urllib.parse import unquote_plus  # noqa: PLC0415 - start-up speed
+
             return ("<url>", unquote_plus(value)) if "%" in value or "+" in value else None
         return None
 
@@ -151,6 +213,9 @@ def _plain(key: str) -> bool:
 def _base64(value: str) -> str | None:
     if len(value) > MAX_EMBEDDED * 4 // 3 + 4:
         return None
+    import base64  # noqa: PLC0415 - start-up speed: only stream records and base64 bodies
+    import binascii  # noqa: PLC0415
+
     try:
         raw = base64.b64decode(value, validate=True)
     except (binascii.Error, ValueError):
@@ -162,6 +227,8 @@ def _base64(value: str) -> str | None:
 
 
 def _embedded_json(value: str) -> object | None:
+    if len(value) < 2 or (value[0] not in "{[" and not value[0].isspace()):
+        return None  # most leaves: no document starts here (the test below, cheaply)
     text = value.strip()
     if len(text) < 2 or len(text) > MAX_EMBEDDED or text[0] + text[-1] not in ("{}", "[]"):
         return None
