@@ -74,7 +74,7 @@ def measure(repeat: int) -> str:
         raise SystemExit("faasguard.payloads._decode is not built: setup.py build_ext --inplace")
     values = parts["all"]
     same = all(native(v) == decode.normalize_python(v) for v in values)
-    needing = [v for v in values if decode._NEEDS_DECODING.search(v[: decode.MAX_DECODE])]
+    needing = [v for v in values if decode.NEEDS_DECODING.search(v[: decode.MAX_DECODE])]
     wide = sum(not decode.url_decode(v).isascii() for v in needing)
     lookups = sum("${" in v for v in needing)
     detect("warm-up ' or 1=1")

@@ -32,9 +32,7 @@ def test_file_jsonl_one_object_per_line_in_order(tmp_path: Path) -> None:
     records = [json.loads(line) for line in result.stdout.splitlines()]
     assert [r["line"] for r in records] == [1, 2, 3, 4, 5]
     assert records[0]["detections"] == []
-    assert records[1]["detections"] == [
-        {"class": "sqli", "start": 1, "end": 10, "confidence": 0.9}
-    ]
+    assert records[1]["detections"] == [{"class": "sqli", "start": 1, "end": 10, "confidence": 0.9}]
     assert records[2]["detections"] == [] and records[3]["detections"] == []
     assert [d["class"] for d in records[4]["detections"]] == ["crlf"]
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable
-from dataclasses import replace
 from functools import cache
 
 from faasguard.payloads import Detection, EventHit, detect, scan_event
@@ -129,7 +128,7 @@ def message_hits(message: str, path: str = "$") -> list[EventHit]:
         field = hit.path.removeprefix("$.")
         if field in _MESSAGE_FIELDS and isinstance(document, dict) and "{" in hit.value:
             continue  # read below, with its own JSON
-        hits.append(replace(hit, path=inner + hit.path[1:]))
+        hits.append(EventHit(inner + hit.path[1:], hit.value, hit.detection))
     if isinstance(document, dict):
         for field in _MESSAGE_FIELDS:
             text = document.get(field)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from faasguard.payloads import decode
@@ -120,22 +120,43 @@ class Detection(tuple[str, float, str, _Span]):
         )
 
 
-@dataclass(frozen=True, slots=True)
-class EventHit:
-    """A detection in one string leaf (or key) of a JSON event."""
+class EventHit(tuple[str, str, Detection]):
+    """A detection in one string leaf (or key) of a JSON event: ``(path, value, detection)``.
 
-    #: JSON path of the leaf, with the decodings applied to reach it (``<json>``,
-    #: ``<base64>``, ``<url>``); a hit on a key ends in ``<key>``.
-    path: str
-    #: The decoded leaf value.
-    value: str
-    detection: Detection
+    Immutable; compares, hashes and prints as its three fields (a tuple, not a dataclass:
+    ``dataclasses`` costs the runtime guard's cold start a few milliseconds).
+    """
+
+    __slots__ = ()
+
+    def __new__(cls, path: str, value: str, detection: Detection) -> EventHit:
+        return tuple.__new__(cls, (path, value, detection))
+
+    def __getnewargs__(self) -> tuple[str, str, Detection]:
+        return (self[0], self[1], self[2])
+
+    @property
+    def path(self) -> str:
+        """JSON path of the leaf, with the decodings applied to reach it (``<json>``,
+        ``<base64>``, ``<url>``); a hit on a key ends in ``<key>``."""
+        return self[0]
+
+    @property
+    def value(self) -> str:
+        """The decoded leaf value."""
+        return self[1]
+
+    @property
+    def detection(self) -> Detection:
+        """What was found in it."""
+        return self[2]
+
+    def __repr__(self) -> str:
+        return f"EventHit(path={self[0]!r}, value={self[1]!r}, detection={self[2]!r})"
 
 
 #: libinjection's confidence per class (already rounded as reported).
 _LIBINJECTION = {"sqli": 0.9, "xss": 0.85}
-_STATEMENT_START = re.compile(STATEMENT_START, re.IGNORECASE)
-_STATEMENT_CLOSED = re.compile(STATEMENT_CLOSED)
 _engine: Any = None
 
 
@@ -280,9 +301,20 @@ def _agree(best: dict[str, tuple[float, int, int]], cls: str, index: int, form: 
     """Record libinjection's verdict for ``cls`` (no pattern found) on form ``index`` (the
     text ``form``), unless it read a whole SQL statement that is not closed as a probe
     closes it (:data:`~faasguard.payloads.grammar.STATEMENT_START`)."""
-    if cls == "sqli" and _STATEMENT_START.match(form) and not _STATEMENT_CLOSED.search(form):
+    if cls == "sqli" and _open_statement(form):
         return
     best[cls] = (_LIBINJECTION[cls], index, -1)
+
+
+def _open_statement(form: str) -> bool:
+    """``form`` opens with a SQL statement that is not closed as a probe closes it."""
+    start, closed = _statement_res()
+    return start.match(form) is not None and closed.search(form) is None
+
+
+@cache
+def _statement_res() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    return re.compile(STATEMENT_START, re.IGNORECASE), re.compile(STATEMENT_CLOSED)
 
 
 def _detection(

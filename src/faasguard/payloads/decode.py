@@ -27,6 +27,29 @@ import html
 import re
 import unicodedata
 from collections.abc import Callable
+from typing import Any
+
+
+class _Deferred:
+    """A regular expression compiled on first use, which then takes its own name's place in
+    this module. Only the pure-Python decoder uses them; with the C decoder none is ever
+    compiled (compiling them all costs ~15 ms of a Lambda cold start)."""
+
+    __slots__ = ("args", "name")
+
+    def __init__(self, name: str, *args: Any) -> None:
+        self.name = name
+        self.args = args
+
+    def __getattr__(self, attribute: str) -> Any:
+        compiled = re.compile(*self.args)
+        globals()[self.name] = compiled
+        return getattr(compiled, attribute)
+
+
+def _deferred(name: str, pattern: str | bytes, flags: int = 0) -> Any:
+    return _Deferred(name, pattern, flags)
+
 
 _native: Callable[[str], str] | None
 try:  # the optional C decoder (setup.py); without it the code below gives the same results
@@ -44,19 +67,21 @@ SHORT = 160
 #: URL-decoding rounds (``%252e`` needs two, ``%25252e`` three).
 MAX_ROUNDS = 3
 
-_OVERLONG = re.compile(
-    rb"[\xc0\xc1][\x80-\xbf]|\xe0[\x80-\x9f][\x80-\xbf]|\xf0[\x80-\x8f][\x80-\xbf]{2}"
+_OVERLONG: re.Pattern[bytes] = _deferred(
+    "_OVERLONG", rb"[\xc0\xc1][\x80-\xbf]|\xe0[\x80-\x9f][\x80-\xbf]|\xf0[\x80-\x8f][\x80-\xbf]{2}"
 )
 #: A decimal character reference of 100 digits or more: ``int()`` refuses more than 4,300
 #: (``sys.get_int_max_str_digits``), so ``html.unescape`` would raise on it.
-_LONG_NUMBER = re.compile(r"&#([0-9]{100,})")
-_ESCAPE = re.compile(r"\\(?:u([0-9a-fA-F]{4})|x([0-9a-fA-F]{2}))")
-_LOOKUP = re.compile(r"\$\{(?:[^${}:]*:)*?-([^${}]*)\}|\$\{(?:lower|upper|::-)?:?([^${}:]*)\}")
+_LONG_NUMBER: re.Pattern[str] = _deferred("_LONG_NUMBER", r"&#([0-9]{100,})")
+_ESCAPE: re.Pattern[str] = _deferred("_ESCAPE", r"\\(?:u([0-9a-fA-F]{4})|x([0-9a-fA-F]{2}))")
+_LOOKUP: re.Pattern[str] = _deferred(
+    "_LOOKUP", r"\$\{(?:[^${}:]*:)*?-([^${}]*)\}|\$\{(?:lower|upper|::-)?:?([^${}:]*)\}"
+)
 #: Where ``_LOOKUP`` can match: ``${``, then no ``$``, ``{`` or ``}``, then ``}``. Searching
 #: ``_LOOKUP`` itself is quadratic on ``${:-:-:-...`` with no ``}`` (each ``:-`` retried).
-_LOOKUP_SPAN = re.compile(r"\$\{[^${}]*\}")
-_SPACE = re.compile(r"[\s\u00a0\u2000-\u200b\u3000]+")
-_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f\u200c-\u200f\ufeff]")
+_LOOKUP_SPAN: re.Pattern[str] = _deferred("_LOOKUP_SPAN", r"\$\{[^${}]*\}")
+_SPACE: re.Pattern[str] = _deferred("_SPACE", r"[\s\u00a0\u2000-\u200b\u3000]+")
+_CONTROL: re.Pattern[str] = _deferred("_CONTROL", r"[\x00-\x08\x0e-\x1f\x7f\u200c-\u200f\ufeff]")
 #: Look-alikes that servers map to path separators or dots (IIS best-fit and full-width forms).
 _LOOKALIKES = str.maketrans(
     {
@@ -75,7 +100,9 @@ _LOOKALIKES = str.maketrans(
     }
 )
 #: A value needs decoding only when it holds one of these.
-NEEDS_DECODING = re.compile(r"[%&+\\\x00-\x08\x0b\x0c\x0e-\x1f\u0080-\uffff]|\$\{|/\*|<!--|\s\s")
+NEEDS_DECODING: re.Pattern[str] = _deferred(
+    "NEEDS_DECODING", r"[%&+\\\x00-\x08\x0b\x0c\x0e-\x1f\u0080-\uffff]|\$\{|/\*|<!--|\s\s"
+)
 
 
 def _overlong(match: re.Match[bytes]) -> bytes:
@@ -89,8 +116,8 @@ def _overlong(match: re.Match[bytes]) -> bytes:
     return chr(code).encode("utf-8", "surrogatepass") if code < 0xD800 else b"?"
 
 
-_WIDE = re.compile(rb"%[uU]([0-9a-fA-F]{4})")
-_BAD_PERCENT = re.compile(rb"%(?![0-9a-fA-F]{2})")
+_WIDE: re.Pattern[bytes] = _deferred("_WIDE", rb"%[uU]([0-9a-fA-F]{4})")
+_BAD_PERCENT: re.Pattern[bytes] = _deferred("_BAD_PERCENT", rb"%(?![0-9a-fA-F]{2})")
 
 
 def _wide(match: re.Match[bytes]) -> bytes:

@@ -11,18 +11,18 @@ where it is installed.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
 import re
-import tempfile
 from bisect import bisect_right
 from collections.abc import Callable, Sequence
 from functools import cache
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from faasguard.payloads.decode import MAX_SCAN
 from faasguard.payloads.grammar import DATABASE, PATTERNS
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 __all__ = ["MAX_SCAN", "HyperscanBackend", "ReBackend", "backend"]
 
@@ -66,7 +66,7 @@ class HyperscanBackend:
         self.database = compiled_database(
             [p[3].encode() for p in DATABASE], [flags] * len(DATABASE), hyperscan.HS_MODE_BLOCK
         )
-        self.scratch = hyperscan.Scratch(self.database)
+        self.scratch = self.database.scratch  # compiled_database gives every database one
         self._found: list[int] = []
         #: with hints or not -> (multiline database, its scratch)
         self.batch: dict[bool, tuple[Any, Any]] = {}
@@ -149,7 +149,7 @@ class HyperscanBackend:
             database = compiled_database(
                 [p[3].encode() for p in entries], [flags] * len(entries), hyperscan.HS_MODE_BLOCK
             )
-            self.batch[hints] = (database, hyperscan.Scratch(database))
+            self.batch[hints] = (database, database.scratch)
         found: tuple[Any, Any] = self.batch[hints]
         return found
 
@@ -172,19 +172,26 @@ class HyperscanBackend:
 def cache_dir() -> Path:
     """Where compiled databases are kept: ``$FAASGUARD_CACHE``, else the user's cache
     folder, else the temporary folder (the only writable one inside Lambda)."""
+    from pathlib import Path  # noqa: PLC0415 - pathlib and tempfile cost a cold start ~8 ms
+
     configured = os.environ.get("FAASGUARD_CACHE")
     if configured:
         return Path(configured)
     home = os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache")
     if os.access(home, os.W_OK):
         return Path(home) / "faasguard"
+    import tempfile  # noqa: PLC0415
+
     return Path(tempfile.gettempdir()) / "faasguard-cache"
 
 
 def compiled_database(expressions: list[bytes], flags: list[int], mode: int) -> Any:
     """A Hyperscan database of ``expressions``, loaded from the cache when this version of
     Hyperscan compiled the same expressions before (compiling costs ~2 CPU s), else
-    compiled and saved there. Any failure to read or write the cache only costs time."""
+    compiled and saved there. Any failure to read or write the cache only costs time. The
+    database's ``scratch`` is set either way (``compile`` makes one; ``loadb`` does not)."""
+    import hashlib  # noqa: PLC0415 - only when a database is built or loaded
+
     import hyperscan  # noqa: PLC0415 - optional native piece
 
     key = hashlib.sha256(
