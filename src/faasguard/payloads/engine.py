@@ -260,9 +260,11 @@ def libinjection_checks() -> dict[str, Callable[[str], bool]] | None:
         import libinjection  # type: ignore[import-not-found]  # noqa: PLC0415
     except ImportError:
         return None
-    native = native_checks(getattr(libinjection, "__file__", None))
-    if native is not None:
-        return native
+    return native_checks(getattr(libinjection, "__file__", None)) or wrapper_checks(libinjection)
+
+
+def wrapper_checks(libinjection: Any) -> dict[str, Callable[[str], bool]]:
+    """The checks through the ``libinjection`` wrapper module's Python functions."""
 
     def sqli(text: str) -> bool:
         return bool(libinjection.is_sql_injection(_encodable(text))["is_sqli"])
