@@ -7,7 +7,10 @@ results (``tests/logs/test_logs_native.py``), only slower.
 
 ``faasguard.payloads._decode`` (same terms) computes ``faasguard.payloads.decode.normalize``;
 without it the pure-Python decoder gives the same normal forms
-(``tests/payloads/test_decode_native.py``), only slower.
+(``tests/payloads/test_decode_native.py``), only slower. It also calls libinjection's C
+functions in the user's installed ``libinjection`` module (resolved at run time; no link-time
+dependency), the wrapper's Python functions being used without it
+(``tests/payloads/test_libinjection_native.py``).
 """
 
 from setuptools import Extension, setup

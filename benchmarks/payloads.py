@@ -9,7 +9,9 @@ README says) and scores, side by side on the same values:
 
 1. ``faasguard.payloads.detect`` (Hyperscan + libinjection, the default);
 2. the same engine with its pure-Python backend (``re``) - its verdicts must be identical;
-3. libinjection alone (``is_sql_injection`` or ``is_xss`` on the raw value), the peer.
+3. libinjection alone (``is_sql_injection`` or ``is_xss`` on the raw value), the peer, called
+   through its Python wrapper as a user calls it (the engine itself calls libinjection's C
+   functions directly where its C extension was built).
 
 **Held-out part.** A value belongs to the held-out part when the first four bytes of the
 SHA-256 of its UTF-8 bytes, read as a big-endian integer, are divisible by 5 (about 20 % of
@@ -31,6 +33,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import importlib
 import json
 import platform
 import re
@@ -44,7 +47,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 from faasguard.payloads import detect, detect_many  # noqa: E402
-from faasguard.payloads.engine import hyperscan_available, libinjection_checks  # noqa: E402
+from faasguard.payloads.engine import (  # noqa: E402
+    hyperscan_available,
+    libinjection_checks,
+    wrapper_checks,
+)
 
 DATA = ROOT.parent / "shared" / "payloads" / "values.tsv"
 SECTION = "payloads"
@@ -133,7 +140,11 @@ def speed(rows: list[tuple[str, str, str]], verdicts: list[list[str]]) -> list[s
     batches of 1,000, on the whole set and its parts, best of three runs (the machine is
     shared: the best run is the one least disturbed); libinjection alone beside them. Also
     checks that the batch gives the same classes as one value at a time."""
-    checks = libinjection_checks()
+    checks = (
+        wrapper_checks(importlib.import_module("libinjection"))
+        if libinjection_checks() is not None
+        else None
+    )
     parts = {
         "whole set": rows,
         "benign values": [r for r in rows if r[0] == "benign"],
@@ -322,8 +333,8 @@ def main() -> None:
     if not args.no_peers:
         results.append(run("faasguard, pure Python backend", pure, rows))
         results.append(through_logs(rows))
-        checks = libinjection_checks()
-        if checks is not None:
+        if libinjection_checks() is not None:  # installed: the peer is its Python wrapper
+            checks = wrapper_checks(importlib.import_module("libinjection"))
             sqli, xss = checks["sqli"], checks["xss"]
 
             def peer(value: str) -> list[str]:

@@ -22,10 +22,19 @@
  * Python. Every pass is linear in its input (the comment pass remembers where no closing
  * marker is left). tests/payloads/test_decode_native.py checks the equivalence on the
  * 60,445 values of the payload data set, generated adversarial strings and chosen cases.
+ *
+ * It also holds the engine's fast path to libinjection (section "libinjection" at the end):
+ * bind_libinjection(path) looks up libinjection's public C functions in the shared object of
+ * the libinjection-python module the user installed and Python already imported (dlopen with
+ * RTLD_NOLOAD: nothing is loaded, linked or compiled in), and sqli(text) / xss(text) call
+ * them directly, without the wrapper's per-call dict and token list.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <string.h>
+#ifndef _WIN32
+#include <dlfcn.h>
+#endif
 
 #define MAX_DECODE 65536
 #define MAX_ROUNDS 3
@@ -947,19 +956,179 @@ static int load_nfkc(void) {
     return nfkc_function != NULL && nfkc_form != NULL ? 0 : -1;
 }
 
+/* ------------------------------------------------------------------ libinjection ----- */
+
+/*
+ * libinjection's public API (libinjection.h), resolved at run time from the module the user
+ * installed; NULL until bind_libinjection() found both:
+ *   int libinjection_sqli(const char *s, size_t slen, char fingerprint[]);
+ *       what the wrapper's is_sql_injection() computes: libinjection_sqli_init(state, s, slen,
+ *       0) then libinjection_is_sqli(state); the fingerprint (at most 8 bytes with its NUL)
+ *       is copied out on a hit;
+ *   int libinjection_xss(const char *s, size_t len);
+ *       libinjection_is_xss() with the five HTML5 start states in turn, as the wrapper's
+ *       is_xss() loops over flags 0..4.
+ */
+typedef int (*sqli_function)(const char *, size_t, char *);
+typedef int (*xss_function)(const char *, size_t);
+static sqli_function li_sqli = NULL;
+static xss_function li_xss = NULL;
+static void *li_handle = NULL;
+
+/* Texts at least this long are checked without the GIL (a short one costs less than the
+ * hand-over). */
+#define LI_NOGIL 4096
+
+PyDoc_STRVAR(bind_doc, "bind_libinjection(path, /)\n--\n\n"
+                       "Look up libinjection_sqli and libinjection_xss in the shared object at "
+                       "path, which must be loaded already (the imported libinjection module's "
+                       "__file__). True when both were found: sqli() and xss() then work.");
+
+static PyObject *bind_libinjection(PyObject *self, PyObject *path) {
+    PyObject *encoded = NULL;
+    if (!PyUnicode_FSConverter(path, &encoded)) {
+        return NULL;
+    }
+#ifdef _WIN32
+    Py_DECREF(encoded);
+    Py_RETURN_FALSE;
+#else
+    void *handle = dlopen(PyBytes_AS_STRING(encoded), RTLD_NOW | RTLD_NOLOAD);
+    Py_DECREF(encoded);
+    if (handle == NULL) {
+        Py_RETURN_FALSE;
+    }
+    sqli_function sqli = (sqli_function)dlsym(handle, "libinjection_sqli");
+    xss_function xss = (xss_function)dlsym(handle, "libinjection_xss");
+    if (sqli == NULL || xss == NULL) {
+        dlclose(handle);
+        Py_RETURN_FALSE;
+    }
+    void *previous = li_handle;
+    li_sqli = sqli;
+    li_xss = xss;
+    li_handle = handle; /* kept open: the module stays imported for the process's life */
+    if (previous != NULL) {
+        dlclose(previous); /* the same library bound again: one reference is enough */
+    }
+    Py_RETURN_TRUE;
+#endif
+}
+
+/*
+ * The bytes the wrapper hands to libinjection for value: value.encode("utf-8") of
+ * _encodable(value), that is the UTF-8 encoding with every lone surrogate replaced by U+FFFD
+ * (engine._encodable), whole, embedded NULs included (the wrapper passes len() of the bytes).
+ * bytes are taken as they are. *owned receives a new reference to keep the bytes alive, or
+ * NULL when they belong to value (an ASCII str or a bytes object).
+ */
+static int li_bytes(PyObject *value, const char **s, Py_ssize_t *n, PyObject **owned) {
+    *owned = NULL;
+    if (PyBytes_Check(value)) {
+        *s = PyBytes_AS_STRING(value);
+        *n = PyBytes_GET_SIZE(value);
+        return 0;
+    }
+    if (!PyUnicode_Check(value)) {
+        PyErr_Format(PyExc_TypeError, "expected str or bytes, not %.100s", Py_TYPE(value)->tp_name);
+        return -1;
+    }
+    if (PyUnicode_IS_ASCII(value)) {
+        *s = (const char *)PyUnicode_DATA(value);
+        *n = PyUnicode_GET_LENGTH(value);
+        return 0;
+    }
+    /* not PyUnicode_AsUTF8AndSize: it would keep a UTF-8 copy on the caller's str */
+    PyObject *raw = PyUnicode_AsUTF8String(value);
+    if (raw == NULL) {
+        if (!PyErr_ExceptionMatches(PyExc_UnicodeEncodeError)) {
+            return -1;
+        }
+        PyErr_Clear(); /* lone surrogates: what _encodable() does */
+        PyObject *passed = PyUnicode_AsEncodedString(value, "utf-8", "surrogatepass");
+        if (passed == NULL) {
+            return -1;
+        }
+        PyObject *fixed = PyUnicode_DecodeUTF8(PyBytes_AS_STRING(passed),
+                                               PyBytes_GET_SIZE(passed), "replace");
+        Py_DECREF(passed);
+        if (fixed == NULL) {
+            return -1;
+        }
+        raw = PyUnicode_AsUTF8String(fixed);
+        Py_DECREF(fixed);
+        if (raw == NULL) {
+            return -1;
+        }
+    }
+    *owned = raw;
+    *s = PyBytes_AS_STRING(raw);
+    *n = PyBytes_GET_SIZE(raw);
+    return 0;
+}
+
+static int li_unbound(void) {
+    if (li_sqli == NULL || li_xss == NULL) {
+        PyErr_SetString(PyExc_RuntimeError,
+                        "libinjection is not bound (bind_libinjection() was not called or failed)");
+        return 1;
+    }
+    return 0;
+}
+
+static int li_call(int sql, const char *s, size_t n) {
+    char fingerprint[32]; /* libinjection writes at most 8 bytes */
+    return sql ? li_sqli(s, n, fingerprint) : li_xss(s, n);
+}
+
+/* libinjection's SQLi (sql) or XSS verdict on value, as a bool. */
+static PyObject *li_verdict(PyObject *value, int sql) {
+    const char *s;
+    Py_ssize_t n;
+    PyObject *owned;
+    int found;
+    if (li_unbound() || li_bytes(value, &s, &n, &owned) < 0) {
+        return NULL;
+    }
+    if (n >= LI_NOGIL) {
+        Py_BEGIN_ALLOW_THREADS found = li_call(sql, s, (size_t)n);
+        Py_END_ALLOW_THREADS
+    } else {
+        found = li_call(sql, s, (size_t)n);
+    }
+    Py_XDECREF(owned);
+    return PyBool_FromLong(found != 0);
+}
+
+PyDoc_STRVAR(sqli_doc, "sqli(value, /)\n--\n\n"
+                       "libinjection's SQLi verdict on value (str or bytes): the truth of "
+                       "libinjection.is_sql_injection(engine._encodable(value))['is_sqli'].");
+
+static PyObject *sqli(PyObject *self, PyObject *value) { return li_verdict(value, 1); }
+
+PyDoc_STRVAR(xss_doc, "xss(value, /)\n--\n\n"
+                      "libinjection's XSS verdict on value (str or bytes): the truth of "
+                      "libinjection.is_xss(engine._encodable(value))['is_xss'].");
+
+static PyObject *xss(PyObject *self, PyObject *value) { return li_verdict(value, 0); }
+
 PyDoc_STRVAR(normalize_doc,
              "normalize(value, /)\n--\n\n"
              "The normal form of value: exactly faasguard.payloads.decode._normalize(value).");
 
 static PyMethodDef methods[] = {
     {"normalize", normalize, METH_O, normalize_doc},
+    {"bind_libinjection", bind_libinjection, METH_O, bind_doc},
+    {"sqli", sqli, METH_O, sqli_doc},
+    {"xss", xss, METH_O, xss_doc},
     {NULL, NULL, 0, NULL},
 };
 
 static struct PyModuleDef module = {
     .m_base = PyModuleDef_HEAD_INIT,
     .m_name = "_decode",
-    .m_doc = "Native decoding to the normal form for faasguard.payloads.decode.",
+    .m_doc = "Native decoding to the normal form for faasguard.payloads.decode, and direct "
+             "calls to the installed libinjection for faasguard.payloads.engine.",
     .m_size = -1,
     .m_methods = methods,
 };

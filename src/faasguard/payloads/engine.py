@@ -256,11 +256,22 @@ def _encodable(text: str) -> str:
 
 @cache
 def libinjection_checks() -> dict[str, Callable[[str], bool]] | None:
-    """libinjection's checks by class (``sqli``, ``xss``), or None where it is not installed."""
+    """libinjection's checks by class (``sqli``, ``xss``), or None where it is not installed.
+
+    Where the C extension ``faasguard.payloads._decode`` was built, its ``sqli``/``xss`` call
+    libinjection's C functions in the installed wrapper's own shared object (same verdicts,
+    a fraction of the cost: the wrapper builds a dict and a token list per call); otherwise,
+    or when that object does not export them, the wrapper's functions are called.
+    """
     try:
         import libinjection  # type: ignore[import-not-found]  # noqa: PLC0415
     except ImportError:
         return None
+    return native_checks(getattr(libinjection, "__file__", None)) or wrapper_checks(libinjection)
+
+
+def wrapper_checks(libinjection: Any) -> dict[str, Callable[[str], bool]]:
+    """The checks through the ``libinjection`` wrapper module's Python functions."""
 
     def sqli(text: str) -> bool:
         return bool(libinjection.is_sql_injection(_encodable(text))["is_sqli"])
@@ -269,3 +280,16 @@ def libinjection_checks() -> dict[str, Callable[[str], bool]] | None:
         return bool(libinjection.is_xss(_encodable(text))["is_xss"])
 
     return {"sqli": sqli, "xss": xss}
+
+
+def native_checks(library: str | None) -> dict[str, Callable[[str], bool]] | None:
+    """The C extension's direct calls into the libinjection at ``library`` (the imported
+    wrapper's shared object), or None without the extension or without both symbols there."""
+    try:
+        from faasguard.payloads import _decode  # noqa: PLC0415 - optional native piece
+    except ImportError:
+        return None
+    bind = getattr(_decode, "bind_libinjection", None)  # None in an extension built earlier
+    if bind is None or not library or not bind(library):
+        return None
+    return {"sqli": _decode.sqli, "xss": _decode.xss}
