@@ -185,6 +185,9 @@ def test_envelopes_blank_lines_and_damaged_data_match_the_reference(
         '{"awslogs": {"data": "' + base64.b64encode(b"not gzip").decode() + '"}}',
         '{"awslogs": {"data": "' + data[:10] + " \n"[0] + data[10:] + '"}}',  # a space inside
         '{"awslogs": {"data": "' + data + '=="}}',  # excess padding
+        '{"awslogs": {"data": "' + data.rstrip("=") + '"}}',  # padding left out
+        '{"awslogs": {"data": "' + data[:8] + "=" + data[9:] + '"}}',  # padding inside
+        '{"awslogs": {"data": "' + data[:8] + "*" + data[9:] + '"}}',  # no base64 character
         '{"awslogs": {"data": "' + members + '"}}',  # one payload in two gzip members
         '{"awslogs": {"data": "' + data + '"}} trailing',
         "not json",

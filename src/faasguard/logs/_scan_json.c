@@ -741,32 +741,81 @@ static int envelope(Ptr p, Ptr end, Ptr *d0, Ptr *d1) {
 }
 
 const char scan_envelopes_doc[] =
-    "envelopes(data, newlines, status, start, end) -> None\n\n"
+    "envelopes(data, newlines, status, start, end, decoded) -> None\n\n"
     "The lines of a block of a subscription file (newlines: int64 positions of their ends):\n"
-    "status (int8) 0 for a blank line, 1 for {\"awslogs\": {\"data\": \"...\"}} with a plain\n"
-    "ASCII data string at [start, end) (int64), 2 for anything else (Python reads it).";
+    "status (int8) 0 for a blank line, 2 for anything but {\"awslogs\": {\"data\": \"...\"}}\n"
+    "with a plain ASCII data string (Python reads it), 1 when that string is strict base64:\n"
+    "its bytes are decoded into decoded (uint8, as long as data) at [start, end), 3 when it\n"
+    "is not (Python decodes [start, end) of data).";
+
+/* Standard base64 alphabet; 64 for '=', 255 for anything else. */
+static unsigned char B64[256];
+static int b64_ready;
+
+static void b64_table(void) {
+    b64_ready = 1;
+    static const char alphabet[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    memset(B64, 255, sizeof B64);
+    for (int i = 0; i < 64; i++) B64[(unsigned char)alphabet[i]] = (unsigned char)i;
+    B64['='] = 64;
+}
+
+/*
+ * Strict base64 (length a multiple of 4, '=' only as the last one or two characters) of
+ * [p, end) into out; its length, or -1 for anything else (Python's lenient decoder then
+ * decides). For strict input Python's decoder gives the same bytes.
+ */
+static Py_ssize_t b64_decode(Ptr p, Ptr end, unsigned char *out) {
+    Py_ssize_t len = end - p;
+    if (len % 4) return -1;
+    unsigned char *o = out;
+    for (; p < end; p += 4) {
+        unsigned a = B64[p[0]], b = B64[p[1]], c = B64[p[2]], d = B64[p[3]];
+        if ((a | b | c | d) < 64) {
+            *o++ = (unsigned char)(a << 2 | b >> 4);
+            *o++ = (unsigned char)(b << 4 | c >> 2);
+            *o++ = (unsigned char)(c << 6 | d);
+            continue;
+        }
+        if (p + 4 != end || a >= 64 || b >= 64) return -1;
+        if (c == 64 && d == 64) {
+            *o++ = (unsigned char)(a << 2 | b >> 4);
+        } else if (c < 64 && d == 64) {
+            *o++ = (unsigned char)(a << 2 | b >> 4);
+            *o++ = (unsigned char)(b << 4 | c >> 2);
+        } else {
+            return -1;
+        }
+    }
+    return o - out;
+}
 
 PyObject *scan_envelopes(PyObject *self, PyObject *args) {
     (void)self;
-    PyObject *objs[5];
-    Buf b[5];
-    if (!PyArg_ParseTuple(args, "OOOOO", &objs[0], &objs[1], &objs[2], &objs[3], &objs[4])) {
+    PyObject *objs[6];
+    Buf b[6];
+    if (!PyArg_ParseTuple(args, "OOOOOO", &objs[0], &objs[1], &objs[2], &objs[3], &objs[4],
+                          &objs[5])) {
         return NULL;
     }
     memset(b, 0, sizeof b);
-    for (int i = 0; i < 5; i++) {
+    for (int i = 0; i < 6; i++) {
         if (get_buf(objs[i], &b[i], i > 1, 0, "buffer") < 0) {
-            release(b, 5);
+            release(b, 6);
             return NULL;
         }
     }
+    if (!b64_ready) b64_table();
+    unsigned char *decoded = b[5].view.buf;
     Ptr data = b[0].view.buf;
     const int64_t *nl = b[1].view.buf;
     signed char *status = b[2].view.buf;
     int64_t *d_start = b[3].view.buf, *d_end = b[4].view.buf;
     Py_ssize_t n = b[1].view.len / 8;
-    if (b[2].view.len < n || b[3].view.len / 8 < n || b[4].view.len / 8 < n) {
-        release(b, 5);
+    if (b[2].view.len < n || b[3].view.len / 8 < n || b[4].view.len / 8 < n ||
+        b[5].view.len < b[0].view.len) {
+        release(b, 6);
         PyErr_SetString(PyExc_ValueError, "output arrays shorter than newlines");
         return NULL;
     }
@@ -774,7 +823,7 @@ PyObject *scan_envelopes(PyObject *self, PyObject *args) {
     for (Py_ssize_t i = 0; i < n; i++) {
         int64_t stop = nl[i];
         if (stop < start || stop > b[0].view.len) {
-            release(b, 5);
+            release(b, 6);
             PyErr_SetString(PyExc_ValueError, "newline positions out of order");
             return NULL;
         }
@@ -785,14 +834,16 @@ PyObject *scan_envelopes(PyObject *self, PyObject *args) {
         if (q == end) {
             status[i] = 0;
         } else if (envelope(p, end, &d0, &d1) == J_OK) {
-            status[i] = 1;
-            d_start[i] = d0 - data;
-            d_end[i] = d1 - data;
+            /* decoded bytes are shorter than their text: written over the line's own room */
+            Py_ssize_t len = b64_decode(d0, d1, decoded + start);
+            status[i] = len < 0 ? 3 : 1;
+            d_start[i] = len < 0 ? d0 - data : start;
+            d_end[i] = len < 0 ? d1 - data : start + len;
         } else {
             status[i] = 2;
         }
         start = stop + 1;
     }
-    release(b, 5);
+    release(b, 6);
     Py_RETURN_NONE;
 }

@@ -31,7 +31,7 @@ import pyarrow as pa
 
 from faasguard.logs import payload_reference as reference
 from faasguard.logs.diagnostics import DiagnosticCounter
-from faasguard.logs.event_rows import EVENTS_PER_BATCH, ROW_SCHEMA, Events, RowBatches
+from faasguard.logs.event_rows import EVENTS_PER_BATCH, ROW_SCHEMA, Events
 from faasguard.logs.ingest import (
     MAX_JSON_ITEM,
     Source,
@@ -41,6 +41,7 @@ from faasguard.logs.ingest import (
     newline_positions,
     text_blocks,
 )
+from faasguard.logs.parse import parse_messages
 
 _native: types.ModuleType | None
 try:
@@ -53,7 +54,8 @@ GROUP_BYTES = 8 * 1024 * 1024
 _INFO = 10  # columns of the extractor's per-payload rows
 _REFUSED = 2  # payload status: decode it in Python
 _CUT, _ODD, _FULL = 1, 2, 3  # where an extraction stopped (0: everything read)
-_ENVELOPE_OK = 1  # envelopes: 0 blank line, 1 plain envelope, 2 read by Python
+# envelopes: 0 blank line, 1 base64 decoded by C, 2 read by Python, 3 base64 for Python
+_DECODED, _BASE64 = 1, 3
 
 
 def available() -> bool:
@@ -144,7 +146,11 @@ def _names(
     if not len(used):
         return pa.array([], pa.string()), pa.array([], pa.string())
     # Equal names of consecutive payloads share their bytes: a few distinct spans per call.
-    spans, inverse = np.unique(info[used, 6:10], axis=0, return_inverse=True)
+    spans = info[used, 6:10]
+    if (spans == spans[0]).all():
+        spans, inverse = spans[:1], np.zeros(len(used), dtype=np.int64)
+    else:
+        spans, inverse = np.unique(spans, axis=0, return_inverse=True)
 
     def text(offset: int, length: int) -> str | None:
         return names[offset : offset + length].tobytes().decode() if length >= 0 else None
@@ -153,6 +159,12 @@ def _names(
     for group_at, group_len, stream_at, stream_len in spans.tolist():
         functions.append(function_from_group(text(group_at, group_len)) or fallback)
         streams.append(text(stream_at, stream_len))
+    if len(spans) == 1:  # one function-stream (usual): no index per row
+        total = int(counts.sum())
+        return (
+            pa.repeat(pa.scalar(functions[0], pa.string()), total),
+            pa.repeat(pa.scalar(streams[0], pa.string()), total),
+        )
     take = pa.array(np.repeat(inverse.reshape(-1), counts[used]))
     return (
         pa.array(functions, pa.string()).take(take),
@@ -211,7 +223,7 @@ class _Batcher:
         tables = [piece for piece in pieces if isinstance(piece, pa.Table)]
         if len(tables) == len(pieces):
             if tables:
-                yield RowBatches(self.path).batch(pa.concat_tables(tables))
+                yield _parse(self.path, pa.concat_tables(tables))
             return
         merged = Events(self.path, self.diagnostics)
         columns = ("functions", "timestamps", "messages", "streams", "ids", "lines")
@@ -219,6 +231,25 @@ class _Batcher:
             for name, column in zip(columns, _columns(piece), strict=True):
                 getattr(merged, name).extend(column)
         yield from merged.flush()
+
+
+def _parse(path: str, table: pa.Table) -> pa.RecordBatch:
+    """:meth:`RowBatches.batch` of extracted rows, without its pass that cuts trailing
+    newlines off the messages (the extractor cut them already)."""
+
+    def column(name: str) -> pa.Array:
+        chunks = table.column(name)
+        return chunks.chunk(0) if chunks.num_chunks == 1 else chunks.combine_chunks()
+
+    return parse_messages(
+        column("message"),
+        column("ts").cast(pa.timestamp("ms", tz="UTC")),
+        function=column("function"),
+        source=path,
+        lines=column("line"),
+        streams=column("stream"),
+        event_ids=column("id"),
+    )
 
 
 def _columns(piece: pa.Table | Events) -> list[list[Any]]:
@@ -283,18 +314,22 @@ def _subscription_block(block: TextBlock, batcher: _Batcher) -> Iterator[pa.Reco
     ends = np.ascontiguousarray(ends, dtype=np.int64)
     status = np.empty(len(ends), dtype=np.int8)
     data_at, data_end = np.empty(len(ends), dtype=np.int64), np.empty(len(ends), dtype=np.int64)
+    base64_decoded = np.empty(len(data), dtype=np.uint8)
     assert _native is not None  # the caller checked
-    _native.envelopes(data, ends, status, data_at, data_end)
-    view = memoryview(data)
+    _native.envelopes(data, ends, status, data_at, data_end, base64_decoded)
+    views = {_DECODED: base64_decoded.data, _BASE64: memoryview(data)}
     path, diagnostics = batcher.path, batcher.diagnostics
     group = _Group()
     kinds, starts, stops = status.tolist(), data_at.tolist(), data_end.tolist()
     for index in np.flatnonzero(status).tolist():
         number = block.first_line + index
-        if kinds[index] == _ENVELOPE_OK:
+        kind = kinds[index]
+        if kind in views:
             scratch = DiagnosticCounter()
-            span = view[starts[index] : stops[index]]
-            inflated = reference.inflated_payload(span, number, path, scratch)
+            span = views[kind][starts[index] : stops[index]]
+            inflated = reference.inflated_payload(
+                span, number, path, scratch, decoded=kind == _DECODED
+            )
             if inflated is not None:
                 yield from group.add(inflated, number, batcher)
                 continue
@@ -305,8 +340,8 @@ def _subscription_block(block: TextBlock, batcher: _Batcher) -> Iterator[pa.Reco
         yield from group.extract(batcher)
         start = int(ends[index - 1]) + 1 if index else 0
         line = data[start : int(ends[index])]
-        decoded, payload = reference.line_payload(number, line, path, diagnostics)
-        if decoded:
+        read, payload = reference.line_payload(number, line, path, diagnostics)
+        if read:
             yield from batcher.decoded(payload, f"line {number}")
     yield from group.extract(batcher)
 

@@ -146,11 +146,18 @@ def line_payload(
 
 
 def inflated_payload(
-    data: str | bytes | memoryview, number: int, path: str, diagnostics: DiagnosticCounter
+    data: str | bytes | memoryview,
+    number: int,
+    path: str,
+    diagnostics: DiagnosticCounter,
+    *,
+    decoded: bool = False,
 ) -> bytes | None:
-    """The payload JSON of the ``awslogs.data`` text of line ``number``, or ``None`` (counted)."""
+    """The payload JSON of the ``awslogs.data`` text of line ``number`` (or of its bytes,
+    ``decoded`` from base64 already), or ``None`` (counted)."""
     try:
-        inflated = _inflate_payload(base64.b64decode(data))
+        raw = data if decoded and not isinstance(data, str) else base64.b64decode(data)
+        inflated = _inflate_payload(raw)
     except _PAYLOAD_ERRORS:
         diagnostics.add("invalid-json", path, f"line {number} (awslogs.data)")
         return None
@@ -253,7 +260,7 @@ _PAYLOAD_ERRORS: tuple[type[Exception], ...] = (
 )
 
 
-def _inflate_payload(data: bytes) -> bytes | None:
+def _inflate_payload(data: bytes | memoryview) -> bytes | None:
     """The gunzipped payload (every gzip member), or ``None`` past :data:`_MAX_PAYLOAD`.
 
     Inflated with ISA-L when it is installed (as text containers are): same bytes, ~3x faster.
