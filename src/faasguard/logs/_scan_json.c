@@ -57,23 +57,56 @@ static inline Ptr ws(Ptr p, Ptr end) {
     return p;
 }
 
+#ifdef __SSE2__
+/* Bytes of v that end a plain run: '"', '\\', control bytes and (signed compare: they
+   are negative) bytes >= 0x80. */
+static inline int special_bits(__m128i v) {
+    const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\');
+    const __m128i space = _mm_set1_epi8(0x20);
+    __m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, bslash)),
+                               _mm_cmplt_epi8(v, space));
+    return _mm_movemask_epi8(hit);
+}
+#endif
+
 /* The first '"', '\\', control byte or non-ASCII byte in [p, end), or end. */
 static inline Ptr special(Ptr p, Ptr end) {
 #ifdef __SSE2__
-    const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\');
-    const __m128i space = _mm_set1_epi8(0x20);
     while (end - p >= 16) {
-        __m128i v = _mm_loadu_si128((const __m128i *)p);
-        /* signed compare: bytes >= 0x80 are negative, so "< 0x20" flags them too */
-        __m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, bslash)),
-                                   _mm_cmplt_epi8(v, space));
-        int bits = _mm_movemask_epi8(hit);
+        int bits = special_bits(_mm_loadu_si128((const __m128i *)p));
         if (bits) return p + __builtin_ctz((unsigned)bits);
         p += 16;
     }
 #endif
     while (p < end && *p >= 0x20 && *p < 0x80 && *p != '"' && *p != '\\') p++;
     return p;
+}
+
+/*
+ * As special(), copying the plain bytes to *dp (moved past them). Copies 16 bytes at a
+ * time, the special byte found in the same pass: up to 15 bytes past the run are written
+ * too, inside the room the caller checked (the decoded text never outgrows its source).
+ */
+static inline Ptr copy_run(Ptr p, Ptr end, unsigned char **dp) {
+    unsigned char *d = *dp;
+#ifdef __SSE2__
+    while (end - p >= 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)p);
+        _mm_storeu_si128((__m128i *)d, v);
+        int bits = special_bits(v);
+        if (bits) {
+            int k = __builtin_ctz((unsigned)bits);
+            *dp = d + k;
+            return p + k;
+        }
+        p += 16;
+        d += 16;
+    }
+#endif
+    Ptr run = special(p, end);
+    memcpy(d, p, (size_t)(run - p));
+    *dp = d + (run - p);
+    return run;
 }
 
 /* Length of the valid UTF-8 sequence at p (p[0] >= 0x80), 0 if invalid, -1 if cut. */
@@ -166,12 +199,7 @@ static int string(Ptr *pp, Ptr end, unsigned char *dst, Py_ssize_t *len, int *es
     Ptr p = *pp;
     unsigned char *d = dst;
     for (;;) {
-        Ptr run = special(p, end);
-        if (dst) {
-            memcpy(d, p, (size_t)(run - p));
-            d += run - p;
-        }
-        p = run;
+        p = dst ? copy_run(p, end, &d) : special(p, end);
         if (p >= end) return J_CUT;
         unsigned char c = *p;
         if (c == '"') break;
