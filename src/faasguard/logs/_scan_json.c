@@ -637,12 +637,12 @@ static int one(Ptr base, Ptr p, Ptr end, Ptr refused_end, int single, Py_ssize_t
     Ptr q = p;
     int r = p < end && *p == '{' ? payload(&q, end, o, info) : J_REFUSE;
     if (r == J_OK && single && ws(q, end) != end) r = J_REFUSE; /* "Extra data" */
-    if (r == J_FULL) return J_FULL;
     if (r != J_OK) {
-        o->rows = rows;
+        o->rows = rows; /* nothing of this payload is kept */
         o->msg_len = msg_len;
         o->id_len = id_len;
         o->names_len = names_len;
+        if (r == J_FULL) return J_FULL;
         if (refused_end == NULL) refused_end = object_end(p, end);
         if (refused_end == NULL) return J_CUT;
         memset(info, 0, INFO_WIDTH * sizeof *info);
