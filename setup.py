@@ -1,7 +1,8 @@
 """Build of the optional native helpers (everything else is in pyproject.toml).
 
 ``faasguard.logs._scan`` is a small C extension (no dependencies beyond CPython) that splits
-and classifies log lines in one pass. It is optional: without a C compiler the build prints
+and classifies log lines in one pass, and reads CloudWatch Logs subscription payloads
+(``_scan_json.c``). It is optional: without a C compiler the build prints
 a warning and goes on, and ``faasguard logs`` uses its numpy path, which gives the same
 results (``tests/logs/test_logs_native.py``), only slower.
 
@@ -19,7 +20,8 @@ setup(
     ext_modules=[
         Extension(
             "faasguard.logs._scan",
-            ["src/faasguard/logs/_scan.c"],
+            ["src/faasguard/logs/_scan.c", "src/faasguard/logs/_scan_json.c"],
+            depends=["src/faasguard/logs/_scan.h"],
             optional=True,
             extra_compile_args=["-O2"],
         ),

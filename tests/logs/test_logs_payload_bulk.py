@@ -17,18 +17,21 @@ import pyarrow as pa
 import pytest
 from test_logs_json_containers import assert_same_batches  # tests/logs is on sys.path
 
-from faasguard.logs import payload_bulk, pipeline
+from faasguard.logs import payload_bulk, payload_native, payload_reference, pipeline
 from faasguard.logs.diagnostics import DiagnosticCounter
-from faasguard.logs.generator import generate
 from faasguard.logs.ingest import Source
 
 pytestmark = pytest.mark.skipif(not payload_bulk.available(), reason="C scanner not built")
 
 
-def _run(
-    path: Path, container: str, bulk: bool, monkeypatch: pytest.MonkeyPatch
+def run_reader(
+    path: Path, container: str, monkeypatch: pytest.MonkeyPatch, *, native: bool, bulk: bool
 ) -> tuple[list[pa.RecordBatch], object]:
+    """Batches and diagnostics of one file, read by the C extractor (``native``), Arrow's
+    bulk read (``bulk``) or, with neither, the reference."""
     with monkeypatch.context() as patch:
+        if not native:
+            patch.setattr(payload_native, "available", lambda: False)
         if not bulk:
             patch.setattr(payload_bulk, "available", lambda: False)
         diagnostics = DiagnosticCounter()
@@ -37,23 +40,26 @@ def _run(
     return got, (diagnostics.counts, diagnostics.first)
 
 
-def _assert_same(path: Path, container: str, monkeypatch: pytest.MonkeyPatch) -> int:
-    got, got_diag = _run(path, container, True, monkeypatch)
-    want, want_diag = _run(path, container, False, monkeypatch)
+def assert_same_as_reference(
+    path: Path, container: str, monkeypatch: pytest.MonkeyPatch, *, native: bool = False
+) -> int:
+    """Rows read (by the extractor or else by the bulk path), after checking batches and
+    diagnostics against the reference's."""
+    got, got_diag = run_reader(path, container, monkeypatch, native=native, bulk=not native)
+    want, want_diag = run_reader(path, container, monkeypatch, native=False, bulk=False)
     assert got_diag == want_diag
     assert_same_batches(got, want)
     return sum(b.num_rows for b in got)
 
 
+_assert_same = assert_same_as_reference
+
+
 @pytest.mark.parametrize("container", ["subscription", "firehose"])
 def test_generated_payloads_match_the_reference(
-    tmp_path: Path, container: str, monkeypatch: pytest.MonkeyPatch
+    payload_files: dict[str, Path], container: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    generate(tmp_path / "g", size=12_000_000, seed=3, container=container)
-    files = sorted(p for p in (tmp_path / "g" / container).rglob("*") if p.is_file())
-    assert files
-    big = tmp_path / "all"  # more than one batch of 50 000 events
-    big.write_bytes(b"".join(f.read_bytes() for f in files))
+    big = payload_files[container]
     assert _assert_same(big, container, monkeypatch) > 50_000
 
 
@@ -123,7 +129,7 @@ def test_invalid_utf8_and_a_bad_envelope_match_the_reference(
 def test_clean_payloads_take_the_bulk_path(tmp_path: Path) -> None:
     path = tmp_path / "in"
     _subscription_file(path, [_PAYLOADS[0].encode(), _PAYLOADS[1].encode()])
-    bulk = pipeline._subscription_bulk(Source(str(path), "subscription", None), None)
+    bulk = payload_reference._subscription_bulk(Source(str(path), "subscription", None), None)
     assert bulk is not None
     table, counts = bulk
     assert counts.tolist() == [2, 0]

@@ -26,37 +26,7 @@ enum { K_UNKNOWN = 0, K_START = 1, K_END = 2, K_REPORT = 3, K_INIT = 4, K_APP = 
 
 #define TS_WIDTH 24
 
-/* ------------------------------------------------------------------ buffers ---------- */
-
-typedef struct {
-    Py_buffer view;
-    int held;
-} Buf;
-
-static int get_buf(PyObject *obj, Buf *buf, int writable, Py_ssize_t min_bytes,
-                   const char *name) {
-    if (PyObject_GetBuffer(obj, &buf->view,
-                           (writable ? PyBUF_WRITABLE : PyBUF_SIMPLE) | PyBUF_C_CONTIGUOUS) <
-        0) {
-        return -1;
-    }
-    buf->held = 1;
-    if (buf->view.len < min_bytes) {
-        PyErr_Format(PyExc_ValueError, "%s: %zd bytes, need %zd", name, buf->view.len,
-                     min_bytes);
-        return -1;
-    }
-    return 0;
-}
-
-static void release(Buf *bufs, int count) {
-    for (int i = 0; i < count; i++) {
-        if (bufs[i].held) {
-            PyBuffer_Release(&bufs[i].view);
-            bufs[i].held = 0;
-        }
-    }
-}
+#include "_scan.h"
 
 /* ------------------------------------------------------------------ bytes ------------ */
 
@@ -803,13 +773,16 @@ static PyMethodDef methods[] = {
     {"newlines", newlines, METH_VARARGS, newlines_doc},
     {"split", split, METH_VARARGS, split_doc},
     {"classify", classify, METH_VARARGS, classify_doc},
+    {"envelopes", scan_envelopes, METH_VARARGS, scan_envelopes_doc},
+    {"payload_events", scan_payload_events, METH_VARARGS, scan_payload_events_doc},
     {NULL, NULL, 0, NULL},
 };
 
 static struct PyModuleDef module = {
     .m_base = PyModuleDef_HEAD_INIT,
     .m_name = "_scan",
-    .m_doc = "Native line splitting and classification for faasguard.logs.parse.",
+    .m_doc = "Native line splitting and classification (faasguard.logs.parse) and "
+              "subscription payload extraction (faasguard.logs.payload_native).",
     .m_size = -1,
     .m_methods = methods,
 };

@@ -1,4 +1,4 @@
-"""Types of the optional C extension ``faasguard.logs._scan`` (source: ``_scan.c``)."""
+"""Types of the optional C extension ``faasguard.logs._scan`` (``_scan.c``, ``_scan_json.c``)."""
 
 from typing import Any
 
@@ -33,3 +33,22 @@ def classify(
     rid_valid: Any,
     /,
 ) -> None: ...
+def envelopes(
+    data: Any, newlines: Any, status: Any, start: Any, end: Any, decoded: Any, /
+) -> None: ...
+def payload_events(
+    items: list[Any],
+    sequence: bool,
+    first_item: int,
+    first_pos: int,
+    msg: Any,
+    msg_off: Any,
+    ts: Any,
+    ts_ok: Any,
+    ids: Any,
+    id_off: Any,
+    id_ok: Any,
+    names: Any,
+    info: Any,
+    /,
+) -> tuple[int, int, int, int, int]: ...

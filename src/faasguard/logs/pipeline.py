@@ -7,44 +7,42 @@ problem becomes a counted diagnostic in the returned state.
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import importlib
-import json
 import re
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
 
-from faasguard.logs import cloudtrail, parse, payload_bulk
+from faasguard.logs import cloudtrail, parse, payload_native
 from faasguard.logs.detectors import PartialState
 from faasguard.logs.diagnostics import DiagnosticCounter
+from faasguard.logs.event_rows import (
+    ROW_SCHEMA,
+    Events,
+    RowBatches,
+    as_str,
+    loads,
+    numbered_lines,
+)
 from faasguard.logs.ingest import (
-    _INFLATE_ERRORS,
     Source,
     TextBlock,
-    _inflate,
     function_from_group,
-    iter_decompressed,
     json_items,
-    json_values,
     newline_positions,
     text_blocks,
-    without_surrogates,
 )
 from faasguard.logs.parse import (
     json_timestamp_ms,
-    parse_events,
     parse_iso_ms,
     parse_text_block,
 )
 from faasguard.logs.patterns import Matcher
-
-_EVENTS_PER_BATCH = 50_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,12 +116,10 @@ def batches(
             )
     elif source.container == "jsonl":
         yield from jsonl_bulk(source, fallback, diagnostics)
-    elif source.container == "subscription":
-        yield from _subscription(source, fallback, diagnostics)
+    elif source.container in ("subscription", "firehose"):
+        yield from payload_native.batches(source, fallback, diagnostics)
     elif source.container == "filter-log-events":
         yield from _filter_log_events(source, fallback, diagnostics)
-    elif source.container == "firehose":
-        yield from _firehose(source, fallback, diagnostics)
 
 
 def process_source(source: Source, options: Options) -> PartialState:
@@ -163,66 +159,12 @@ def _filtered(batch: pa.RecordBatch, options: Options) -> pa.RecordBatch:
     return batch if mask is None else batch.filter(pc.fill_null(mask, False))
 
 
-class _Events:
-    """Column lists of decoded JSON events, flushed as batches."""
-
-    def __init__(self, source: str, diagnostics: DiagnosticCounter | None = None) -> None:
-        self.source = source
-        self.diagnostics = diagnostics
-        self.functions: list[str | None] = []
-        self.timestamps: list[int | None] = []
-        self.messages: list[str] = []
-        self.streams: list[str | None] = []
-        self.ids: list[str | None] = []
-        self.lines: list[int] = []
-
-    def add(
-        self,
-        function: str | None,
-        ts: int | None,
-        message: str,
-        stream: str | None,
-        event_id: str | None,
-        line: int = 0,
-    ) -> None:
-        self.functions.append(function)
-        self.timestamps.append(ts)
-        self.messages.append(message)
-        self.streams.append(stream)
-        self.ids.append(event_id)
-        self.lines.append(line)
-
-    def full(self) -> bool:
-        return len(self.messages) >= _EVENTS_PER_BATCH
-
-    def flush(self) -> Iterator[pa.RecordBatch]:
-        if not self.messages:
-            return
-        yield parse_events(
-            functions=self.functions,
-            timestamps_ms=self.timestamps,
-            messages=self.messages,
-            streams=self.streams,
-            event_ids=self.ids,
-            source=self.source,
-            lines=self.lines,
-            diagnostics=self.diagnostics,
-        )
-        self.__init__(self.source, self.diagnostics)  # type: ignore[misc]  # reset the lists
-
-
-def _lines(source: Source, diagnostics: DiagnosticCounter) -> Iterator[tuple[int, bytes]]:
-    for block in text_blocks(source.path, diagnostics):
-        for index, line in enumerate(block.data.split(b"\n")[:-1]):
-            yield block.first_line + index, line
-
-
 def jsonl_reference(
     source: Source, fallback: str | None, diagnostics: DiagnosticCounter
 ) -> Iterator[pa.RecordBatch]:
     """JSON lines decoded one line at a time (the reference :func:`jsonl_bulk` must match)."""
-    events = _Events(source.path, diagnostics)
-    for number, line in _lines(source, diagnostics):
+    events = Events(source.path, diagnostics)
+    for number, line in numbered_lines(source, diagnostics):
         if not line.strip():
             continue
         event, note = _jsonl_line(line, number, fallback)
@@ -257,16 +199,6 @@ def _jsonl_schema(ts_type: pa.DataType) -> pa.Schema:
 
 
 _TS_TYPES = (pa.int64(), pa.string(), pa.float64())
-_ROW_SCHEMA = pa.schema(
-    [
-        ("function", pa.string()),
-        ("ts", pa.int64()),
-        ("message", pa.string()),
-        ("stream", pa.string()),
-        ("id", pa.string()),
-        ("line", pa.int64()),
-    ]
-)
 
 
 def jsonl_bulk(
@@ -281,48 +213,13 @@ def jsonl_bulk(
     per-line decoder. Rows, line numbers, batches and diagnostics (in line order) are the
     reference's.
     """
-    rows = _RowBatches(source.path)
+    rows = RowBatches(source.path)
     order = list(_TS_TYPES)  # the timestamp type that worked last is tried first
     for block in text_blocks(source.path, diagnostics):
         table, notes = _jsonl_block(block, fallback, order)
         _report(notes, source.path, diagnostics)
         yield from rows.push(table)
     yield from rows.finish()
-
-
-class _RowBatches:
-    """Event tables cut into batches of exactly :data:`_EVENTS_PER_BATCH` (as `_Events`)."""
-
-    def __init__(self, source: str) -> None:
-        self.source = source
-        self.tables: list[pa.Table] = []
-        self.rows = 0
-
-    def push(self, table: pa.Table) -> Iterator[pa.RecordBatch]:
-        if table.num_rows:
-            self.tables.append(table)
-            self.rows += table.num_rows
-        while self.rows >= _EVENTS_PER_BATCH:
-            whole = pa.concat_tables(self.tables)
-            self.tables = [whole.slice(_EVENTS_PER_BATCH)]
-            self.rows -= _EVENTS_PER_BATCH
-            yield self._batch(whole.slice(0, _EVENTS_PER_BATCH))
-
-    def finish(self) -> Iterator[pa.RecordBatch]:
-        if self.rows:
-            yield self._batch(pa.concat_tables(self.tables))
-        self.tables, self.rows = [], 0
-
-    def _batch(self, table: pa.Table) -> pa.RecordBatch:
-        return parse_events(
-            functions=table.column("function"),
-            timestamps_ms=table.column("ts"),
-            messages=table.column("message"),
-            streams=table.column("stream"),
-            event_ids=table.column("id"),
-            source=self.source,
-            lines=table.column("line"),
-        )
 
 
 def _report(notes: list[tuple[int, str]], source: str, diagnostics: DiagnosticCounter) -> None:
@@ -345,7 +242,7 @@ def _jsonl_line(
     line: bytes, number: int, fallback: str | None
 ) -> tuple[tuple[str | None, int | None, str, str | None, str | None, int] | None, str | None]:
     """One non-blank line exactly as :func:`jsonl_reference` reads it: (event, diagnostic)."""
-    record = _loads(line)
+    record = loads(line)
     if not isinstance(record, dict) or not isinstance(record.get("message"), str):
         return None, "invalid-json"
     ts = json_timestamp_ms(record.get("timestamp"))
@@ -355,8 +252,8 @@ def _jsonl_line(
         function,
         ts,
         record["message"],
-        _str(record.get("logStream")),
-        _str(record.get("id") or record.get("eventId")),
+        as_str(record.get("logStream")),
+        as_str(record.get("id") or record.get("eventId")),
         number,
     )
     return event, "bad-timestamp" if ts is None else None
@@ -371,7 +268,7 @@ def _jsonl_block(
     n = len(ends)
     notes: list[tuple[int, str]] = []
     if n == 0:
-        return _ROW_SCHEMA.empty_table(), notes
+        return ROW_SCHEMA.empty_table(), notes
     starts = np.empty(n, dtype=np.int64)
     starts[0] = 0
     starts[1:] = ends[:-1] + 1
@@ -411,7 +308,7 @@ def _jsonl_block(
             _slow_rows(data, starts, ends, np.sort(slow), block.first_line, fallback, notes)
         )
     if not parts:
-        return _ROW_SCHEMA.empty_table(), notes
+        return ROW_SCHEMA.empty_table(), notes
     table = pa.concat_tables(parts)
     if len(slow) and len(parts) > 1:
         table = table.sort_by("line")
@@ -488,7 +385,7 @@ def _columns(
             event_id,
             pa.array(numbers, pa.int64()),
         ],
-        schema=_ROW_SCHEMA,
+        schema=ROW_SCHEMA,
     )
     if not keep.all():
         part = part.filter(pa.array(keep))
@@ -538,244 +435,29 @@ def _slow_rows(
             for column, value in zip(columns, event, strict=True):
                 column.append(value)
     return pa.table(
-        [pa.array(column, field.type) for column, field in zip(columns, _ROW_SCHEMA, strict=True)],
-        schema=_ROW_SCHEMA,
+        [pa.array(column, field.type) for column, field in zip(columns, ROW_SCHEMA, strict=True)],
+        schema=ROW_SCHEMA,
     )
-
-
-def _subscription(
-    source: Source, fallback: str | None, diagnostics: DiagnosticCounter
-) -> Iterator[pa.RecordBatch]:
-    bulk = _subscription_bulk(source, fallback)
-    if bulk is not None:
-        yield from _bulk_batches(source.path, *bulk)
-        return
-    yield from _payload_batches(
-        source, fallback, diagnostics, _subscription_payloads(source, diagnostics)
-    )
-
-
-def _subscription_bulk(source: Source, fallback: str | None) -> tuple[pa.Table, Any] | None:
-    """The whole file's events decoded by Arrow (:mod:`faasguard.logs.payload_bulk`), or
-    ``None`` when the reference reader must read it (it then counts what is wrong)."""
-    if not payload_bulk.available():
-        return None
-    scratch = DiagnosticCounter()
-    payloads: list[bytes] = []
-    size = 0
-    for _, line in _envelopes(source, scratch):
-        data = _envelope_data(line)
-        if data is None:
-            return None
-        try:
-            inflated = _inflate_payload(base64.b64decode(data))
-        except _PAYLOAD_ERRORS:
-            return None
-        size += len(inflated or b"")
-        if inflated is None or size > payload_bulk.MAX_BULK_BYTES:
-            return None
-        payloads.append(inflated)
-    if scratch.counts:
-        return None
-    return payload_bulk.events_table(payloads, fallback, _ROW_SCHEMA)
-
-
-def _firehose_bulk(source: Source, fallback: str | None) -> tuple[pa.Table, Any] | None:
-    """As :func:`_subscription_bulk`, for payloads delivered back to back by Firehose."""
-    if not payload_bulk.available():
-        return None
-    scratch = DiagnosticCounter()
-    parts: list[bytes] = []
-    size = 0
-    for chunk in iter_decompressed(source.path, scratch):
-        size += len(chunk)
-        if size > payload_bulk.MAX_BULK_BYTES:
-            return None
-        parts.append(chunk)
-    values = payload_bulk.split_objects(b"".join(parts))
-    if scratch.counts or values is None:
-        return None
-    return payload_bulk.events_table(values, fallback, _ROW_SCHEMA)
-
-
-def _bulk_batches(path: str, table: pa.Table, counts: Any) -> Iterator[pa.RecordBatch]:
-    """Batches cut where the reference cuts them: after the payload that fills one."""
-    rows = _RowBatches(path)
-    start = taken = 0
-    for count in counts.tolist():
-        taken += count
-        if taken - start >= _EVENTS_PER_BATCH:
-            yield rows._batch(table.slice(start, taken - start))
-            start = taken
-    if taken > start:
-        yield rows._batch(table.slice(start, taken - start))
-
-
-def _envelopes(source: Source, diagnostics: DiagnosticCounter) -> Iterator[tuple[int, bytes]]:
-    """The non-blank lines of a subscription file, with their numbers."""
-    return ((number, line) for number, line in _lines(source, diagnostics) if line.strip())
-
-
-def _envelope_data(line: bytes) -> str | None:
-    """``awslogs.data`` of one subscription line, or ``None`` when it has none."""
-    envelope = _loads(line)
-    data = envelope.get("awslogs", {}).get("data") if isinstance(envelope, dict) else None
-    return data if isinstance(data, str) else None
-
-
-def _subscription_payloads(
-    source: Source, diagnostics: DiagnosticCounter
-) -> Iterator[tuple[Any, str]]:
-    """Each line's decoded ``awslogs.data`` payload, with where it came from."""
-    for number, line in _envelopes(source, diagnostics):
-        data = _envelope_data(line)
-        if data is None:
-            diagnostics.add("invalid-json", source.path, f"line {number}")
-            continue
-        try:
-            inflated = _inflate_payload(base64.b64decode(data))
-            if inflated is None:
-                diagnostics.add(
-                    "too-large", source.path, f"line {number} (awslogs.data over {_MAX_PAYLOAD})"
-                )
-                continue
-            payload = json.loads(inflated)
-        except _PAYLOAD_ERRORS:
-            diagnostics.add("invalid-json", source.path, f"line {number} (awslogs.data)")
-            continue
-        yield payload, f"line {number}"
-
-
-def _payload_batches(
-    source: Source,
-    fallback: str | None,
-    diagnostics: DiagnosticCounter,
-    payloads: Iterable[tuple[Any, str]],
-) -> Iterator[pa.RecordBatch]:
-    """Batches of the log events of subscription payloads (``(payload, where)`` pairs)."""
-    events = _Events(source.path, diagnostics)
-    for payload, where in payloads:
-        _payload_events(payload, events, fallback, source.path, where, diagnostics)
-        if events.full():
-            yield from events.flush()
-    yield from events.flush()
-
-
-def _payload_events(
-    payload: Any,
-    events: _Events,
-    fallback: str | None,
-    path: str,
-    where: str,
-    diagnostics: DiagnosticCounter,
-) -> None:
-    """The log events of one CloudWatch Logs subscription payload into ``events``."""
-    if not isinstance(payload, dict) or payload.get("messageType") != "DATA_MESSAGE":
-        return  # CONTROL_MESSAGE: the subscription's health check
-    function = function_from_group(_str(payload.get("logGroup"))) or fallback
-    stream = _str(payload.get("logStream"))
-    log_events = payload.get("logEvents") or []
-    if not isinstance(log_events, list | dict | str):
-        log_events = [log_events]  # a number or true: one invalid event, not a crash
-    for event in log_events:
-        if not isinstance(event, dict) or not isinstance(event.get("message"), str):
-            diagnostics.add("invalid-json", path, f"{where} (logEvents)")
-            continue
-        events.add(
-            function,
-            json_timestamp_ms(event.get("timestamp")),
-            event["message"],
-            stream,
-            _str(event.get("id")),
-        )
-
-
-def _firehose(
-    source: Source, fallback: str | None, diagnostics: DiagnosticCounter
-) -> Iterator[pa.RecordBatch]:
-    # Payloads one after another (Firehose concatenates the records it delivers to S3,
-    # with or without newlines): decoded in bulk, else one at a time.
-    bulk = _firehose_bulk(source, fallback)
-    if bulk is not None:
-        yield from _bulk_batches(source.path, *bulk)
-        return
-    yield from _payload_batches(
-        source, fallback, diagnostics, _firehose_payloads(source, diagnostics)
-    )
-
-
-def _firehose_payloads(source: Source, diagnostics: DiagnosticCounter) -> Iterator[tuple[Any, str]]:
-    for index, payload in json_values(source.path, diagnostics):
-        if not isinstance(payload, dict):
-            diagnostics.add("invalid-json", source.path, f"payload {index}")
-            continue
-        yield payload, f"payload {index}"
 
 
 def _filter_log_events(
     source: Source, fallback: str | None, diagnostics: DiagnosticCounter
 ) -> Iterator[pa.RecordBatch]:
     # Streamed item by item: a large output file never sits in memory as one document.
-    events = _Events(source.path, diagnostics)
+    events = Events(source.path, diagnostics)
     for index, event in json_items(source.path, "events", diagnostics):
         if not isinstance(event, dict) or not isinstance(event.get("message"), str):
             diagnostics.add("invalid-json", source.path, f"/events/{index}")
             continue
-        group = _str(event.get("logGroupName"))
+        group = as_str(event.get("logGroupName"))
         function = function_from_group(group) or fallback
         events.add(
             function,
             json_timestamp_ms(event.get("timestamp")),
             event["message"],
-            _str(event.get("logStreamName")),
-            _str(event.get("eventId")),
+            as_str(event.get("logStreamName")),
+            as_str(event.get("eventId")),
         )
         if events.full():
             yield from events.flush()
     yield from events.flush()
-
-
-#: Largest inflated subscription payload read. CloudWatch Logs sends at most about 1 MB of
-#: events per payload; a bigger one is a decompression bomb, not logs.
-_MAX_PAYLOAD = 32 * 1024 * 1024
-#: What decoding a payload (base64, gzip, JSON) raises on bad data.
-_PAYLOAD_ERRORS: tuple[type[Exception], ...] = (ValueError, OSError, EOFError, *_INFLATE_ERRORS)
-
-
-def _inflate_payload(data: bytes) -> bytes | None:
-    """The gunzipped payload (every gzip member), or ``None`` past :data:`_MAX_PAYLOAD`.
-
-    Inflated with ISA-L when it is installed (as text containers are): same bytes, ~3x faster.
-    """
-    out: list[bytes] = []
-    size = 0
-    while data:
-        inflater = _inflate.decompressobj(wbits=31)
-        part = inflater.decompress(data, _MAX_PAYLOAD + 1 - size)
-        size += len(part)
-        out.append(part)
-        if size > _MAX_PAYLOAD or inflater.unconsumed_tail:
-            return None
-        if not inflater.eof:
-            raise EOFError("truncated gzip payload")
-        data = inflater.unused_data
-    return b"".join(out)
-
-
-def _loads(data: bytes) -> Any:
-    try:
-        value = json.loads(data)
-    except (ValueError, RecursionError):
-        return None
-    # "\ud800" alone is valid JSON but no valid UTF-8: Arrow could not store the string.
-    # Only lines with a surrogate escape are walked (pairs decode to one character).
-    if b"\\u" in data and _SURROGATE_ESCAPE.search(data):
-        return without_surrogates(value)
-    return value
-
-
-_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
-
-
-def _str(value: object) -> str | None:
-    return value if isinstance(value, str) else None
