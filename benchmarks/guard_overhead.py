@@ -357,7 +357,8 @@ def main() -> None:
         return
     cache = WORK / "results.json"
     phases = set(args.phases.split(","))
-    results = json.loads(cache.read_text()) if phases != set(PHASES) else {}
+    results = json.loads(cache.read_text()) if phases != set(PHASES) and cache.exists() else {}
+    phases |= {phase for phase in PHASES if phase not in results}  # none recorded yet: run it
     if "warm" in phases:
         results["warm"] = {}
         for size in SIZES:
