@@ -8,9 +8,10 @@ Usage::
 Records, for every value of ``../shared/payloads/values.tsv``, what
 ``faasguard.payloads.detect`` reports (class, span, confidence, pattern id) with each backend
 (Hyperscan and ``re``), and compares a later run with a saved one: per part (development,
-held-out) and per backend, how many values changed class set, and how many changed only
-pattern id or span. Development values that changed classes are listed (``--show``) (held-out
-values never are: they stay out of tuning).
+held-out) and per backend, how many values changed class set, confidence or pattern id, or
+only the span. Development values that changed classes (with ``--detail`` also confidence or
+pattern id) are printed (``--show`` of them); held-out values never are: they stay out of
+tuning. Exit status 1 when any value changed classes.
 """
 
 from __future__ import annotations
@@ -41,7 +42,11 @@ def backends() -> list[str]:
 
 
 def compare(
-    saved: dict[str, list[Verdict]], rows: list[tuple[str, str, str]], show: int, only: str | None
+    saved: dict[str, list[Verdict]],
+    rows: list[tuple[str, str, str]],
+    show: int,
+    only: str | None,
+    detail: bool = False,
 ) -> int:
     values = [value for _, _, value in rows]
     changed_classes = 0
@@ -58,7 +63,7 @@ def compare(
             ids = [v[3:] for v in old] != [v[3:] for v in new]
             counts[part][0 if classes else 1 if ids else 2] += 1
             changed_classes += classes
-            if not part and classes and shown < show:
+            if not part and (classes or (ids and detail)) and shown < show:
                 shown += 1
                 print(f"  [{label}] {value[:120]!r}\n    was {old}\n    now {new}")
         for part, (classes, ids, spans) in counts.items():
@@ -75,6 +80,9 @@ def main() -> None:
     parser.add_argument("action", choices=("save", "compare"))
     parser.add_argument("file", type=Path)
     parser.add_argument("--show", type=int, default=20, help="development changes to print")
+    parser.add_argument(
+        "--detail", action="store_true", help="also print confidence or pattern id changes"
+    )
     parser.add_argument("--backend", choices=("hyperscan", "re"), help="compare one backend only")
     args = parser.parse_args()
     rows = load()
@@ -82,7 +90,7 @@ def main() -> None:
         values = [value for _, _, value in rows]
         args.file.write_text(json.dumps({name: verdicts(name, values) for name in backends()}))
         return
-    sys.exit(compare(json.loads(args.file.read_text()), rows, args.show, args.backend))
+    sys.exit(compare(json.loads(args.file.read_text()), rows, args.show, args.backend, args.detail))
 
 
 if __name__ == "__main__":

@@ -335,12 +335,13 @@ PATTERNS: tuple[tuple[str, str, float, str], ...] = (
     ),
     _rule(
         # Overlong UTF-8 (valid or broken: %c0%qf) never occurs in honest input; with a path
-        # word or repeated it is a traversal that tries to slip past a decoder.
+        # word or repeated it is a traversal that tries to slip past a decoder (the word
+        # right after it or one separator on: a gap of any bytes costs Hyperscan dearly).
         "traversal.overlong",
         "path-traversal",
         0.85,
         OVERLONG + r"[^\s]{0,40}?" + OVERLONG,
-        OVERLONG + r"[^\s]{0,40}?" + SENSITIVE_WORD,
+        OVERLONG + r"(?:" + SEP + r")?" + SENSITIVE_WORD,
     ),
     _rule(
         "traversal.lfi_path",
