@@ -329,9 +329,10 @@ PATTERNS: tuple[tuple[str, str, float, str], ...] = (
         "traversal.encoded",
         "path-traversal",
         0.9,
-        STEP + STEP,
+        # two climbs, or a separator and a climb: one alternative, so that Hyperscan builds
+        # the climb's automaton once
+        r"(?:" + STEP + r"|" + SEP + r")" + STEP,
         STEP + r"(?:" + SEP + r")?" + SENSITIVE_WORD,
-        r"(?:" + SEP + r")" + STEP,
     ),
     _rule(
         # Overlong UTF-8 (valid or broken: %c0%qf) never occurs in honest input; with a path
