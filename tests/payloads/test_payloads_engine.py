@@ -210,3 +210,28 @@ def test_detection_span_is_worked_out_when_read_and_survives_pickling() -> None:
     assert found != Detection("xss", 0, 1, found.confidence, found.source)
     with pytest.raises(AttributeError):
         found.cls = "sqli"  # type: ignore[misc]
+
+
+#: Encoded climbs followed by a sensitive word right away or after one more separator
+#: (``traversal.encoded`` no longer looks for the word anywhere in the next 40 bytes).
+CLIMB_THEN_WORD = [
+    "..../0x2fetc0x2fpasswd",
+    ".?/etc/passwd",
+    "..%uEFC8etc/passwd",
+    "%c0%2e%c0%2e/etc/passwd",
+    "..%c0%5cetc/passwd",
+]
+
+
+@pytest.mark.parametrize("value", CLIMB_THEN_WORD)
+def test_encoded_climb_then_sensitive_word(value: str) -> None:
+    found = [(d.cls, d.source, d.confidence) for d in detect(value)]
+    assert found == [("path-traversal", "traversal.encoded", 0.9)]
+    assert detect(value, backend="re") == detect(value)
+
+
+@pytest.mark.parametrize(
+    "value", ["move it up with ../ into the etc folder", "v2..5 → see /etc notes"]
+)
+def test_climb_and_word_apart_in_prose_is_clean(value: str) -> None:
+    assert detect(value) == []
