@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from faasguard.logs import cloudtrail, parse, payload_bulk
+from faasguard.logs import cloudtrail, parse, payload_bulk, payload_gate
 from faasguard.logs.detectors import PartialState
 from faasguard.logs.diagnostics import DiagnosticCounter
 from faasguard.logs.ingest import (
@@ -103,6 +103,7 @@ def warm_up(options: Options) -> None:
         importlib.import_module("dateutil.relativedelta")
 
     _matcher(options.matcher)
+    payload_gate.row_starts()  # LOG017's checks of message starts
     parse.warm_up()
 
 
