@@ -485,8 +485,22 @@ _EVIDENCE_COLUMNS = (
 
 def _rows(table: pa.Table) -> list[dict[str, Any]]:
     # Only ever called on rare rows (errors, timeouts, hits): never on the whole batch.
-    rows: list[dict[str, Any]] = table.select(list(_EVIDENCE_COLUMNS)).to_pylist()
+    table = table.select(list(_EVIDENCE_COLUMNS))
+    ts = table.column("ts")
+    # a time Python's datetime cannot hold (year 10000 and on) is no time for evidence
+    low, high = pa.scalar(_MIN_MS, pa.int64()), pa.scalar(_MAX_MS, pa.int64())
+    ms = pc.cast(ts, pa.int64())
+    held = pc.and_(pc.greater_equal(ms, low), pc.less_equal(ms, high))
+    if not pc.all(pc.fill_null(held, True)).as_py():
+        ts = pc.if_else(held, ts, pa.scalar(None, ts.type))
+        table = table.set_column(table.schema.get_field_index("ts"), "ts", ts)
+    rows: list[dict[str, Any]] = table.to_pylist()
     return rows
+
+
+#: The milliseconds since 1970 of datetime's first and last day.
+_MIN_MS = -62_135_596_800_000
+_MAX_MS = 253_402_300_799_999
 
 
 def _ms(row: dict[str, Any]) -> int:
