@@ -37,7 +37,7 @@ def test_every_category_is_found() -> None:
     found = _pairs(Matcher(backend="re"), list(SAMPLES))
     categories = {p.category for p in patterns() if p.id in {pid for _, pid in found}}
     assert {c for c, _ in SECRETS} <= categories
-    # injections: the payload prefilter picks every sample line (the engine classifies them)
+    # injections: the payload gate keeps every sample line (the engine classifies them)
     kinds = {p.id: p.kind for p in patterns()}
     picked = {row for row, pid in found if kinds[pid] == "injection"}
     assert set(range(len(INJECTIONS))) <= picked

@@ -36,6 +36,7 @@ from faasguard.logs.diagnostics import DiagnosticCounter
 from faasguard.logs.facts import MAX_EVIDENCE, WINDOW_MINUTES
 from faasguard.logs.model import Kind
 from faasguard.logs.patterns import Matcher, redact
+from faasguard.logs.payload_gate import starting_rows
 from faasguard.logs.payload_hits import evidence_text, message_hits
 from faasguard.logs.stats import FunctionStats, Seen, merge_keyed
 from faasguard.logs.windows import WINDOW_SCHEMA, regroup, regroup_arrow
@@ -386,7 +387,13 @@ class PartialState:
     def _patterns(self, view: BatchView, matcher: Matcher) -> None:
         # Only the message column of the application rows is scanned; whole rows are
         # taken for the hits alone.
-        rows, ids = matcher.scan_selected(view.batch.column("message"), view.is_app)
+        # LOG017's gate also checks each message's start (a message that is the payload)
+        rows, ids, starting = matcher.scan_rows(
+            view.batch.column("message"), view.is_app, starting_rows
+        )
+        if len(starting):
+            rows = np.concatenate([rows, starting])
+            ids = np.concatenate([ids, np.full(len(starting), _injection_index(matcher))])
         if len(rows) == 0:
             return
         hits = pa.Table.from_batches([view.batch.take(pa.array(rows))])
@@ -404,7 +411,7 @@ class PartialState:
             self._pattern_hit(key, row, partial(_evidence, row), pattern.id)
 
     def _payloads(self, row: dict[str, Any]) -> None:
-        """LOG017: the payload engine's verdict on one prefiltered line, once per class."""
+        """LOG017: the payload engine's verdict on one line the gate kept, once per class."""
         by_class: dict[str, list[EventHit]] = {}
         for hit in message_hits(row["message"] or ""):
             by_class.setdefault(hit.detection.cls, []).append(hit)
@@ -445,6 +452,12 @@ class PartialState:
                 seen.extra["patterns"].append(name)
 
 
+def _injection_index(matcher: Matcher) -> int:
+    """The index of the matcher's first injection pattern (stands for the gate's checks
+    of message starts)."""
+    return next(i for i, p in enumerate(matcher.patterns) if p.kind == "injection")
+
+
 def mask_values(messages: pa.Array) -> pa.Array:
     """Messages with timestamps, ids, addresses, quoted strings and numbers masked."""
     out = messages.cast(pa.string())
@@ -472,8 +485,22 @@ _EVIDENCE_COLUMNS = (
 
 def _rows(table: pa.Table) -> list[dict[str, Any]]:
     # Only ever called on rare rows (errors, timeouts, hits): never on the whole batch.
-    rows: list[dict[str, Any]] = table.select(list(_EVIDENCE_COLUMNS)).to_pylist()
+    table = table.select(list(_EVIDENCE_COLUMNS))
+    ts = table.column("ts")
+    # a time Python's datetime cannot hold (year 10000 and on) is no time for evidence
+    low, high = pa.scalar(_MIN_MS, pa.int64()), pa.scalar(_MAX_MS, pa.int64())
+    ms = pc.cast(ts, pa.int64())
+    held = pc.and_(pc.greater_equal(ms, low), pc.less_equal(ms, high))
+    if not pc.all(pc.fill_null(held, True)).as_py():
+        ts = pc.if_else(held, ts, pa.scalar(None, ts.type))
+        table = table.set_column(table.schema.get_field_index("ts"), "ts", ts)
+    rows: list[dict[str, Any]] = table.to_pylist()
     return rows
+
+
+#: The milliseconds since 1970 of datetime's first and last day.
+_MIN_MS = -62_135_596_800_000
+_MAX_MS = 253_402_300_799_999
 
 
 def _ms(row: dict[str, Any]) -> int:

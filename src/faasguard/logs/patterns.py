@@ -16,7 +16,7 @@ rescanned alone to drop matches that ran across a row boundary.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -43,12 +43,12 @@ class Pattern:
 
 @cache
 def patterns() -> tuple[Pattern, ...]:
-    """The packaged secret patterns and the attack-payload prefilter (loaded on first use).
+    """The packaged secret patterns and the attack-payload gate (loaded on first use).
 
-    Injection patterns are :func:`faasguard.logs.payload_hits.prefilter`: the lines they
-    select are confirmed and classified by the :mod:`faasguard.payloads` engine (LOG017).
+    Injection patterns are :func:`faasguard.logs.payload_gate.gate`: the lines they select
+    are confirmed and classified by the :mod:`faasguard.payloads` engine (LOG017).
     """
-    from faasguard.logs.payload_hits import prefilter  # noqa: PLC0415 - loaded on first use
+    from faasguard.logs.payload_gate import gate  # noqa: PLC0415 - loaded on first use
 
     table = load_json("log_patterns.json")
     secrets = tuple(
@@ -56,7 +56,7 @@ def patterns() -> tuple[Pattern, ...]:
         for p in table["patterns"]
         if p["kind"] != "injection"
     )
-    return tuple(Pattern(pid, "injection", "payload", e, True) for pid, e in prefilter()) + secrets
+    return tuple(Pattern(pid, "injection", "payload", e, True) for pid, e in gate()) + secrets
 
 
 def joined_buffer(messages: pa.Array | pa.ChunkedArray) -> tuple[bytes, np.ndarray]:
@@ -90,7 +90,7 @@ class Matcher:
 
             from faasguard.payloads.engine import compiled_database  # noqa: PLC0415
 
-            # the payload prefilter makes this a ~2 CPU s compile: kept in the cache folder
+            # the payload gate makes this a compile of seconds: kept in the cache folder
             self._database = compiled_database(
                 [p.pattern.encode() for p in self.patterns],
                 [hyperscan.HS_FLAG_CASELESS if p.caseless else 0 for p in self.patterns],
@@ -112,16 +112,34 @@ class Matcher:
         Rows index ``messages`` itself (not the selection); pairs are sorted. Gives exactly
         ``scan(messages.filter(selected))`` mapped back to the rows of ``messages``.
         """
+        rows, ids, _ = self.scan_rows(messages, selected)
+        return rows, ids
+
+    def scan_rows(
+        self,
+        messages: pa.Array | pa.ChunkedArray,
+        selected: np.ndarray,
+        starts: Callable[[Any, np.ndarray], np.ndarray] | None = None,
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """:meth:`scan_selected`, and the rows of ``messages`` (sorted) that ``starts``
+        picks from the selected messages' bytes and row offsets (one copy serves both)."""
         where = np.flatnonzero(selected)
         if len(where) == 0:
-            return _NONE, _NONE
+            return _NONE, _NONE, _NONE
         chosen = messages.filter(pa.array(selected))
         if isinstance(chosen, pa.ChunkedArray):
             chosen = chosen.combine_chunks()
-        raw = _raw_buffer(chosen) if self._database is not None else None
-        if raw is None or chosen.null_count:
+        raw = _raw_buffer(chosen) if self._database is not None or starts else None
+        picked = _NONE
+        if starts is not None:
+            if raw is None:
+                data, begins = joined_buffer(chosen)
+                picked = where[starts(data, np.append(begins, len(data)))]
+            else:
+                picked = where[starts(*raw)]
+        if raw is None or chosen.null_count or self._database is None:
             rows, ids = self.scan(chosen)
-            return where[rows], ids
+            return where[rows], ids, picked
         data, offsets = raw
         ends: list[int] = []
         found: list[int] = []
@@ -132,7 +150,7 @@ class Matcher:
 
         self._database.scan(data, match_event_handler=on_match)
         if not found:
-            return _NONE, _NONE
+            return _NONE, _NONE, picked
         rows = np.searchsorted(offsets[:-1], np.asarray(ends, dtype=np.int64) - 1, "right") - 1
         out_rows: list[int] = []
         out_ids: list[int] = []
@@ -144,8 +162,12 @@ class Matcher:
                 out_rows.append(int(where[row]))
                 out_ids.append(pattern_id)
         if not out_rows:
-            return _NONE, _NONE
-        return np.asarray(out_rows, dtype=np.int64), np.asarray(out_ids, dtype=np.int64)
+            return _NONE, _NONE, picked
+        return (
+            np.asarray(out_rows, dtype=np.int64),
+            np.asarray(out_ids, dtype=np.int64),
+            picked,
+        )
 
     def _ids_in(self, data: pa.Buffer) -> set[int]:
         """Indexes of the patterns Hyperscan matches somewhere in ``data``."""

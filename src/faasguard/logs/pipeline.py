@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from faasguard.logs import cloudtrail, parse, payload_native
+from faasguard.logs import cloudtrail, parse, payload_gate, payload_native
 from faasguard.logs.detectors import PartialState
 from faasguard.logs.diagnostics import DiagnosticCounter
 from faasguard.logs.event_rows import (
@@ -101,6 +101,7 @@ def warm_up(options: Options) -> None:
         importlib.import_module("dateutil.relativedelta")
 
     _matcher(options.matcher)
+    payload_gate.row_starts()  # LOG017's checks of message starts
     parse.warm_up()
 
 
