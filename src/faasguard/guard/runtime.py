@@ -4,6 +4,7 @@ under the timeout budget and the behaviour limits, and the answer per trigger ki
 from __future__ import annotations
 
 import functools
+import gc
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -110,6 +111,12 @@ class Guard:
             expected = ", ".join(self.policy.triggers)
             emit("trigger", "monitored", f"{trigger} event, expected {expected}", expected=expected)
         held: set[int] = set()
+        # The guard's own work allocates short-lived objects only (freed by reference
+        # counting): the cyclic collector is off during it, as in the engine's scan, so a
+        # collection it would set off does not land on the guard's time (the handler runs
+        # with it back on, if it was on).
+        collecting = gc.isenabled()
+        gc.disable()
         try:
             if self.validator is not None:
                 held |= self._shape(event, trigger)
@@ -117,6 +124,9 @@ class Guard:
                 held |= self._inspect(event, trigger)
         except _StopError as stop:
             return stop.response
+        finally:
+            if collecting:
+                gc.enable()
         batch = trigger in BATCH_TRIGGERS and bool(held)
         if batch and len(held) == len(records(event)):
             return {"batchItemFailures": failures(trigger, event, held)}
