@@ -79,7 +79,8 @@ def scan_event(event: object, trigger: str | None = None) -> list[EventHit]:
     collecting = gc.isenabled()
     gc.disable()
     try:
-        walker = _Walker(trigger if trigger is not None else detect_trigger(event))
+        kind = trigger if trigger is not None else detect_trigger(event)
+        walker = _Walker(kind, places=False)
         walker.walk(event, None, 0)
         values = walker.values
         # each distinct value once (keys repeat in every record, values often do): detect()
@@ -92,10 +93,12 @@ def scan_event(event: object, trigger: str | None = None) -> list[EventHit]:
     hits: list[EventHit] = []
     if not found:  # most events: nothing more to do
         return hits
-    for index, value in enumerate(values):
+    located = _Walker(kind, places=True)  # the same walk again, now noting where each leaf is
+    located.walk(event, None, 0)
+    for index, value in enumerate(located.values):
         detections = found.get(value)
         if detections:
-            path = _path(walker.places[index])
+            path = _path(located.places[index])
             hits.extend(EventHit(path, value, detection) for detection in detections)
     return hits
 
@@ -128,13 +131,16 @@ def _path(place: _Place) -> str:
 
 
 class _Walker:
-    """Collects the string leaves and keys of an event in walking order (``values``) with
-    where each one is (``places``): plain calls, no generators, no path strings."""
+    """Collects the string leaves and keys of an event in walking order (``values``) and,
+    with ``places``, where each one is: plain calls, no generators, no path strings. Most
+    events have no hit, so the first walk notes no places (a tuple per leaf); an event with
+    a hit is walked again with them, in the same order."""
 
-    def __init__(self, trigger: str) -> None:
+    def __init__(self, trigger: str, places: bool = True) -> None:
         self.trigger = trigger
         self.values: list[str] = []
         self.places: list[_Place] = []
+        self.record = places
 
     def walk(self, node: object, place: _Place, depth: int) -> None:
         if depth > MAX_DEPTH or len(self.values) >= MAX_LEAVES:
@@ -148,19 +154,21 @@ class _Walker:
 
     def _dict(self, node: dict[Any, Any], place: _Place, depth: int) -> None:
         base64_body = node.get("isBase64Encoded") is True
-        values, places = self.values, self.places
+        values, places, record = self.values, self.places, self.record
         for key, child in node.items():
             key_text = key if type(key) is str else str(key)
             # a key counts as a leaf even past the limit (the walk stops below it)
             values.append(key_text)
-            places.append((place, key_text, _KEY_LEAF))
+            if record:
+                places.append((place, key_text, _KEY_LEAF))
             if isinstance(child, str):
                 first = child[:1]
                 if key_text in _DECODED_KEYS or first in _DOCUMENT or first.isspace():
                     self._leaf(key_text, child, (place, key_text, _KEY), depth, base64_body)
                 elif len(values) < MAX_LEAVES:  # the common leaf, without a call
                     values.append(child)
-                    places.append((place, key_text, _KEY))
+                    if record:
+                        places.append((place, key_text, _KEY))
             elif isinstance(child, dict):
                 if depth < MAX_DEPTH and len(values) < MAX_LEAVES:  # walk(), without a call
                     self._dict(child, (place, key_text, _KEY), depth + 1)
@@ -168,7 +176,7 @@ class _Walker:
                 self._list(child, (place, key_text, _KEY), depth + 1)
 
     def _list(self, node: list[Any], place: _Place, depth: int) -> None:
-        values, places = self.values, self.places
+        values, places, record = self.values, self.places, self.record
         for index, child in enumerate(node):
             if isinstance(child, str):
                 first = child[:1]
@@ -176,7 +184,8 @@ class _Walker:
                     self._leaf("", child, (place, index, _INDEX), depth, False)
                 elif len(values) < MAX_LEAVES:
                     values.append(child)
-                    places.append((place, index, _INDEX))
+                    if record:
+                        places.append((place, index, _INDEX))
             elif isinstance(child, dict):
                 if depth < MAX_DEPTH and len(values) < MAX_LEAVES:
                     self._dict(child, (place, index, _INDEX), depth + 1)
@@ -197,7 +206,8 @@ class _Walker:
             self.walk(embedded, (place, "<json>", _MARK), depth + 1)
             return
         self.values.append(value)
-        self.places.append(place)
+        if self.record:
+            self.places.append(place)
 
     def _decoded(
         self, key: str, value: str, path: str, base64_body: bool
