@@ -116,3 +116,15 @@ def test_scan_format_html_writes_the_same_page(tmp_path: Path) -> None:
     assert flows
     first_step = flows[0]["flow"][0]["where"]
     assert first_step in data["excerpts"]  # the code lines of each step
+
+
+def test_two_runs_in_the_same_second_keep_two_snapshots(tmp_path: Path) -> None:
+    run = {"version": history.SNAPSHOT_VERSION, "time": "2026-12-08T02:16:16Z", "findings": {}}
+    first = history.save(tmp_path, run)
+    second = history.save(tmp_path, dict(run, findings={"fp": {"severity": "high"}}))
+    assert (first.name, second.name) == (
+        "scan-20261208T021616Z.json",
+        "scan-20261208T021616Z-2.json",
+    )
+    runs, notes = history.load(tmp_path)
+    assert len(runs) == 2 and notes == []

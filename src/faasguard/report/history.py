@@ -62,11 +62,24 @@ def load(directory: Path) -> tuple[list[dict[str, Any]], list[str]]:
 
 
 def save(directory: Path, current: dict[str, Any]) -> Path:
-    """Write ``current`` into ``directory`` (which must exist) and return its path."""
+    """Write ``current`` into ``directory`` (which must exist) and return its path.
+
+    Snapshot times have one-second resolution: a second run within the same second (a CI
+    job scanning twice, a fast cached rescan) gets ``scan-<time>-2.json`` and so on, created
+    exclusively, so no run overwrites another."""
     stamp = current["time"].replace("-", "").replace(":", "")
-    path = directory / f"scan-{stamp}.json"
-    path.write_text(json.dumps(current, sort_keys=True) + "\n", encoding="utf-8")
-    return path
+    text = json.dumps(current, sort_keys=True) + "\n"
+    number = 1
+    while True:
+        suffix = "" if number == 1 else f"-{number}"
+        path = directory / f"scan-{stamp}{suffix}.json"
+        try:
+            with path.open("x", encoding="utf-8") as handle:
+                handle.write(text)
+        except FileExistsError:
+            number += 1
+            continue
+        return path
 
 
 def trend(previous: list[dict[str, Any]], current: dict[str, Any]) -> dict[str, Any]:
