@@ -23,6 +23,7 @@ from pathlib import Path
 
 from faasguard.deps.model import Dependency
 from faasguard.deps.versions import NPM, PYPI, normalize_name
+from faasguard.loaders.frameworks.common import parse_python
 
 _JS_SUFFIXES = (".js", ".mjs", ".cjs", ".ts", ".mts", ".cts", ".jsx", ".tsx")
 _JS_IMPORT = re.compile(
@@ -154,7 +155,7 @@ def _python_imports(path: Path) -> set[str]:
     try:
         if path.stat().st_size > _MAX_BYTES:
             return set()
-        tree = ast.parse(path.read_bytes(), filename=str(path))
+        tree = parse_python(path.read_bytes(), str(path))
     except (OSError, SyntaxError, ValueError):
         return set()
     found: set[str] = set()

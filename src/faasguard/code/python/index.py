@@ -17,6 +17,7 @@ from pathlib import Path
 
 from faasguard.code.parsecache import ParseCache
 from faasguard.code.values import Gap
+from faasguard.loaders.frameworks.common import parse_python
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +53,7 @@ def parse_module(path: Path) -> PyModule | Gap:
 def _parse(path: Path) -> PyModule | Gap:
     try:
         source = path.read_bytes()
-        tree = ast.parse(source, filename=str(path))
+        tree = parse_python(source, str(path))
     except SyntaxError as exc:
         return Gap(f"syntax error: {exc.msg}", str(path), exc.lineno or 0)
     except (OSError, ValueError) as exc:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import os
+import warnings
 from collections.abc import Callable, Iterable
 
 from faasguard.config import LoadOptions
@@ -55,6 +56,18 @@ def read_document(path: str) -> Document | Diagnostic:
         return error(path, exc.message, exc.line, exc.column)
 
 
+def parse_python(source: str | bytes, filename: str) -> ast.Module:
+    """``ast.parse`` of scanned code without the ``SyntaxWarning`` Python prints for odd
+    but valid code (``1if x``: "invalid decimal literal") on the user's terminal: the code is
+    somebody else's, and what faasguard cannot read is a diagnostic, not a warning.
+
+    ``warnings.catch_warnings`` swaps process-wide filters; faasguard parses in one thread
+    per process (scan workers are processes), so the swap cannot race another parse."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SyntaxWarning)
+        return ast.parse(source, filename=filename)
+
+
 def read_python(path: str) -> ast.Module | Diagnostic:
     """The parsed module at ``path`` (never run), or why it cannot be read."""
     try:
@@ -62,7 +75,7 @@ def read_python(path: str) -> ast.Module | Diagnostic:
     except UnreadableFileError as exc:
         return error(path, exc.message)
     try:
-        return ast.parse(text, filename=path)
+        return parse_python(text, path)
     except SyntaxError as exc:
         return error(path, f"syntax error: {exc.msg}", exc.lineno or 0, exc.offset or 0)
     except (ValueError, RecursionError, MemoryError) as exc:
