@@ -17,6 +17,7 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
+from faasguard.logs import payload_gate
 from faasguard.logs.patterns import Matcher, hyperscan_available
 from faasguard.logs.payload_gate import gate, row_starts, starting_rows
 from faasguard.logs.payload_hits import message_hits
@@ -138,6 +139,27 @@ def test_the_grammar_reduces_to_literals_or_weak_alternatives() -> None:
     packed, first_bytes, _ = row_starts()
     assert not first_bytes.all()  # message starts are compared, not every row matched
     assert sum(len(heads) for _, heads in packed) > 0
+
+
+def test_the_packaged_gate_is_the_one_the_grammar_builds(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # a grammar or builder change must come with `python -m faasguard.logs.payload_gate`
+    assert payload_gate.main(["--check"]) == 0, capsys.readouterr().out
+    stored = payload_gate._stored()
+    assert stored["fingerprint"] == payload_gate.fingerprint()
+    assert [tuple(item) for item in stored["gate"]] == list(payload_gate._build_gate())
+
+
+def test_a_stale_packaged_gate_is_rebuilt_not_used(monkeypatch: pytest.MonkeyPatch) -> None:
+    fresh = payload_gate.built()
+    stale = {**fresh, "fingerprint": "0" * 64, "gate": [["gate:marks", "nothing"]]}
+    monkeypatch.setattr(payload_gate, "load_json", lambda name: stale)
+    payload_gate._stored.cache_clear()
+    try:
+        assert payload_gate._stored()["gate"] == fresh["gate"]
+    finally:
+        payload_gate._stored.cache_clear()
 
 
 @needs_values
