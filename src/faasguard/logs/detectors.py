@@ -287,9 +287,9 @@ class PartialState:
                 if not with_time.all():
                     at, durations = at[with_time], durations[with_time]
 
-                def evidence(index: int, rows: np.ndarray = at) -> Evidence:
-                    row = int(rows[index])
-                    return _evidence(_rows(pa.Table.from_batches([view.batch.slice(row, 1)]))[0])
+                def evidence(indexes: list[int], rows: np.ndarray = at) -> list[Evidence]:
+                    taken = view.batch.take(pa.array(rows[indexes]))
+                    return [_evidence(row) for row in _rows(pa.Table.from_batches([taken]))]
 
                 stats.add_completed(durations, view.ts_ms[at], evidence)
             billed = zero_nan(view.billed[mine][report])

@@ -102,11 +102,14 @@ class FunctionStats:
         self.longest = merged[:MAX_EVIDENCE]
 
     def add_completed(
-        self, durations: np.ndarray, stamps: np.ndarray, evidence: Callable[[int], Evidence]
+        self,
+        durations: np.ndarray,
+        stamps: np.ndarray,
+        evidence: Callable[[list[int]], list[Evidence]],
     ) -> None:
         """Fold completed invocations (duration ms, time ms) into the buckets and the
-        longest list; ``evidence(i)`` builds the evidence of the ``i``-th one (called only
-        for the few that can enter the longest list)."""
+        longest list; ``evidence(indexes)`` builds the evidence of those invocations, once
+        per call and only for the few that can enter the longest list."""
         if not len(durations):
             return
         # int16 buckets (Lambda's 900 s limit is bucket 9,000; absurd values share the top
@@ -135,13 +138,15 @@ class FunctionStats:
             # equal durations is made by _add_longest's order, not by the partition.
             fifth = np.partition(durations[top], len(top) - MAX_EVIDENCE)[len(top) - MAX_EVIDENCE]
             top = top[durations[top] >= fifth]
-        items = [
-            (float(durations[i]), int(stamps[i]), evidence(int(i)))
-            for i in top.tolist()
-            if durations[i] >= floor
-        ]
-        if items:
-            self._add_longest(items)
+        chosen = [i for i in top.tolist() if durations[i] >= floor]
+        if chosen:
+            built = evidence(chosen)
+            self._add_longest(
+                [
+                    (float(durations[i]), int(stamps[i]), item)
+                    for i, item in zip(chosen, built, strict=True)
+                ]
+            )
 
     def completed_at_least(self, threshold_ms: float) -> tuple[int, int, int]:
         """How many completed invocations ran at least ``threshold_ms`` (exact when the
