@@ -64,6 +64,7 @@ from faasguard.logs.payload_literals import (
     finite,
     necessary,
     nullable,
+    trimmed,
     weak_alternatives,
 )
 from faasguard.logs.payload_literals import (
@@ -128,7 +129,11 @@ def _build_gate() -> tuple[tuple[str, str], ...]:
     for pid, alternatives in ALTERNATIVES.items():
         for index, alternative in enumerate(alternatives):
             if (pid, index) not in weak:
-                literals |= {t for t in necessary(alternative) if not covered(t)}
+                literals |= {
+                    kept
+                    for t in necessary(alternative)
+                    if not covered(t) and (kept := trimmed(t)) is not None
+                }
     # (an HTML entity starts with ``&``, which libinjection's punctuation holds)
     marks = "|".join(f"(?:{e})" for e in (*MARKS, LIBINJECTION))
     words = [_literal(t) for t in sorted(literals) if t]

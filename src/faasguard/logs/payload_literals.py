@@ -383,6 +383,27 @@ def _weak_one(text: str) -> bool:
     )
 
 
+def trimmed(text: str) -> str | None:
+    """The literal a gate needs in place of ``text``: ``text`` without the white space it
+    starts with (`` ``, ``+``, ``\\t``, ``\\n``...) when what follows is itself a
+    literal worth gating on, ``None`` when every line holding the rest is kept anyway
+    (:func:`covered`), else ``text``.
+
+    Every line that holds ``text`` holds the rest, so the gate keeps a superset. An
+    alternative such as ``\\s\\$where`` gives six literals, one per way a raw line may show
+    the white space, which all start with a byte as common as a space, a ``+`` or a
+    backslash: Hyperscan's literal matcher confirmed candidates at most of those bytes
+    (JSON log lines scanned ~2.5x slower than their own literals alone would need)."""
+    for form in sorted(_WHITE_ENDS, key=len, reverse=True):
+        if not text.startswith(form):
+            continue
+        rest = text[len(form) :]
+        if covered(rest):
+            return None
+        return rest if len(rest) >= 3 and not _weak_one(rest) else text
+    return text
+
+
 def _weak(literals: frozenset[str]) -> bool:
     return any(_weak_one(t) and not covered(t) for t in literals)
 
