@@ -19,7 +19,7 @@ import pytest
 
 from faasguard.logs import payload_gate
 from faasguard.logs.patterns import Matcher, hyperscan_available
-from faasguard.logs.payload_gate import gate, row_starts, starting_rows
+from faasguard.logs.payload_gate import checked_rows, gate, row_starts
 from faasguard.logs.payload_hits import message_hits
 from faasguard.logs.payload_literals import marked, necessary, weak_alternatives
 from faasguard.payloads.grammar import ALTERNATIVES
@@ -61,7 +61,7 @@ def _kept(messages: list[str], backend: str) -> set[int]:
     matcher = Matcher(backend=backend)
     injection = np.asarray([p.kind == "injection" for p in matcher.patterns])
     rows, ids, starting = matcher.scan_rows(
-        pa.array(messages, pa.string()), np.ones(len(messages), dtype=bool), starting_rows
+        pa.array(messages, pa.string()), np.ones(len(messages), dtype=bool), checked_rows
     )
     return set(rows[injection[ids]].tolist()) | set(starting.tolist())
 
@@ -179,3 +179,31 @@ def test_literals_are_in_every_match_and_survive_json_escaping() -> None:
                 if not any(all(t in s.lower() for s in shown) for t in literals):
                     misses.append((pid, index, value))
     assert misses == []
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_marked_rows_native_and_numpy_agree(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    rng = np.random.default_rng(seed)
+    # mostly plain ASCII, with marked bytes sprinkled in; empty and long rows too
+    data = bytes(rng.choice(np.frombuffer(b'abc {}:,"-_/=.0123', np.uint8), 20_000))
+    data = bytearray(data)
+    for at in rng.integers(0, len(data), 40):
+        data[int(at)] = int(rng.choice([0x28, 0x3B, 0x27, 0x01, 0x7F, 0xC3, 0xFF, 0x26]))
+    cuts = np.sort(rng.integers(0, len(data), 600))
+    offsets = np.concatenate([[0], cuts, [len(data)]]).astype(np.int64)
+    expected = [
+        i
+        for i in range(len(offsets) - 1)
+        if any(payload_gate.mark_bytes()[b] for b in data[offsets[i] : offsets[i + 1]])
+    ]
+    assert payload_gate.marked_rows(bytes(data), offsets).tolist() == expected
+    monkeypatch.setattr(payload_gate, "_native", None)
+    assert payload_gate.marked_rows(bytes(data), offsets).tolist() == expected
+
+
+def test_the_byte_marks_are_checked_outside_the_database() -> None:
+    # one byte of each kind keeps its line; the database holds no one-byte class
+    lines = ["plain words only", "a (call)", "caf\u00e9", "bell \x07", "x; y", "ok"]
+    assert _kept(lines, "re") == {1, 2, 3, 4}
+    marks = dict(gate())["gate:marks"]
+    assert "\\x80-\\xff" not in marks and "['`;#()<>&|*]" not in marks

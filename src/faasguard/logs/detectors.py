@@ -36,7 +36,7 @@ from faasguard.logs.diagnostics import DiagnosticCounter
 from faasguard.logs.facts import MAX_EVIDENCE, WINDOW_MINUTES
 from faasguard.logs.model import Kind
 from faasguard.logs.patterns import Matcher, redact
-from faasguard.logs.payload_gate import starting_rows
+from faasguard.logs.payload_gate import checked_rows
 from faasguard.logs.payload_hits import evidence_text, message_hits
 from faasguard.logs.stats import FunctionStats, Seen, merge_keyed
 from faasguard.logs.windows import WINDOW_SCHEMA, regroup, regroup_arrow
@@ -387,9 +387,10 @@ class PartialState:
     def _patterns(self, view: BatchView, matcher: Matcher) -> None:
         # Only the message column of the application rows is scanned; whole rows are
         # taken for the hits alone.
-        # LOG017's gate also checks each message's start (a message that is the payload)
+        # LOG017's gate also checks each message for bytes it keeps wherever they are, and
+        # its start (a message that is the payload)
         rows, ids, starting = matcher.scan_rows(
-            view.batch.column("message"), view.is_app, starting_rows
+            view.batch.column("message"), view.is_app, checked_rows
         )
         if len(starting):
             rows = np.concatenate([rows, starting])

@@ -45,6 +45,7 @@ import re
 import re._constants as sre  # type: ignore[import-not-found]
 import re._parser as sre_parse  # type: ignore[import-not-found]
 import sys
+import types
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -54,8 +55,10 @@ import numpy as np
 from faasguard.data import load_json
 from faasguard.logs import payload_literals
 from faasguard.logs.payload_literals import (
+    BYTE_MARKS,
     ESCAPED,
-    LIBINJECTION,
+    LIBINJECTION_CHARS,
+    LIBINJECTION_REST,
     MARKS,
     WHITE,
     anchored,
@@ -71,6 +74,12 @@ from faasguard.logs.payload_literals import (
     SPACE as SPACE_CHARS,
 )
 from faasguard.payloads.grammar import ALTERNATIVES
+
+_native: types.ModuleType | None
+try:  # the optional C scanner (setup.py); without it numpy gives the same rows
+    from faasguard.logs import _scan as _native
+except ImportError:  # pragma: no cover - built wherever a C compiler was available
+    _native = None
 
 
 def _literal(text: str) -> str:
@@ -134,8 +143,10 @@ def _build_gate() -> tuple[tuple[str, str], ...]:
                     for t in necessary(alternative)
                     if not covered(t) and (kept := trimmed(t)) is not None
                 }
-    # (an HTML entity starts with ``&``, which libinjection's punctuation holds)
-    marks = "|".join(f"(?:{e})" for e in (*MARKS, LIBINJECTION))
+    # (an HTML entity starts with ``&``, which libinjection's punctuation holds); the marks
+    # of one byte are checked per row (:func:`marked_rows`), not in the database
+    in_database = (*(m for m in MARKS if m not in BYTE_MARKS), LIBINJECTION_REST)
+    marks = "|".join(f"(?:{e})" for e in in_database)
     words = [_literal(t) for t in sorted(literals) if t]
     # Hyperscan takes expressions up to a length: the literals in a few alternations
     chunks = [
@@ -426,6 +437,39 @@ def _build_row_starts() -> tuple[list[str], list[str]]:
 @cache
 def _weak() -> tuple[tuple[str, int], ...]:
     return weak_alternatives()
+
+
+def checked_rows(data: Any, offsets: np.ndarray) -> np.ndarray:
+    """Rows the gate keeps by its checks outside the pattern database, sorted: a byte mark
+    anywhere in the row (:func:`marked_rows`) or a weak anchored alternative at its start
+    (:func:`starting_rows`)."""
+    return np.union1d(marked_rows(data, offsets), starting_rows(data, offsets))
+
+
+@cache
+def mark_bytes() -> np.ndarray:
+    """256 flags (uint8): the bytes a line is kept for wherever they are (the marks of one
+    byte and libinjection's one-character punctuation)."""
+    one = re.compile("|".join((*BYTE_MARKS, LIBINJECTION_CHARS)).encode())
+    flags = [1 if one.fullmatch(bytes([code])) else 0 for code in range(256)]
+    return np.asarray(flags, dtype=np.uint8)
+
+
+def marked_rows(data: Any, offsets: np.ndarray) -> np.ndarray:
+    """Indexes of the rows (``data[offsets[i]:offsets[i + 1]]``) that hold a byte of
+    :func:`mark_bytes` (the C scanner's loop when built, else numpy; same rows)."""
+    table = mark_bytes()
+    bounds = np.ascontiguousarray(offsets, dtype=np.int64)
+    n = len(bounds) - 1
+    if n <= 0:
+        return np.empty(0, dtype=np.int64)
+    if _native is not None:
+        out = np.empty(n, dtype=np.uint8)
+        _native.marked_rows(data, bounds, table, out)
+        return np.flatnonzero(out).astype(np.int64)
+    flags = table[np.frombuffer(data, dtype=np.uint8)[: int(bounds[-1])]]
+    totals = np.concatenate([[0], np.cumsum(flags, dtype=np.int64)])
+    return np.flatnonzero(totals[bounds[1:]] > totals[bounds[:-1]]).astype(np.int64)
 
 
 def starting_rows(data: Any, offsets: np.ndarray) -> np.ndarray:

@@ -125,12 +125,15 @@ def _join(left: set[str], right: set[str]) -> set[str] | None:
 #: What the engine may decode into anything: a line holding one of these is kept by the
 #: gate whatever else it holds, so the literals of an unmarked line never need to cover
 #: a match that holds one (``%2e`` of ``(?:\\.|%2e)`` is left out of its literals).
+BYTE_MARKS: tuple[str, ...] = (
+    r"[\x80-\xff]",  # outside ASCII: NFKC and look-alikes map some to ASCII
+    r"[\x00-\x08\x0e-\x1f\x7f]",  # control characters the engine drops
+)
 MARKS: tuple[str, ...] = (
     r"%[0-9a-f]{2}|%u[0-9a-f]{4}",  # URL encoding (single, double, %uXXXX)
     r"\\u[0-9a-f]{4}|\\x[0-9a-f]{2}|\\b",  # escapes (JSON's and the engine's); \b: dropped
     r"\$\{",  # Log4j lookups with defaults
-    r"[\x80-\xff]",  # outside ASCII: NFKC and look-alikes map some to ASCII
-    r"[\x00-\x08\x0e-\x1f\x7f]",  # control characters the engine drops
+    *BYTE_MARKS,
     r"isbase64encoded|aws:kinesis|aws:dynamodb",  # base64 the walker decodes
 )
 _MARKED = re.compile(
@@ -142,7 +145,13 @@ _MARKED = re.compile(
 #: (which JSON and ``key=value`` logs hold on every line), HTML entities, and a quote right
 #: before an operator (``"-"`` is a string-operator-string to libinjection). A line holding
 #: one is kept by the gate (the engine's libinjection verdict needs the line read).
-LIBINJECTION = r"['`;#()<>&|*]|--|script|\x22[-+^~!%]"
+LIBINJECTION_CHARS = r"['`;#()<>&|*]"
+LIBINJECTION_REST = r"--|script|\x22[-+^~!%]"
+LIBINJECTION = f"{LIBINJECTION_CHARS}|{LIBINJECTION_REST}"
+#: The marks that are one byte (:data:`BYTE_MARKS`, outside ASCII and control characters)
+#: and libinjection's one-character punctuation (:data:`LIBINJECTION_CHARS`) are checked
+#: per row outside the gate's pattern database: Hyperscan scans them fast alone but slowed
+#: the whole database by about a quarter with them in it.
 #: A literal holding one of these is on a line that the marks or libinjection's punctuation
 #: keep anyway: an alternative that needs such a literal needs nothing more.
 _COVERED = re.compile(
