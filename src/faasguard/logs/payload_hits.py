@@ -22,6 +22,8 @@ EVIDENCE_CHARS = 200
 #: Fields of a JSON log line that hold the application's message (which may itself carry a
 #: logged event after some words, e.g. ``Received event: {...}``).
 _MESSAGE_FIELDS = ("message", "msg")
+#: One decoder for every line (``raw_decode`` keeps no state between calls).
+_DECODER = json.JSONDecoder()
 
 
 def message_hits(message: str, path: str = "$") -> list[EventHit]:
@@ -101,7 +103,7 @@ def _document(message: str) -> object | None:
         if start < 0:
             continue
         try:
-            document, _ = json.JSONDecoder().raw_decode(message, start)
+            document, _ = _DECODER.raw_decode(message, start)
         except ValueError:
             continue
         if isinstance(document, dict | list):
