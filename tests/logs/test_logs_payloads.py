@@ -72,3 +72,13 @@ def test_clean_events_and_prose_give_no_alert(tmp_path: Path) -> None:
         ],
     )
     assert alerts == []
+
+
+def test_nosql_operator_in_a_logged_json_body(tmp_path: Path) -> None:
+    # the body is JSON: read leaf by leaf, the operator is a key (one line, one count)
+    body = json.dumps({"username": {"$ne": None}, "password": {"$ne": None}})
+    clean = json.dumps({"_id": {"$oid": "5f1d7a"}, "$schema": "x", "price": "$in stock"})
+    alerts = _alerts(tmp_path, [_line(1, 1, _event(body)), _line(2, 2, _event(clean))])
+    (alert,) = alerts
+    assert alert.properties["category"] == "nosqli" and alert.properties["count"] == 1
+    assert alert.evidence[0].text == "nosqli in $.body<json>.username['$ne']<key>: $ne"

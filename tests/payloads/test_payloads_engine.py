@@ -115,6 +115,19 @@ def test_s3_key_is_url_decoded_and_keys_are_scanned() -> None:
     assert any(p.endswith("<key>") and c == "xss" for p, c, _ in found)
 
 
+def test_nosql_operator_in_a_json_body_is_found_on_its_key() -> None:
+    # the body is walked leaf by leaf: the operator is a key, without its braces and colon
+    event = _sqs(json.dumps({"username": {"$ne": None}, "password": {"$gt": ""}}))
+    found = [(h.path, h.detection.cls) for h in scan_event(event)]
+    assert found == [
+        ("$.Records[0].body<json>.username['$ne']<key>", "nosqli"),
+        ("$.Records[0].body<json>.password['$gt']<key>", "nosqli"),
+    ]
+    # Mongo extended JSON and JSON Schema keys are no query operators
+    clean = {"_id": {"$oid": "5f1d7a"}, "$schema": "x", "$ref": "#/a", "price": "$in stock"}
+    assert scan_event(_sqs(json.dumps(clean))) == []
+
+
 def test_clean_api_gateway_event_has_no_hits() -> None:
     event = {
         "resource": "/orders",

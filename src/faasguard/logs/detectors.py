@@ -37,7 +37,7 @@ from faasguard.logs.facts import MAX_EVIDENCE, WINDOW_MINUTES
 from faasguard.logs.model import Kind
 from faasguard.logs.patterns import Matcher, redact
 from faasguard.logs.payload_gate import checked_rows
-from faasguard.logs.payload_hits import evidence_text, message_hits
+from faasguard.logs.payload_hits import evidence_text, lines_hits
 from faasguard.logs.stats import FunctionStats, Seen, merge_keyed
 from faasguard.logs.windows import WINDOW_SCHEMA, regroup, regroup_arrow
 from faasguard.payloads import EventHit
@@ -397,36 +397,50 @@ class PartialState:
             ids = np.concatenate([ids, np.full(len(starting), _injection_index(matcher))])
         if len(rows) == 0:
             return
+        injection = np.fromiter(
+            (matcher.patterns[i].kind == "injection" for i in ids.tolist()), bool, len(ids)
+        )
+        if injection.any():
+            # LOG017 reads each line the gate kept once, all of the batch's together, in
+            # line order (the database's and the row checks' rows interleave)
+            self._payloads(view, np.unique(rows[injection]).tolist())
+            rows, ids = rows[~injection], ids[~injection]
+        if len(rows) == 0:
+            return
         hits = pa.Table.from_batches([view.batch.take(pa.array(rows))])
-        confirmed: set[int] = set()  # rows whose message the payload engine has read
-        for index, (row, pattern_index) in enumerate(zip(_rows(hits), ids.tolist(), strict=True)):
+        for row, pattern_index in zip(_rows(hits), ids.tolist(), strict=True):
             pattern = matcher.patterns[pattern_index]
-            if pattern.kind == "injection":
-                if int(rows[index]) not in confirmed:
-                    confirmed.add(int(rows[index]))
-                    self._payloads(row)
-                continue
             ms = _ms(row)
             hour = ms - ms % 3_600_000
             key = (pattern.kind, row["function"], f"{pattern.category}@{hour}")
             self._pattern_hit(key, row, partial(_evidence, row), pattern.id)
 
-    def _payloads(self, row: dict[str, Any]) -> None:
-        """LOG017: the payload engine's verdict on one line the gate kept, once per class."""
-        by_class: dict[str, list[EventHit]] = {}
-        for hit in message_hits(row["message"] or ""):
-            by_class.setdefault(hit.detection.cls, []).append(hit)
-        ms = _ms(row)
-        hour = ms - ms % 3_600_000
-        for cls, found in by_class.items():
-            strongest = max(found, key=lambda hit: hit.detection.confidence)
-            names = sorted({hit.detection.source for hit in found})
-            self._pattern_hit(
-                ("injection", row["function"], f"{cls}@{hour}"),
-                row,
-                partial(_payload_evidence, row, strongest),
-                *names,
-            )
+    def _payloads(self, view: BatchView, lines: list[int]) -> None:
+        """LOG017: the payload engine's verdict on the lines the gate kept (rows of the
+        batch, in order), counted once per line and class. Only the rare lines with a hit
+        become whole rows."""
+        messages = view.batch.column("message").take(pa.array(lines)).to_pylist()
+        found_per_line = lines_hits([message or "" for message in messages])
+        flagged = [index for index, found in enumerate(found_per_line) if found]
+        if not flagged:
+            return
+        taken = pa.array([lines[index] for index in flagged])
+        rows = _rows(pa.Table.from_batches([view.batch.take(taken)]))
+        for row, index in zip(rows, flagged, strict=True):
+            by_class: dict[str, list[EventHit]] = {}
+            for hit in found_per_line[index]:
+                by_class.setdefault(hit.detection.cls, []).append(hit)
+            ms = _ms(row)
+            hour = ms - ms % 3_600_000
+            for cls, found in by_class.items():
+                strongest = max(found, key=lambda hit: hit.detection.confidence)
+                names = sorted({hit.detection.source for hit in found})
+                self._pattern_hit(
+                    ("injection", row["function"], f"{cls}@{hour}"),
+                    row,
+                    partial(_payload_evidence, row, strongest),
+                    *names,
+                )
 
     def _pattern_hit(
         self,

@@ -31,6 +31,7 @@ __all__ = [
     "detect",
     "detect_many",
     "detect_trigger",
+    "event_values",
     "scan_event",
 ]
 
@@ -334,7 +335,7 @@ def _locate(value: str, forms: tuple[str, ...], index: int, pattern: int) -> tup
     """The span in ``value`` of the first match of ``pattern`` in form ``index``."""
     engine = _engine or _load_engine()
     data = forms[index].encode("utf-8", "surrogatepass")[: decode.MAX_SCAN]
-    match = engine.spans_re()[pattern].search(data)
+    match = engine.span_re(pattern).search(data)
     start_b, end_b = match.span() if match else (0, len(data))
     start = len(data[:start_b].decode("utf-8", "ignore"))
     end = start + len(data[start_b:end_b].decode("utf-8", "ignore"))
@@ -343,4 +344,4 @@ def _locate(value: str, forms: tuple[str, ...], index: int, pattern: int) -> tup
     return start, max(end, start)
 
 
-from faasguard.payloads.events import detect_trigger, scan_event  # noqa: E402
+from faasguard.payloads.events import detect_trigger, event_values, scan_event  # noqa: E402

@@ -217,9 +217,10 @@ def compiled_database(expressions: list[bytes], flags: list[int], mode: int) -> 
 
 
 @cache
-def spans_re() -> tuple[re.Pattern[bytes], ...]:
-    """The patterns compiled with ``re``, for spans."""
-    return tuple(re.compile(p[3].encode(), re.IGNORECASE) for p in PATTERNS)
+def span_re(index: int) -> re.Pattern[bytes]:
+    """Pattern ``index`` compiled with ``re``, for spans (each one when first needed:
+    compiling them all costs a process ~25 ms, and a log run locates a handful)."""
+    return re.compile(PATTERNS[index][3].encode(), re.IGNORECASE)
 
 
 def hyperscan_available() -> bool:

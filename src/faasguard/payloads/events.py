@@ -80,9 +80,7 @@ def scan_event(event: object, trigger: str | None = None) -> list[EventHit]:
     gc.disable()
     try:
         kind = trigger if trigger is not None else detect_trigger(event)
-        walker = _Walker(kind, places=False)
-        walker.walk(event, None, 0)
-        values = walker.values
+        values = _values(event, kind)
         # each distinct value once (keys repeat in every record, values often do): detect()
         # is a function of the value alone, so the hits are the same as leaf by leaf
         distinct = list(dict.fromkeys(values))
@@ -101,6 +99,19 @@ def scan_event(event: object, trigger: str | None = None) -> list[EventHit]:
             path = _path(located.places[index])
             hits.extend(EventHit(path, value, detection) for detection in detections)
     return hits
+
+
+def event_values(event: object, trigger: str | None = None) -> list[str]:
+    """The string leaves and keys :func:`scan_event` reads in ``event``, decoded as it decodes
+    them, in walking order: ``scan_event(event)`` finds nothing when ``detect`` finds nothing
+    in any of them (a caller reading many events can look at all their values at once)."""
+    return _values(event, trigger if trigger is not None else detect_trigger(event))
+
+
+def _values(event: object, kind: str) -> list[str]:
+    walker = _Walker(kind, places=False)
+    walker.walk(event, None, 0)
+    return walker.values
 
 
 #: Where a leaf is: ``None`` (the event itself) or ``(parent, step, kind)``; the JSON path

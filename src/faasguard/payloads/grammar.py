@@ -581,6 +581,9 @@ PATTERNS: tuple[tuple[str, str, float, str], ...] = (
         0.9,
         r"\[\s*\$(?:ne|eq|gt|gte|lt|lte|in|nin|regex|where|exists|not|or|and|nor|expr|elemmatch|all|size|type|mod|text|function)\s*\]",
         r"[{,]\s*[\x22']?\$(?:ne|eq|gt|gte|lt|lte|in|nin|regex|where|exists|not|or|and|nor|expr|elemmatch|function|accumulator)[\x22']?\s*:",
+        # the operator alone: a key of a JSON document read leaf by leaf (``{"$ne": null}``
+        # in a body), where the braces and the colon around it are no longer in the value
+        r"^\s*\$(?:ne|eq|gt|gte|lt|lte|in|nin|regex|where|exists|not|or|and|nor|expr|elemmatch|function|accumulator)\s*$",
     ),
     _rule(
         "nosqli.js",
