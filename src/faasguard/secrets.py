@@ -307,7 +307,7 @@ def _caller_patterns(text: str, patterns: tuple[tuple[str, re.Pattern[str]], ...
         known = _PREPARED[id(patterns)] = (patterns, _prepare(patterns))
     lowered: str | None = None
     for regex, marker, literals, caseless in known[1]:
-        if literals and (not caseless or text.isascii()):  # else any letter may match one
+        if literals and (not caseless or text.isascii()):  # LONG S matches s ignoring case
             haystack = text
             if caseless:
                 haystack = lowered = text.lower() if lowered is None else lowered
