@@ -9,6 +9,9 @@ patterns for AWS keys, private keys, GitHub/Slack/Stripe/... tokens and JWTs.
 from __future__ import annotations
 
 import re
+import re._constants as sre  # type: ignore[import-not-found]
+import re._parser as sre_parse  # type: ignore[import-not-found]
+from collections.abc import Callable
 from functools import cache, lru_cache
 from typing import Any
 
@@ -136,6 +139,13 @@ def _entropy_plugins() -> tuple[Any, Any]:
     return Base64HighEntropyString(), HexHighEntropyString()
 
 
+def load_detectors() -> None:
+    """Import and build the detect-secrets detectors now (~0.07 s) rather than at the first
+    token checked: called before log workers fork, so they share one copy."""
+    _plugins()
+    _entropy_plugins()
+
+
 def known_secret_type(value: str) -> str | None:
     """The detect-secrets secret type the value matches (``"AWS Access Key"``, ...), if any."""
     for plugin in _plugins():
@@ -209,7 +219,10 @@ def redact_credentials(text: str) -> str:
             return match.group(0)
         return f"{match.group('scheme')}{REDACTED_USERINFO}@"
 
-    text = _URL_USERINFO.sub(userinfo, text)
+    if "://" in text:
+        text = _URL_USERINFO.sub(userinfo, text)
+    if "=" not in text:
+        return text
     return _SECRET_PARAMETER.sub(lambda m: f"{m.group('name')}{REDACTED_USERINFO}", text)
 
 
@@ -226,6 +239,15 @@ _NAMED_VALUE = re.compile(
     r"""(?P<name>[A-Za-z_][\w.-]{1,63})(?P<sep>\\?["']?\s*[:=]\s*\\?["']?)"""
     r"""(?P<value>(?:(?:Bearer|Basic|Token)\s+)?[^\s"'\\,;&}{)\]]{1,})""",
 )
+#: What a secret-named field bound to a value leaves in the lower-cased text: the last word
+#: of a name :func:`is_secret_field` accepts (:data:`SECRET_FIELD` ends every name with one
+#: of these, and snake-casing only inserts ``_``) right before the separator's first
+#: character. A line without one has no name :data:`_NAMED_VALUE` would redact, so that
+#: pass (a third of the cost of a log line) is skipped; the result is the same.
+_SECRET_NAME_END = re.compile(
+    r"""(?:authorization|cookies?|passw(?:or)?d|pwd|phrase|secret|key|token|credentials?|"""
+    r"""bearer)[\\"'\s:=]"""
+)
 #: Word-like runs long enough to be a token, for the detect-secrets and entropy checks.
 _TOKEN = re.compile(r"[A-Za-z0-9+/_=.-]{20,}")
 
@@ -240,8 +262,8 @@ def redact_text(text: str, patterns: tuple[tuple[str, re.Pattern[str]], ...] = (
     """
     if "PRIVATE KEY" in text:
         text = _PRIVATE_KEY_BLOCK.sub(lambda _: redact("", "private key"), text)
-    for kind, regex in patterns:
-        text = regex.sub(lambda _, k=kind: redact("", k), text)  # type: ignore[misc]
+    if patterns:
+        text = _caller_patterns(text, patterns)
     text = redact_credentials(text)
 
     def named(match: re.Match[str]) -> str:
@@ -250,7 +272,8 @@ def redact_text(text: str, patterns: tuple[tuple[str, re.Pattern[str]], ...] = (
             return match.group(0)
         return f"{match.group('name')}{match.group('sep')}{redact(value, 'secret')}"
 
-    text = _NAMED_VALUE.sub(named, text)
+    if _SECRET_NAME_END.search(text.lower()):
+        text = _NAMED_VALUE.sub(named, text)
 
     def token(match: re.Match[str]) -> str:
         value = match.group(0)
@@ -262,3 +285,100 @@ def redact_text(text: str, patterns: tuple[tuple[str, re.Pattern[str]], ...] = (
         return redact(value, kind or "token")
 
     return _TOKEN.sub(token, text)
+
+
+#: A caller's pattern ready to run: the regex, its marker, the literals of which every match
+#: holds one (lower-cased when the regex ignores case; empty: no precheck) and whether it does.
+_Prepared = tuple[re.Pattern[str], Callable[[re.Match[str]], str], tuple[str, ...], bool]
+#: Pattern tuples kept prepared (callers pass one or two long-lived tuples).
+_MAX_PREPARED = 32
+#: Literals shorter than this are too common on a line to be worth checking first.
+_MIN_LITERAL = 3
+
+
+def _caller_patterns(text: str, patterns: tuple[tuple[str, re.Pattern[str]], ...]) -> str:
+    """``text`` with every match of ``patterns`` replaced by its marker, one pattern after
+    the other. A pattern is only run on a text holding one of its literals: on the rest it
+    could not match (most log lines hold none of the secret patterns' literals)."""
+    known = _PREPARED.get(id(patterns))
+    if known is None or known[0] is not patterns:
+        if len(_PREPARED) >= _MAX_PREPARED:
+            _PREPARED.clear()
+        known = _PREPARED[id(patterns)] = (patterns, _prepare(patterns))
+    lowered: str | None = None
+    for regex, marker, literals, caseless in known[1]:
+        if literals and (not caseless or text.isascii()):  # LONG S matches s ignoring case
+            haystack = text
+            if caseless:
+                haystack = lowered = text.lower() if lowered is None else lowered
+            if not _holds_one(haystack, literals):
+                continue
+        replaced = regex.sub(marker, text)
+        if replaced != text:
+            text, lowered = replaced, None
+    return text
+
+
+def _holds_one(text: str, literals: tuple[str, ...]) -> bool:
+    for literal in literals:  # noqa: SIM110 - any() and its generator cost more than a check
+        if literal in text:
+            return True
+    return False
+
+
+#: The prepared patterns by the caller's tuple (keyed by identity: hashing compiled
+#: regexes costs more than redacting a line; the tuple is kept, so its id stays its own).
+_PREPARED: dict[int, tuple[tuple[tuple[str, re.Pattern[str]], ...], tuple[_Prepared, ...]]] = {}
+
+
+def _prepare(patterns: tuple[tuple[str, re.Pattern[str]], ...]) -> tuple[_Prepared, ...]:
+    prepared = []
+    for kind, regex in patterns:
+        shown = redact("", kind)
+        caseless = bool(regex.flags & re.IGNORECASE)
+        literals = required_literals(regex)
+        if caseless:
+            ascii_only = all(literal.isascii() for literal in literals)
+            literals = frozenset(x.lower() for x in literals) if ascii_only else frozenset()
+        prepared.append((regex, lambda _, shown=shown: shown, tuple(sorted(literals)), caseless))
+    return tuple(prepared)
+
+
+def required_literals(regex: re.Pattern[str]) -> frozenset[str]:
+    """Strings of which every match of ``regex`` holds one (as the regex compares them),
+    the longest such set ``re``'s parse tree shows plainly; empty when it shows none of at
+    least :data:`_MIN_LITERAL` characters (or the regex depends on the locale)."""
+    if regex.flags & re.LOCALE:
+        return frozenset()
+    options = _requirements(list(sre_parse.parse(regex.pattern, regex.flags)))
+    options = [o for o in options if min(map(len, o)) >= _MIN_LITERAL]
+    return max(options, key=lambda o: min(map(len, o)), default=frozenset())
+
+
+def _requirements(items: list[Any]) -> list[frozenset[str]]:
+    """Sets of literals of which every match of the sequence ``items`` holds one."""
+    out: list[frozenset[str]] = []
+    run: list[str] = []
+    for op, av in [*items, (None, None)]:
+        if op is sre.LITERAL:
+            run.append(chr(av))
+            continue
+        if run:  # consecutive literals: one string every match holds
+            out.append(frozenset({"".join(run)}))
+            run = []
+        if op is sre.SUBPATTERN and not av[1] and not av[2]:  # a group, no scoped flags
+            out.extend(_requirements(list(av[3])))
+        elif op in (sre.MAX_REPEAT, sre.MIN_REPEAT) and av[0] >= 1:
+            out.extend(_requirements(list(av[2])))
+        elif op is sre.BRANCH:
+            words = [_word(list(alternative)) for alternative in av[1]]
+            if all(words):
+                out.append(frozenset(w for w in words if w))
+    return out
+
+
+def _word(items: list[Any]) -> str | None:
+    """The string a sequence of literals only matches, ``None`` for anything else."""
+    if not items or any(op is not sre.LITERAL for op, _ in items):
+        return None
+    return "".join(chr(av) for _, av in items)

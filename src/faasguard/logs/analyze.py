@@ -105,9 +105,9 @@ def analyze(
     discovered = DiagnosticCounter()
     sources = discover(paths, discovered)
     engine = get_engine(config.engine, jobs=config.jobs, master=config.master)
-    from faasguard.logs.store import History  # noqa: PLC0415 - start-up: after the fork
+    from faasguard.logs.store import History, NoHistory  # noqa: PLC0415 - after the fork
 
-    opened: list[History] = []
+    opened: list[History | NoHistory] = []
     selected: list[Sequence[LogRule]] = []
 
     def prepare() -> None:
@@ -115,8 +115,8 @@ def analyze(
         load_reporting()
         if not selected:
             selected.append(rules())
-        if not opened:
-            opened.append(History(config.history))
+        if not opened:  # no history to read or write: no DuckDB either
+            opened.append(History(config.history) if config.history else NoHistory())
 
     if hasattr(engine, "while_waiting"):
         engine.while_waiting = prepare
@@ -137,7 +137,7 @@ def analyze(
             alerts = [
                 a for a in alerts if a.function in config.options.functions or not a.by_function
             ]
-        if config.history:
+        if isinstance(history, History):
             save_history(history, state, alerts)
     finally:
         for history in opened:

@@ -15,12 +15,13 @@ from collections.abc import Iterable, Sequence
 
 from faasguard.logs import cloudtrail
 from faasguard.logs.alerts import Alert
+from faasguard.logs.baselines import baseline_rows
 from faasguard.logs.deployers import Deployers
 from faasguard.logs.detectors import NEAR_MEMORY_SHARE, RECORD_AGE_MS, PartialState
 from faasguard.logs.facts import LogFacts, LogRule, WindowRow, detect_all
 from faasguard.logs.pricing import Price
 from faasguard.logs.stats import Seen
-from faasguard.logs.store import History
+from faasguard.logs.store import History, NoHistory
 
 _BASELINE_SQL = """
 WITH all_windows AS (
@@ -58,11 +59,13 @@ ORDER BY c.function, c."window"
 """
 
 
-def window_rows(state: PartialState, history: History) -> list[WindowRow]:
+def window_rows(state: PartialState, history: History | NoHistory) -> list[WindowRow]:
     """Every window of ``state`` with its function's baseline, by function and time."""
     windows = state.window_table()
     if windows.num_rows == 0:
         return []
+    if isinstance(history, NoHistory):
+        return baseline_rows(windows)  # the same rows, without DuckDB
     history.db.register("current_windows", windows)
     try:
         result = history.db.sql(_BASELINE_SQL).to_arrow_table()
@@ -74,7 +77,7 @@ def window_rows(state: PartialState, history: History) -> list[WindowRow]:
 
 def log_facts(
     state: PartialState,
-    history: History,
+    history: History | NoHistory,
     rate: Price,
     memory_by_function: dict[str, float],
     timeouts: dict[str, float] | None = None,
@@ -107,7 +110,7 @@ def log_facts(
 
 def all_alerts(
     state: PartialState,
-    history: History,
+    history: History | NoHistory,
     rate: Price,
     memory_by_function: dict[str, float],
     rules: Sequence[LogRule],

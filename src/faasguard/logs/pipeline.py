@@ -43,6 +43,7 @@ from faasguard.logs.parse import (
     parse_text_block,
 )
 from faasguard.logs.patterns import Matcher
+from faasguard.secrets import load_detectors
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +103,7 @@ def warm_up(options: Options) -> None:
 
     _matcher(options.matcher)
     payload_gate.row_starts()  # LOG017's checks of message starts
+    load_detectors()  # redaction of evidence lines (every worker builds some)
     parse.warm_up()
 
 

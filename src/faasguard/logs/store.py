@@ -33,6 +33,33 @@ CREATE TABLE IF NOT EXISTS runs (
 """
 
 
+class NoHistory:
+    """A run without a history database (``--no-history``): it knows nothing of earlier
+    runs and saves nothing, without loading DuckDB (the baselines come from
+    :mod:`faasguard.logs.baselines`)."""
+
+    path = None
+
+    def close(self) -> None:
+        """Nothing to close."""
+
+    def known_error_types(self) -> set[tuple[str, str]]:
+        """None: no earlier run is known."""
+        return set()
+
+    def known_templates(self) -> set[tuple[str, str]]:
+        """None: no earlier run is known."""
+        return set()
+
+    def known_deployers(self) -> set[str]:
+        """None: no earlier run is known."""
+        return set()
+
+    def functions_with_history(self) -> set[str]:
+        """None: no earlier run is known."""
+        return set()
+
+
 class History:
     """The history database; ``path`` ``None`` keeps everything in memory (no history)."""
 
