@@ -53,7 +53,9 @@ typedef struct {
 /* ------------------------------------------------------------------ JSON tokens ------ */
 
 static inline Ptr ws(Ptr p, Ptr end) {
-    while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')) p++;
+    /* One compare for the usual case: no whitespace at all (every JSON whitespace byte
+       is <= ' '). */
+    while (p < end && *p <= ' ' && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')) p++;
     return p;
 }
 
@@ -245,6 +247,23 @@ static int string(Ptr *pp, Ptr end, unsigned char *dst, Py_ssize_t *len, int *es
 static inline int is_digit(unsigned char c) { return c >= '0' && c <= '9'; }
 
 /*
+ * The value of the 8 ASCII digits at p (read as one little-endian word, converted in
+ * three multiplications), or UINT64_MAX when any of the 8 bytes is no digit.
+ */
+static inline uint64_t eight_digits(Ptr p) {
+    uint64_t x;
+    memcpy(&x, p, 8);
+    /* every byte 0x30..0x39: high nibble 3, and adding 6 does not carry into it */
+    if ((x & 0xF0F0F0F0F0F0F0F0ULL) != 0x3030303030303030ULL ||
+        ((x + 0x0606060606060606ULL) & 0xF0F0F0F0F0F0F0F0ULL) != 0x3030303030303030ULL) {
+        return UINT64_MAX;
+    }
+    x = (x & 0x0F0F0F0F0F0F0F0FULL) * 2561 >> 8;
+    x = (x & 0x00FF00FF00FF00FFULL) * 6553601 >> 16;
+    return (x & 0x0000FFFF0000FFFFULL) * 42949672960001ULL >> 32;
+}
+
+/*
  * A number at *pp. *kind: 0 an integer that fits int64 (*value), 1 a larger integer,
  * 2 a fraction or exponent (Python makes it a float).
  */
@@ -256,9 +275,19 @@ static int number(Ptr *pp, Ptr end, int64_t *value, int *kind) {
         p++;
     }
     if (p >= end) return J_CUT;
+    /* The integer part is read and accumulated in one pass (its first 19 digits). */
+    uint64_t v = 0;
     if (*p == '0') p++;
-    else if (*p >= '1' && *p <= '9') while (p < end && is_digit(*p)) p++;
-    else return J_REFUSE;
+    else if (*p >= '1' && *p <= '9') {
+        Ptr stop = end - p > 19 ? p + 19 : end;
+        uint64_t eight;
+        while (stop - p >= 8 && (eight = eight_digits(p)) != UINT64_MAX) {
+            v = v * 100000000 + eight;
+            p += 8;
+        }
+        while (p < stop && is_digit(*p)) v = v * 10 + (uint64_t)(*p++ - '0');
+        while (p < end && is_digit(*p)) p++;
+    } else return J_REFUSE;
     Ptr int_end = p;
     if (p < end && *p == '.') {
         p++;
@@ -285,8 +314,6 @@ static int number(Ptr *pp, Ptr end, int64_t *value, int *kind) {
         *kind = 1;
         return J_OK;
     }
-    uint64_t v = 0;
-    for (Ptr q = digits; q < int_end; q++) v = v * 10 + (uint64_t)(*q - '0');
     if (v > (uint64_t)INT64_MAX + (uint64_t)neg) {
         *kind = 1;
         return J_OK;
