@@ -354,8 +354,25 @@ static int key(Ptr *pp, Ptr end, Ptr *k, Py_ssize_t *klen, int *escaped) {
     if (*p != '"') return J_REFUSE;
     *k = ++p;
     *escaped = 0;
-    int r = string(&p, end, NULL, NULL, escaped);
-    if (r != J_OK) return r;
+    int plain = 0;
+#ifdef __SSE2__
+    /* Keys are short and plain: one 16-byte probe finds the closing quote of most of them
+       (no escape, control or non-ASCII byte before it); string() reads the others. */
+    if (end - p >= 16) {
+        int bits = special_bits(_mm_loadu_si128((const __m128i *)p));
+        if (bits) {
+            Ptr q = p + __builtin_ctz((unsigned)bits);
+            if (*q == '"') {
+                p = q + 1;
+                plain = 1;
+            }
+        }
+    }
+#endif
+    if (!plain) {
+        int r = string(&p, end, NULL, NULL, escaped);
+        if (r != J_OK) return r;
+    }
     *klen = p - 1 - *k;
     p = ws(p, end);
     if (p >= end) return J_CUT;
