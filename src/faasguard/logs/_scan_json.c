@@ -31,7 +31,7 @@
 enum { J_OK = 0, J_REFUSE = 1, J_CUT = 2, J_FULL = 3 };
 /* Payload status (info column 0) and where a walk stopped. */
 enum { P_DATA = 0, P_OTHER = 1, P_REFUSED = 2 };
-enum { S_END = 0, S_CUT = 1, S_ODD = 2, S_FULL = 3 };
+enum { S_END = 0, S_CUT = 1, S_ODD = 2, S_FULL = 3, S_LIMIT = 4 };
 enum { INFO_WIDTH = 10 };
 
 #define MAX_DEPTH 64
@@ -704,7 +704,7 @@ static int one(Ptr base, Ptr p, Ptr end, Ptr refused_end, int single, Py_ssize_t
 
 const char scan_payload_events_doc[] =
     "payload_events(items, sequence, first_item, first_pos, msg, msg_off, ts, ts_ok, ids,\n"
-    "               id_off, id_ok, names, info) -> (payloads, rows, stop, item, pos)\n\n"
+    "               id_off, id_ok, names, info, row_limit=-1) -> (payloads, rows, stop, item, pos)\n\n"
     "The CloudWatch Logs subscription payloads of items (buffers), from item first_item at\n"
     "byte first_pos: each item is one payload, or with sequence payloads written back to\n"
     "back (JSON whitespace between: Firehose). Events go to msg/msg_off (decoded message\n"
@@ -713,16 +713,17 @@ const char scan_payload_events_doc[] =
     "decode it in Python), item, start, end, events, invalid events, log group offset and\n"
     "length in names (-1: not a string), log stream offset and length. stop: 0 all read,\n"
     "1 an object is cut at (item, pos), 2 something else than an object is at (item, pos),\n"
-    "3 an output is full: call again from (item, pos).";
+    "3 an output is full: call again from (item, pos), 4 (one payload per item only) the\n"
+    "item that took the rows to row_limit or more is read, the next is item.";
 
 PyObject *scan_payload_events(PyObject *self, PyObject *args) {
     (void)self;
     PyObject *items, *objs[9];
     int sequence;
-    Py_ssize_t item, pos;
-    if (!PyArg_ParseTuple(args, "OpnnOOOOOOOOO", &items, &sequence, &item, &pos, &objs[0],
+    Py_ssize_t item, pos, row_limit = -1;
+    if (!PyArg_ParseTuple(args, "OpnnOOOOOOOOO|n", &items, &sequence, &item, &pos, &objs[0],
                           &objs[1], &objs[2], &objs[3], &objs[4], &objs[5], &objs[6], &objs[7],
-                          &objs[8])) {
+                          &objs[8], &row_limit)) {
         return NULL;
     }
     if (!PyList_Check(items)) {
@@ -748,7 +749,15 @@ PyObject *scan_payload_events(PyObject *self, PyObject *args) {
         if (!sequence) {
             /* one payload per item: refused whole when it is anything else */
             int r = one(base, ws(p, end), end, end, 1, item, &o, &next);
-            if (r == J_FULL) stop = S_FULL;
+            if (r == J_FULL) {
+                stop = S_FULL;
+            } else if (row_limit >= 0 && o.rows >= row_limit && item + 1 < count) {
+                release(b + 9, 1);
+                item++;
+                pos = 0;
+                stop = S_LIMIT;
+                break;
+            }
         } else {
             for (;;) {
                 p = ws(p, end);
