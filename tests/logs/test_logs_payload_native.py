@@ -26,7 +26,7 @@ from test_logs_payload_bulk import (  # tests/logs is on sys.path
     run_reader,
 )
 
-from faasguard.logs import payload_native, payload_reference
+from faasguard.logs import ingest, payload_native, payload_reference
 
 if not payload_native.available():
     if os.environ.get("FAASGUARD_REQUIRE_NATIVE") == "1":  # CI builds the extension
@@ -319,3 +319,17 @@ def test_groups_stopped_at_the_payload_that_fills_a_batch_match_the_reference(
     monkeypatch.setattr(payload_native, "_extract", spy)
     assert _assert_same(path, "subscription", monkeypatch) > 50_000
     assert payload_native._LIMIT in stops
+
+
+def test_firehose_objects_cut_between_inflated_chunks_match_the_reference(
+    payload_files: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Chunks of 1000 bytes: nearly every payload runs on into the next chunk (and some
+    # over several), with a payload Python decodes among them.
+    data = gzip.decompress(payload_files["firehose"].read_bytes())[:3_000_000]
+    lone = _events(_event(r'"\udc00 lone"')).encode()
+    cut = data.rfind(b"}{", 0, 1_500_000) + 1
+    path = tmp_path / "in"
+    path.write_bytes(gzip.compress(data[:cut] + lone + b"\n" + data[cut : data.rfind(b"}") + 1]))
+    monkeypatch.setattr(ingest, "MAX_INFLATE_CHUNK", 1000)
+    assert _assert_same(path, "firehose", monkeypatch) > 5000

@@ -429,7 +429,7 @@ def _firehose(source: Source, batcher: _Batcher) -> Iterator[pa.RecordBatch]:
             size += len(chunk)
         if size < need and not done:
             continue
-        index, tail = yield from _firehose_text(b"".join(pending), batcher, index)
+        index, tail = yield from _firehose_text(pending, batcher, index)
         if tail is None:
             return  # the reference read the rest
         if (done and tail.strip(b" \t\n\r")) or len(tail) > MAX_JSON_ITEM:
@@ -442,14 +442,15 @@ def _firehose(source: Source, batcher: _Batcher) -> Iterator[pa.RecordBatch]:
 
 
 def _firehose_text(
-    text: bytes, batcher: _Batcher, index: int
+    texts: list[bytes], batcher: _Batcher, index: int
 ) -> Generator[pa.RecordBatch, None, tuple[int, bytes | None]]:
-    """The payloads of ``text`` from payload number ``index`` on; returns how many payloads
-    the file has had so far and the unread tail (a cut object), or ``None`` when the
-    reference read the rest of the file."""
-    pos = 0
+    """The payloads of the text ``texts`` hold one after another (inflated chunks, not
+    joined: an object cut between two is read once they are) from payload number ``index``
+    on; returns how many payloads the file has had so far and the unread tail (a cut
+    object), or ``None`` when the reference read the rest of the file."""
+    item = pos = 0
     while True:
-        found = _extract([text], True, batcher.fallback, 0, pos)
+        found = _extract(texts, True, batcher.fallback, item, pos)
         info = found.info
         spans = info[:, 3] - info[:, 2]
         limit = len(info)
@@ -461,6 +462,7 @@ def _firehose_text(
             return f"payload {base + k}"
 
         def refused(k: int, base: int = index, info: np.ndarray = info) -> tuple[bool, Any]:
+            text = texts[int(info[k, 1])]
             piece = text[int(info[k, 2]) : int(info[k, 3])].decode("utf-8", errors="replace")
             try:
                 return True, json.JSONDecoder().raw_decode(piece)[0]
@@ -476,9 +478,15 @@ def _firehose_text(
         if limit < len(info) or found.stop == _ODD:
             yield from _reference_from(batcher, index)
             return index, None
+        if found.stop == _CUT and found.item + 1 < len(texts):
+            # The object runs on into the next chunk: the two are read as one text.
+            cut = found.item
+            texts[cut : cut + 2] = [texts[cut][found.pos :] + texts[cut + 1]]
+            item, pos = cut, 0
+            continue
         if found.stop != _FULL:
-            return index, text[found.pos :] if found.stop == _CUT else b""
-        pos = found.pos
+            return index, texts[found.item][found.pos :] if found.stop == _CUT else b""
+        item, pos = found.item, found.pos
 
 
 def _reference_from(batcher: _Batcher, skip: int) -> Iterator[pa.RecordBatch]:
