@@ -248,3 +248,20 @@ def test_odd_log_events_are_counted_not_fatal(tmp_path: Path) -> None:
     ]
     assert messages == ["kept"]
     assert diagnostics.counts[("invalid-json", str(path))] == 2
+
+
+def test_a_gzip_member_ending_with_a_read_buffer_is_followed_by_the_next(
+    tmp_path: Path,
+) -> None:
+    # A stored (uncompressed) member of exactly one read buffer, then a second member: the
+    # reader used to stop after the first (nothing left of the buffer looked like the end).
+    text = b"a" * ingest._READ_SIZE
+    first = gzip.compress(text, compresslevel=0, mtime=0)
+    text = text[: len(text) - (len(first) - ingest._READ_SIZE)]
+    first = gzip.compress(text, compresslevel=0, mtime=0)
+    assert len(first) == ingest._READ_SIZE
+    path = tmp_path / "object"
+    path.write_bytes(first + gzip.compress(b"second member\n", mtime=0))
+    diagnostics = DiagnosticCounter()
+    assert b"".join(ingest.iter_decompressed(str(path), diagnostics)) == text + b"second member\n"
+    assert not diagnostics.counts

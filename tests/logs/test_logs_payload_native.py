@@ -17,6 +17,7 @@ import json
 import os
 import random
 from pathlib import Path
+from typing import Any
 
 import pytest
 from test_logs_payload_bulk import (  # tests/logs is on sys.path
@@ -25,7 +26,7 @@ from test_logs_payload_bulk import (  # tests/logs is on sys.path
     run_reader,
 )
 
-from faasguard.logs import payload_native, payload_reference
+from faasguard.logs import ingest, payload_native, payload_reference
 
 if not payload_native.available():
     if os.environ.get("FAASGUARD_REQUIRE_NATIVE") == "1":  # CI builds the extension
@@ -293,3 +294,42 @@ def test_random_mutations_match_the_reference(
         container = "firehose" if trial % 2 else "subscription"
         _write(path, container, [_good(), text.encode("utf-8", "surrogatepass"), _good()])
         _assert_same(path, container, monkeypatch)
+
+
+def test_groups_stopped_at_the_payload_that_fills_a_batch_match_the_reference(
+    payload_files: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Small groups: the extractor stops at the payload that fills the open batch many
+    # times, and the payloads after it wait for the next call, across text blocks, around
+    # a line Python reads and a payload it decodes.
+    lines = payload_files["subscription"].read_bytes().splitlines(keepends=True)
+    lone = _events(_event(r'"\udc00 lone"')).encode()
+    middle = [b'{"not": "an envelope"}\n', (_envelope(lone) + "\n").encode()]
+    path = tmp_path / "in"
+    path.write_bytes(b"".join(lines[: len(lines) // 2] + middle + lines[len(lines) // 2 :]))
+    monkeypatch.setattr(payload_native, "GROUP_BYTES", 64 * 1024)
+    stops: list[int] = []
+    extract = payload_native._extract
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        found = extract(*args, **kwargs)
+        stops.append(found.stop)
+        return found
+
+    monkeypatch.setattr(payload_native, "_extract", spy)
+    assert _assert_same(path, "subscription", monkeypatch) > 50_000
+    assert payload_native._LIMIT in stops
+
+
+def test_firehose_objects_cut_between_inflated_chunks_match_the_reference(
+    payload_files: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Chunks of 1000 bytes: nearly every payload runs on into the next chunk (and some
+    # over several), with a payload Python decodes among them.
+    data = gzip.decompress(payload_files["firehose"].read_bytes())[:3_000_000]
+    lone = _events(_event(r'"\udc00 lone"')).encode()
+    cut = data.rfind(b"}{", 0, 1_500_000) + 1
+    path = tmp_path / "in"
+    path.write_bytes(gzip.compress(data[:cut] + lone + b"\n" + data[cut : data.rfind(b"}") + 1]))
+    monkeypatch.setattr(ingest, "MAX_INFLATE_CHUNK", 1000)
+    assert _assert_same(path, "firehose", monkeypatch) > 5000

@@ -21,6 +21,9 @@
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 enum { K_UNKNOWN = 0, K_START = 1, K_END = 2, K_REPORT = 3, K_INIT = 4, K_APP = 6 };
 
@@ -36,9 +39,13 @@ static inline int is_space(unsigned char c) {
 }
 static inline int is_digit(unsigned char c) { return c >= '0' && c <= '9'; }
 static inline int is_decimal(unsigned char c) { return is_digit(c) || c == '.'; }
-static inline int is_rid(unsigned char c) {
-    return is_digit(c) || (c >= 'a' && c <= 'f') || c == '-';
-}
+/* [0-9a-f-] by table: request ids are read a byte at a time. */
+static const unsigned char RID[256] = {
+    ['-'] = 1, ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1, ['6'] = 1,
+    ['7'] = 1, ['8'] = 1, ['9'] = 1, ['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1,
+    ['f'] = 1,
+};
+static inline int is_rid(unsigned char c) { return RID[c]; }
 static inline int is_word(unsigned char c) {
     return is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
 }
@@ -49,6 +56,37 @@ static inline int has(const unsigned char *p, const unsigned char *end, const ch
     return (size_t)(end - p) >= len && memcmp(p, lit, len) == 0;
 }
 #define HAS(p, end, lit) has((p), (end), (lit), sizeof(lit) - 1)
+
+/*
+ * memmem(p, end - p, lit, len) for the short literals searched here (len >= 2): the
+ * leftmost match or NULL. Sixteen candidate starts at a time keep those whose first and
+ * last bytes match (loads stay inside [p, end)), then compare the middle; glibc's generic
+ * memmem costs several times more on lines of a few hundred bytes.
+ */
+static const unsigned char *find(const unsigned char *p, const unsigned char *end,
+                                 const char *lit, size_t len) {
+    if (len < 2 || (size_t)(end - p) < len) return NULL;
+    const unsigned char first = (unsigned char)lit[0], last = (unsigned char)lit[len - 1];
+    const unsigned char *stop = end - len + 1; /* candidate starts are [p, stop) */
+#ifdef __SSE2__
+    const __m128i vf = _mm_set1_epi8((char)first), vl = _mm_set1_epi8((char)last);
+    while (stop - p >= 16) { /* p + 15 + len - 1 < end: both loads are inside */
+        __m128i a = _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)p), vf);
+        __m128i b = _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(p + len - 1)), vl);
+        unsigned bits = (unsigned)_mm_movemask_epi8(_mm_and_si128(a, b));
+        while (bits) {
+            int k = __builtin_ctz(bits);
+            if (memcmp(p + k + 1, lit + 1, len - 2) == 0) return p + k;
+            bits &= bits - 1;
+        }
+        p += 16;
+    }
+#endif
+    for (; p < stop; p++) {
+        if (*p == first && p[len - 1] == last && memcmp(p + 1, lit + 1, len - 2) == 0) return p;
+    }
+    return NULL;
+}
 
 static inline const unsigned char *skip_spaces(const unsigned char *p,
                                                const unsigned char *end) {
@@ -397,7 +435,7 @@ static int json_number(const unsigned char *m, const unsigned char *end, const c
     size_t key_len = strlen(key);
     const unsigned char *p = m;
     while ((size_t)(end - p) >= key_len) {
-        const unsigned char *hit = memmem(p, (size_t)(end - p), key, key_len);
+        const unsigned char *hit = find(p, end, key, key_len);
         if (hit == NULL) return 0;
         const unsigned char *s = skip_spaces(hit + key_len, end), *q = s;
         while (q < end && is_decimal(*q)) q++;
@@ -409,14 +447,14 @@ static int json_number(const unsigned char *m, const unsigned char *end, const c
 
 static int contains(const unsigned char *m, const unsigned char *end, const char *lit) {
     size_t len = strlen(lit);
-    return (size_t)(end - m) >= len && memmem(m, (size_t)(end - m), lit, len) != NULL;
+    return find(m, end, lit, len) != NULL;
 }
 
 /* "status":\s*"timeout" anywhere. */
 static int status_timeout(const unsigned char *m, const unsigned char *end) {
     const unsigned char *p = m;
     while ((size_t)(end - p) >= 9) {
-        const unsigned char *hit = memmem(p, (size_t)(end - p), "\"status\":", 9);
+        const unsigned char *hit = find(p, end, "\"status\":", 9);
         if (hit == NULL) return 0;
         const unsigned char *s = skip_spaces(hit + 9, end);
         if (HAS(s, end, "\"timeout\"")) return 1;
@@ -445,12 +483,33 @@ static int json_report(const unsigned char *m, const unsigned char *end, Py_ssiz
     return 0;
 }
 
+/* The first '"' in [p, end) followed by 'r' or 'f' (where "requestId" or
+ * "function_request_id" may start), or NULL: the other quotes of a JSON line, often one
+ * every few bytes, are passed sixteen bytes at a time. */
+static const unsigned char *id_quote(const unsigned char *p, const unsigned char *end) {
+#ifdef __SSE2__
+    const __m128i quote = _mm_set1_epi8('"'), r = _mm_set1_epi8('r'), f = _mm_set1_epi8('f');
+    while (end - p >= 17) { /* the second load ends at p + 16 < end */
+        __m128i a = _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)p), quote);
+        __m128i n = _mm_loadu_si128((const __m128i *)(p + 1));
+        __m128i b = _mm_or_si128(_mm_cmpeq_epi8(n, r), _mm_cmpeq_epi8(n, f));
+        unsigned bits = (unsigned)_mm_movemask_epi8(_mm_and_si128(a, b));
+        if (bits) return p + __builtin_ctz(bits);
+        p += 16;
+    }
+#endif
+    for (; end - p >= 2; p++) {
+        if (*p == '"' && (p[1] == 'r' || p[1] == 'f')) return p;
+    }
+    return NULL;
+}
+
 /* Leftmost "(?:requestId|function_request_id)":\s*"([^"]+)" into the id column. */
 static void json_request_id(const unsigned char *m, const unsigned char *end, Py_ssize_t row,
                             Out *o) {
     const unsigned char *p = m;
     while (p < end) {
-        const unsigned char *q = memchr(p, '"', (size_t)(end - p));
+        const unsigned char *q = id_quote(p, end);
         if (q == NULL) return;
         const unsigned char *after = NULL;
         if (HAS(q + 1, end, "requestId\":")) {
@@ -556,7 +615,7 @@ static int error_level(const unsigned char *m, const unsigned char *end) {
     }
     p = m;
     while ((size_t)(end - p) >= 8) {
-        const unsigned char *hit = memmem(p, (size_t)(end - p), "\"level\":", 8);
+        const unsigned char *hit = find(p, end, "\"level\":", 8);
         if (hit == NULL) break;
         const unsigned char *s = skip_spaces(hit + 8, end);
         if (s < end && *s == '"') {

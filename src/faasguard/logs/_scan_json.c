@@ -31,7 +31,7 @@
 enum { J_OK = 0, J_REFUSE = 1, J_CUT = 2, J_FULL = 3 };
 /* Payload status (info column 0) and where a walk stopped. */
 enum { P_DATA = 0, P_OTHER = 1, P_REFUSED = 2 };
-enum { S_END = 0, S_CUT = 1, S_ODD = 2, S_FULL = 3 };
+enum { S_END = 0, S_CUT = 1, S_ODD = 2, S_FULL = 3, S_LIMIT = 4 };
 enum { INFO_WIDTH = 10 };
 
 #define MAX_DEPTH 64
@@ -53,7 +53,9 @@ typedef struct {
 /* ------------------------------------------------------------------ JSON tokens ------ */
 
 static inline Ptr ws(Ptr p, Ptr end) {
-    while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')) p++;
+    /* One compare for the usual case: no whitespace at all (every JSON whitespace byte
+       is <= ' '). */
+    while (p < end && *p <= ' ' && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')) p++;
     return p;
 }
 
@@ -245,6 +247,23 @@ static int string(Ptr *pp, Ptr end, unsigned char *dst, Py_ssize_t *len, int *es
 static inline int is_digit(unsigned char c) { return c >= '0' && c <= '9'; }
 
 /*
+ * The value of the 8 ASCII digits at p (read as one little-endian word, converted in
+ * three multiplications), or UINT64_MAX when any of the 8 bytes is no digit.
+ */
+static inline uint64_t eight_digits(Ptr p) {
+    uint64_t x;
+    memcpy(&x, p, 8);
+    /* every byte 0x30..0x39: high nibble 3, and adding 6 does not carry into it */
+    if ((x & 0xF0F0F0F0F0F0F0F0ULL) != 0x3030303030303030ULL ||
+        ((x + 0x0606060606060606ULL) & 0xF0F0F0F0F0F0F0F0ULL) != 0x3030303030303030ULL) {
+        return UINT64_MAX;
+    }
+    x = (x & 0x0F0F0F0F0F0F0F0FULL) * 2561 >> 8;
+    x = (x & 0x00FF00FF00FF00FFULL) * 6553601 >> 16;
+    return (x & 0x0000FFFF0000FFFFULL) * 42949672960001ULL >> 32;
+}
+
+/*
  * A number at *pp. *kind: 0 an integer that fits int64 (*value), 1 a larger integer,
  * 2 a fraction or exponent (Python makes it a float).
  */
@@ -256,9 +275,19 @@ static int number(Ptr *pp, Ptr end, int64_t *value, int *kind) {
         p++;
     }
     if (p >= end) return J_CUT;
+    /* The integer part is read and accumulated in one pass (its first 19 digits). */
+    uint64_t v = 0;
     if (*p == '0') p++;
-    else if (*p >= '1' && *p <= '9') while (p < end && is_digit(*p)) p++;
-    else return J_REFUSE;
+    else if (*p >= '1' && *p <= '9') {
+        Ptr stop = end - p > 19 ? p + 19 : end;
+        uint64_t eight;
+        while (stop - p >= 8 && (eight = eight_digits(p)) != UINT64_MAX) {
+            v = v * 100000000 + eight;
+            p += 8;
+        }
+        while (p < stop && is_digit(*p)) v = v * 10 + (uint64_t)(*p++ - '0');
+        while (p < end && is_digit(*p)) p++;
+    } else return J_REFUSE;
     Ptr int_end = p;
     if (p < end && *p == '.') {
         p++;
@@ -285,8 +314,6 @@ static int number(Ptr *pp, Ptr end, int64_t *value, int *kind) {
         *kind = 1;
         return J_OK;
     }
-    uint64_t v = 0;
-    for (Ptr q = digits; q < int_end; q++) v = v * 10 + (uint64_t)(*q - '0');
     if (v > (uint64_t)INT64_MAX + (uint64_t)neg) {
         *kind = 1;
         return J_OK;
@@ -327,8 +354,25 @@ static int key(Ptr *pp, Ptr end, Ptr *k, Py_ssize_t *klen, int *escaped) {
     if (*p != '"') return J_REFUSE;
     *k = ++p;
     *escaped = 0;
-    int r = string(&p, end, NULL, NULL, escaped);
-    if (r != J_OK) return r;
+    int plain = 0;
+#ifdef __SSE2__
+    /* Keys are short and plain: one 16-byte probe finds the closing quote of most of them
+       (no escape, control or non-ASCII byte before it); string() reads the others. */
+    if (end - p >= 16) {
+        int bits = special_bits(_mm_loadu_si128((const __m128i *)p));
+        if (bits) {
+            Ptr q = p + __builtin_ctz((unsigned)bits);
+            if (*q == '"') {
+                p = q + 1;
+                plain = 1;
+            }
+        }
+    }
+#endif
+    if (!plain) {
+        int r = string(&p, end, NULL, NULL, escaped);
+        if (r != J_OK) return r;
+    }
     *klen = p - 1 - *k;
     p = ws(p, end);
     if (p >= end) return J_CUT;
@@ -660,7 +704,7 @@ static int one(Ptr base, Ptr p, Ptr end, Ptr refused_end, int single, Py_ssize_t
 
 const char scan_payload_events_doc[] =
     "payload_events(items, sequence, first_item, first_pos, msg, msg_off, ts, ts_ok, ids,\n"
-    "               id_off, id_ok, names, info) -> (payloads, rows, stop, item, pos)\n\n"
+    "               id_off, id_ok, names, info, row_limit=-1) -> (payloads, rows, stop, item, pos)\n\n"
     "The CloudWatch Logs subscription payloads of items (buffers), from item first_item at\n"
     "byte first_pos: each item is one payload, or with sequence payloads written back to\n"
     "back (JSON whitespace between: Firehose). Events go to msg/msg_off (decoded message\n"
@@ -669,16 +713,17 @@ const char scan_payload_events_doc[] =
     "decode it in Python), item, start, end, events, invalid events, log group offset and\n"
     "length in names (-1: not a string), log stream offset and length. stop: 0 all read,\n"
     "1 an object is cut at (item, pos), 2 something else than an object is at (item, pos),\n"
-    "3 an output is full: call again from (item, pos).";
+    "3 an output is full: call again from (item, pos), 4 (one payload per item only) the\n"
+    "item that took the rows to row_limit or more is read, the next is item.";
 
 PyObject *scan_payload_events(PyObject *self, PyObject *args) {
     (void)self;
     PyObject *items, *objs[9];
     int sequence;
-    Py_ssize_t item, pos;
-    if (!PyArg_ParseTuple(args, "OpnnOOOOOOOOO", &items, &sequence, &item, &pos, &objs[0],
+    Py_ssize_t item, pos, row_limit = -1;
+    if (!PyArg_ParseTuple(args, "OpnnOOOOOOOOO|n", &items, &sequence, &item, &pos, &objs[0],
                           &objs[1], &objs[2], &objs[3], &objs[4], &objs[5], &objs[6], &objs[7],
-                          &objs[8])) {
+                          &objs[8], &row_limit)) {
         return NULL;
     }
     if (!PyList_Check(items)) {
@@ -704,7 +749,15 @@ PyObject *scan_payload_events(PyObject *self, PyObject *args) {
         if (!sequence) {
             /* one payload per item: refused whole when it is anything else */
             int r = one(base, ws(p, end), end, end, 1, item, &o, &next);
-            if (r == J_FULL) stop = S_FULL;
+            if (r == J_FULL) {
+                stop = S_FULL;
+            } else if (row_limit >= 0 && o.rows >= row_limit && item + 1 < count) {
+                release(b + 9, 1);
+                item++;
+                pos = 0;
+                stop = S_LIMIT;
+                break;
+            }
         } else {
             for (;;) {
                 p = ws(p, end);

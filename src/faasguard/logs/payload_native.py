@@ -49,11 +49,12 @@ try:
 except ImportError:  # pragma: no cover - built wherever a C compiler was available
     _native = None
 
-#: Payload JSON handed to the extractor per call (subscription payloads, Firehose text).
+#: Payload JSON handed to the extractor per call (Firehose text; at least this much, and
+#: about a batch's worth once known, of subscription payloads).
 GROUP_BYTES = 8 * 1024 * 1024
 _INFO = 10  # columns of the extractor's per-payload rows
 _REFUSED = 2  # payload status: decode it in Python
-_CUT, _ODD, _FULL = 1, 2, 3  # where an extraction stopped (0: everything read)
+_CUT, _ODD, _FULL, _LIMIT = 1, 2, 3, 4  # where an extraction stopped (0: everything read)
 # envelopes: 0 blank line, 1 base64 decoded by C, 2 read by Python, 3 base64 for Python
 _DECODED, _BASE64 = 1, 3
 
@@ -73,8 +74,10 @@ def batches(
         return
     batcher = _Batcher(source.path, fallback, diagnostics)
     if source.container == "subscription":
+        group = _Group()
         for block in text_blocks(source.path, diagnostics):
-            yield from _subscription_block(block, batcher)
+            yield from _subscription_block(block, batcher, group)
+        yield from group.extract(batcher)
     else:
         yield from _firehose(source, batcher)
     yield from batcher.flush()
@@ -96,7 +99,12 @@ class _Extracted:
 
 
 def _extract(
-    items: list[Any], sequence: bool, fallback: str | None, item: int = 0, pos: int = 0
+    items: list[Any],
+    sequence: bool,
+    fallback: str | None,
+    item: int = 0,
+    pos: int = 0,
+    limit: int = -1,
 ) -> _Extracted:
     room = sum(len(x) for x in items[item:]) - pos + 64  # decoded text is never longer
     rows = room // 14 + 16  # an event with a message takes at least 14 bytes
@@ -107,7 +115,7 @@ def _extract(
     info = np.empty((room // 128 + 16, _INFO), dtype=np.int64)  # denser input: called again
     assert _native is not None  # the caller checked
     pays, n, stop, stop_item, stop_pos = _native.payload_events(
-        items, sequence, item, pos, msg, msg_off, ts, ts_ok, ids, id_off, id_ok, names, info
+        items, sequence, item, pos, msg, msg_off, ts, ts_ok, ids, id_off, id_ok, names, info, limit
     )
     info = info[:pays]
     counts = info[:, 4]
@@ -307,8 +315,11 @@ def _take(
 # -- subscription files ----------------------------------------------------------------------
 
 
-def _subscription_block(block: TextBlock, batcher: _Batcher) -> Iterator[pa.RecordBatch]:
-    """The envelopes of one block of lines, in order; payloads extracted in groups."""
+def _subscription_block(
+    block: TextBlock, batcher: _Batcher, group: _Group
+) -> Iterator[pa.RecordBatch]:
+    """The envelopes of one block of lines, in order; payloads extracted in groups (the
+    group goes on into the next block: the caller extracts what is left at the end)."""
     data = block.data
     ends = block.newlines if block.newlines is not None else newline_positions(data)
     ends = np.ascontiguousarray(ends, dtype=np.int64)
@@ -319,7 +330,6 @@ def _subscription_block(block: TextBlock, batcher: _Batcher) -> Iterator[pa.Reco
     _native.envelopes(data, ends, status, data_at, data_end, base64_decoded)
     views = {_DECODED: base64_decoded.data, _BASE64: memoryview(data)}
     path, diagnostics = batcher.path, batcher.diagnostics
-    group = _Group()
     kinds, starts, stops = status.tolist(), data_at.tolist(), data_end.tolist()
     for index in np.flatnonzero(status).tolist():
         number = block.first_line + index
@@ -343,30 +353,45 @@ def _subscription_block(block: TextBlock, batcher: _Batcher) -> Iterator[pa.Reco
         read, payload = reference.line_payload(number, line, path, diagnostics)
         if read:
             yield from batcher.decoded(payload, f"line {number}")
-    yield from group.extract(batcher)
 
 
 class _Group:
-    """Inflated subscription payloads waiting for one extractor call."""
+    """Inflated subscription payloads waiting for one extractor call.
+
+    Once enough have come for a whole batch (estimated from the payload bytes per row so
+    far), the extractor reads them up to the payload that fills the open batch and stops:
+    that batch is then one extracted table, handed on without copying its columns into one
+    (as a batch pieced together from two calls must be). The payloads after it wait for
+    the next call. ``extract`` without ``fill`` reads every payload (before anything else
+    of the file, and at its end).
+    """
 
     def __init__(self) -> None:
         self.payloads: list[bytes] = []
         self.numbers: list[int] = []
         self.size = 0
+        self.need = 2 * GROUP_BYTES  # a batch of usual events (then estimated)
 
     def add(self, payload: bytes, number: int, batcher: _Batcher) -> Iterator[pa.RecordBatch]:
         self.payloads.append(payload)
         self.numbers.append(number)
         self.size += len(payload)
-        if self.size >= GROUP_BYTES:
-            yield from self.extract(batcher)
+        if self.size >= self.need:
+            yield from self.extract(batcher, fill=True)
 
-    def extract(self, batcher: _Batcher) -> Iterator[pa.RecordBatch]:
+    def extract(self, batcher: _Batcher, fill: bool = False) -> Iterator[pa.RecordBatch]:
         payloads, numbers = self.payloads, self.numbers
         self.payloads, self.numbers, self.size = [], [], 0
         item = 0
         while item < len(payloads):
-            found = _extract(payloads, False, batcher.fallback, item)
+            limit = EVENTS_PER_BATCH - batcher.rows if fill else -1
+            found = _extract(payloads, False, batcher.fallback, item, limit=limit)
+            if found.stop == _LIMIT:
+                read = sum(len(payload) for payload in payloads[item : found.item])
+                rows = max(found.table.num_rows, 1)
+                self.need = max(GROUP_BYTES, read * EVENTS_PER_BATCH * 5 // (4 * rows))
+                self.payloads, self.numbers = payloads[found.item :], numbers[found.item :]
+                self.size = sum(len(payload) for payload in self.payloads)
             items = found.info[:, 1].tolist()
 
             def where(k: int, items: list[int] = items) -> str:
@@ -404,7 +429,7 @@ def _firehose(source: Source, batcher: _Batcher) -> Iterator[pa.RecordBatch]:
             size += len(chunk)
         if size < need and not done:
             continue
-        index, tail = yield from _firehose_text(b"".join(pending), batcher, index)
+        index, tail = yield from _firehose_text(pending, batcher, index)
         if tail is None:
             return  # the reference read the rest
         if (done and tail.strip(b" \t\n\r")) or len(tail) > MAX_JSON_ITEM:
@@ -417,14 +442,15 @@ def _firehose(source: Source, batcher: _Batcher) -> Iterator[pa.RecordBatch]:
 
 
 def _firehose_text(
-    text: bytes, batcher: _Batcher, index: int
+    texts: list[bytes], batcher: _Batcher, index: int
 ) -> Generator[pa.RecordBatch, None, tuple[int, bytes | None]]:
-    """The payloads of ``text`` from payload number ``index`` on; returns how many payloads
-    the file has had so far and the unread tail (a cut object), or ``None`` when the
-    reference read the rest of the file."""
-    pos = 0
+    """The payloads of the text ``texts`` hold one after another (inflated chunks, not
+    joined: an object cut between two is read once they are) from payload number ``index``
+    on; returns how many payloads the file has had so far and the unread tail (a cut
+    object), or ``None`` when the reference read the rest of the file."""
+    item = pos = 0
     while True:
-        found = _extract([text], True, batcher.fallback, 0, pos)
+        found = _extract(texts, True, batcher.fallback, item, pos)
         info = found.info
         spans = info[:, 3] - info[:, 2]
         limit = len(info)
@@ -436,6 +462,7 @@ def _firehose_text(
             return f"payload {base + k}"
 
         def refused(k: int, base: int = index, info: np.ndarray = info) -> tuple[bool, Any]:
+            text = texts[int(info[k, 1])]
             piece = text[int(info[k, 2]) : int(info[k, 3])].decode("utf-8", errors="replace")
             try:
                 return True, json.JSONDecoder().raw_decode(piece)[0]
@@ -451,9 +478,15 @@ def _firehose_text(
         if limit < len(info) or found.stop == _ODD:
             yield from _reference_from(batcher, index)
             return index, None
+        if found.stop == _CUT and found.item + 1 < len(texts):
+            # The object runs on into the next chunk: the two are read as one text.
+            cut = found.item
+            texts[cut : cut + 2] = [texts[cut][found.pos :] + texts[cut + 1]]
+            item, pos = cut, 0
+            continue
         if found.stop != _FULL:
-            return index, text[found.pos :] if found.stop == _CUT else b""
-        pos = found.pos
+            return index, texts[found.item][found.pos :] if found.stop == _CUT else b""
+        item, pos = found.item, found.pos
 
 
 def _reference_from(batcher: _Batcher, skip: int) -> Iterator[pa.RecordBatch]:
