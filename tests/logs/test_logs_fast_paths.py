@@ -255,3 +255,29 @@ def test_background_compile_is_the_matcher_later_used() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], check=False, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
+
+
+def test_a_small_input_is_analysed_in_process_without_pandas(tmp_path: Path) -> None:
+    pytest.importorskip("pandas")
+    log = tmp_path / "fn.log"
+    log.write_text(
+        "2024-05-01T00:00:00.000Z START RequestId: 3f1c2a9e-0000-4000-8000-000000000001\n"
+        "2024-05-01T00:00:00.100Z 2024-05-01T00:00:00.100Z\t3f1c2a9e-0000-4000-8000-"
+        "000000000001\tINFO\tprocessed (1 item)\n"
+        "2024-05-01T00:00:00.200Z END RequestId: 3f1c2a9e-0000-4000-8000-000000000001\n",
+        encoding="utf-8",
+    )
+    code = (
+        "import sys\n"
+        "from faasguard.cli import main\n"
+        f"sys.argv = ['faasguard', 'logs', 'analyze', {str(log)!r}, '--no-history',\n"
+        f"            '-f', 'json', '-o', {str(tmp_path / 'out.json')!r}]\n"
+        "try:\n"
+        "    main()\n"
+        "except SystemExit as done:\n"
+        "    assert done.code in (0, None), done.code\n"
+        "assert 'pandas' not in sys.modules, 'pandas was imported'\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], check=False, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert json.loads((tmp_path / "out.json").read_text())["findings"] == []

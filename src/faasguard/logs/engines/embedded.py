@@ -133,6 +133,9 @@ class EmbeddedEngine:
         total = len(ordered)
         state = PartialState()
         if self.jobs <= 1 or total < 2 or sum(sizes.values()) < _PARALLEL_MIN_BYTES:
+            # In this process: pyarrow's pandas probe would import pandas (~0.3 s) for a
+            # small input or --jobs 1 as it would in a worker.
+            skip_pandas()
             for done, source in enumerate(ordered, 1):
                 state.merge(process_source(source, options))
                 if progress:
