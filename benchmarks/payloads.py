@@ -261,11 +261,13 @@ def section(
 
 def through_logs(rows: list[tuple[str, str, str]]) -> dict:
     """The LOG017 path: each value logged as a Node.js runtime line with its API Gateway
-    event, the pipeline's multi-pattern matcher over batches of those messages, then the
-    engine on the lines it selects (what ``logs analyze`` does per line)."""
+    event, the pipeline's line gate over batches of those messages (its pattern database and
+    its row checks, as ``logs analyze`` runs them), then the engine on the lines it keeps."""
+    import numpy as np  # noqa: PLC0415
     import pyarrow as pa  # noqa: PLC0415
 
     from faasguard.logs.patterns import Matcher  # noqa: PLC0415
+    from faasguard.logs.payload_gate import checked_rows  # noqa: PLC0415
     from faasguard.logs.payload_hits import message_hits  # noqa: PLC0415
 
     matcher = Matcher()
@@ -280,12 +282,14 @@ def through_logs(rows: list[tuple[str, str, str]]) -> dict:
     verdicts: list[list[str]] = []
     for first in range(0, len(messages), 8192):
         chunk = messages[first : first + 8192]
-        hit_rows, ids = matcher.scan(pa.array(chunk, pa.string()))
+        hit_rows, ids, checked = matcher.scan_rows(
+            pa.array(chunk, pa.string()), np.ones(len(chunk), dtype=bool), checked_rows
+        )
         chosen = {
             int(r)
             for r, i in zip(hit_rows, ids, strict=True)
             if matcher.patterns[int(i)].kind == "injection"
-        }
+        } | set(checked.tolist())
         verdicts.extend(
             [h.detection.cls for h in message_hits(m)] if n in chosen else []
             for n, m in enumerate(chunk)
