@@ -207,3 +207,15 @@ def test_the_byte_marks_are_checked_outside_the_database() -> None:
     assert _kept(lines, "re") == {1, 2, 3, 4}
     marks = dict(gate())["gate:marks"]
     assert "\\x80-\\xff" not in marks and "['`;#()<>&|*]" not in marks
+
+
+def test_without_the_builders_source_the_gate_is_built(monkeypatch: pytest.MonkeyPatch) -> None:
+    # a frozen or source-stripped install: no fingerprint to trust, so no stored gate either
+    packaged = payload_gate.load_json(payload_gate.GATE_FILE)
+    monkeypatch.setattr(payload_gate.payload_literals, "__file__", None)
+    assert payload_gate.fingerprint() != packaged["fingerprint"]
+    payload_gate._stored.cache_clear()
+    try:
+        assert payload_gate._stored()["gate"] == payload_gate.built()["gate"]
+    finally:
+        payload_gate._stored.cache_clear()
