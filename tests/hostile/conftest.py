@@ -57,11 +57,15 @@ def run_faasguard_in(
     cwd: Path | str | None = None,
     env: Mapping[str, str] | None = None,
     seconds: float = 60,
-    memory_mb: int = 2048,
+    memory_mb: int = 3072,
     stdin: str | None = None,
     honour_permissions: bool = False,
 ) -> Run:
     """Run ``faasguard ARGS`` in a child process with bounded time and address space.
+
+    The address space (not memory used) is capped at ``memory_mb``: 3 GiB by default, since
+    ``logs analyze`` with its history reaches ~2.1 GiB of it (DuckDB reserves ~0.6 GiB when
+    it connects, pyarrow, numpy and Hyperscan ~1.4 GiB) while using a fraction of that.
 
     ``honour_permissions``: when running as root, the child runs without the capabilities
     that let root read any file (``setpriv``), so a mode-000 file is unreadable to it too.
@@ -94,13 +98,19 @@ def run_faasguard_in(
 
 @pytest.fixture
 def run_faasguard(tmp_path: Path) -> RunFaasguard:
-    """:func:`run_faasguard_in` with a private HOME (its own user cache, no real one)."""
+    """:func:`run_faasguard_in` with a private HOME (its own user cache, no real one) and,
+    unless ``cwd`` is given, a private working directory: what faasguard keeps under the
+    working directory (``.faasguard/`` history, scan snapshots) must not be shared with the
+    tests that run at the same time (DuckDB locks its file: a second run failed)."""
     home = tmp_path / "home"
     home.mkdir()
+    work = tmp_path / "cwd"
+    work.mkdir()
 
     def run(*args: str, **kwargs: object) -> Run:
         env = {"HOME": str(home), "XDG_CACHE_HOME": str(home / ".cache")}
         env.update(kwargs.pop("env", None) or {})  # type: ignore[arg-type]
+        kwargs.setdefault("cwd", work)
         return run_faasguard_in(*args, env=env, **kwargs)  # type: ignore[arg-type]
 
     return run

@@ -69,7 +69,11 @@ class History:
         import duckdb  # noqa: PLC0415 - ~0.1 s: loaded when a run gets this far, not before
 
         self.path = path
-        self.db: duckdb.DuckDBPyConnection = duckdb.connect(path or ":memory:")
+        # One thread: the history's tables are small, its sums are then the same every run
+        # (a parallel sum may round differently), and each thread costs address space.
+        self.db: duckdb.DuckDBPyConnection = duckdb.connect(
+            path or ":memory:", config={"threads": 1}
+        )
         self.db.execute(_SCHEMA)
 
     def close(self) -> None:
