@@ -15,7 +15,8 @@ from typing import Any
 import pytest
 from guard_events import Context, apigw_v2
 
-from faasguard.guard import GuardViolationError, guard
+from faasguard.guard import GuardViolationError, guard, limits
+from faasguard.guard.policy import load_policy
 
 
 @pytest.fixture(scope="module")
@@ -151,7 +152,14 @@ def test_proc_self_environ_is_watched(security_events: Any, tmp_path: Path) -> N
     assert security_events.all()[0]["faasguard"]["target"] == "/proc/self/environ"
 
 
-def test_tmp_writes_refused_once_the_cap_is_reached(security_events: Any, tmp_path: Path) -> None:
+def test_tmp_writes_refused_once_the_cap_is_reached(
+    security_events: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A small folder is walked afresh at every write even when a walk is slow (a loaded
+    # machine): with any walk counted as slow, the fourth write is still refused. (It went
+    # through once under load, when a slow walk of three files was reused for a while.)
+    monkeypatch.setattr(limits, "_TMP_WALK_CHEAP_S", 0.0)
+
     def handler(event: Any, context: Any) -> Any:
         for index in range(4):
             (tmp_path / f"chunk{index}").write_bytes(b"x" * 400_000)
@@ -172,3 +180,17 @@ def test_tmp_under_the_cap_is_silent(security_events: Any, tmp_path: Path) -> No
         _run(handler, tmp_path, tmp={"path": str(tmp_path), "mode": "block", "max_mb": 1}) == "ok"
     )
     assert security_events.all() == []
+
+
+def test_a_slow_walk_of_a_big_tmp_folder_is_reused_for_a_while(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the cost cap of big folders: a slow walk's total serves the next writes
+    for index in range(limits._TMP_WALK_FEW + 1):
+        (tmp_path / f"f{index}").write_bytes(b"")
+    monkeypatch.setattr(limits, "_TMP_WALK_CHEAP_S", 0.0)
+    watched = limits.Limits(load_policy(tmp={"path": str(tmp_path), "max_mb": 1}))
+    before = watched.tmp_usage()
+    (tmp_path / "big").write_bytes(b"x" * 400_000)
+    assert watched.tmp_usage() == before  # reused
+    assert watched.tmp_usage(fresh=True) > before  # after an invocation: walked again

@@ -71,6 +71,9 @@ _DNS_REFRESH_S = 30.0
 _TMP_WALK_PATIENCE = 50
 #: A walk this fast is repeated at every write (a small /tmp, as in Lambda: the cap is exact).
 _TMP_WALK_CHEAP_S = 0.005
+#: A walk of this many entries or fewer is repeated at every write however long it took:
+#: it is cheap, and a slow one only means a loaded machine (the cap stays exact).
+_TMP_WALK_FEW = 256
 _GUARD_MODULES = ("faasguard.guard",)
 
 
@@ -94,7 +97,8 @@ class Limits:
         self.tmp_root = os.path.realpath(policy.tmp.path)
         self.tmp_cap = int(policy.tmp.max_mb * 1024 * 1024)
         self.tmp_written = False  # a file was opened for writing there since the last check
-        self.tmp_measured = (0.0, 0.0, 0)  # (when, seconds taken, bytes) of the last walk
+        # (when, seconds taken, bytes, entries seen) of the last walk
+        self.tmp_measured = (0.0, 0.0, 0, 0)
 
     # -- network -------------------------------------------------------------------------
     def name_allowed(self, name: str, port: int | None) -> bool:
@@ -174,8 +178,9 @@ class Limits:
             fs = os.statvfs(self.tmp_root)
             return (fs.f_blocks - fs.f_bfree) * fs.f_frsize
         started = time.monotonic()
-        when, took, total = self.tmp_measured
-        if not fresh and took > _TMP_WALK_CHEAP_S and started - when < took * _TMP_WALK_PATIENCE:
+        when, took, total, walked = self.tmp_measured
+        slow = took > _TMP_WALK_CHEAP_S and walked > _TMP_WALK_FEW
+        if not fresh and slow and started - when < took * _TMP_WALK_PATIENCE:
             return total  # walking a big directory at every write would cost too much
         total, seen, stack = 0, 0, [self.tmp_root]
         while stack and seen < _MAX_TMP_ENTRIES:
@@ -193,7 +198,7 @@ class Limits:
                             total += entry.stat(follow_symlinks=False).st_blocks * 512
                     except OSError:
                         continue
-        self.tmp_measured = (started, time.monotonic() - started, total)
+        self.tmp_measured = (started, time.monotonic() - started, total, seen)
         return total
 
     def check_tmp(self, path: str, after: bool = False) -> None:
