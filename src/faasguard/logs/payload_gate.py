@@ -129,9 +129,11 @@ def _stored() -> dict[str, Any]:
 
 @cache
 def gate() -> tuple[tuple[str, str], ...]:
-    """``(id, expression)`` of the literal gate (matched case-insensitively): one
-    alternation of the decoding marks and libinjection's punctuation, one of the necessary
-    literals of every alternative but the weak ones (:func:`weak_alternatives`)."""
+    """``(id, expression)`` of the gate's pattern database (matched case-insensitively): one
+    alternation of the decoding marks and libinjection's punctuation longer than one byte
+    (the one-byte ones are :func:`marked_rows`), alternations of the necessary literals of
+    every alternative but the weak ones (:func:`weak_alternatives`), and the weak ones
+    relaxed for raw lines."""
     return tuple((str(name), str(expression)) for name, expression in _stored()["gate"])
 
 
