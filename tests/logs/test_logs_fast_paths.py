@@ -223,7 +223,7 @@ def test_workers_settle_without_pandas_and_pandas_still_works() -> None:
         "import pandas\n"
         "assert pa.table({'a': [1, 2]}).to_pandas()['a'].sum() == 3\n"
     )
-    done = subprocess.run([sys.executable, "-c", code], check=False, capture_output=True, text=True)
+    done = _python(code)
     assert done.returncode == 0, done.stderr
 
 
@@ -233,7 +233,7 @@ def test_worker_allocator_settings_apply_where_glibc_is() -> None:
         "from faasguard.logs.engines.embedded import tune_malloc\n"
         "print(platform.libc_ver()[0] == 'glibc', tune_malloc())\n"
     )
-    done = subprocess.run([sys.executable, "-c", code], check=False, capture_output=True, text=True)
+    done = _python(code)
     assert done.returncode == 0, done.stderr
     glibc, applied = done.stdout.split()
     assert applied == glibc
@@ -253,7 +253,7 @@ def test_background_compile_is_the_matcher_later_used() -> None:
         ")\n"
         "assert set(rows.tolist()) == {1}\n"  # row 1 only (several payload expressions)
     )
-    done = subprocess.run([sys.executable, "-c", code], check=False, capture_output=True, text=True)
+    done = _python(code)
     assert done.returncode == 0, done.stderr
 
 
@@ -278,6 +278,11 @@ def test_a_small_input_is_analysed_in_process_without_pandas(tmp_path: Path) -> 
         "    assert done.code in (0, None), done.code\n"
         "assert 'pandas' not in sys.modules, 'pandas was imported'\n"
     )
-    done = subprocess.run([sys.executable, "-c", code], check=False, capture_output=True, text=True)
+    done = _python(code)
     assert done.returncode == 0, done.stderr
     assert json.loads((tmp_path / "out.json").read_text())["findings"] == []
+
+
+def _python(code: str) -> subprocess.CompletedProcess[str]:
+    """``code`` run by a fresh interpreter (what it imports is its own)."""
+    return subprocess.run([sys.executable, "-c", code], check=False, capture_output=True, text=True)
