@@ -402,7 +402,8 @@ def trimmed(text: str) -> str | None:
     alternative such as ``\\s\\$where`` gives six literals, one per way a raw line may show
     the white space, which all start with a byte as common as a space, a ``+`` or a
     backslash: Hyperscan's literal matcher confirmed candidates at most of those bytes
-    (JSON log lines scanned ~2.5x slower than their own literals alone would need)."""
+    (the literal alternations alone scanned JSON log lines at 1.25 ns per byte, 0.80
+    once trimmed)."""
     for form in sorted(_WHITE_ENDS, key=len, reverse=True):
         if not text.startswith(form):
             continue
